@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# stack.sh provisions the Redis and PostgreSQL instances the service needs, on
+# loopback only, and never touches instances already running on the machine.
+#
+#   stack.sh test CMD...   throwaway instances (standalone Redis, a 3-master Redis
+#                          Cluster, PostgreSQL) on free ports in a temp folder; runs
+#                          CMD with PRIZES_TEST_* pointing at them; tears down.
+#   stack.sh run CMD...    private standalone Redis and PostgreSQL under .data/ in
+#                          the repo (kept between runs); runs CMD with PRIZES_*
+#                          pointing at them; stops the instances when CMD exits.
+#
+# Missing packages (redis-server, postgresql) are installed with apt-get.
+set -euo pipefail
+
+log() { printf 'stack: %s\n' "$*" >&2; }
+
+as_root() {
+	if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+		log "need root to run: $*"; exit 1
+	fi
+}
+
+apt_updated=""
+apt_install() {
+	if [ -z "$apt_updated" ]; then as_root apt-get update -qq; apt_updated=1; fi
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+pg_bin() {
+	local d
+	d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)
+	if [ -n "$d" ] && [ -x "$d/initdb" ]; then echo "$d"; fi
+}
+
+ensure_packages() {
+	if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
+		log "installing redis-server"; apt_install redis-server
+	fi
+	if [ -z "$(pg_bin)" ]; then
+		log "installing postgresql"; apt_install postgresql
+	fi
+	PG_BIN=$(pg_bin)
+}
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# free_port prints a loopback port that is free now, and whose +10000 companion
+# (the Redis Cluster bus port) is free too.
+declare -A TAKEN=()
+free_port() {
+	local p
+	for _ in $(seq 1 200); do
+		p=$(( 20000 + RANDOM % 25000 ))
+		if [ -z "${TAKEN[$p]:-}" ] && ! port_busy "$p" && ! port_busy $((p + 10000)); then
+			TAKEN[$p]=1; echo "$p"; return 0
+		fi
+	done
+	log "no free port found"; exit 1
+}
+
+# run_as_pg runs a PostgreSQL server binary as an unprivileged user: the server
+# refuses to run as root.
+run_as_pg() {
+	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+wait_for() { # wait_for SECONDS CMD...
+	local deadline=$(( $(date +%s) + $1 )); shift
+	until "$@" >/dev/null 2>&1; do
+		if [ "$(date +%s)" -ge "$deadline" ]; then log "timed out waiting for: $*"; return 1; fi
+		sleep 0.1
+	done
+}
+
+start_redis() { # start_redis DIR PORT [extra args]
+	local dir=$1 port=$2; shift 2
+	mkdir -p "$dir"
+	redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" --daemonize yes \
+		--pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --save "" \
+		--appendonly yes --appendfsync everysec --protected-mode no "$@"
+	wait_for 10 redis-cli -p "$port" ping
+}
+
+stop_redis() { # stop_redis PORT
+	redis-cli -p "$1" shutdown nosave >/dev/null 2>&1 || true
+}
+
+start_cluster() { # start_cluster DIR -> sets CLUSTER_PORTS
+	local dir=$1 p addrs=()
+	CLUSTER_PORTS=()
+	for i in 1 2 3; do
+		p=$(free_port)
+		start_redis "$dir/node$i" "$p" --cluster-enabled yes --cluster-config-file "$dir/node$i/nodes.conf" \
+			--cluster-node-timeout 2000
+		CLUSTER_PORTS+=("$p"); addrs+=("127.0.0.1:$p")
+	done
+	redis-cli --cluster create "${addrs[@]}" --cluster-replicas 0 --cluster-yes >"$dir/create.log" 2>&1
+	for p in "${CLUSTER_PORTS[@]}"; do
+		wait_for 20 bash -c "redis-cli -p $p cluster info | grep -q cluster_state:ok"
+	done
+}
+
+start_pg() { # start_pg DIR PORT
+	local dir=$1 port=$2
+	mkdir -p "$dir"
+	if [ "$(id -u)" = 0 ]; then chown postgres "$dir"; fi
+	if [ ! -f "$dir/data/PG_VERSION" ]; then
+		run_as_pg "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
+			run_as_pg "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >"$dir/initdb.log" 2>&1
+	fi
+	run_as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start -o \
+		"-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir -c fsync=${PG_FSYNC:-on} -c max_connections=300 -c shared_buffers=256MB" >/dev/null
+	if ! psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -tAc "select 1 from pg_database where datname='prizes'" | grep -q 1; then
+		psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -qc "create database prizes" >/dev/null
+	fi
+}
+
+stop_pg() { # stop_pg DIR
+	run_as_pg "$PG_BIN/pg_ctl" -D "$1/data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+mode=${1:-}; shift || true
+case "$mode" in
+test)
+	ensure_packages
+	TMP=$(mktemp -d "${TMPDIR:-/tmp}/prizes-test.XXXXXX")
+	chmod 755 "$TMP"
+	REDIS_PORT=$(free_port); PG_PORT=$(free_port)
+	cleanup() {
+		stop_redis "$REDIS_PORT"
+		for p in "${CLUSTER_PORTS[@]:-}"; do [ -n "$p" ] && stop_redis "$p"; done
+		stop_pg "$TMP/pg"
+		rm -rf "$TMP"
+	}
+	trap cleanup EXIT
+	start_redis "$TMP/redis" "$REDIS_PORT"
+	start_cluster "$TMP/cluster"
+	# The tests make and drop many databases; durability of the throwaway
+	# instance itself does not matter, so fsync is off to keep CI short.
+	PG_FSYNC=off start_pg "$TMP/pg" "$PG_PORT"
+	export PRIZES_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+	export PRIZES_TEST_REDIS_CLUSTER="127.0.0.1:${CLUSTER_PORTS[0]},127.0.0.1:${CLUSTER_PORTS[1]},127.0.0.1:${CLUSTER_PORTS[2]}"
+	export PRIZES_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/prizes?sslmode=disable"
+	export PRIZES_TEST_TMP="$TMP"
+	log "redis $PRIZES_TEST_REDIS_URL, cluster $PRIZES_TEST_REDIS_CLUSTER, postgres $PRIZES_TEST_DATABASE_URL"
+	"$@"
+	;;
+run)
+	ensure_packages
+	ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+	DATA=${PRIZES_DATA_DIR:-$ROOT/.data}
+	mkdir -p "$DATA"; chmod 755 "$DATA"
+	REDIS_PORT=${PRIZES_LOCAL_REDIS_PORT:-$(free_port)}; PG_PORT=${PRIZES_LOCAL_PG_PORT:-$(free_port)}
+	cleanup() { stop_redis "$REDIS_PORT"; stop_pg "$DATA/pg"; }
+	trap cleanup EXIT
+	if [ -z "${PRIZES_REDIS_URL:-}" ]; then
+		start_redis "$DATA/redis" "$REDIS_PORT"
+		export PRIZES_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+	fi
+	if [ -z "${PRIZES_DATABASE_URL:-}" ]; then
+		start_pg "$DATA/pg" "$PG_PORT"
+		export PRIZES_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/prizes?sslmode=disable"
+	fi
+	log "redis $PRIZES_REDIS_URL, postgres $PRIZES_DATABASE_URL"
+	"$@"
+	;;
+*)
+	echo "usage: stack.sh test|run CMD..." >&2; exit 2
+	;;
+esac

@@ -1,0 +1,79 @@
+// Package voting holds the domain of public voting: ballots, votes, the rules
+// that decide whether a vote counts, and the small interfaces the vote path
+// needs from its stores. It imports the standard library only.
+package voting
+
+import "time"
+
+// Status is where a vote stands in the count. Votes are never deleted: fraud
+// review moves them between statuses, with reasons.
+type Status string
+
+const (
+	// StatusCounted is a vote that counts.
+	StatusCounted Status = "counted"
+	// StatusFlagged is a vote under review; it counts until it is invalidated.
+	StatusFlagged Status = "flagged"
+	// StatusRejected is a vote the scorer refused at ingest. The voter is told
+	// nothing different: a suspected bot gets the same 202 as anyone.
+	StatusRejected Status = "rejected"
+	// StatusInvalidated is a vote removed from the count after review.
+	StatusInvalidated Status = "invalidated"
+)
+
+// Counts reports whether a vote with this status is part of the tally.
+func (s Status) Counts() bool { return s == StatusCounted || s == StatusFlagged }
+
+// Valid reports whether s is one of the known statuses.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusCounted, StatusFlagged, StatusRejected, StatusInvalidated:
+		return true
+	}
+	return false
+}
+
+// Client is what the vote path knows about the device and network a vote came
+// from. Fraud scoring reads it; it is stored with every vote.
+type Client struct {
+	// Network is the client address truncated to its network (/24 for IPv4,
+	// /48 for IPv6), never the raw address.
+	Network string
+	// UserAgent is the User-Agent header, cut to a bounded length.
+	UserAgent string
+	// DeviceHint is an opaque device identifier sent by the client, if any.
+	DeviceHint string
+	// AccountAge is how old the voter's account was when the vote was cast.
+	AccountAge time.Duration
+}
+
+// Vote is one accepted vote as it travels from the API through the vote log to
+// the ledger.
+type Vote struct {
+	ID        string // UUIDv7, the receipt and the ledger's idempotency key
+	Edition   string
+	VoterID   int64
+	ProjectID string
+	Category  string
+	// Slot is the ballot slot a voter may fill once: the category code when
+	// the edition allows one vote per category, the project id when it allows
+	// one vote per project. The ledger's unique key is (edition, voter, slot).
+	Slot     string
+	Status   Status
+	Reasons  []string
+	CastAt   time.Time
+	Client   Client
+}
+
+// Receipt is what a voter gets back for an accepted vote.
+type Receipt struct {
+	VoteID   string
+	Category string
+}
+
+// ProjectCount is one project's number of counted votes.
+type ProjectCount struct {
+	ProjectID string
+	Category  string
+	Votes     int64
+}
