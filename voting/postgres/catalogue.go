@@ -1,0 +1,155 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/wsisvote/prizes/voting"
+)
+
+// catalogueChannel is notified by triggers on editions, categories and
+// projects (see the schema).
+const catalogueChannel = "prizes_catalogue"
+
+// LoadSnapshot reads every edition, category and project into a snapshot.
+func (s *Store) LoadSnapshot(ctx context.Context) (*voting.Snapshot, error) {
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, fmt.Errorf("load catalogue: %w", translate(err))
+	}
+	defer tx.Rollback(ctx)
+
+	rows, _ := tx.Query(ctx, `SELECT id, name, phase, rules FROM editions`)
+	editions, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (voting.Edition, error) {
+		var e voting.Edition
+		var phase string
+		var rules []byte
+		if err := r.Scan(&e.ID, &e.Name, &phase, &rules); err != nil {
+			return e, err
+		}
+		e.Phase = voting.Phase(phase)
+		e.Rules = voting.DefaultRules()
+		if err := json.Unmarshal(rules, &e.Rules); err != nil {
+			return e, fmt.Errorf("edition %q rules: %w", e.ID, err)
+		}
+		return e, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load editions: %w", translate(err))
+	}
+
+	categories := make(map[string][]voting.Category)
+	rows, _ = tx.Query(ctx, `SELECT edition_id, code, name FROM categories ORDER BY edition_id, position, code`)
+	var ed string
+	var c voting.Category
+	if _, err := pgx.ForEachRow(rows, []any{&ed, &c.Code, &c.Name}, func() error {
+		categories[ed] = append(categories[ed], c)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("load categories: %w", translate(err))
+	}
+
+	rows, _ = tx.Query(ctx, `SELECT id::text, edition_id, category_code, title, organisation, country, status FROM projects`)
+	projects, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (voting.Project, error) {
+		var p voting.Project
+		var status string
+		err := r.Scan(&p.ID, &p.Edition, &p.Category, &p.Title, &p.Organisation, &p.Country, &status)
+		p.Nominated = status == "nominated" || status == "champion" || status == "winner"
+		return p, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load projects: %w", translate(err))
+	}
+	return voting.NewSnapshot(editions, categories, projects), nil
+}
+
+// Watch keeps cat current until ctx ends: it reloads on every change
+// notification, and also every poll interval in case a notification was lost
+// while the listening connection was down. Errors go to onErr and are retried.
+func (s *Store) Watch(ctx context.Context, cat *voting.Catalogue, poll time.Duration, onErr func(error)) {
+	if onErr == nil {
+		onErr = func(error) {}
+	}
+	reload := func() {
+		snap, err := s.LoadSnapshot(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				onErr(err)
+			}
+			return
+		}
+		cat.Replace(snap)
+	}
+	changed := make(chan struct{}, 1)
+	go s.listen(ctx, changed, onErr)
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-changed:
+			reload()
+		case <-t.C:
+			reload()
+		}
+	}
+}
+
+// listen holds one connection in LISTEN and signals changed on every
+// notification (and once after each reconnect, since changes may have been
+// missed in between).
+func (s *Store) listen(ctx context.Context, changed chan<- struct{}, onErr func(error)) {
+	signal := func() {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	}
+	for ctx.Err() == nil {
+		err := func() error {
+			pooled, err := s.pool.Acquire(ctx)
+			if err != nil {
+				return err
+			}
+			// The connection leaves the pool for good: a LISTENing session
+			// must not be handed to other queries.
+			conn := pooled.Hijack()
+			defer conn.Close(context.WithoutCancel(ctx))
+			if _, err := conn.Exec(ctx, "LISTEN "+catalogueChannel); err != nil {
+				return err
+			}
+			signal()
+			for {
+				if _, err := conn.WaitForNotification(ctx); err != nil {
+					return err
+				}
+				signal()
+			}
+		}()
+		if ctx.Err() != nil {
+			return
+		}
+		onErr(fmt.Errorf("listen for catalogue changes: %w", translate(err)))
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// SetPhase moves an edition to a phase.
+func (s *Store) SetPhase(ctx context.Context, edition string, phase voting.Phase) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE editions SET phase = $2, updated_at = now() WHERE id = $1`, edition, string(phase))
+	if err != nil {
+		return fmt.Errorf("set phase of %q: %w", edition, translate(err))
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("set phase of %q: %w", edition, voting.ErrUnknownEdition)
+	}
+	return nil
+}

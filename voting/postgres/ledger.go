@@ -1,0 +1,128 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/wsisvote/prizes/voting"
+)
+
+// ledgerColumns are the votes columns the flusher writes, in COPY order.
+var ledgerColumns = []string{
+	"id", "edition_id", "voter_id", "project_id", "category_code", "slot", "status",
+	"reasons", "cast_at", "client_net", "user_agent", "device_hint", "account_age_s",
+}
+
+// Insert writes votes into the ledger in one transaction: COPY into a
+// per-connection staging table, then one INSERT ... SELECT that skips every row
+// whose id, or whose (edition, voter, slot), is already there. Replaying a
+// batch after a crash therefore changes nothing.
+func (s *Store) Insert(ctx context.Context, votes []voting.Vote) (int, error) {
+	if len(votes) == 0 {
+		return 0, nil
+	}
+	var inserted int64
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS votes_staging
+			(LIKE votes INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`); err != nil {
+			return fmt.Errorf("create staging: %w", err)
+		}
+		rows := make([][]any, len(votes))
+		for i := range votes {
+			v := &votes[i]
+			id, err := uuid.Parse(v.ID)
+			if err != nil {
+				return fmt.Errorf("vote id %q: %w", v.ID, voting.ErrInvalid)
+			}
+			pid, err := uuid.Parse(v.ProjectID)
+			if err != nil {
+				return fmt.Errorf("project id %q: %w", v.ProjectID, voting.ErrInvalid)
+			}
+			reasons := v.Reasons
+			if reasons == nil {
+				reasons = []string{}
+			}
+			rows[i] = []any{
+				id, v.Edition, v.VoterID, pid, v.Category, v.Slot, string(v.Status),
+				reasons, v.CastAt, v.Client.Network, v.Client.UserAgent, v.Client.DeviceHint,
+				int64(v.Client.AccountAge.Seconds()),
+			}
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"votes_staging"}, ledgerColumns, pgx.CopyFromRows(rows)); err != nil {
+			return fmt.Errorf("copy: %w", err)
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO votes (id, edition_id, voter_id, project_id, category_code, slot,
+				status, reasons, cast_at, client_net, user_agent, device_hint, account_age_s)
+			SELECT id, edition_id, voter_id, project_id, category_code, slot,
+				status, reasons, cast_at, client_net, user_agent, device_hint, account_age_s
+			FROM votes_staging ON CONFLICT DO NOTHING`)
+		if err != nil {
+			return fmt.Errorf("insert: %w", err)
+		}
+		inserted = tag.RowsAffected()
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("ledger insert %d votes: %w", len(votes), translate(err))
+	}
+	return int(inserted), nil
+}
+
+// Recount computes every ballot project's counted votes from the ledger alone
+// (counted and flagged votes count; rejected and invalidated do not). Projects
+// on the ballot with no votes are listed with zero.
+func (s *Store) Recount(ctx context.Context, edition string) ([]voting.ProjectCount, error) {
+	rows, err := s.pool.Query(ctx, `
+		WITH counted AS (
+			SELECT project_id, category_code, count(*) AS n FROM votes
+			WHERE edition_id = $1 AND status IN ('counted', 'flagged')
+			GROUP BY project_id, category_code
+		)
+		SELECT coalesce(p.id, c.project_id)::text, coalesce(p.category_code, c.category_code), coalesce(c.n, 0)
+		FROM (SELECT id, category_code FROM projects
+		      WHERE edition_id = $1 AND status IN ('nominated', 'champion', 'winner')) p
+		FULL JOIN counted c ON c.project_id = p.id
+		ORDER BY 2, 1`, edition)
+	if err != nil {
+		return nil, fmt.Errorf("recount %q: %w", edition, translate(err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (voting.ProjectCount, error) {
+		var pc voting.ProjectCount
+		err := r.Scan(&pc.ProjectID, &pc.Category, &pc.Votes)
+		return pc, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("recount %q: %w", edition, translate(err))
+	}
+	return out, nil
+}
+
+// LedgerVotes returns how many votes of an edition the ledger holds, whatever
+// their status.
+func (s *Store) LedgerVotes(ctx context.Context, edition string) (int64, error) {
+	var n int64
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM votes WHERE edition_id = $1`, edition).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count ledger votes of %q: %w", edition, translate(err))
+	}
+	return n, nil
+}
+
+// HasVotes reports which of the given vote ids are in the ledger.
+func (s *Store) HasVotes(ctx context.Context, ids []string) (map[string]bool, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id::text FROM votes WHERE id = ANY($1::uuid[])`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("look up votes: %w", translate(err))
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("look up votes: %w", translate(err))
+	}
+	out := make(map[string]bool, len(found))
+	for _, id := range found {
+		out[id] = true
+	}
+	return out, nil
+}

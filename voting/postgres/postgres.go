@@ -1,0 +1,63 @@
+// Package postgres is the PostgreSQL adapter of the vote path: the votes
+// ledger (the system of record), the catalogue loader, voter accounts, token
+// signing keys and the recount.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/wsisvote/prizes/voting"
+)
+
+// Store is the PostgreSQL side of voting.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+var _ voting.Ledger = (*Store)(nil)
+
+// New returns a store on pool.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// Pool returns the underlying pool.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Ping checks that PostgreSQL answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("ping postgres: %w", translate(err))
+	}
+	return nil
+}
+
+// translate maps driver errors onto the voting vocabulary where one fits:
+// anything that means "the database could not be reached" becomes
+// voting.ErrUnavailable, and the original stays in the chain.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code[:2] {
+		case "08", "57", "53": // connection exception, operator intervention, insufficient resources
+			return fmt.Errorf("%w: %w", voting.ErrUnavailable, err)
+		}
+		return err
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) {
+		return fmt.Errorf("%w: %w", voting.ErrUnavailable, err)
+	}
+	var connErr *pgconn.ConnectError
+	if errors.As(err, &connErr) {
+		return fmt.Errorf("%w: %w", voting.ErrUnavailable, err)
+	}
+	return err
+}
