@@ -1,0 +1,132 @@
+package voting_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/wsisvote/prizes/voting"
+)
+
+type recordingLog struct {
+	votes []voting.Vote
+	err   error
+}
+
+func (l *recordingLog) Append(_ context.Context, v *voting.Vote) error {
+	if l.err != nil {
+		return l.err
+	}
+	l.votes = append(l.votes, *v)
+	return nil
+}
+
+type fixedScorer voting.Verdict
+
+func (s fixedScorer) Score(context.Context, *voting.Vote) voting.Verdict { return voting.Verdict(s) }
+
+func newService(log voting.Log, rules voting.Rules, scorer voting.Scorer) *voting.Service {
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	snap := voting.NewSnapshot(
+		[]voting.Edition{
+			{ID: "open", Phase: voting.PhaseVoting, Rules: rules},
+			{ID: "closed", Phase: voting.PhaseCounting, Rules: rules},
+		},
+		map[string][]voting.Category{"open": {{Code: "C1"}}, "closed": {{Code: "C1"}}},
+		[]voting.Project{
+			{ID: "p1", Edition: "open", Category: "C1", Nominated: true},
+			{ID: "p2", Edition: "open", Category: "C1"},
+			{ID: "q1", Edition: "closed", Category: "C1", Nominated: true},
+		},
+	)
+	return &voting.Service{
+		Catalogue: voting.NewCatalogue(snap), Log: log, Scorer: scorer,
+		Now: func() time.Time { return now }, NewID: func() string { return "vote-1" },
+	}
+}
+
+func TestService_Cast(t *testing.T) {
+	since := time.Date(2026, 4, 30, 12, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name   string
+		ballot voting.Ballot
+		err    error
+	}{
+		{"accepted", voting.Ballot{Edition: "open", VoterID: 7, ProjectID: "p1", AccountSince: since}, nil},
+		{"unknown edition", voting.Ballot{Edition: "nope", VoterID: 7, ProjectID: "p1"}, voting.ErrUnknownEdition},
+		{"unknown project", voting.Ballot{Edition: "open", VoterID: 7, ProjectID: "zz"}, voting.ErrUnknownProject},
+		{"not nominated", voting.Ballot{Edition: "open", VoterID: 7, ProjectID: "p2"}, voting.ErrNotNominated},
+		{"closed", voting.Ballot{Edition: "closed", VoterID: 7, ProjectID: "q1"}, voting.ErrClosed},
+		{"no project", voting.Ballot{Edition: "open", VoterID: 7}, voting.ErrInvalid},
+		{"no voter", voting.Ballot{Edition: "open", ProjectID: "p1"}, voting.ErrUnauthenticated},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			log := &recordingLog{}
+			r, err := newService(log, voting.DefaultRules(), voting.CountAll{}).Cast(context.Background(), tc.ballot)
+			if !errors.Is(err, tc.err) {
+				t.Fatalf("Cast error = %v; want %v", err, tc.err)
+			}
+			if tc.err != nil {
+				if len(log.votes) != 0 {
+					t.Fatalf("a refused ballot reached the log: %+v", log.votes)
+				}
+				return
+			}
+			if r.VoteID != "vote-1" || r.Category != "C1" || len(log.votes) != 1 {
+				t.Fatalf("receipt %+v, log %+v", r, log.votes)
+			}
+			v := log.votes[0]
+			if v.Slot != "C1" || v.Status != voting.StatusCounted || v.Client.AccountAge != 24*time.Hour {
+				t.Fatalf("recorded vote %+v", v)
+			}
+		})
+	}
+}
+
+func TestService_Cast_slotAndVerdict(t *testing.T) {
+	log := &recordingLog{}
+	rules := voting.Rules{OnePer: voting.OnePerProject}
+	svc := newService(log, rules, fixedScorer{Status: voting.StatusRejected, Reasons: []string{"burst"}})
+	if _, err := svc.Cast(context.Background(), voting.Ballot{Edition: "open", VoterID: 1, ProjectID: "p1"}); err != nil {
+		t.Fatal(err)
+	}
+	v := log.votes[0]
+	if v.Slot != "p1" || v.Status != voting.StatusRejected || !reflect.DeepEqual(v.Reasons, []string{"burst"}) {
+		t.Fatalf("recorded vote %+v", v)
+	}
+}
+
+func TestService_Cast_logError(t *testing.T) {
+	svc := newService(&recordingLog{err: voting.ErrUnavailable}, voting.DefaultRules(), voting.CountAll{})
+	_, err := svc.Cast(context.Background(), voting.Ballot{Edition: "open", VoterID: 1, ProjectID: "p1"})
+	if !errors.Is(err, voting.ErrUnavailable) {
+		t.Fatalf("error = %v; want ErrUnavailable", err)
+	}
+}
+
+func TestCompare(t *testing.T) {
+	ledger := []voting.ProjectCount{{ProjectID: "a", Votes: 3}, {ProjectID: "b", Votes: 0}, {ProjectID: "c", Votes: 2}}
+	live := map[string]int64{"a": 3, "c": 1, "x": 4}
+	got := voting.Compare(live, ledger)
+	want := []voting.Difference{{ProjectID: "c", Live: 1, Ledger: 2}, {ProjectID: "x", Live: 4}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Compare = %+v; want %+v", got, want)
+	}
+	if d := voting.Compare(map[string]int64{"a": 3, "c": 2}, ledger); len(d) != 0 {
+		t.Fatalf("converged counts reported differences: %+v", d)
+	}
+}
+
+func TestStatus_Counts(t *testing.T) {
+	for s, want := range map[voting.Status]bool{
+		voting.StatusCounted: true, voting.StatusFlagged: true,
+		voting.StatusRejected: false, voting.StatusInvalidated: false,
+	} {
+		if s.Counts() != want {
+			t.Errorf("%s.Counts() = %v", s, !want)
+		}
+	}
+}
