@@ -1,0 +1,124 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is every setting of the prizes binary. It is parsed once, here, from
+// flags whose defaults come from PRIZES_* environment variables; a secret may
+// instead be read from the file named by the same variable with _FILE added.
+type config struct {
+	HTTPAddr       string
+	RedisURL       string
+	RedisPrefix    string
+	DatabaseURL    string
+	Shards         int
+	Flush          bool
+	Consumer       string
+	TrustedProxies string
+	BatchSize      int
+	BatchWait      time.Duration
+	ClaimIdle      time.Duration
+	PipelineSize   int
+	Workers        int
+}
+
+type env func(string) string
+
+// lookup returns PRIZES_<name>, or the trimmed content of the file named by
+// PRIZES_<name>_FILE.
+func (e env) lookup(name string) (string, error) {
+	if v := e("PRIZES_" + name); v != "" {
+		return v, nil
+	}
+	if path := e("PRIZES_" + name + "_FILE"); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return "", fmt.Errorf("read PRIZES_%s_FILE: %w", name, err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	return "", nil
+}
+
+// bind registers the shared flags on fs with defaults from the environment.
+func (c *config) bind(fs *flag.FlagSet, e env) error {
+	str := func(p *string, flagName, envName, def, usage string) error {
+		v, err := e.lookup(envName)
+		if err != nil {
+			return err
+		}
+		if v == "" {
+			v = def
+		}
+		fs.StringVar(p, flagName, v, usage+" (env PRIZES_"+envName+")")
+		return nil
+	}
+	num := func(p *int, flagName, envName string, def int, usage string) error {
+		v, _ := e.lookup(envName)
+		n := def
+		if v != "" {
+			var err error
+			if n, err = strconv.Atoi(v); err != nil {
+				return fmt.Errorf("PRIZES_%s: %w", envName, err)
+			}
+		}
+		fs.IntVar(p, flagName, n, usage+" (env PRIZES_"+envName+")")
+		return nil
+	}
+	dur := func(p *time.Duration, flagName, envName string, def time.Duration, usage string) error {
+		v, _ := e.lookup(envName)
+		d := def
+		if v != "" {
+			var err error
+			if d, err = time.ParseDuration(v); err != nil {
+				return fmt.Errorf("PRIZES_%s: %w", envName, err)
+			}
+		}
+		fs.DurationVar(p, flagName, d, usage+" (env PRIZES_"+envName+")")
+		return nil
+	}
+	host, _ := os.Hostname()
+	flush := true
+	if v, _ := e.lookup("FLUSH"); v != "" {
+		flush, _ = strconv.ParseBool(v)
+	}
+	fs.BoolVar(&c.Flush, "flush", flush, "run the flusher inside serve (env PRIZES_FLUSH)")
+	for _, err := range []error{
+		str(&c.HTTPAddr, "http-addr", "HTTP_ADDR", "127.0.0.1:8080", "address the API listens on"),
+		str(&c.RedisURL, "redis-url", "REDIS_URL", "redis://127.0.0.1:6379/0",
+			"Redis URL; a comma-separated host:port list or redis-cluster://host:port,... means Redis Cluster"),
+		str(&c.RedisPrefix, "redis-prefix", "REDIS_PREFIX", "",
+			"namespace for every Redis key, so several deployments can share one Redis"),
+		str(&c.DatabaseURL, "database-url", "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/prizes?sslmode=disable", "PostgreSQL URL"),
+		str(&c.Consumer, "consumer", "CONSUMER", fmt.Sprintf("%s-%d", host, os.Getpid()),
+			"this flusher's consumer name in the vote log's consumer group; keep it stable across restarts"),
+		str(&c.TrustedProxies, "trusted-proxies", "TRUSTED_PROXIES", "", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed"),
+		num(&c.Shards, "shards", "SHARDS", 16, "number of vote log shards (must be the same on every node)"),
+		num(&c.BatchSize, "flush-batch", "FLUSH_BATCH", 2000, "most votes per ledger transaction"),
+		num(&c.PipelineSize, "pipeline", "PIPELINE", 512, "most votes per Redis pipeline"),
+		num(&c.Workers, "redis-workers", "REDIS_WORKERS", 4, "goroutines sending vote pipelines to Redis"),
+		dur(&c.BatchWait, "flush-wait", "FLUSH_WAIT", 50*time.Millisecond, "how long a partial flush batch waits for more votes"),
+		dur(&c.ClaimIdle, "claim-idle", "CLAIM_IDLE", 15*time.Second, "how long a vote may stay pending with a dead flusher before another takes it"),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *config) trustedProxies() []string {
+	var out []string
+	for _, p := range strings.Split(c.TrustedProxies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

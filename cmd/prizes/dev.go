@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// runDev is what `make run` starts: migrate, seed the demo edition, create a
+// voter whose token is written to a file, and serve with the flusher.
+func runDev(ctx context.Context, a *app, args []string) error {
+	fs, err := a.flags("dev")
+	if err != nil {
+		return err
+	}
+	tokenFile := fs.String("token-file", filepath.Join(".data", "voter.tsv"), "where to write the demo voter's id and token")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := migrateAndSeed(ctx, a); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(*tokenFile), 0o755); err != nil {
+		return err
+	}
+	if err := runVoters(ctx, a, []string{"--edition", "demo", "--count", "1", "--out", *tokenFile}); err != nil {
+		return err
+	}
+	return a.serve(ctx, func(addr string) {
+		base := "http://" + addr
+		fmt.Fprintf(a.stdout, `
+The demo contest is running.
+  API          %[1]s/api/v1/editions/demo/projects?category=C7-ehealth
+  live tally   %[1]s/api/v1/editions/demo/tally
+  metrics      %[1]s/metrics
+  voter token  %[2]s (voter_id<TAB>token; more with: go run ./cmd/prizes voters --edition demo --count N --out FILE)
+
+Cast a first vote from another shell:
+  TOKEN=$(cut -f2 %[2]s)
+  PROJECT=$(curl -s '%[1]s/api/v1/editions/demo/projects?category=C7-ehealth' | grep -o '"id":"[^"]*"' | head -1 | cut -d'"' -f4)
+  curl -s -X POST %[1]s/api/v1/editions/demo/votes -H "Authorization: Bearer $TOKEN" -d "{\"project_id\":\"$PROJECT\"}"
+
+Stop with Ctrl-C.
+`, base, *tokenFile)
+	})
+}

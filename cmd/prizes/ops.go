@@ -1,0 +1,227 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/wsisvote/prizes/api"
+	"github.com/wsisvote/prizes/deploy/migrations"
+	"github.com/wsisvote/prizes/prizes"
+	"github.com/wsisvote/prizes/voting"
+	"github.com/wsisvote/prizes/voting/postgres"
+)
+
+func (a *app) postgres(ctx context.Context) (*postgres.Store, error) {
+	pcfg, err := pgxpool.ParseConfig(a.cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("database url: %w", err)
+	}
+	if pcfg.MaxConns < 16 {
+		pcfg.MaxConns = 16
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to postgres: %w", err)
+	}
+	return postgres.New(pool), nil
+}
+
+func runMigrate(ctx context.Context, a *app, args []string) error {
+	fs, err := a.flags("migrate")
+	if err != nil {
+		return err
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	pg, err := a.postgres(ctx)
+	if err != nil {
+		return err
+	}
+	defer pg.Pool().Close()
+	applied, err := migrations.Apply(ctx, pg.Pool())
+	for _, name := range applied {
+		fmt.Fprintln(a.stdout, "applied", name)
+	}
+	if err == nil && len(applied) == 0 {
+		fmt.Fprintln(a.stdout, "schema is up to date")
+	}
+	return err
+}
+
+func runSeed(ctx context.Context, a *app, args []string) error {
+	fs, err := a.flags("seed")
+	if err != nil {
+		return err
+	}
+	demo := fs.Bool("demo", false, "create edition demo in its voting phase: the 18 WSIS categories, 20 nominees each")
+	edition := fs.String("edition", "demo", "id of the demo edition")
+	per := fs.Int("nominees", 20, "nominated projects per category")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if !*demo {
+		return fmt.Errorf("seed: nothing to do; pass --demo")
+	}
+	pg, err := a.postgres(ctx)
+	if err != nil {
+		return err
+	}
+	defer pg.Pool().Close()
+	return seedDemo(ctx, a, pg, *edition, *per)
+}
+
+func seedDemo(ctx context.Context, a *app, pg *postgres.Store, edition string, per int) error {
+	ed, cats, projects := prizes.DemoEdition(edition, per)
+	if err := pg.SeedEdition(ctx, ed, cats, projects); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stderr, "seeded edition %s: %d categories, %d nominees\n", edition, len(cats), len(projects))
+	return nil
+}
+
+// voterTokenTTL is how long tokens minted for rehearsals stay valid.
+const voterTokenTTL = 24 * time.Hour
+
+func runVoters(ctx context.Context, a *app, args []string) error {
+	fs, err := a.flags("voters")
+	if err != nil {
+		return err
+	}
+	edition := fs.String("edition", "demo", "edition the voters are for")
+	count := fs.Int("count", 1, "number of voters to create")
+	out := fs.String("out", "-", "file to write voter_id<TAB>access_token lines to (- for stdout)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *count <= 0 {
+		return fmt.Errorf("voters: --count must be positive")
+	}
+	pg, err := a.postgres(ctx)
+	if err != nil {
+		return err
+	}
+	defer pg.Pool().Close()
+	snap, err := pg.LoadSnapshot(ctx)
+	if err != nil {
+		return err
+	}
+	if _, ok := snap.Edition(*edition); !ok {
+		return fmt.Errorf("voters: edition %q: %w", *edition, voting.ErrUnknownEdition)
+	}
+	key, err := pg.ActiveSigningKey(ctx)
+	if err != nil {
+		return err
+	}
+	signer := api.NewSigner(key.ID, key.Private, time.Now)
+	started := time.Now()
+	voters, err := pg.CreateVoters(ctx, *count)
+	if err != nil {
+		return err
+	}
+	lines, err := mintTokens(signer, voters)
+	if err != nil {
+		return err
+	}
+	w := a.stdout
+	if *out != "-" {
+		f, err := os.Create(*out)
+		if err != nil {
+			return fmt.Errorf("voters: %w", err)
+		}
+		defer f.Close()
+		w = f
+	}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	for _, l := range lines {
+		bw.WriteString(l)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("voters: write: %w", err)
+	}
+	fmt.Fprintf(a.stderr, "created %d voters for %s in %s\n", len(voters), *edition, time.Since(started).Round(time.Millisecond))
+	return nil
+}
+
+// mintTokens signs one access token per voter on every core.
+func mintTokens(signer *api.Signer, voters []postgres.Voter) ([]string, error) {
+	lines := make([]string, len(voters))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	errs := make([]error, workers)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(voters); i += workers {
+				v := voters[i]
+				id := strconv.FormatInt(v.ID, 10)
+				tok, err := signer.Issue(id, api.RoleVoter, v.CreatedAt, voterTokenTTL)
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				lines[i] = id + "\t" + tok + "\n"
+			}
+		}(w)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("mint tokens: %w", err)
+		}
+	}
+	return lines, nil
+}
+
+// recountJSON is the output of prizes recount.
+type recountJSON struct {
+	Edition  string             `json:"edition"`
+	Projects []projectCountJSON `json:"projects"`
+	Total    int64              `json:"total"`
+}
+
+type projectCountJSON struct {
+	ProjectID string `json:"project_id"`
+	Category  string `json:"category"`
+	Votes     int64  `json:"votes"`
+}
+
+func runRecount(ctx context.Context, a *app, args []string) error {
+	fs, err := a.flags("recount")
+	if err != nil {
+		return err
+	}
+	edition := fs.String("edition", "", "edition to recount")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *edition == "" {
+		return fmt.Errorf("recount: --edition is required")
+	}
+	pg, err := a.postgres(ctx)
+	if err != nil {
+		return err
+	}
+	defer pg.Pool().Close()
+	counts, err := pg.Recount(ctx, *edition)
+	if err != nil {
+		return err
+	}
+	out := recountJSON{Edition: *edition, Projects: []projectCountJSON{}}
+	for _, pc := range counts {
+		out.Projects = append(out.Projects, projectCountJSON{pc.ProjectID, pc.Category, pc.Votes})
+		out.Total += pc.Votes
+	}
+	enc := json.NewEncoder(a.stdout)
+	return enc.Encode(out)
+}

@@ -1,0 +1,336 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/wsisvote/prizes/api"
+	"github.com/wsisvote/prizes/deploy/migrations"
+	"github.com/wsisvote/prizes/voting"
+	"github.com/wsisvote/prizes/voting/postgres"
+	prom "github.com/wsisvote/prizes/voting/prometheus"
+	vredis "github.com/wsisvote/prizes/voting/redis"
+)
+
+// stack is the set of connected stores a serving or flushing process uses.
+type stack struct {
+	pg      *postgres.Store
+	log     *vredis.Store
+	metrics *prom.Metrics
+	reg     *prometheus.Registry
+}
+
+func (a *app) connect(ctx context.Context) (*stack, error) {
+	pg, err := a.postgres(ctx)
+	if err != nil {
+		return nil, err
+	}
+	client, err := vredis.Connect(a.cfg.RedisURL)
+	if err != nil {
+		pg.Pool().Close()
+		return nil, fmt.Errorf("redis url: %w", err)
+	}
+	store, err := vredis.New(ctx, client, vredis.Options{
+		Shards: a.cfg.Shards, Prefix: a.cfg.RedisPrefix, Consumer: a.cfg.Consumer,
+		PipelineSize: a.cfg.PipelineSize, Workers: a.cfg.Workers,
+	})
+	if err != nil {
+		pg.Pool().Close()
+		client.Close()
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return &stack{pg: pg, log: store, metrics: prom.New(reg), reg: reg}, nil
+}
+
+func (s *stack) close() {
+	s.log.Close()
+	s.pg.Pool().Close()
+}
+
+// flusher builds the flusher of this process.
+func (s *stack) flusher(cfg config) *voting.Flusher {
+	return &voting.Flusher{
+		Stream: s.log, Ledger: s.pg, Observer: s.metrics, Now: time.Now,
+		BatchSize: cfg.BatchSize, BatchWait: cfg.BatchWait, ClaimIdle: cfg.ClaimIdle,
+	}
+}
+
+// watchBacklog keeps the stream backlog gauges current.
+func (s *stack) watchBacklog(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if pending, unread, err := s.log.Backlog(ctx); err == nil {
+			s.metrics.SetBacklog(pending, unread)
+		} else if ctx.Err() == nil {
+			s.metrics.StoreError("redis", "backlog")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func runServe(ctx context.Context, a *app, args []string) error {
+	fs, err := a.flags("serve")
+	if err != nil {
+		return err
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return a.serve(ctx, nil)
+}
+
+// serve runs the API (and the flusher unless disabled) until ctx ends. ready,
+// when set, is called with the listening address once the API accepts
+// requests.
+func (a *app) serve(ctx context.Context, ready func(addr string)) error {
+	st, err := a.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+
+	snap, err := st.pg.LoadSnapshot(ctx)
+	if err != nil {
+		return err
+	}
+	cat := voting.NewCatalogue(snap)
+	keys, err := st.pg.VerificationKeys(ctx, voterTokenTTL)
+	if err != nil {
+		return err
+	}
+	if len(keys) == 0 {
+		// A fresh deployment has no key until one is first needed; make it
+		// now so that tokens minted later verify here.
+		if _, err := st.pg.ActiveSigningKey(ctx); err != nil {
+			return err
+		}
+		if keys, err = st.pg.VerificationKeys(ctx, voterTokenTTL); err != nil {
+			return err
+		}
+	}
+	verifier := api.NewVerifier(keys, time.Now)
+
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	goBG := func(f func(ctx context.Context)) {
+		wg.Add(1)
+		go func() { defer wg.Done(); f(bg) }()
+	}
+	goBG(func(ctx context.Context) {
+		st.pg.Watch(ctx, cat, 10*time.Second, func(err error) {
+			st.metrics.StoreError("postgres", "catalogue")
+			a.log.Warn("catalogue refresh failed", "err", err)
+		})
+	})
+	goBG(func(ctx context.Context) { refreshKeys(ctx, a, st, verifier) })
+	goBG(func(ctx context.Context) { st.watchBacklog(ctx, 2*time.Second) })
+
+	svc := &voting.Service{
+		Catalogue: cat, Log: st.log, Scorer: voting.CountAll{}, Now: time.Now,
+		NewID: func() string { return uuid.Must(uuid.NewV7()).String() },
+	}
+	handler := api.New(api.Config{
+		Votes: svc, Catalogue: cat, Tally: st.log, Tokens: verifier, Metrics: st.metrics,
+		Registry:       promhttp.HandlerFor(st.reg, promhttp.HandlerOpts{Registry: st.reg}),
+		TrustedProxies: a.cfg.trustedProxies(), Logger: a.log,
+		Ready: []api.Check{
+			{Name: "redis", Fn: st.log.Ping},
+			{Name: "postgres", Fn: st.pg.Ping},
+		},
+	})
+	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
+	if err != nil {
+		stopBG()
+		wg.Wait()
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 120 * time.Second}
+
+	// The flusher gets its own context: on shutdown the API stops first, so
+	// that everything it acknowledged is in the log, then the flusher drains
+	// what it holds.
+	flushCtx, stopFlush := context.WithCancel(context.WithoutCancel(ctx))
+	flushDone := make(chan error, 1)
+	if a.cfg.Flush {
+		go func() { flushDone <- st.flusher(a.cfg).Run(flushCtx) }()
+	} else {
+		flushDone <- nil
+	}
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	a.log.Info("serving", "addr", ln.Addr().String(), "flusher", a.cfg.Flush, "shards", a.cfg.Shards)
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if shErr := srv.Shutdown(shutdownCtx); shErr != nil && err == nil {
+		err = shErr
+	}
+	stopFlush()
+	if fErr := <-flushDone; fErr != nil && err == nil {
+		err = fErr
+	}
+	stopBG()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// refreshKeys reloads the verification keys now and then, so a key rotated in
+// by another node is trusted here too.
+func refreshKeys(ctx context.Context, a *app, st *stack, v *api.Verifier) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		keys, err := st.pg.VerificationKeys(ctx, voterTokenTTL)
+		if err != nil {
+			st.metrics.StoreError("postgres", "keys")
+			a.log.Warn("refresh verification keys", "err", err)
+			continue
+		}
+		v.SetKeys(keys)
+	}
+}
+
+func runFlush(ctx context.Context, a *app, args []string) error {
+	fs, err := a.flags("flush")
+	if err != nil {
+		return err
+	}
+	metricsAddr := fs.String("metrics-addr", "", "address to serve /metrics on (none when empty)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, err := a.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	if *metricsAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.HandlerFor(st.reg, promhttp.HandlerOpts{}))
+		srv := &http.Server{Addr: *metricsAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go srv.ListenAndServe()
+		defer srv.Close()
+	}
+	bg, stop := context.WithCancel(ctx)
+	defer stop()
+	go st.watchBacklog(bg, 2*time.Second)
+	a.log.Info("flushing", "consumer", a.cfg.Consumer, "shards", a.cfg.Shards)
+	return st.flusher(a.cfg).Run(ctx)
+}
+
+// checkJSON is the output of prizes check.
+type checkJSON struct {
+	Edition     string              `json:"edition"`
+	Converged   bool                `json:"converged"`
+	Pending     int64               `json:"pending"`
+	Unread      int64               `json:"unread"`
+	LiveTotal   int64               `json:"live_total"`
+	LedgerTotal int64               `json:"ledger_total"`
+	Differences []voting.Difference `json:"differences"`
+}
+
+func runCheck(ctx context.Context, a *app, args []string) error {
+	fs, err := a.flags("check")
+	if err != nil {
+		return err
+	}
+	edition := fs.String("edition", "", "edition to check")
+	wait := fs.Duration("wait", 30*time.Second, "how long to wait for the vote log to drain before comparing")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *edition == "" {
+		return fmt.Errorf("check: --edition is required")
+	}
+	st, err := a.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	out := checkJSON{Edition: *edition}
+	deadline := time.Now().Add(*wait)
+	for {
+		if out.Pending, out.Unread, err = st.log.Backlog(ctx); err != nil {
+			return err
+		}
+		if out.Pending+out.Unread == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	live, err := st.log.Tally(ctx, *edition)
+	if err != nil {
+		return err
+	}
+	ledger, err := st.pg.Recount(ctx, *edition)
+	if err != nil {
+		return err
+	}
+	for _, n := range live {
+		out.LiveTotal += n
+	}
+	for _, pc := range ledger {
+		out.LedgerTotal += pc.Votes
+	}
+	out.Differences = voting.Compare(live, ledger)
+	if out.Differences == nil {
+		out.Differences = []voting.Difference{}
+	}
+	out.Converged = len(out.Differences) == 0
+	enc := json.NewEncoder(a.stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	if !out.Converged {
+		return exitCode(1)
+	}
+	return nil
+}
+
+// migrateAndSeed prepares a local database for dev.
+func migrateAndSeed(ctx context.Context, a *app) error {
+	pg, err := a.postgres(ctx)
+	if err != nil {
+		return err
+	}
+	defer pg.Pool().Close()
+	if _, err := migrations.Apply(ctx, pg.Pool()); err != nil {
+		return err
+	}
+	return seedDemo(ctx, a, pg, "demo", 20)
+}
