@@ -143,10 +143,9 @@ func (f *Flusher) runShard(ctx context.Context, shard int) error {
 				break
 			}
 			if len(got) == 0 {
-				if len(batch) > 0 {
-					break
-				}
-				continue
+				// Nothing new: go back to the outer loop, which also claims a
+				// dead consumer's entries when their time comes.
+				break
 			}
 			batch = append(batch, got...)
 		}
@@ -183,7 +182,7 @@ func (f *Flusher) flush(ctx context.Context, shard int, batch []Entry) error {
 	now := f.Now()
 	if f.AfterCommit != nil {
 		if err := f.AfterCommit(shard); err != nil {
-			return fmt.Errorf("flush shard %d: %w: %v", shard, errStopped, err)
+			return fmt.Errorf("flush shard %d: %w: %w", shard, errStopped, err)
 		}
 	}
 	if err := f.Stream.Ack(wctx, shard, ids); err != nil {

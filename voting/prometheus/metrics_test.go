@@ -1,0 +1,220 @@
+package prometheus_test
+
+import (
+	"errors"
+	"math"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/wsisvote/prizes/api"
+	"github.com/wsisvote/prizes/voting"
+	metrics "github.com/wsisvote/prizes/voting/prometheus"
+)
+
+// The API and the flusher take Metrics as their observers.
+var (
+	_ api.Observer         = (*metrics.Metrics)(nil)
+	_ voting.FlushObserver = (*metrics.Metrics)(nil)
+)
+
+// sample is one series read back from a registry: a counter's or gauge's
+// value, or a histogram's sample count and sum.
+type sample struct {
+	value float64
+	count uint64
+	sum   float64
+}
+
+// read gathers reg and returns the series of family name with exactly labels.
+func read(tb testing.TB, reg *prometheus.Registry, name string, labels map[string]string) sample {
+	tb.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		tb.Fatalf("gather: %v", err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	series:
+		for _, m := range mf.GetMetric() {
+			if len(m.GetLabel()) != len(labels) {
+				continue
+			}
+			for _, l := range m.GetLabel() {
+				if v, ok := labels[l.GetName()]; !ok || v != l.GetValue() {
+					continue series
+				}
+			}
+			switch {
+			case m.GetCounter() != nil:
+				return sample{value: m.GetCounter().GetValue()}
+			case m.GetGauge() != nil:
+				return sample{value: m.GetGauge().GetValue()}
+			case m.GetHistogram() != nil:
+				h := m.GetHistogram()
+				return sample{count: h.GetSampleCount(), sum: h.GetSampleSum()}
+			}
+		}
+	}
+	tb.Fatalf("no series %s%v", name, labels)
+	return sample{}
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+
+func TestNew_RegistersEveryFamily(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := metrics.New(reg)
+	// Vector families only appear once they have a series.
+	m.VoteResult("accepted")
+	m.ObserveRequest("/healthz", 200, time.Millisecond)
+	m.StoreError("redis", "append")
+
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, mf := range mfs {
+		got = append(got, mf.GetName())
+	}
+	want := []string{
+		"prizes_flush_batch_size",
+		"prizes_flush_inserted_total",
+		"prizes_flush_lag_seconds",
+		"prizes_http_request_duration_seconds",
+		"prizes_store_errors_total",
+		"prizes_stream_pending_entries",
+		"prizes_stream_unread_entries",
+		"prizes_votes_total",
+	}
+	sort.Strings(got)
+	if len(got) != len(want) {
+		t.Fatalf("families = %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("families = %v, want %v", got, want)
+			break
+		}
+	}
+	if problems, err := testutil.GatherAndLint(reg); err != nil || len(problems) > 0 {
+		t.Errorf("lint: %v %v", problems, err)
+	}
+}
+
+func TestMetrics_VoteResult(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := metrics.New(reg)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 100 {
+				m.VoteResult("accepted")
+			}
+			m.VoteResult("duplicate_vote")
+		})
+	}
+	wg.Wait()
+	m.VoteResult("unavailable")
+
+	for result, want := range map[string]float64{"accepted": 800, "duplicate_vote": 8, "unavailable": 1} {
+		if got := read(t, reg, "prizes_votes_total", map[string]string{"result": result}).value; got != want {
+			t.Errorf("votes{result=%q} = %v, want %v", result, got, want)
+		}
+	}
+}
+
+func TestMetrics_ObserveRequest(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := metrics.New(reg)
+	route := "/api/v1/editions/:edition/votes"
+	m.ObserveRequest(route, 202, 100*time.Millisecond)
+	m.ObserveRequest(route, 202, 200*time.Millisecond)
+	m.ObserveRequest(route, 409, time.Millisecond)
+
+	s := read(t, reg, "prizes_http_request_duration_seconds", map[string]string{"route": route, "code": "202"})
+	if s.count != 2 || !near(s.sum, 0.3) {
+		t.Errorf("202 series: count %d sum %v, want 2 and 0.3", s.count, s.sum)
+	}
+	if s := read(t, reg, "prizes_http_request_duration_seconds", map[string]string{"route": route, "code": "409"}); s.count != 1 {
+		t.Errorf("409 series: count %d, want 1", s.count)
+	}
+}
+
+func TestMetrics_Flushed(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := metrics.New(reg)
+	m.Flushed(0, 3, 2, []time.Duration{time.Second, 2 * time.Second, 500 * time.Millisecond})
+	m.Flushed(1, 1, 1, []time.Duration{time.Second})
+
+	if s := read(t, reg, "prizes_flush_batch_size", nil); s.count != 2 || s.sum != 4 {
+		t.Errorf("batch size: count %d sum %v, want 2 and 4", s.count, s.sum)
+	}
+	if got := read(t, reg, "prizes_flush_inserted_total", nil).value; got != 3 {
+		t.Errorf("inserted = %v, want 3", got)
+	}
+	if s := read(t, reg, "prizes_flush_lag_seconds", nil); s.count != 4 || !near(s.sum, 4.5) {
+		t.Errorf("lag: count %d sum %v, want 4 and 4.5", s.count, s.sum)
+	}
+}
+
+func TestMetrics_StoreErrors(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := metrics.New(reg)
+	m.FlushError("insert", errors.New("connection reset"))
+	m.FlushError("insert", errors.New("connection reset"))
+	m.FlushError("ack", errors.New("timeout"))
+	m.StoreError("redis", "append")
+
+	tests := []struct {
+		store, op string
+		want      float64
+	}{
+		{"flush", "insert", 2},
+		{"flush", "ack", 1},
+		{"redis", "append", 1},
+	}
+	for _, tt := range tests {
+		if got := read(t, reg, "prizes_store_errors_total", map[string]string{"store": tt.store, "op": tt.op}).value; got != tt.want {
+			t.Errorf("store_errors{store=%q,op=%q} = %v, want %v", tt.store, tt.op, got, tt.want)
+		}
+	}
+}
+
+func TestMetrics_SetBacklog(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := metrics.New(reg)
+	m.SetBacklog(5, 70)
+	m.SetBacklog(2, 40)
+	if got := read(t, reg, "prizes_stream_pending_entries", nil).value; got != 2 {
+		t.Errorf("pending = %v, want 2", got)
+	}
+	if got := read(t, reg, "prizes_stream_unread_entries", nil).value; got != 40 {
+		t.Errorf("unread = %v, want 40", got)
+	}
+}
+
+// TestNew_NilRegistry checks that collectors built without a registry work
+// and are not registered anywhere, the default registry included.
+func TestNew_NilRegistry(t *testing.T) {
+	m := metrics.New(nil)
+	m.VoteResult("accepted")
+	m.SetBacklog(1, 1)
+	mfs, err := prometheus.DefaultGatherer.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if strings.HasPrefix(mf.GetName(), "prizes_") {
+			t.Errorf("%s is in the default registry", mf.GetName())
+		}
+	}
+}

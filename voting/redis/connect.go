@@ -1,0 +1,104 @@
+package redis
+
+import (
+	"crypto/tls"
+	"fmt"
+	"net"
+	neturl "net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/wsisvote/prizes/voting"
+)
+
+// Connect builds a client from a configuration string:
+//
+//	redis://[user:password@]host:port/db   one server (rediss:// for TLS)
+//	redis-cluster://[user:password@]host:port,host:port,...
+//	host:port,host:port,...                a cluster, by its seed nodes
+//
+// A cluster is reached through seed nodes only; the client learns the rest.
+// Timeouts and pool sizes left unset in a redis:// URL get values suited to
+// the hot vote path: short timeouts, so an unreachable Redis turns into
+// ErrUnavailable in seconds rather than hanging a request, and a pool large
+// enough for the batch workers, the flushers' blocking reads and the API.
+func Connect(url string) (goredis.UniversalClient, error) {
+	url = strings.TrimSpace(url)
+	switch {
+	case url == "":
+		return nil, fmt.Errorf("connect redis: empty address: %w", voting.ErrInvalid)
+	case strings.HasPrefix(url, "redis://"), strings.HasPrefix(url, "rediss://"):
+		o, err := goredis.ParseURL(url)
+		if err != nil {
+			return nil, fmt.Errorf("connect redis: %w: %w", voting.ErrInvalid, err)
+		}
+		tune(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.PoolSize, &o.MinIdleConns)
+		return goredis.NewClient(o), nil
+	case strings.HasPrefix(url, "redis-cluster://"), strings.HasPrefix(url, "rediss-cluster://"):
+		scheme, rest, _ := strings.Cut(url, "://")
+		o := &goredis.ClusterOptions{}
+		if i := strings.LastIndexByte(rest, '@'); i >= 0 {
+			// The user information reads as in a redis:// URL: user,
+			// user:password or :password, percent-encoded.
+			user, pass, _ := strings.Cut(rest[:i], ":")
+			var err error
+			if o.Username, err = neturl.PathUnescape(user); err != nil {
+				return nil, fmt.Errorf("connect redis cluster: user name: %w", voting.ErrInvalid)
+			}
+			if o.Password, err = neturl.PathUnescape(pass); err != nil {
+				return nil, fmt.Errorf("connect redis cluster: password: %w", voting.ErrInvalid)
+			}
+			rest = rest[i+1:]
+		}
+		if scheme == "rediss-cluster" {
+			o.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		}
+		return cluster(o, rest)
+	case strings.Contains(url, "://"):
+		return nil, fmt.Errorf("connect redis: unknown scheme in %q: %w", url[:strings.Index(url, "://")], voting.ErrInvalid)
+	default:
+		return cluster(&goredis.ClusterOptions{}, url)
+	}
+}
+
+func cluster(o *goredis.ClusterOptions, list string) (goredis.UniversalClient, error) {
+	list, _, _ = strings.Cut(list, "?")
+	list, _, _ = strings.Cut(list, "/")
+	for _, addr := range strings.Split(list, ",") {
+		addr = strings.TrimSpace(addr)
+		if addr == "" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return nil, fmt.Errorf("connect redis cluster: node %q: %w", addr, voting.ErrInvalid)
+		}
+		o.Addrs = append(o.Addrs, addr)
+	}
+	if len(o.Addrs) == 0 {
+		return nil, fmt.Errorf("connect redis cluster: no nodes: %w", voting.ErrInvalid)
+	}
+	tune(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.PoolSize, &o.MinIdleConns)
+	return goredis.NewClusterClient(o), nil
+}
+
+// tune fills the settings a configuration left at zero.
+func tune(dial, read, write, pool *time.Duration, size, idle *int) {
+	set := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	set(dial, 2*time.Second)
+	set(read, 2*time.Second)
+	set(write, 2*time.Second)
+	set(pool, 3*time.Second)
+	if *size == 0 {
+		*size = max(20*runtime.GOMAXPROCS(0), 64)
+	}
+	if *idle == 0 {
+		*idle = 4
+	}
+}

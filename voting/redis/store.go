@@ -1,0 +1,316 @@
+// Package redis is the Redis adapter of the vote path: the hot Log every vote
+// goes through (exact deduplication, the vote log, the live tally, in one
+// atomic step) and the Stream the flushers drain into the ledger. It works
+// with a single Redis and with Redis Cluster alike: every key of a shard
+// carries the same hash tag, so one shard lives in one cluster slot.
+//
+// Key layout, for shard = voterID % Shards (each key after Options.Prefix,
+// which is empty in production):
+//
+//	{v<shard>}:log                      the vote log, one stream per shard
+//	{v<shard>}:seen:<edition>:<slot>    dedup bitmap, bit voterID / Shards
+//	{v<shard>}:tally:<edition>          live tally, field projectID
+//	{v<shard>}:dead                     entries that did not decode
+//
+// Redis 7 or later is required (the append script declares itself with a
+// shebang, and XAUTOCLAIM reports deleted entries).
+package redis
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/wsisvote/prizes/voting"
+)
+
+var (
+	_ voting.Log    = (*Store)(nil)
+	_ voting.Stream = (*Store)(nil)
+)
+
+// Options tune a Store. The zero value is ready to use.
+type Options struct {
+	// Shards is the number of shards (default 16). It decides which keys a
+	// voter's votes use, so it must not change while any edition is open.
+	Shards int
+	// Group is the consumer group of the flushers (default "flushers").
+	Group string
+	// Consumer names this process in the group (default hostname-pid). Two
+	// live processes must not share a name, or they would read each other's
+	// pending entries as their own.
+	Consumer string
+	// PipelineSize is the most appends sent in one pipeline (default 512).
+	PipelineSize int
+	// Workers is the number of goroutines sending pipelines (default 4).
+	Workers int
+	// Prefix is put before every key, so that several stores can share one
+	// Redis without seeing each other's keys (tests do). It is empty in
+	// production, which gives exactly the layout documented above.
+	Prefix string
+}
+
+func (o Options) withDefaults() Options {
+	if o.Shards <= 0 {
+		o.Shards = 16
+	}
+	if o.Group == "" {
+		o.Group = "flushers"
+	}
+	if o.Consumer == "" {
+		host, err := os.Hostname()
+		if err != nil || host == "" {
+			host = "prizes"
+		}
+		o.Consumer = host + "-" + strconv.Itoa(os.Getpid())
+	}
+	if o.PipelineSize <= 0 {
+		o.PipelineSize = 512
+	}
+	if o.Workers <= 0 {
+		o.Workers = 4
+	}
+	return o
+}
+
+// shardKeys are the keys of one shard. Seen and tally are prefixes that the
+// edition (and the slot) complete.
+type shardKeys struct {
+	log, dead, seen, tally string
+}
+
+// Store is the Redis vote log. Appends are batched: callers enqueue, and a
+// few workers send whatever is queued as one pipeline, so the round trip is
+// shared by every vote that arrived meanwhile.
+type Store struct {
+	c    goredis.UniversalClient
+	opts Options
+	keys []shardKeys
+	sha  string
+
+	deadLetters atomic.Int64
+
+	requests sync.Pool
+	queue    chan *request
+	// mu guards closed and the sends on queue, so that Close can close the
+	// queue once no Append is sending on it.
+	mu        sync.RWMutex
+	closed    bool
+	closeOnce sync.Once
+	workers   sync.WaitGroup
+}
+
+// New loads the append script on every master, makes sure every shard stream
+// and its consumer group exist, and starts the batch workers. It returns an
+// error wrapping voting.ErrUnavailable when Redis cannot be reached.
+func New(ctx context.Context, c goredis.UniversalClient, o Options) (*Store, error) {
+	if c == nil {
+		return nil, fmt.Errorf("new redis vote store: nil client: %w", voting.ErrInvalid)
+	}
+	o = o.withDefaults()
+	s := &Store{
+		c:     c,
+		opts:  o,
+		keys:  make([]shardKeys, o.Shards),
+		queue: make(chan *request, o.Workers*o.PipelineSize),
+	}
+	s.requests.New = func() any { return &request{done: make(chan error, 1)} }
+	for i := range s.keys {
+		tag := o.Prefix + "{v" + strconv.Itoa(i) + "}:"
+		s.keys[i] = shardKeys{log: tag + "log", dead: tag + "dead", seen: tag + "seen:", tally: tag + "tally:"}
+	}
+	sha, err := s.loadScript(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("new redis vote store: %w", err)
+	}
+	s.sha = sha
+	if err := s.createGroups(ctx); err != nil {
+		return nil, fmt.Errorf("new redis vote store: %w", err)
+	}
+	s.workers.Add(o.Workers)
+	for range o.Workers {
+		go s.work()
+	}
+	return s, nil
+}
+
+// loadScript loads the append script and returns its digest. On a cluster
+// client ScriptLoad goes to every node, so the script is there whichever
+// master a shard lives on.
+func (s *Store) loadScript(ctx context.Context) (string, error) {
+	sha, err := s.c.ScriptLoad(ctx, appendScript).Result()
+	if err != nil {
+		return "", wrap("load append script", err)
+	}
+	return sha, nil
+}
+
+func (s *Store) createGroups(ctx context.Context) error {
+	pipe := s.c.Pipeline()
+	cmds := make([]*goredis.StatusCmd, len(s.keys))
+	for i, k := range s.keys {
+		cmds[i] = pipe.XGroupCreateMkStream(ctx, k.log, s.opts.Group, "0")
+	}
+	_, _ = pipe.Exec(ctx)
+	for i, cmd := range cmds {
+		if err := cmd.Err(); err != nil && !goredis.HasErrorPrefix(err, "BUSYGROUP") {
+			return wrap(fmt.Sprintf("create consumer group on shard %d", i), err)
+		}
+	}
+	return nil
+}
+
+// Close stops the batch workers once every queued append has been sent and
+// answered. Appends after Close fail with voting.ErrUnavailable. Close does
+// not close the client, which the caller owns.
+func (s *Store) Close() {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		close(s.queue)
+		s.mu.Unlock()
+		s.workers.Wait()
+	})
+}
+
+// Shards returns the number of shard streams.
+func (s *Store) Shards() int { return s.opts.Shards }
+
+// DeadLetters returns how many log entries this store moved to the
+// dead-letter streams because they did not decode.
+func (s *Store) DeadLetters() int64 { return s.deadLetters.Load() }
+
+// Tally returns the live count of every project of an edition, summed over
+// the shards. It is a view for dashboards: published numbers come from the
+// ledger.
+func (s *Store) Tally(ctx context.Context, edition string) (map[string]int64, error) {
+	pipe := s.c.Pipeline()
+	cmds := make([]*goredis.MapStringStringCmd, len(s.keys))
+	for i, k := range s.keys {
+		cmds[i] = pipe.HGetAll(ctx, k.tally+edition)
+	}
+	_, _ = pipe.Exec(ctx)
+	out := make(map[string]int64)
+	for _, cmd := range cmds {
+		m, err := cmd.Result()
+		if err != nil {
+			return nil, wrap("read tally of "+edition, err)
+		}
+		for project, n := range m {
+			count, err := strconv.ParseInt(n, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("read tally of %s: project %s: %w", edition, project, err)
+			}
+			out[project] += count
+		}
+	}
+	return out, nil
+}
+
+// Backlog returns, across every shard stream, how many entries were
+// delivered to a flusher but not acknowledged (pending) and how many were
+// not delivered yet (unread). Both are zero once the flushers caught up.
+func (s *Store) Backlog(ctx context.Context) (pending, unread int64, err error) {
+	pipe := s.c.Pipeline()
+	groups := make([]*goredis.XInfoGroupsCmd, len(s.keys))
+	lens := make([]*goredis.IntCmd, len(s.keys))
+	for i, k := range s.keys {
+		groups[i] = pipe.XInfoGroups(ctx, k.log)
+		lens[i] = pipe.XLen(ctx, k.log)
+	}
+	_, _ = pipe.Exec(ctx)
+	for i := range s.keys {
+		n, err := lens[i].Result()
+		if err != nil {
+			return 0, 0, wrap(fmt.Sprintf("read backlog of shard %d", i), err)
+		}
+		gs, err := groups[i].Result()
+		if err != nil {
+			if goredis.HasErrorPrefix(err, "no such key") {
+				continue
+			}
+			return 0, 0, wrap(fmt.Sprintf("read backlog of shard %d", i), err)
+		}
+		for _, g := range gs {
+			if g.Name != s.opts.Group {
+				continue
+			}
+			// XINFO GROUPS reports the same pending count as the XPENDING
+			// summary, in the same round trip as the lag.
+			pending += g.Pending
+			// The lag is unknown (-1) when Redis cannot tell it after
+			// deletions; every acknowledged entry is deleted, so the
+			// stream's length less the pending entries is the unread ones.
+			lag := g.Lag
+			if lag < 0 {
+				lag = max(n-g.Pending, 0)
+			}
+			unread += lag
+		}
+	}
+	return pending, unread, nil
+}
+
+// MemoryUsed returns the memory Redis uses, summed over every master, as
+// INFO memory reports it in used_memory.
+func (s *Store) MemoryUsed(ctx context.Context) (int64, error) {
+	var total atomic.Int64
+	err := s.forEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error {
+		info, err := c.Info(ctx, "memory").Result()
+		if err != nil {
+			return err
+		}
+		n, err := usedMemory(info)
+		if err != nil {
+			return err
+		}
+		total.Add(n)
+		return nil
+	})
+	if err != nil {
+		return 0, wrap("read redis memory", err)
+	}
+	return total.Load(), nil
+}
+
+func usedMemory(info string) (int64, error) {
+	sc := bufio.NewScanner(strings.NewReader(info))
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "used_memory:"); ok {
+			return strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		}
+	}
+	return 0, errors.New("no used_memory in INFO memory")
+}
+
+// Ping checks that every master answers, for readiness.
+func (s *Store) Ping(ctx context.Context) error {
+	err := s.forEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error {
+		return c.Ping(ctx).Err()
+	})
+	if err != nil {
+		return wrap("ping redis", err)
+	}
+	return nil
+}
+
+// forEachMaster runs fn on every master: each node of a cluster, or the one
+// server behind a plain client.
+func (s *Store) forEachMaster(ctx context.Context, fn func(context.Context, *goredis.Client) error) error {
+	switch c := s.c.(type) {
+	case *goredis.ClusterClient:
+		return c.ForEachMaster(ctx, fn)
+	case *goredis.Client:
+		return fn(ctx, c)
+	default:
+		return fmt.Errorf("unsupported redis client %T: %w", s.c, voting.ErrInvalid)
+	}
+}
