@@ -1,0 +1,40 @@
+package api
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/wsisvote/prizes/voting"
+)
+
+// authenticate returns the claims of the request's bearer token when it is
+// valid and carries role. Every error wraps voting.ErrUnauthenticated: the
+// vote path answers a wrong role like a missing token, so a client learns
+// nothing about which tokens exist.
+func (s *server) authenticate(c *gin.Context, role string) (Claims, error) {
+	tok, ok := bearer(c.GetHeader("Authorization"))
+	if !ok {
+		return Claims{}, fmt.Errorf("authenticate: no bearer token: %w", voting.ErrUnauthenticated)
+	}
+	claims, err := s.tokens.Verify(tok)
+	if err != nil {
+		return Claims{}, fmt.Errorf("authenticate: %w", err)
+	}
+	if claims.Role != role {
+		return Claims{}, fmt.Errorf("authenticate: role %q, want %q: %w", claims.Role, role, voting.ErrUnauthenticated)
+	}
+	return claims, nil
+}
+
+// bearer extracts the token of an Authorization header. The scheme name is
+// case-insensitive (RFC 9110).
+func bearer(h string) (string, bool) {
+	const scheme = "Bearer "
+	if len(h) <= len(scheme) || !strings.EqualFold(h[:len(scheme)], scheme) {
+		return "", false
+	}
+	tok := strings.TrimSpace(h[len(scheme):])
+	return tok, tok != ""
+}

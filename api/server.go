@@ -1,0 +1,195 @@
+// Package api is the HTTP face of the service: it authenticates requests,
+// decodes them, calls the voting domain and maps its errors to HTTP statuses
+// and stable JSON codes. It is the only package that knows Gin and JWT; a
+// *gin.Context never leaves it.
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/wsisvote/prizes/voting"
+)
+
+// Caster casts votes; *voting.Service is one.
+type Caster interface {
+	// Cast records b. It returns voting.ErrUnknownEdition, ErrUnknownProject,
+	// ErrNotNominated, ErrClosed, ErrInvalid, ErrDuplicate or ErrUnavailable,
+	// wrapped with the operation; any other error is an internal failure.
+	Cast(ctx context.Context, b voting.Ballot) (voting.Receipt, error)
+}
+
+// TallyReader reads the live vote counts of an edition.
+type TallyReader interface {
+	// Tally returns the live count of every project of edition that has
+	// votes, keyed by project id. It returns voting.ErrUnavailable when the
+	// store cannot be reached.
+	Tally(ctx context.Context, edition string) (map[string]int64, error)
+}
+
+// Check is one readiness probe of a dependency, such as a Redis or
+// PostgreSQL ping.
+type Check struct {
+	Name string
+	// Fn returns nil when the dependency is usable. It must return soon
+	// after ctx is done.
+	Fn func(ctx context.Context) error
+}
+
+// Observer is told the outcome of requests, for metrics. Its methods are
+// called on the request path and must not block.
+type Observer interface {
+	// VoteResult reports the outcome of one vote request: "accepted" or the
+	// error code it was answered with.
+	VoteResult(code string)
+	// ObserveRequest reports one request by its route template (or
+	// "unmatched"), its status and how long it took.
+	ObserveRequest(route string, status int, d time.Duration)
+}
+
+// Config is what the HTTP layer is built from. Votes, Catalogue and Tokens
+// are required; the rest may be left zero.
+type Config struct {
+	Votes     Caster
+	Catalogue *voting.Catalogue
+	// Tally serves the live tally route; without it the route is not served.
+	Tally TallyReader
+	// Tokens verifies the bearer tokens of voters and organisers.
+	Tokens *Verifier
+	// Ready are the checks /readyz runs.
+	Ready []Check
+	// Metrics, when set, is told the outcome of every request.
+	Metrics Observer
+	// Registry, when set, is served as /metrics.
+	Registry http.Handler
+	// TrustedProxies are the addresses or CIDR ranges of reverse proxies
+	// whose X-Forwarded-For and X-Real-IP headers are believed. With none,
+	// the client address is always the TCP peer, so a client cannot choose
+	// the network its votes are attributed to.
+	TrustedProxies []string
+	// Logger receives server-side failures (5xx answers) only.
+	Logger *slog.Logger
+}
+
+// Validate reports what is missing or malformed in c. New does not call it,
+// so that a caller decides whether a bad configuration stops the process.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Votes == nil {
+		errs = append(errs, errors.New("votes caster is required"))
+	}
+	if c.Catalogue == nil {
+		errs = append(errs, errors.New("catalogue is required"))
+	}
+	if c.Tokens == nil {
+		errs = append(errs, errors.New("token verifier is required"))
+	}
+	for _, p := range c.TrustedProxies {
+		if !validProxy(p) {
+			errs = append(errs, fmt.Errorf("trusted proxy %q is neither an address nor a CIDR range", p))
+		}
+	}
+	for i, ch := range c.Ready {
+		if ch.Name == "" || ch.Fn == nil {
+			errs = append(errs, fmt.Errorf("readiness check %d needs a name and a function", i))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("validate api config: %w", err)
+	}
+	return nil
+}
+
+func validProxy(p string) bool {
+	if strings.Contains(p, "/") {
+		_, err := netip.ParsePrefix(p)
+		return err == nil
+	}
+	_, err := netip.ParseAddr(p)
+	return err == nil
+}
+
+// server holds the dependencies the handlers share. It is built once by New
+// and only read afterwards.
+type server struct {
+	votes     Caster
+	catalogue *voting.Catalogue
+	tallies   TallyReader
+	tokens    *Verifier
+	ready     []Check
+	obs       Observer
+	log       *slog.Logger
+}
+
+// New builds the HTTP handler. A trusted proxy list that does not parse is
+// logged and replaced by none, so a configuration mistake can only make the
+// server trust less; call Config.Validate first to refuse it instead.
+func New(cfg Config) http.Handler {
+	// Gin's mode is process-wide. Release mode keeps its route dump and debug
+	// warnings off standard output; setting it here rather than in an init
+	// function leaves importing the package free of side effects.
+	gin.SetMode(gin.ReleaseMode)
+
+	s := &server{
+		votes:     cfg.Votes,
+		catalogue: cfg.Catalogue,
+		tallies:   cfg.Tally,
+		tokens:    cfg.Tokens,
+		ready:     cfg.Ready,
+		obs:       cfg.Metrics,
+		log:       cfg.Logger,
+	}
+	if s.obs == nil {
+		s.obs = noObserver{}
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+
+	e := gin.New()
+	// A redirect would turn a vote POSTed to a slightly wrong path into a
+	// second request the client may not repeat; a clear 404 is better.
+	e.RedirectTrailingSlash = false
+	e.RedirectFixedPath = false
+	e.HandleMethodNotAllowed = true
+	e.TrustedPlatform = ""
+	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		s.log.Error("trusted proxies ignored", "err", fmt.Errorf("configure trusted proxies: %w", err))
+		_ = e.SetTrustedProxies(nil)
+	}
+
+	if cfg.Metrics != nil {
+		e.Use(s.observe)
+	}
+	e.Use(securityHeaders, gin.CustomRecoveryWithWriter(nil, s.recovered))
+	e.NoRoute(func(c *gin.Context) { s.fail(c, errNotFound) })
+	e.NoMethod(func(c *gin.Context) { s.fail(c, errMethodNotAllowed) })
+
+	v1 := e.Group("/api/v1", noStore)
+	v1.POST("/editions/:edition/votes", s.castVote)
+	v1.GET("/editions/:edition/projects", s.projects)
+	if s.tallies != nil {
+		v1.GET("/editions/:edition/tally", s.tally)
+	}
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	if cfg.Registry != nil {
+		e.GET("/metrics", gin.WrapH(cfg.Registry))
+	}
+	return e
+}
+
+// noObserver is the Observer used when the configuration has none.
+type noObserver struct{}
+
+func (noObserver) VoteResult(string)                         {}
+func (noObserver) ObserveRequest(string, int, time.Duration) {}
