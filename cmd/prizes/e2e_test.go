@@ -286,21 +286,28 @@ func (d *deployment) recount() recount {
 	return r
 }
 
-// waitLedger waits until every vote id is in the ledger.
-func (d *deployment) waitLedger(ids []string, within time.Duration) {
+// ledgerCount returns how many of the vote ids are in the ledger.
+func (d *deployment) ledgerCount(ids []string) int {
 	d.t.Helper()
 	pool, err := pgxpool.New(context.Background(), d.dbURL)
 	if err != nil {
 		d.t.Fatal(err)
 	}
 	defer pool.Close()
+	var n int
+	err = pool.QueryRow(context.Background(), `SELECT count(*) FROM votes WHERE id = ANY($1::uuid[])`, ids).Scan(&n)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return n
+}
+
+// waitLedger waits until every vote id is in the ledger.
+func (d *deployment) waitLedger(ids []string, within time.Duration) {
+	d.t.Helper()
 	deadline := time.Now().Add(within)
 	for {
-		var n int
-		err := pool.QueryRow(context.Background(), `SELECT count(*) FROM votes WHERE id = ANY($1::uuid[])`, ids).Scan(&n)
-		if err != nil {
-			d.t.Fatal(err)
-		}
+		n := d.ledgerCount(ids)
 		if n == len(ids) {
 			return
 		}
@@ -437,7 +444,11 @@ func TestServe_killedDuringLoad(t *testing.T) {
 			if len(ids) == 0 || len(ids) == len(bs) {
 				t.Fatalf("%d of %d votes accepted; the kill did not land mid-load", len(ids), len(bs))
 			}
-			t.Logf("%d votes answered 202 before SIGKILL", len(ids))
+			inLedger := d.ledgerCount(ids)
+			t.Logf("%d votes answered 202 before SIGKILL, %d of them in the ledger", len(ids), inLedger)
+			if inLedger == len(ids) {
+				t.Fatal("every acknowledged vote was already flushed at the kill; the rehearsal proves nothing")
+			}
 
 			s2 := d.serve()
 			d.waitLedger(ids, 60*time.Second)
@@ -499,4 +510,61 @@ func (s *server) castCounting(bs [][2]string, workers int, stop <-chan struct{},
 	}
 	wg.Wait()
 	return results
+}
+
+// TestServe_redisDown: with Redis unreachable a vote gets 503 unavailable with
+// Retry-After, readiness fails, and nothing reaches the ledger.
+func TestServe_redisDown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	redis := exec.Command("redis-server", "--bind", "127.0.0.1", "--port", fmt.Sprint(port),
+		"--save", "", "--appendonly", "no", "--dir", t.TempDir())
+	if err := redis.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { redis.Process.Kill(); redis.Wait() })
+	for i := 0; ; i++ {
+		if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+			c.Close()
+			break
+		}
+		if i > 200 {
+			t.Fatal("private redis-server did not start")
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	d := newDeployment(t, fmt.Sprintf("redis://127.0.0.1:%d/0", port))
+	s := d.serve()
+	token := d.voters(1)[0]
+	p := s.projects(t)[0].ID
+	redis.Process.Kill()
+	redis.Wait()
+
+	req, _ := http.NewRequest("POST", s.base+"/api/v1/editions/demo/votes", strings.NewReader(`{"project_id":"`+p+`"}`))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body struct{ Error struct{ Code string } }
+	json.NewDecoder(resp.Body).Decode(&body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || body.Error.Code != "unavailable" || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("vote with Redis down: %d %q Retry-After=%q", resp.StatusCode, body.Error.Code, resp.Header.Get("Retry-After"))
+	}
+	ready, err := http.Get(s.base + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready.Body.Close()
+	if ready.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz with Redis down: %d", ready.StatusCode)
+	}
+	if r := d.recount(); r.Total != 0 {
+		t.Fatalf("ledger counts %d votes; want 0", r.Total)
+	}
 }

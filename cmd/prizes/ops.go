@@ -122,7 +122,10 @@ func runVoters(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	signer := api.NewSigner(key.ID, key.Private, time.Now)
+	signer, err := api.NewSigner(key.ID, key.Private, time.Now)
+	if err != nil {
+		return err
+	}
 	started := time.Now()
 	voters, err := pg.CreateVoters(ctx, *count)
 	if err != nil {

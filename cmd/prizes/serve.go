@@ -126,7 +126,10 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 			return err
 		}
 	}
-	verifier := api.NewVerifier(keys, time.Now)
+	verifier, err := api.NewVerifier(keys, time.Now)
+	if err != nil {
+		return err
+	}
 
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup

@@ -1,0 +1,79 @@
+// Command prizes-loadtest generates vote traffic and benchmarks the vote
+// path:
+//
+//	prizes-loadtest bench     the whole benchmark behind `make bench`
+//	prizes-loadtest run       load an already running API with voters from a file
+//	prizes-loadtest baseline  serve the plain Gin handler the vote path is compared with
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// command is one subcommand.
+type command struct {
+	name  string
+	usage string
+	run   func(ctx context.Context, a *app, args []string) error
+}
+
+// app is what every subcommand shares: the environment it was started with
+// and where it writes.
+type app struct {
+	// args is the command line, program name first.
+	args    []string
+	getenv  func(string) string
+	environ []string
+	stdout  io.Writer
+	stderr  io.Writer
+}
+
+var commands = []command{
+	{"bench", "measure the vote path against a plain Gin handler and write the report", runBench},
+	{"run", "send votes to a running API, closed loop or at a fixed rate", runLoad},
+	{"baseline", "serve the plain Gin vote handler", runBaseline},
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	a := &app{args: os.Args, getenv: os.Getenv, environ: os.Environ(), stdout: os.Stdout, stderr: os.Stderr}
+	if err := a.run(ctx, os.Args[1:]); err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "prizes-loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+func (a *app) run(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		a.usage()
+		return nil
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			return c.run(ctx, a, args[1:])
+		}
+	}
+	a.usage()
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func (a *app) usage() {
+	fmt.Fprintln(a.stderr, "usage: prizes-loadtest COMMAND [flags]\n\ncommands:")
+	for _, c := range commands {
+		fmt.Fprintf(a.stderr, "  %-9s %s\n", c.name, c.usage)
+	}
+}
+
+func (a *app) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("prizes-loadtest "+name, flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	return fs
+}
