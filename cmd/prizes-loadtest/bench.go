@@ -27,6 +27,7 @@ func runBench(ctx context.Context, a *app, args []string) error {
 	shards := fs.Int("shards", 0, "vote log shards of prizes serve (0: its default)")
 	skew := fs.Float64("skew", 1, "Zipf exponent of project popularity within a category")
 	window := fs.Int("window", 1000, "voters voting at the same time; each casts all its votes before the next start")
+	ingestOnly := fs.Bool("ingest-only", true, "add to each pair a run with the flusher stopped, and time the flush of its backlog")
 	redisBin := fs.String("redis-server", "redis-server", "redis-server binary for the dedicated Redis")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -68,6 +69,7 @@ func runBench(ctx context.Context, a *app, args []string) error {
 		Skew:           *skew,
 		Seed:           1,
 		Window:         *window,
+		IngestOnly:     *ingestOnly,
 		Command:        a.commandLine(),
 		Log:            a.stderr,
 	})

@@ -34,14 +34,15 @@ The demo contest is running.
   API          %[1]s/api/v1/editions/demo/projects?category=C7-ehealth
   live tally   %[1]s/api/v1/editions/demo/tally
   metrics      %[1]s/metrics
-  voter token  %[2]s (voter_id<TAB>token; more with: go run ./cmd/prizes voters --edition demo --count N --out FILE)
+  voter token  %[2]s (voter_id<TAB>token)
+  more voters  PRIZES_DATABASE_URL='%[3]s' go run ./cmd/prizes voters --edition demo --count N --out FILE
 
 Cast a first vote from another shell:
   TOKEN=$(cut -f2 %[2]s)
   PROJECT=$(curl -s '%[1]s/api/v1/editions/demo/projects?category=C7-ehealth' | grep -o '"id":"[^"]*"' | head -1 | cut -d'"' -f4)
-  curl -s -X POST %[1]s/api/v1/editions/demo/votes -H "Authorization: Bearer $TOKEN" -d "{\"project_id\":\"$PROJECT\"}"
+  curl -s -X POST %[1]s/api/v1/editions/demo/votes -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d "{\"project_id\":\"$PROJECT\"}"
 
 Stop with Ctrl-C.
-`, base, *tokenFile)
+`, base, *tokenFile, a.cfg.DatabaseURL)
 	})
 }

@@ -1,0 +1,77 @@
+package bench_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wsisvote/prizes/loadtest"
+	"github.com/wsisvote/prizes/loadtest/bench"
+)
+
+func report(tb testing.TB, ratio float64) *bench.Report {
+	tb.Helper()
+	open := bench.RunReport{Name: "open", Target: "vote path", Mode: "open", Rate: 4000, Workers: 256,
+		Duration: 20 * time.Second, Latency: loadtest.Summary{P50: time.Millisecond, P99: 5 * time.Millisecond}}
+	return &bench.Report{
+		Date:    time.Date(2025, 1, 2, 3, 4, 0, 0, time.UTC),
+		Command: "make bench",
+		Runs: []bench.RunReport{
+			{Name: "a1", Target: "baseline", Mode: "closed", AcceptedPerS: 10000, CPU: map[string]float64{"machine": 2}},
+			{Name: "b1", Target: "vote path", Mode: "closed", AcceptedPerS: 10000 * ratio, CPU: map[string]float64{"machine": 2}},
+			open,
+		},
+		Pairs:       []bench.Pair{{Baseline: 10000, VotePath: 10000 * ratio, Ratio: ratio}},
+		MedianRatio: ratio,
+		Open:        &open,
+		Memory:      bench.Memory{Before: 1000, After: 3000, Delta: 2000, Votes: 1000, BytesPerVote: 2},
+		Correctness: bench.Correctness{Accepted: 1000, LedgerTotal: 1000, OK: true},
+	}
+}
+
+func TestWriteFiles_keepsProse(t *testing.T) {
+	dir := t.TempDir()
+	md, js := filepath.Join(dir, "benchmarks.md"), filepath.Join(dir, "benchmarks.json")
+	if err := bench.WriteFiles(report(t, 0.7), md, js); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Prose around the generated section must survive the next run, which
+	// replaces the section only.
+	prose := "# Benchmarks\n\nHow to read this page.\n\n"
+	after := "\n## Notes\n\nWritten by hand.\n"
+	if err := os.WriteFile(md, []byte(prose+string(b[len("# Benchmarks\n\n"):])+after), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := bench.WriteFiles(report(t, 0.9), md, js); err != nil {
+		t.Fatal(err)
+	}
+	b, err = os.ReadFile(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(b)
+	if !strings.HasPrefix(got, prose) || !strings.HasSuffix(got, after) {
+		t.Errorf("prose around the section was not kept:\n%s", got)
+	}
+	if strings.Count(got, "## Latest run") != 1 || !strings.Contains(got, "**0.90**") || strings.Contains(got, "**0.70**") {
+		t.Errorf("the section was not replaced by the new run's:\n%s", got)
+	}
+	var back bench.Report
+	j, err := os.ReadFile(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(j, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.MedianRatio != 0.9 || back.Memory.BytesPerVote != 2 {
+		t.Errorf("JSON report has ratio %v, bytes per vote %v; want 0.9, 2", back.MedianRatio, back.Memory.BytesPerVote)
+	}
+}
