@@ -10,10 +10,10 @@ import (
 )
 
 // authenticate returns the claims of the request's bearer token when it is
-// valid and carries role. Every error wraps voting.ErrUnauthenticated: the
-// vote path answers a wrong role like a missing token, so a client learns
-// nothing about which tokens exist.
-func (s *server) authenticate(c *gin.Context, role string) (Claims, error) {
+// valid and carries one of roles. Every error wraps voting.ErrUnauthenticated:
+// a wrong role is answered like a missing token, so a client learns nothing
+// about which tokens exist.
+func (s *server) authenticate(c *gin.Context, roles ...string) (Claims, error) {
 	tok, ok := bearer(c.GetHeader("Authorization"))
 	if !ok {
 		return Claims{}, fmt.Errorf("authenticate: no bearer token: %w", voting.ErrUnauthenticated)
@@ -22,8 +22,8 @@ func (s *server) authenticate(c *gin.Context, role string) (Claims, error) {
 	if err != nil {
 		return Claims{}, fmt.Errorf("authenticate: %w", err)
 	}
-	if claims.Role != role {
-		return Claims{}, fmt.Errorf("authenticate: role %q, want %q: %w", claims.Role, role, voting.ErrUnauthenticated)
+	if !hasRole(claims, roles...) {
+		return Claims{}, fmt.Errorf("authenticate: role %q, want one of %q: %w", claims.Role, roles, voting.ErrUnauthenticated)
 	}
 	return claims, nil
 }

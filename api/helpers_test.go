@@ -167,7 +167,7 @@ type fixture struct {
 	pub     ed25519.PublicKey
 	priv    ed25519.PrivateKey
 	verify  *api.Verifier
-	handler http.Handler
+	handler *api.Handler
 	logs    *syncBuffer
 }
 

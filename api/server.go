@@ -77,6 +77,10 @@ type Config struct {
 	TrustedProxies []string
 	// Logger receives server-side failures (5xx answers) only.
 	Logger *slog.Logger
+	// Prizes configures the prize lifecycle routes.
+	Prizes PrizesConfig
+	// Identity configures sign-in, tokens and abuse controls.
+	Identity IdentityConfig
 }
 
 // Validate reports what is missing or malformed in c. New does not call it,
@@ -127,12 +131,13 @@ type server struct {
 	ready     []Check
 	obs       Observer
 	log       *slog.Logger
+	policies  map[string]Policy
 }
 
 // New builds the HTTP handler. A trusted proxy list that does not parse is
 // logged and replaced by none, so a configuration mistake can only make the
 // server trust less; call Config.Validate first to refuse it instead.
-func New(cfg Config) http.Handler {
+func New(cfg Config) *Handler {
 	// Gin's mode is process-wide. Release mode keeps its route dump and debug
 	// warnings off standard output; setting it here rather than in an init
 	// function leaves importing the package free of side effects.
@@ -146,6 +151,7 @@ func New(cfg Config) http.Handler {
 		ready:     cfg.Ready,
 		obs:       cfg.Metrics,
 		log:       cfg.Logger,
+		policies:  make(map[string]Policy),
 	}
 	if s.obs == nil {
 		s.obs = noObserver{}
@@ -174,18 +180,21 @@ func New(cfg Config) http.Handler {
 	e.NoMethod(func(c *gin.Context) { s.fail(c, errMethodNotAllowed) })
 
 	v1 := e.Group("/api/v1", noStore)
-	v1.POST("/editions/:edition/votes", s.castVote)
-	v1.GET("/editions/:edition/projects", s.projects)
+	s.handle(v1, http.MethodPost, "/editions/:edition/votes", Policy{Roles: []string{RoleVoter}, InHandler: true}, s.castVote)
+	s.handle(v1, http.MethodGet, "/editions/:edition/projects", Policy{Public: true}, s.projects)
 	if s.tallies != nil {
-		v1.GET("/editions/:edition/tally", s.tally)
+		s.handle(v1, http.MethodGet, "/editions/:edition/tally", Policy{Public: true}, s.tally)
 	}
 
-	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
+	root := e.Group("/")
+	s.prizesRoutes(v1, cfg.Prizes)
+	s.identityRoutes(root, v1, cfg.Identity)
+	s.handle(root, http.MethodGet, "/healthz", Policy{Public: true}, s.healthz)
+	s.handle(root, http.MethodGet, "/readyz", Policy{Public: true}, s.readyz)
 	if cfg.Registry != nil {
-		e.GET("/metrics", gin.WrapH(cfg.Registry))
+		s.handle(root, http.MethodGet, "/metrics", Policy{Public: true}, gin.WrapH(cfg.Registry))
 	}
-	return e
+	return &Handler{Engine: e, policies: s.policies}
 }
 
 // noObserver is the Observer used when the configuration has none.

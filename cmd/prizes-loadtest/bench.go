@@ -28,6 +28,8 @@ func runBench(ctx context.Context, a *app, args []string) error {
 	skew := fs.Float64("skew", 1, "Zipf exponent of project popularity within a category")
 	window := fs.Int("window", 1000, "voters voting at the same time; each casts all its votes before the next start")
 	ingestOnly := fs.Bool("ingest-only", true, "add to each pair a run with the flusher stopped, and time the flush of its backlog")
+	var prizesEnv listFlag
+	fs.Var(&prizesEnv, "prizes-env", "PRIZES_NAME=value setting for prizes, to measure a non-default configuration (repeatable)")
 	redisBin := fs.String("redis-server", "redis-server", "redis-server binary for the dedicated Redis")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -70,6 +72,7 @@ func runBench(ctx context.Context, a *app, args []string) error {
 		Seed:           1,
 		Window:         *window,
 		IngestOnly:     *ingestOnly,
+		PrizesEnv:      prizesEnv,
 		Command:        a.commandLine(),
 		Log:            a.stderr,
 	})
@@ -113,3 +116,9 @@ func (a *app) commandLine() string {
 	}
 	return cmd
 }
+
+// listFlag is a flag that may be given several times.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, " ") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }

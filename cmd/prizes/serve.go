@@ -150,7 +150,7 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 		Catalogue: cat, Log: st.log, Scorer: voting.CountAll{}, Now: time.Now,
 		NewID: func() string { return uuid.Must(uuid.NewV7()).String() },
 	}
-	handler := api.New(api.Config{
+	cfg := api.Config{
 		Votes: svc, Catalogue: cat, Tally: st.log, Tokens: verifier, Metrics: st.metrics,
 		Registry:       promhttp.HandlerFor(st.reg, promhttp.HandlerOpts{Registry: st.reg}),
 		TrustedProxies: a.cfg.trustedProxies(), Logger: a.log,
@@ -158,7 +158,18 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 			{Name: "redis", Fn: st.log.Ping},
 			{Name: "postgres", Fn: st.pg.Ping},
 		},
-	})
+	}
+	if err := a.wirePrizes(bg, st, &cfg); err != nil {
+		stopBG()
+		wg.Wait()
+		return err
+	}
+	if err := a.wireIdentity(bg, st, &cfg); err != nil {
+		stopBG()
+		wg.Wait()
+		return err
+	}
+	handler := api.New(cfg)
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
 	if err != nil {
 		stopBG()

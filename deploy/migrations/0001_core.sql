@@ -46,9 +46,10 @@ CREATE TRIGGER categories_changed AFTER INSERT OR UPDATE OR DELETE ON categories
 CREATE TRIGGER projects_changed AFTER INSERT OR UPDATE OR DELETE ON projects
     FOR EACH STATEMENT EXECUTE FUNCTION prizes_catalogue_changed();
 
--- Voter accounts. Ids are dense integers on purpose: the vote path's exact
--- deduplication is one bit per voter and ballot slot, addressed by this id.
-CREATE TABLE voters (
+-- Accounts: voters, project owners, jurors and organisers alike. Ids are dense
+-- integers on purpose: the vote path's exact deduplication is one bit per
+-- voter and ballot slot, addressed by this id.
+CREATE TABLE accounts (
     id            bigserial PRIMARY KEY,
     email         text UNIQUE,
     display_name  text NOT NULL DEFAULT '',

@@ -54,8 +54,11 @@ type Config struct {
 	OpenWorkers  int
 	// Shards, when positive, is passed to prizes as PRIZES_SHARDS.
 	Shards int
-	Skew   float64
-	Seed   uint64
+	// PrizesEnv are more PRIZES_*=value settings for every prizes command,
+	// to measure a configuration other than the defaults.
+	PrizesEnv []string
+	Skew      float64
+	Seed      uint64
 	// Window is how many voters vote at the same time (see
 	// loadtest.BallotOptions).
 	Window int
@@ -154,7 +157,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		Voters: cfg.Voters, Workers: cfg.Workers, Duration: cfg.Duration, Warmup: cfg.Warmup,
 		Pairs: cfg.Pairs, OpenDuration: cfg.OpenDuration, OpenWorkers: cfg.OpenWorkers,
 		Shards: cfg.Shards, Skew: cfg.Skew, Window: cfg.Window, IngestOnly: cfg.IngestOnly,
-		GOMAXPROCS: runtime.GOMAXPROCS(0),
+		PrizesEnv: cfg.PrizesEnv, GOMAXPROCS: runtime.GOMAXPROCS(0),
 	}
 	err := h.run(ctx)
 	h.teardown()
@@ -206,6 +209,12 @@ func (h *harness) run(ctx context.Context) error {
 	}
 	if cfg.Shards > 0 {
 		env = append(env, "PRIZES_SHARDS="+strconv.Itoa(cfg.Shards))
+	}
+	for _, kv := range cfg.PrizesEnv {
+		if !strings.HasPrefix(kv, "PRIZES_") || !strings.Contains(kv, "=") {
+			return fmt.Errorf("bench: prizes setting %q is not PRIZES_NAME=value", kv)
+		}
+		env = append(env, kv)
 	}
 	h.env = env
 	h.prizes = &prizesCmd{bin: cfg.Prizes, env: childEnv(cfg.Env, env...)}

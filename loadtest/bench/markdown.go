@@ -78,7 +78,13 @@ func (r *Report) Markdown(w io.Writer, jsonName string) {
 	p("Generator, servers, Redis and PostgreSQL all share these cores. Each closed-loop run is %s with %d keep-alive\n", dur(s.Duration), s.Workers)
 	p("connections; %d voters, %d categories, %d nominees, Zipf popularity with exponent %g. Voters vote %d at a time,\n", s.Voters, s.Categories, s.Projects, s.Skew, s.Window)
 	p("each casting one vote in every category before the next voters start, so a voter's token is verified once and\n")
-	p("then found in the server's token cache, as in a real voting session.\n\n")
+	p("then found in the server's token cache, as in a real voting session.")
+	if len(s.PrizesEnv) > 0 {
+		p(" prizes ran with `%s`; every other setting is its default.", strings.Join(s.PrizesEnv, " "))
+	} else {
+		p(" prizes ran with its default settings.")
+	}
+	p("\n\n")
 
 	p("### Summary\n\n| measure | result | target |\n|---|---|---|\n")
 	p("| plain Gin handler (median) | %s votes/s | |\n", num(r.MedianBaseline))

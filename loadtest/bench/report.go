@@ -70,6 +70,7 @@ type Settings struct {
 	Skew         float64       `json:"skew"`
 	Window       int           `json:"window"`
 	IngestOnly   bool          `json:"ingest_only"`
+	PrizesEnv    []string      `json:"prizes_env,omitempty"`
 	GOMAXPROCS   int           `json:"gomaxprocs"`
 }
 

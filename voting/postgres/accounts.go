@@ -24,7 +24,7 @@ func (s *Store) CreateVoters(ctx context.Context, n int) ([]Voter, error) {
 	if n <= 0 {
 		return nil, nil
 	}
-	rows, err := s.pool.Query(ctx, `INSERT INTO voters (display_name, created_at, verified_at)
+	rows, err := s.pool.Query(ctx, `INSERT INTO accounts (display_name, created_at, verified_at)
 		SELECT '', now(), now() FROM generate_series(1, $1)
 		RETURNING id, created_at`, n)
 	if err != nil {
