@@ -119,6 +119,19 @@ stop_pg() { # stop_pg DIR
 	run_as_pg "$PG_BIN/pg_ctl" -D "$1/data" -m fast -w stop >/dev/null 2>&1 || true
 }
 
+# run_child runs the command in the background and waits for it, so that a
+# TERM or INT sent to this script is handled at once: the command is stopped
+# first, then the EXIT trap stops the instances.
+run_child() {
+	"$@" &
+	CHILD=$!
+	trap 'kill -TERM "$CHILD" 2>/dev/null; wait "$CHILD"; exit 143' TERM
+	trap 'kill -INT "$CHILD" 2>/dev/null; wait "$CHILD"; exit 130' INT
+	local rc=0
+	wait "$CHILD" || rc=$?
+	return "$rc"
+}
+
 mode=${1:-}; shift || true
 case "$mode" in
 test)
@@ -143,7 +156,7 @@ test)
 	export PRIZES_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/prizes?sslmode=disable"
 	export PRIZES_TEST_TMP="$TMP"
 	log "redis $PRIZES_TEST_REDIS_URL, cluster $PRIZES_TEST_REDIS_CLUSTER, postgres $PRIZES_TEST_DATABASE_URL"
-	"$@"
+	run_child "$@"
 	;;
 run)
 	ensure_packages
@@ -162,7 +175,7 @@ run)
 		export PRIZES_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/prizes?sslmode=disable"
 	fi
 	log "redis $PRIZES_REDIS_URL, postgres $PRIZES_DATABASE_URL"
-	"$@"
+	run_child "$@"
 	;;
 *)
 	echo "usage: stack.sh test|run CMD..." >&2; exit 2
