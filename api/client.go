@@ -17,11 +17,22 @@ const (
 	maxDeviceHint = 128
 )
 
-// clientOf describes the device and network a request came from. Gin's
-// ClientIP believes forwarding headers only from the trusted proxies.
-func clientOf(c *gin.Context) voting.Client {
+// clientAddr is the address a request came from: the TCP peer, or, when the
+// peer is a trusted proxy, the nearest untrusted address of X-Forwarded-For
+// read from the right (Gin's ClientIP, which the server configures to read
+// that header only). It is the zero Addr when there is none.
+func clientAddr(c *gin.Context) netip.Addr {
+	a, err := netip.ParseAddr(c.ClientIP())
+	if err != nil {
+		return netip.Addr{}
+	}
+	return a.Unmap().WithZone("")
+}
+
+// clientOf describes the device and network a request came from ip.
+func clientOf(c *gin.Context, ip netip.Addr) voting.Client {
 	return voting.Client{
-		Network:    network(c.ClientIP()),
+		Network:    networkOf(ip),
 		UserAgent:  clean(c.Request.UserAgent(), maxUserAgent),
 		DeviceHint: clean(c.GetHeader("X-Device-Hint"), maxDeviceHint),
 	}
@@ -31,9 +42,8 @@ func clientOf(c *gin.Context) voting.Client {
 // vote stores where it came from closely enough to spot a farm of voters but
 // never the voter's own address. An IPv4 address written as IPv6 counts as
 // IPv4. It returns "" for anything that is not an address.
-func network(ip string) string {
-	a, err := netip.ParseAddr(ip)
-	if err != nil {
+func networkOf(a netip.Addr) string {
+	if !a.IsValid() {
 		return ""
 	}
 	a = a.Unmap().WithZone("")

@@ -7,6 +7,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/wsisvote/prizes/identity"
+	"github.com/wsisvote/prizes/prizes"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -40,10 +42,37 @@ var errorKinds = [...]errorKind{
 	{errUnknownCategory, http.StatusNotFound, "unknown_category", "this edition has no category with this code"},
 	{errNotFound, http.StatusNotFound, "not_found", "no such resource"},
 	{errMethodNotAllowed, http.StatusMethodNotAllowed, "method_not_allowed", "this method is not allowed here"},
+	{prizes.ErrUnknownCategory, http.StatusNotFound, "unknown_category", "this edition has no category with this code"},
+	{prizes.ErrNotAssigned, http.StatusNotFound, "not_assigned", "this is not on your jury panel"},
+	{prizes.ErrNotPublished, http.StatusNotFound, "not_published", "the results of this edition are not published yet"},
+	{prizes.ErrConflictOfInterest, http.StatusForbidden, "conflict_of_interest", "you declared a conflict of interest with this project"},
+	{prizes.ErrWrongPhase, http.StatusConflict, "wrong_phase", "the edition is not in a phase that allows this"},
+	{prizes.ErrEditionExists, http.StatusConflict, "edition_exists", "an edition with this id exists"},
+	{prizes.ErrDuplicateEntry, http.StatusConflict, "duplicate_entry", "this organisation already has an entry in this category"},
+	{prizes.ErrCapReached, http.StatusConflict, "nomination_cap", "the category's nomination cap is reached"},
+	{prizes.ErrNotReady, http.StatusConflict, "not_ready", "the phase cannot close yet"},
+	{prizes.ErrTieUnresolved, http.StatusConflict, "tie_unresolved", "a tie at a cut needs an organiser decision"},
+	{prizes.ErrFinal, http.StatusConflict, "final", "this can no longer change"},
 	{voting.ErrDuplicate, http.StatusConflict, "duplicate_vote", "you have already voted in this ballot slot"},
 	{voting.ErrNotNominated, http.StatusUnprocessableEntity, "not_nominated", "this project is not on the ballot"},
 	{voting.ErrInvalid, http.StatusUnprocessableEntity, "invalid_request", "the request is malformed"},
 	{voting.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "the service is briefly unavailable; please retry"},
+
+	// Identity and abuse controls.
+	{identity.ErrRateLimited, http.StatusTooManyRequests, "rate_limited", "too many requests; retry after the time in Retry-After"},
+	{identity.ErrChallengeRequired, http.StatusPreconditionRequired, "challenge_required",
+		"this request needs a solved challenge from GET /api/v1/challenge in the X-Challenge header"},
+	{identity.ErrChallengeInvalid, http.StatusForbidden, "challenge_invalid",
+		"the challenge solution is wrong, expired, for another purpose or already used; solve a new one"},
+	{identity.ErrDisposableEmail, http.StatusUnprocessableEntity, "disposable_email",
+		"disposable email addresses cannot be used; please use an address you keep"},
+	{identity.ErrInvalidCode, http.StatusUnauthorized, "invalid_code", "the code is wrong, expired or used up; ask for a new one"},
+	{identity.ErrRefreshReused, http.StatusUnauthorized, "refresh_token_reused",
+		"this refresh token was already used; the session is ended everywhere, please sign in again"},
+	{identity.ErrInvalidRefresh, http.StatusUnauthorized, "invalid_refresh_token", "the refresh token is unknown, expired or revoked"},
+	{identity.ErrNotFound, http.StatusNotFound, "unknown_account", "this account does not exist or was erased"},
+	{identity.ErrInvalid, http.StatusUnprocessableEntity, "invalid_request", "the request is malformed"},
+	{identity.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "the service is briefly unavailable; please retry"},
 }
 
 var internalError = errorKind{status: http.StatusInternalServerError, code: "internal", message: "internal error"}
@@ -64,19 +93,38 @@ type errorBody struct {
 type errorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// Fields says what is wrong with each field of a refused form.
+	Fields map[string]string `json:"fields,omitempty"`
+}
+
+// echoes reports whether an error of kind k is answered with its own
+// message. These messages come from the request's own input or from the
+// contest's state (the current phase, the tie, what is missing), never from
+// a store's internals, and the client needs them to act.
+func (k errorKind) echoes() bool {
+	switch k.err {
+	case voting.ErrInvalid, prizes.ErrWrongPhase, prizes.ErrCapReached, prizes.ErrNotReady, prizes.ErrTieUnresolved:
+		return true
+	}
+	return false
 }
 
 // fail answers err with its status and code and returns the code. Only
 // server-side failures are logged: client mistakes are answered, not
 // recorded. An invalid request is told what was wrong with it, since that
-// comes from its own input; every other message is fixed, so internal detail
-// never reaches a client.
+// comes from its own input, and so are the refusals echoes lists; every other
+// message is fixed, so internal detail never reaches a client.
 func (s *server) fail(c *gin.Context, err error) string {
 	k := kindOf(err)
 	msg := k.message
-	if k.err == voting.ErrInvalid {
+	if k.err == voting.ErrInvalid || k.err == identity.ErrInvalid {
 		msg = err.Error()
 	}
+	if k.echoes() {
+		msg = err.Error()
+	}
+	var fields prizes.FieldErrors
+	errors.As(err, &fields)
 	if k.status >= http.StatusInternalServerError {
 		s.log.LogAttrs(c.Request.Context(), slog.LevelError, "request failed",
 			slog.String("method", c.Request.Method),
@@ -87,6 +135,9 @@ func (s *server) fail(c *gin.Context, err error) string {
 	if k.status == http.StatusServiceUnavailable {
 		c.Header("Retry-After", "1")
 	}
-	c.AbortWithStatusJSON(k.status, errorBody{Error: errorDetail{Code: k.code, Message: msg}})
+	if rl := (*identity.RateLimitError)(nil); errors.As(err, &rl) {
+		c.Header("Retry-After", rl.RetryAfterSeconds())
+	}
+	c.AbortWithStatusJSON(k.status, errorBody{Error: errorDetail{Code: k.code, Message: msg, Fields: fields}})
 	return k.code
 }

@@ -83,7 +83,7 @@ func claimsOf(c *gin.Context) Claims {
 
 // hasRole reports whether claims carry one of roles.
 func hasRole(claims Claims, roles ...string) bool {
-	return slices.Contains(roles, claims.Role)
+	return slices.ContainsFunc(roles, claims.HasRole)
 }
 
 var _ http.Handler = (*Handler)(nil)

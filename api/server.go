@@ -132,6 +132,7 @@ type server struct {
 	obs       Observer
 	log       *slog.Logger
 	policies  map[string]Policy
+	ident     identityDeps
 }
 
 // New builds the HTTP handler. A trusted proxy list that does not parse is
@@ -167,6 +168,8 @@ func New(cfg Config) *Handler {
 	e.RedirectFixedPath = false
 	e.HandleMethodNotAllowed = true
 	e.TrustedPlatform = ""
+	// Only X-Forwarded-For is read, and only from a trusted proxy.
+	e.RemoteIPHeaders = []string{"X-Forwarded-For"}
 	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		s.log.Error("trusted proxies ignored", "err", fmt.Errorf("configure trusted proxies: %w", err))
 		_ = e.SetTrustedProxies(nil)

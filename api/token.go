@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -13,11 +15,17 @@ import (
 	"github.com/wsisvote/prizes/voting"
 )
 
-// Roles a token can carry.
+// Roles a token can carry (RoleOwner and RoleJuror are in prizes_roles.go).
+// Tokens from a sign-in carry every role of the account (voter and owner
+// always, juror and organiser when granted); tokens minted for rehearsals
+// carry the voter role alone.
 const (
 	RoleVoter     = "voter"
 	RoleOrganiser = "organiser"
 )
+
+// AnyRole is every role, for routes open to anyone signed in.
+var AnyRole = []string{RoleVoter, RoleOwner, RoleJuror, RoleOrganiser}
 
 // Token limits.
 const (
@@ -35,9 +43,42 @@ const (
 // decimal.
 type Claims struct {
 	jwt.RegisteredClaims
+	// Role is the token's main role; voter for every sign-in.
 	Role string `json:"role"`
+	// Roles are all the roles of the account, Role among them; rehearsal
+	// tokens leave it out.
+	Roles []string `json:"roles,omitempty"`
+	// Jury lists the edition and category of each juror grant.
+	Jury []JurorScope `json:"jury,omitempty"`
 	// Since is when the account was created, in Unix seconds.
 	Since int64 `json:"since,omitempty"`
+}
+
+// JurorScope is the edition and category a juror scores.
+type JurorScope struct {
+	Edition  string `json:"e"`
+	Category string `json:"c"`
+}
+
+// HasRole reports whether the claims carry role.
+func (c Claims) HasRole(role string) bool {
+	return c.Role == role || slices.Contains(c.Roles, role)
+}
+
+// JurorOf reports whether the claims make their holder a juror of category
+// in edition. A juror sees and scores only the finalists of their scopes.
+func (c Claims) JurorOf(edition, category string) bool {
+	if !c.HasRole(RoleJuror) {
+		return false
+	}
+	return slices.Contains(c.Jury, JurorScope{Edition: edition, Category: category})
+}
+
+// AccountID returns the subject as an account id, or false when it is not
+// one.
+func (c Claims) AccountID() (int64, bool) {
+	id, err := strconv.ParseInt(c.Subject, 10, 64)
+	return id, err == nil && id > 0
 }
 
 // Signer issues EdDSA (Ed25519) tokens under one key id. It is safe for
@@ -82,14 +123,34 @@ func (s *Signer) Issue(subject, role string, since time.Time, ttl time.Duration)
 	if !since.IsZero() {
 		c.Since = since.Unix()
 	}
+	return s.sign(c)
+}
+
+// IssueClaims returns a token with c's subject, roles and scopes, valid from
+// now for ttl; the times in c are replaced.
+func (s *Signer) IssueClaims(c Claims, ttl time.Duration) (string, error) {
+	if c.Subject == "" || c.Role == "" || ttl <= 0 {
+		return "", fmt.Errorf("issue token: subject %q, role %q and ttl %v must all be set", c.Subject, c.Role, ttl)
+	}
+	now := s.now()
+	c.IssuedAt = jwt.NewNumericDate(now)
+	c.NotBefore = jwt.NewNumericDate(now)
+	c.ExpiresAt = jwt.NewNumericDate(now.Add(ttl))
+	return s.sign(c)
+}
+
+func (s *Signer) sign(c Claims) (string, error) {
 	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c)
 	t.Header["kid"] = s.kid
 	signed, err := t.SignedString(s.key)
 	if err != nil {
-		return "", fmt.Errorf("issue token for %q: %w", subject, err)
+		return "", fmt.Errorf("issue token for %q: %w", c.Subject, err)
 	}
 	return signed, nil
 }
+
+// KeyID returns the id of the signer's key.
+func (s *Signer) KeyID() string { return s.kid }
 
 // Verifier checks tokens against a set of Ed25519 public keys by key id. It
 // remembers the tokens it verified until they expire, so the vote path checks
@@ -217,6 +278,9 @@ func (v *Verifier) Verify(token string) (Claims, error) {
 	}
 	return c, nil
 }
+
+// Keys returns the verification keys in force, by key id.
+func (v *Verifier) Keys() map[string]ed25519.PublicKey { return *v.keys.Load() }
 
 func (v *Verifier) key(t *jwt.Token) (any, error) {
 	kid, _ := t.Header["kid"].(string)

@@ -8,12 +8,14 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/wsisvote/prizes/identity"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -131,6 +133,11 @@ func (s *server) cast(c *gin.Context) (voting.Receipt, error) {
 	if err != nil || voter <= 0 {
 		return voting.Receipt{}, fmt.Errorf("cast vote: token subject %q is not a voter id: %w", claims.Subject, voting.ErrUnauthenticated)
 	}
+	ip := clientAddr(c)
+	edition := c.Param("edition")
+	if err := s.admitVote(c, edition, voter, ip); err != nil {
+		return voting.Receipt{}, fmt.Errorf("cast vote: %w", err)
+	}
 	if err := checkJSON(c.GetHeader("Content-Type")); err != nil {
 		return voting.Receipt{}, fmt.Errorf("cast vote: %w", err)
 	}
@@ -139,16 +146,32 @@ func (s *server) cast(c *gin.Context) (voting.Receipt, error) {
 		return voting.Receipt{}, err
 	}
 	b := voting.Ballot{
-		Edition:   c.Param("edition"),
+		Edition:   edition,
 		VoterID:   voter,
 		ProjectID: req.ProjectID,
-		Client:    clientOf(c),
+		Client:    clientOf(c, ip),
 	}
 	if claims.Since > 0 {
 		b.AccountSince = time.Unix(claims.Since, 0)
 	}
 	// The request's own context, not the gin.Context, goes to the domain.
 	return s.votes.Cast(c.Request.Context(), b)
+}
+
+// admitVote applies the vote's rate limits and, when the edition asks for
+// it, its proof-of-work challenge, before the body is read: a refused client
+// costs one round trip shared with other votes, and no parsing.
+func (s *server) admitVote(c *gin.Context, edition string, voter int64, ip netip.Addr) error {
+	if s.ident.gate == nil {
+		return nil
+	}
+	ed, _ := s.catalogue.Snapshot().Edition(edition)
+	return s.ident.gate.AdmitVote(c.Request.Context(), identity.VoteAttempt{
+		Voter:     voter,
+		Client:    identity.Client{IP: ip, UserAgent: c.Request.UserAgent()},
+		Challenge: ed.Rules.VoteChallenge,
+		Solution:  c.GetHeader(ChallengeHeader),
+	})
 }
 
 // checkJSON accepts a missing Content-Type, since the body is always JSON,

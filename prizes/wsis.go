@@ -1,6 +1,9 @@
-// Package prizes holds the domain of a prize contest around the vote: editions
-// and their rules, categories, and the demo contest used for rehearsals. It
-// imports the standard library and the voting domain only.
+// Package prizes holds the domain of a prize contest around the vote: editions,
+// their rules and phases, submissions and their review, the Champion cut by
+// counted votes, jury scoring and the Winners, signed results, the audit
+// chain, the WSIS categories and the demo contest used for rehearsals. It is
+// pure logic: persistence lives in prizes/postgres. It imports the standard
+// library and the voting domain only.
 package prizes
 
 import (

@@ -29,6 +29,9 @@ const (
 type Rules struct {
 	OnePer      SlotRule `json:"one_per"`
 	PublicTally bool     `json:"public_tally"`
+	// VoteChallenge asks every vote to come with a solved proof-of-work
+	// challenge, for an edition under attack or of high stakes.
+	VoteChallenge bool `json:"vote_challenge"`
 }
 
 // DefaultRules returns the WSIS rules: one vote per category, live tally public.

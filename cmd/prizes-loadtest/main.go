@@ -4,6 +4,7 @@
 //	prizes-loadtest bench     the whole benchmark behind `make bench`
 //	prizes-loadtest run       load an already running API with voters from a file
 //	prizes-loadtest baseline  serve the plain Gin handler the vote path is compared with
+//	prizes-loadtest report    render the Markdown report again from its JSON
 package main
 
 import (
@@ -39,6 +40,7 @@ var commands = []command{
 	{"bench", "measure the vote path against a plain Gin handler and write the report", runBench},
 	{"run", "send votes to a running API, closed loop or at a fixed rate", runLoad},
 	{"baseline", "serve the plain Gin vote handler", runBaseline},
+	{"report", "write the Markdown report again from a JSON report", runReport},
 }
 
 func main() {

@@ -26,6 +26,7 @@ type config struct {
 	ClaimIdle      time.Duration
 	PipelineSize   int
 	Workers        int
+	Identity       identityConfig
 }
 
 type env func(string) string
@@ -110,7 +111,7 @@ func (c *config) bind(fs *flag.FlagSet, e env) error {
 			return err
 		}
 	}
-	return nil
+	return c.Identity.bind(fs, e)
 }
 
 func (c *config) trustedProxies() []string {

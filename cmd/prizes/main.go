@@ -40,6 +40,11 @@ var commands = []command{
 	{"recount", "recompute every project's counted votes from the ledger alone", runRecount},
 	{"check", "compare live counters with the ledger and report any difference", runCheck},
 	{"dev", "migrate, seed the demo, create a voter and serve: the local stack", runDev},
+	{"token", "mint an access token for an account in any role, for tests and rehearsals", runToken},
+	{"account", "find or create a verified account by email, and with --role mint its token", runAccount},
+	{"audit", "audit verify --edition E: check the audit chain and exit 1 on any break", runAudit},
+	{"keys", "list, rotate or revoke the token signing keys", runKeys},
+	{"roles", "grant, revoke or list the organiser and juror roles of an account", runRoles},
 }
 
 func main() {

@@ -16,6 +16,7 @@ import (
 	"github.com/wsisvote/prizes/api"
 	"github.com/wsisvote/prizes/deploy/migrations"
 	"github.com/wsisvote/prizes/prizes"
+	ppg "github.com/wsisvote/prizes/prizes/postgres"
 	"github.com/wsisvote/prizes/voting"
 	"github.com/wsisvote/prizes/voting/postgres"
 )
@@ -205,6 +206,7 @@ func runRecount(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	edition := fs.String("edition", "", "edition to recount")
+	verify := fs.Bool("verify", false, "recompute the published results from the ledger and the jury scores, compare them with the signed snapshot, and exit 1 on any difference")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -216,6 +218,9 @@ func runRecount(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer pg.Pool().Close()
+	if *verify {
+		return verifyResults(ctx, a, pg, *edition)
+	}
 	counts, err := pg.Recount(ctx, *edition)
 	if err != nil {
 		return err
@@ -227,4 +232,23 @@ func runRecount(ctx context.Context, a *app, args []string) error {
 	}
 	enc := json.NewEncoder(a.stdout)
 	return enc.Encode(out)
+}
+
+// verifyResults is prizes recount --verify: the published results are
+// recomputed from the ledger, the tie decisions and the jury scores, and
+// compared with the signed snapshot, signature included.
+func verifyResults(ctx context.Context, a *app, pg *postgres.Store, edition string) error {
+	v, err := ppg.New(pg.Pool(), ppg.Options{}).VerifyResults(ctx, edition)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(a.stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	if !v.OK() {
+		return exitCode(1)
+	}
+	return nil
 }

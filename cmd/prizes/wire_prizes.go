@@ -2,10 +2,45 @@ package main
 
 import (
 	"context"
+	"time"
 
 	"github.com/wsisvote/prizes/api"
+	ppg "github.com/wsisvote/prizes/prizes/postgres"
 )
+
+// scheduleEvery is how often serve moves editions along their schedule. A
+// phase window is days long; a quarter of a minute late is on time.
+const scheduleEvery = 15 * time.Second
 
 // wirePrizes builds the prize lifecycle's stores and services into cfg. ctx
 // lives as long as the server.
-func (a *app) wirePrizes(ctx context.Context, st *stack, cfg *api.Config) error { return nil }
+func (a *app) wirePrizes(ctx context.Context, st *stack, cfg *api.Config) error {
+	store := ppg.New(st.pg.Pool(), ppg.Options{Now: time.Now, Backlog: st.log})
+	cfg.Prizes = api.PrizesConfig{
+		Editions: store, Submissions: store, Review: store, Champions: store,
+		Jury: store, Results: store, Audit: store,
+	}
+	go a.followSchedules(ctx, store)
+	return nil
+}
+
+// followSchedules advances editions whose phase windows say so. Every node
+// runs it; the edition's row lock makes one of them do each move.
+func (a *app) followSchedules(ctx context.Context, store *ppg.Store) {
+	t := time.NewTicker(scheduleEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			advanced, err := store.AdvanceDue(ctx, now)
+			for _, id := range advanced {
+				a.log.Info("edition advanced by its schedule", "edition", id)
+			}
+			if err != nil && ctx.Err() == nil {
+				a.log.Warn("scheduled phase change refused", "err", err)
+			}
+		}
+	}
+}

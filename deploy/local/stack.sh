@@ -3,13 +3,16 @@
 # loopback only, and never touches instances already running on the machine.
 #
 #   stack.sh test CMD...   throwaway instances (standalone Redis, a 3-master Redis
-#                          Cluster, PostgreSQL) on free ports in a temp folder; runs
-#                          CMD with PRIZES_TEST_* pointing at them; tears down.
+#                          Cluster, PostgreSQL, a Mailpit mail server) on free ports
+#                          in a temp folder; runs CMD with PRIZES_TEST_* pointing at
+#                          them; tears down.
 #   stack.sh run CMD...    private standalone Redis and PostgreSQL under .data/ in
-#                          the repo (kept between runs); runs CMD with PRIZES_*
-#                          pointing at them; stops the instances when CMD exits.
+#                          the repo (kept between runs) and a Mailpit whose web inbox
+#                          shows the sign-in codes; runs CMD with PRIZES_* pointing at
+#                          them; stops the instances when CMD exits.
 #
-# Missing packages (redis-server, postgresql) are installed with apt-get.
+# Missing packages (redis-server, postgresql) are installed with apt-get, and
+# Mailpit (a Go program) with go install.
 set -euo pipefail
 
 log() { printf 'stack: %s\n' "$*" >&2; }
@@ -119,6 +122,38 @@ stop_pg() { # stop_pg DIR
 	run_as_pg "$PG_BIN/pg_ctl" -D "$1/data" -m fast -w stop >/dev/null 2>&1 || true
 }
 
+MAILPIT_VERSION=v1.33.1
+
+# ensure_mailpit sets MAILPIT to a mailpit binary, installing it with go
+# install when there is none on the PATH or in GOPATH/bin.
+ensure_mailpit() {
+	local gobin
+	gobin=$(go env GOBIN 2>/dev/null || true)
+	[ -n "$gobin" ] || gobin="$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin"
+	MAILPIT=$(command -v mailpit || true)
+	if [ -z "$MAILPIT" ] && [ -x "$gobin/mailpit" ]; then MAILPIT="$gobin/mailpit"; fi
+	if [ -z "$MAILPIT" ]; then
+		log "installing mailpit $MAILPIT_VERSION (go install, about a minute)"
+		GOFLAGS=-buildvcs=false go install "github.com/axllent/mailpit@$MAILPIT_VERSION" >&2
+		MAILPIT="$gobin/mailpit"
+	fi
+}
+
+MAILPIT_PID=""
+start_mailpit() { # start_mailpit DIR SMTP_PORT HTTP_PORT
+	local dir=$1 smtp=$2 http=$3
+	mkdir -p "$dir"
+	"$MAILPIT" --smtp "127.0.0.1:$smtp" --listen "127.0.0.1:$http" --database "$dir/mailpit.db" \
+		--disable-version-check --smtp-disable-rdns --smtp-auth-accept-any --smtp-auth-allow-insecure \
+		--max 5000 --quiet >"$dir/mailpit.log" 2>&1 &
+	MAILPIT_PID=$!
+	wait_for 20 bash -c "exec 3<>/dev/tcp/127.0.0.1/$http && printf 'GET /readyz HTTP/1.0\r\n\r\n' >&3 && grep -q ' 200 ' <&3"
+}
+
+stop_mailpit() {
+	if [ -n "$MAILPIT_PID" ]; then kill "$MAILPIT_PID" 2>/dev/null || true; wait "$MAILPIT_PID" 2>/dev/null || true; fi
+}
+
 # run_child runs the command in the background and waits for it, so that a
 # TERM or INT sent to this script is handled at once: the command is stopped
 # first, then the EXIT trap stops the instances.
@@ -136,18 +171,21 @@ mode=${1:-}; shift || true
 case "$mode" in
 test)
 	ensure_packages
+	ensure_mailpit
 	TMP=$(mktemp -d "${TMPDIR:-/tmp}/prizes-test.XXXXXX")
 	chmod 755 "$TMP"
-	REDIS_PORT=$(free_port); PG_PORT=$(free_port)
+	REDIS_PORT=$(free_port); PG_PORT=$(free_port); SMTP_PORT=$(free_port); MAILPIT_PORT=$(free_port)
 	cleanup() {
 		stop_redis "$REDIS_PORT"
 		for p in "${CLUSTER_PORTS[@]:-}"; do [ -n "$p" ] && stop_redis "$p"; done
 		stop_pg "$TMP/pg"
+		stop_mailpit
 		rm -rf "$TMP"
 	}
 	trap cleanup EXIT
 	start_redis "$TMP/redis" "$REDIS_PORT"
 	start_cluster "$TMP/cluster"
+	start_mailpit "$TMP/mailpit" "$SMTP_PORT" "$MAILPIT_PORT"
 	# The tests make and drop many databases; durability of the throwaway
 	# instance itself does not matter, so fsync is off to keep CI short.
 	PG_FSYNC=off start_pg "$TMP/pg" "$PG_PORT"
@@ -155,7 +193,9 @@ test)
 	export PRIZES_TEST_REDIS_CLUSTER="127.0.0.1:${CLUSTER_PORTS[0]},127.0.0.1:${CLUSTER_PORTS[1]},127.0.0.1:${CLUSTER_PORTS[2]}"
 	export PRIZES_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/prizes?sslmode=disable"
 	export PRIZES_TEST_TMP="$TMP"
-	log "redis $PRIZES_TEST_REDIS_URL, cluster $PRIZES_TEST_REDIS_CLUSTER, postgres $PRIZES_TEST_DATABASE_URL"
+	export PRIZES_TEST_SMTP_ADDR="127.0.0.1:$SMTP_PORT"
+	export PRIZES_TEST_MAILPIT_URL="http://127.0.0.1:$MAILPIT_PORT"
+	log "redis $PRIZES_TEST_REDIS_URL, cluster $PRIZES_TEST_REDIS_CLUSTER, postgres $PRIZES_TEST_DATABASE_URL, smtp $PRIZES_TEST_SMTP_ADDR (inbox $PRIZES_TEST_MAILPIT_URL)"
 	run_child "$@"
 	;;
 run)
@@ -164,7 +204,7 @@ run)
 	DATA=${PRIZES_DATA_DIR:-$ROOT/.data}
 	mkdir -p "$DATA"; chmod 755 "$DATA"
 	REDIS_PORT=${PRIZES_LOCAL_REDIS_PORT:-$(free_port)}; PG_PORT=${PRIZES_LOCAL_PG_PORT:-$(free_port)}
-	cleanup() { stop_redis "$REDIS_PORT"; stop_pg "$DATA/pg"; }
+	cleanup() { stop_redis "$REDIS_PORT"; stop_pg "$DATA/pg"; stop_mailpit; }
 	trap cleanup EXIT
 	if [ -z "${PRIZES_REDIS_URL:-}" ]; then
 		start_redis "$DATA/redis" "$REDIS_PORT"

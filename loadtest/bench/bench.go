@@ -8,11 +8,9 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -20,8 +18,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/wsisvote/prizes/loadtest"
 )
 
 // Config is what a benchmark needs. Env is read by the caller and passed
@@ -112,7 +108,15 @@ func (c *Config) defaults() {
 	if c.Log == nil {
 		c.Log = io.Discard
 	}
+	c.PrizesEnv = append(slices.Clone(DefaultPrizesEnv), c.PrizesEnv...)
 }
+
+// DefaultPrizesEnv are the settings the harness gives prizes besides where
+// its stores are. The generator is a single client address sending tens of
+// thousands of votes a second, which the per-address vote limit exists to
+// refuse; it is turned off, while the per-account limit, which the voters
+// stay within, remains on and is paid for on every vote like in production.
+var DefaultPrizesEnv = []string{"PRIZES_LIMIT_VOTE_IP=off"}
 
 // harness is the state of one benchmark run.
 type harness struct {
@@ -214,8 +218,9 @@ func (h *harness) run(ctx context.Context) error {
 		if !strings.HasPrefix(kv, "PRIZES_") || !strings.Contains(kv, "=") {
 			return fmt.Errorf("bench: prizes setting %q is not PRIZES_NAME=value", kv)
 		}
-		env = append(env, kv)
 	}
+	// Later settings win, so the caller's come after the harness's own.
+	env = append(env, cfg.PrizesEnv...)
 	h.env = env
 	h.prizes = &prizesCmd{bin: cfg.Prizes, env: childEnv(cfg.Env, env...)}
 
@@ -321,330 +326,6 @@ func (h *harness) restartServe(ctx context.Context, flush bool) error {
 		return fmt.Errorf("bench: restart prizes serve: %w: %s", err, h.serve.logTail())
 	}
 	return h.startServe(ctx, flush)
-}
-
-// measure runs the load and the checks after it.
-func (h *harness) measure(ctx context.Context) error {
-	cfg := h.cfg
-	serveURL := "http://" + h.serveAddr
-	projects, err := loadtest.FetchProjects(ctx, http.DefaultClient, serveURL, cfg.Edition)
-	if err != nil {
-		return fmt.Errorf("bench: %w", err)
-	}
-	voters, err := loadtest.LoadVoters(filepath.Join(h.dir, "voters.tsv"))
-	if err != nil {
-		return fmt.Errorf("bench: %w", err)
-	}
-	opts := loadtest.BallotOptions{Skew: cfg.Skew, Seed: cfg.Seed, Window: cfg.Window}
-	ballots, err := loadtest.NewBallots(voters, projects, opts)
-	if err != nil {
-		return fmt.Errorf("bench: %w", err)
-	}
-	// The baseline draws from a ballot sequence of its own, repeated as
-	// often as it needs: it records nothing, and each of the vote path's
-	// ballots must be cast once.
-	repeat := opts
-	repeat.Repeat = true
-	baseBallots, err := loadtest.NewBallots(voters, projects, repeat)
-	if err != nil {
-		return fmt.Errorf("bench: %w", err)
-	}
-	h.rep.Settings.Categories = len(ballots.Categories())
-	h.rep.Settings.Projects = len(projects)
-
-	votePath, err := loadtest.ParseTarget(serveURL, cfg.Edition)
-	if err != nil {
-		return err
-	}
-	baseline, err := loadtest.ParseTarget("http://"+h.baseAddr, cfg.Edition)
-	if err != nil {
-		return err
-	}
-	votes := loadtest.NewVotes(votePath, ballots)
-	baseVotes := loadtest.NewVotes(baseline, baseBallots)
-
-	before, err := h.redis.memory(ctx)
-	if err != nil {
-		return err
-	}
-	h.rep.Memory.Before, h.rep.Memory.DatasetBefore = before.Used, before.Dataset
-
-	// acc sums the 202s of every vote path run, warm-up included, for the
-	// correctness check.
-	acc := loadtest.NewStats()
-	closed := loadtest.Options{Workers: cfg.Workers, Duration: cfg.Duration, KeepReceipts: true}
-
-	if cfg.Warmup > 0 {
-		warm := closed
-		warm.Duration = cfg.Warmup
-		if _, err := h.load(ctx, "warm-up a", "baseline", baseline.Addr, warm, baseVotes, nil); err != nil {
-			return err
-		}
-		if _, err := h.load(ctx, "warm-up b", "vote path", votePath.Addr, warm, votes, acc); err != nil {
-			return err
-		}
-	}
-	for i := 1; i <= cfg.Pairs; i++ {
-		o := closed
-		a, err := h.load(ctx, fmt.Sprintf("a%d", i), "baseline", baseline.Addr, o, baseVotes, nil)
-		if err != nil {
-			return err
-		}
-		b, err := h.load(ctx, fmt.Sprintf("b%d", i), "vote path", votePath.Addr, o, votes, acc)
-		if err != nil {
-			return err
-		}
-		p := Pair{Baseline: a.AcceptedPerS, VotePath: b.AcceptedPerS, Ratio: ratio(b.AcceptedPerS, a.AcceptedPerS)}
-		if cfg.IngestOnly {
-			if err := h.restartServe(ctx, false); err != nil {
-				return err
-			}
-			in, err := h.load(ctx, fmt.Sprintf("i%d", i), "ingest only", votePath.Addr, o, votes, acc)
-			if err != nil {
-				return err
-			}
-			p.IngestOnly, p.IngestRatio = in.AcceptedPerS, ratio(in.AcceptedPerS, a.AcceptedPerS)
-			if p.Drain, err = h.drain(ctx); err != nil {
-				return err
-			}
-		}
-		h.rep.Pairs = append(h.rep.Pairs, p)
-		h.logf("pair %d: baseline %.0f votes/s, vote path %.0f votes/s, ratio %.2f; ingest only %.0f votes/s, ratio %.2f; drain %.0f votes/s",
-			i, p.Baseline, p.VotePath, p.Ratio, p.IngestOnly, p.IngestRatio, p.Drain.Rate)
-	}
-	var as, bs, rs, is, irs, ds []float64
-	for _, p := range h.rep.Pairs {
-		as, bs, rs = append(as, p.Baseline), append(bs, p.VotePath), append(rs, p.Ratio)
-		is, irs, ds = append(is, p.IngestOnly), append(irs, p.IngestRatio), append(ds, p.Drain.Rate)
-	}
-	h.rep.MedianBaseline, h.rep.MedianVotePath, h.rep.MedianRatio = median(as), median(bs), median(rs)
-	if cfg.IngestOnly {
-		h.rep.MedianIngestOnly, h.rep.MedianIngestRatio, h.rep.MedianDrain = median(is), median(irs), median(ds)
-	}
-
-	if rate := h.rep.MedianVotePath / 2; rate > 0 {
-		o := loadtest.Options{Workers: cfg.OpenWorkers, Rate: rate, Duration: cfg.OpenDuration, KeepReceipts: true}
-		r, err := h.load(ctx, "open", "vote path", votePath.Addr, o, votes, acc)
-		if err != nil {
-			return err
-		}
-		h.rep.Open = &r
-	} else {
-		h.problem("the vote path accepted nothing; the open loop was skipped")
-	}
-	h.logf("%d of %d ballots used", ballots.Used(), ballots.Len())
-
-	if err := h.checkFlush(ctx, acc); err != nil {
-		return err
-	}
-	if err := h.checkMemory(ctx, acc.AcceptedTotal()); err != nil {
-		return err
-	}
-	return h.checkLedger(ctx, acc)
-}
-
-// drain restarts prizes serve with its flusher and measures how fast it
-// empties the vote log that a run without flusher filled. The time includes
-// the start of the process, so the rate errs low.
-func (h *harness) drain(ctx context.Context) (Drain, error) {
-	st, err := h.check(ctx, 0)
-	if err != nil {
-		return Drain{}, err
-	}
-	d := Drain{Votes: st.Pending + st.Unread}
-	h.logf("draining %d votes", d.Votes)
-	t := time.Now()
-	if err := h.restartServe(ctx, true); err != nil {
-		return Drain{}, err
-	}
-	for {
-		st, err := h.check(ctx, h.cfg.FlushTimeout)
-		if err != nil {
-			return Drain{}, err
-		}
-		if st.Pending+st.Unread == 0 {
-			break
-		}
-		if time.Since(t) > h.cfg.FlushTimeout {
-			return Drain{}, fmt.Errorf("bench: drain: %d votes still in the log after %s", st.Pending+st.Unread, h.cfg.FlushTimeout)
-		}
-	}
-	d.Elapsed = time.Since(t)
-	d.Rate = float64(d.Votes) / d.Elapsed.Seconds()
-	h.logf("drained %d votes in %s: %.0f votes/s", d.Votes, d.Elapsed.Round(time.Millisecond), d.Rate)
-	return d, nil
-}
-
-// checkResult is the part of prizes check's output the harness reads.
-type checkResult struct {
-	Converged   bool  `json:"converged"`
-	Pending     int64 `json:"pending"`
-	Unread      int64 `json:"unread"`
-	LiveTotal   int64 `json:"live_total"`
-	LedgerTotal int64 `json:"ledger_total"`
-}
-
-// check runs prizes check, which waits up to wait for the vote log to drain
-// and then compares the live counters with the ledger. A difference is not
-// an error here: the caller decides what it means.
-func (h *harness) check(ctx context.Context, wait time.Duration) (checkResult, error) {
-	stdout, _, err := h.prizes.run(ctx, "check", "--edition", h.cfg.Edition, "--wait", wait.String())
-	var out checkResult
-	if jerr := json.Unmarshal(stdout, &out); jerr != nil {
-		return out, fmt.Errorf("bench: check: %w (%v)", jerr, err)
-	}
-	return out, nil
-}
-
-func ratio(x, y float64) float64 {
-	if y <= 0 {
-		return 0
-	}
-	return x / y
-}
-
-// load runs one measured run with live progress, records it in the report
-// and adds its 202s to acc when acc is set.
-func (h *harness) load(ctx context.Context, name, target, addr string, o loadtest.Options, w loadtest.Workload, acc *loadtest.Stats) (RunReport, error) {
-	o.Addr = addr
-	o.Live = &loadtest.Live{}
-	desc := "closed loop, " + strconv.Itoa(o.Workers) + " connections"
-	if o.Rate > 0 {
-		desc = fmt.Sprintf("open loop at %.0f req/s, up to %d connections", o.Rate, o.Workers)
-	}
-	h.logf("run %s: %s, %s for %s", name, target, desc, o.Duration)
-	pctx, stop := context.WithCancel(ctx)
-	go loadtest.Progress(pctx, h.cfg.Log, name, o.Live, time.Second)
-	cpu0, t0 := h.cpu.sample(), time.Now()
-	res, err := loadtest.Run(ctx, o, w)
-	cpu := cpu0.diff(h.cpu.sample(), time.Since(t0).Seconds())
-	stop()
-	if err != nil {
-		return RunReport{}, fmt.Errorf("bench: run %s: %w", name, err)
-	}
-	if acc != nil {
-		acc.Merge(&res.Stats)
-	}
-	r := runReport(name, target, o, res, cpu)
-	h.logf("run %s: %.0f votes/s, %d requests, %d accepted, %d transport errors, latency %s",
-		name, r.AcceptedPerS, r.Requests, r.Accepted, r.TransportErrors, r.Latency)
-	if r.Exhausted {
-		h.problem("run %s ran out of ballots; use more voters", name)
-	}
-	if !strings.HasPrefix(name, "warm-up") {
-		h.rep.Runs = append(h.rep.Runs, r)
-	}
-	return r, nil
-}
-
-// checkFlush waits until the flusher has drained the vote log and the live
-// counters agree with the ledger, as prizes check reports.
-func (h *harness) checkFlush(ctx context.Context, acc *loadtest.Stats) error {
-	h.logf("waiting for the flush")
-	t := time.Now()
-	deadline := t.Add(h.cfg.FlushTimeout)
-	var out checkResult
-	for {
-		var err error
-		if out, err = h.check(ctx, 30*time.Second); err != nil {
-			return err
-		}
-		if out.Converged && out.Pending+out.Unread == 0 && out.LedgerTotal >= acc.AcceptedTotal() {
-			break
-		}
-		if time.Now().After(deadline) {
-			h.problem("the flush did not finish in %s: pending %d, unread %d, ledger %d of %d accepted",
-				h.cfg.FlushTimeout, out.Pending, out.Unread, out.LedgerTotal, acc.AcceptedTotal())
-			break
-		}
-		time.Sleep(time.Second)
-	}
-	c := &h.rep.Correctness
-	c.FlushWait = time.Since(t)
-	c.Converged = out.Converged
-	c.LiveTotal = out.LiveTotal
-	h.logf("flushed in %s: ledger %d, live %d", c.FlushWait.Round(time.Millisecond), out.LedgerTotal, out.LiveTotal)
-	return nil
-}
-
-// checkMemory measures what the votes left in Redis once flushed.
-func (h *harness) checkMemory(ctx context.Context, votes int64) error {
-	// Clients that were busy during the load hold buffers that Redis shrinks
-	// once they are idle; a short pause keeps those out of the figure.
-	time.Sleep(2 * time.Second)
-	after, err := h.redis.memory(ctx)
-	if err != nil {
-		return err
-	}
-	m := &h.rep.Memory
-	m.After, m.DatasetAfter = after.Used, after.Dataset
-	m.Delta = m.After - m.Before
-	m.Votes = votes
-	if votes > 0 {
-		m.BytesPerVote = float64(m.Delta) / float64(votes)
-	}
-	if m.Keys, err = h.redis.keyClasses(ctx, h.prefix); err != nil {
-		h.problem("%v", err)
-	}
-	h.logf("redis: used_memory %d -> %d bytes, %.2f bytes per accepted vote", m.Before, m.After, m.BytesPerVote)
-	return nil
-}
-
-// checkLedger compares the 202s with prizes recount, per project, and looks
-// up every receipt in the ledger.
-func (h *harness) checkLedger(ctx context.Context, acc *loadtest.Stats) error {
-	stdout, _, err := h.prizes.run(ctx, "recount", "--edition", h.cfg.Edition)
-	if err != nil {
-		return err
-	}
-	var rc struct {
-		Projects []struct {
-			ProjectID string `json:"project_id"`
-			Votes     int64  `json:"votes"`
-		} `json:"projects"`
-		Total int64 `json:"total"`
-	}
-	if err := json.Unmarshal(stdout, &rc); err != nil {
-		return fmt.Errorf("bench: recount output: %w", err)
-	}
-	c := &h.rep.Correctness
-	c.Accepted = acc.AcceptedTotal()
-	c.LedgerTotal = rc.Total
-	c.TransportErrors = acc.TransportErrors
-	recounted := map[string]int64{}
-	for _, p := range rc.Projects {
-		recounted[p.ProjectID] += p.Votes
-	}
-	ids := map[string]bool{}
-	for id := range recounted {
-		ids[id] = true
-	}
-	for id := range acc.Accepted {
-		ids[id] = true
-	}
-	c.ProjectsCompared = len(ids)
-	c.Mismatches = []ProjectMismatch{}
-	for id := range ids {
-		if acc.Accepted[id] != recounted[id] {
-			c.Mismatches = append(c.Mismatches, ProjectMismatch{ProjectID: id, Accepted: acc.Accepted[id], Recounted: recounted[id]})
-		}
-	}
-	slices.SortFunc(c.Mismatches, func(a, b ProjectMismatch) int { return strings.Compare(a.ProjectID, b.ProjectID) })
-
-	c.Receipts = int64(len(acc.Receipts))
-	unique := map[string]struct{}{}
-	for _, r := range acc.Receipts {
-		unique[r] = struct{}{}
-	}
-	c.UniqueReceipts = int64(len(unique))
-	if c.ReceiptsInLedger, err = h.db.receiptsInLedger(ctx, h.cfg.Edition, acc.Receipts); err != nil {
-		h.problem("%v", err)
-	}
-	c.OK = c.Accepted == c.LedgerTotal && len(c.Mismatches) == 0 && c.Converged &&
-		c.Receipts == c.Accepted && c.UniqueReceipts == c.Receipts && c.ReceiptsInLedger == c.Receipts
-	h.logf("correctness: %d accepted, %d in the ledger, %d project mismatches, %d of %d receipts found: ok=%v",
-		c.Accepted, c.LedgerTotal, len(c.Mismatches), c.ReceiptsInLedger, c.Receipts, c.OK)
-	return nil
 }
 
 // teardown stops everything the run started, in reverse order, and removes

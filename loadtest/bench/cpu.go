@@ -22,7 +22,8 @@ type cpuSampler struct {
 }
 
 // cpuSample is CPU seconds by component, with "machine" for every core's
-// busy time.
+// busy time, "irq" for the part of it spent in interrupts and softirqs, and
+// "steal" for time taken by the hypervisor.
 type cpuSample map[string]float64
 
 func (s *cpuSampler) sample() cpuSample {
@@ -37,7 +38,7 @@ func (s *cpuSampler) sample() cpuSample {
 			out["postgres"] = t
 		}
 	}
-	out["machine"] = machineBusy()
+	out["machine"], out["irq"], out["steal"] = machineTimes()
 	return out
 }
 
@@ -146,27 +147,25 @@ func (s *cpuSampler) postgresCPU() (float64, bool) {
 	return total, true
 }
 
-// machineBusy returns the busy CPU seconds of the whole machine, every core
-// summed, from /proc/stat.
-func machineBusy() float64 {
+// machineTimes returns CPU seconds of the whole machine, every core summed,
+// from /proc/stat: busy (user, nice, system, irq, softirq), of which irq and
+// softirq (network processing that no process is charged with), and steal
+// (time the hypervisor gave to other machines).
+func machineTimes() (busy, irq, steal float64) {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
-		return 0
+		return 0, 0, 0
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
 	f := strings.Fields(line)
-	if len(f) < 8 || f[0] != "cpu" {
-		return 0
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, 0, 0
 	}
-	var busy float64
-	// user nice system idle iowait irq softirq steal: all but idle and
-	// iowait are busy.
-	for i, s := range f[1:] {
-		if i == 3 || i == 4 || i >= 8 {
-			continue
-		}
-		v, _ := strconv.ParseFloat(s, 64)
-		busy += v
+	v := make([]float64, 8)
+	for i := range v {
+		v[i], _ = strconv.ParseFloat(f[1+i], 64)
+		v[i] /= clockTicks
 	}
-	return busy / clockTicks
+	// user nice system idle iowait irq softirq steal
+	return v[0] + v[1] + v[2] + v[5] + v[6], v[5] + v[6], v[7]
 }

@@ -76,7 +76,8 @@ func (r *Report) Markdown(w io.Writer, jsonName string) {
 	p("| Redis | %s, dedicated, no persistence |\n", orDash(r.Machine.Redis))
 	p("| PostgreSQL | %s |\n\n", orDash(r.Machine.Postgres))
 	p("Generator, servers, Redis and PostgreSQL all share these cores. Each closed-loop run is %s with %d keep-alive\n", dur(s.Duration), s.Workers)
-	p("connections; %d voters, %d categories, %d nominees, Zipf popularity with exponent %g. Voters vote %d at a time,\n", s.Voters, s.Categories, s.Projects, s.Skew, s.Window)
+	p("connections; %s voters, %d categories, %d nominees, Zipf popularity with exponent %g. Voters vote %s at a time,\n",
+		count(int64(s.Voters)), s.Categories, s.Projects, s.Skew, count(int64(s.Window)))
 	p("each casting one vote in every category before the next voters start, so a voter's token is verified once and\n")
 	p("then found in the server's token cache, as in a real voting session.")
 	if len(s.PrizesEnv) > 0 {
@@ -106,13 +107,22 @@ func (r *Report) Markdown(w io.Writer, jsonName string) {
 	p("| create %s voters (`prizes voters`) | %s (%s voters/s) | |\n\n", num(float64(s.Voters)), dur(r.Setup.Voters), num(r.Setup.VotersPerSecond))
 
 	p("### Throughput, alternating runs\n\n")
-	p("| run | target | votes/s | requests | non-202 | transport errors | p50 | p99 | p99.9 |\n|---|---|---|---|---|---|---|---|---|\n")
+	p("| run | target | votes/s | requests | refused | transport errors | left in the log | p50 | p99 | p99.9 |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, run := range r.Runs {
 		if run.Mode != "closed" {
 			continue
 		}
-		p("| %s | %s | %s | %d | %d | %d | %s | %s | %s |\n", run.Name, run.Target, num(run.AcceptedPerS), run.Requests,
-			run.Requests-run.Accepted-run.TransportErrors, run.TransportErrors, lat(run.Latency.P50), lat(run.Latency.P99), lat(run.Latency.P999))
+		backlog := "–"
+		if run.Target != "baseline" {
+			backlog = count(run.Backlog)
+		}
+		rejected := "0"
+		if n := run.Requests - run.Accepted - run.TransportErrors; n > 0 {
+			rejected = count(n) + " (" + codes(run) + ")"
+		}
+		p("| %s | %s | %s | %s | %s | %d | %s | %s | %s | %s |\n", run.Name, run.Target, num(run.AcceptedPerS), count(run.Requests),
+			rejected, run.TransportErrors, backlog,
+			lat(run.Latency.P50), lat(run.Latency.P99), lat(run.Latency.P999))
 	}
 	if s.IngestOnly {
 		p("\n| pair | baseline votes/s | vote path votes/s | ratio | ingest only votes/s | ratio | drain votes/s |\n|---|---|---|---|---|---|---|\n")
@@ -144,14 +154,17 @@ func (r *Report) Markdown(w io.Writer, jsonName string) {
 		if sv := o.Service; sv != nil {
 			p("| service time | %s | %s | %s | %s | %s |\n", lat(sv.P50), lat(sv.P90), lat(sv.P99), lat(sv.P999), lat(sv.Max))
 		}
-		p("\n%d requests at %s/s achieved, %d accepted, %d sent more than 1 ms late, %d transport errors.\n\n",
-			o.Requests, num(o.RequestsPerS), o.Accepted, o.Late, o.TransportErrors)
+		p("\n%s requests at %s/s achieved, %s accepted, %s sent more than 1 ms late, %d transport errors, %s votes not yet\n",
+			count(o.Requests), num(o.RequestsPerS), count(o.Accepted), count(o.Late), o.TransportErrors, count(o.Backlog))
+		p("in the ledger when the run ended.\n\n")
 	}
 
 	p("### Where the CPU went\n\n")
-	p("Cores busy during each run, from /proc (2.00 would be the whole machine); \"machine\" counts everything, other\n")
-	p("processes included.\n\n")
-	cols := []string{"loadgen", "baseline", "prizes serve", "redis", "postgres", "machine"}
+	p("Cores busy during each run, from /proc (2.00 would be the whole machine). \"machine\" counts everything; \"other\"\n")
+	p("is the part of it no benchmark process accounts for (anything else running on the machine); \"irq\" is the part\n")
+	p("spent in interrupts and softirqs, mostly loopback networking, already counted in the processes it interrupted;\n")
+	p("\"steal\" is time the hypervisor gave to other machines.\n\n")
+	cols := []string{"loadgen", "baseline", "prizes serve", "redis", "postgres", "other", "irq", "machine", "steal"}
 	p("| run | %s | µs of CPU per vote (all) |\n|---|%s---|\n", strings.Join(cols, " | "), strings.Repeat("---|", len(cols)))
 	for _, run := range r.Runs {
 		p("| %s |", run.Name)
@@ -189,11 +202,11 @@ func (r *Report) Markdown(w io.Writer, jsonName string) {
 
 	p("### Correctness\n\n")
 	p("| check | result |\n|---|---|\n")
-	p("| 202 answers to the vote path | %d |\n", c.Accepted)
-	p("| `prizes recount` total | %d |\n", c.LedgerTotal)
+	p("| 202 answers to the vote path | %s |\n", count(c.Accepted))
+	p("| `prizes recount` total | %s |\n", count(c.LedgerTotal))
 	p("| projects compared, mismatches | %d, %d |\n", c.ProjectsCompared, len(c.Mismatches))
-	p("| `prizes check` converged (live counters = ledger) | %s (live total %d, flushed in %s) |\n", yesNo(c.Converged), c.LiveTotal, dur(c.FlushWait))
-	p("| receipts, unique, found in the ledger | %d, %d, %d |\n", c.Receipts, c.UniqueReceipts, c.ReceiptsInLedger)
+	p("| `prizes check` converged (live counters = ledger) | %s (live total %s, flushed in %s) |\n", yesNo(c.Converged), count(c.LiveTotal), dur(c.FlushWait))
+	p("| receipts, unique, found in the ledger | %s, %s, %s |\n", count(c.Receipts), count(c.UniqueReceipts), count(c.ReceiptsInLedger))
 	p("| requests without an answer (outcome unknown) | %d |\n\n", c.TransportErrors)
 
 	p("### Set-up\n\n")
@@ -237,6 +250,24 @@ func dur(d time.Duration) string {
 	}
 	return d.Round(time.Millisecond).String()
 }
+
+// codes lists the error codes of a run's answers, most frequent first.
+func codes(r RunReport) string {
+	var parts []string
+	for code, n := range r.Codes {
+		if code == "" {
+			code = "no code"
+		}
+		parts = append(parts, fmt.Sprintf("%s %s", code, count(n)))
+	}
+	sort.Slice(parts, func(i, j int) bool { return parts[i] < parts[j] })
+	if len(parts) == 0 {
+		return "no code"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func count(n int64) string { return num(float64(n)) }
 
 // num formats a count with thousands separators and no decimals.
 func num(f float64) string {

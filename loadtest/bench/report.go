@@ -90,23 +90,26 @@ type RunReport struct {
 	Target string `json:"target"`
 	Mode   string `json:"mode"`
 	// Rate is the scheduled rate of an open loop.
-	Rate            float64            `json:"rate,omitempty"`
-	Workers         int                `json:"workers"`
-	Duration        time.Duration      `json:"duration_ns"`
-	Elapsed         time.Duration      `json:"elapsed_ns"`
-	Requests        int64              `json:"requests"`
-	Accepted        int64              `json:"accepted"`
-	RequestsPerS    float64            `json:"requests_per_s"`
-	AcceptedPerS    float64            `json:"accepted_per_s"`
-	Statuses        map[int]int64      `json:"statuses"`
-	Codes           map[string]int64   `json:"error_codes,omitempty"`
-	TransportErrors int64              `json:"transport_errors"`
-	LastError       string             `json:"last_error,omitempty"`
-	Latency         loadtest.Summary   `json:"latency"`
-	Service         *loadtest.Summary  `json:"service_time,omitempty"`
-	Late            int64              `json:"late,omitempty"`
-	Exhausted       bool               `json:"exhausted,omitempty"`
-	CPU             map[string]float64 `json:"cpu_cores"`
+	Rate            float64           `json:"rate,omitempty"`
+	Workers         int               `json:"workers"`
+	Duration        time.Duration     `json:"duration_ns"`
+	Elapsed         time.Duration     `json:"elapsed_ns"`
+	Requests        int64             `json:"requests"`
+	Accepted        int64             `json:"accepted"`
+	RequestsPerS    float64           `json:"requests_per_s"`
+	AcceptedPerS    float64           `json:"accepted_per_s"`
+	Statuses        map[int]int64     `json:"statuses"`
+	Codes           map[string]int64  `json:"error_codes,omitempty"`
+	TransportErrors int64             `json:"transport_errors"`
+	LastError       string            `json:"last_error,omitempty"`
+	Latency         loadtest.Summary  `json:"latency"`
+	Service         *loadtest.Summary `json:"service_time,omitempty"`
+	Late            int64             `json:"late,omitempty"`
+	Exhausted       bool              `json:"exhausted,omitempty"`
+	// Backlog is how many accepted votes were not in the ledger yet when a
+	// vote path run ended: what its flusher had not kept up with.
+	Backlog int64              `json:"backlog"`
+	CPU     map[string]float64 `json:"cpu_cores"`
 }
 
 // Pair is one baseline run and the vote path runs after it.

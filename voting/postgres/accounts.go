@@ -51,7 +51,7 @@ type SigningKey struct {
 // start together.
 const keyLock = 7_201_330_002
 
-// ActiveSigningKey returns the newest key that is not retired, creating one
+// ActiveSigningKey returns the newest key that signs now, creating one
 // when there is none, so every node of a deployment signs and verifies with
 // the same keys without any key file to distribute.
 func (s *Store) ActiveSigningKey(ctx context.Context) (SigningKey, error) {
@@ -61,8 +61,11 @@ func (s *Store) ActiveSigningKey(ctx context.Context) (SigningKey, error) {
 			return err
 		}
 		var seed []byte
+		// A key rotated in signs only from activates_at on, once every node
+		// trusts it, and the key it replaces signs until then.
 		err := tx.QueryRow(ctx, `SELECT kid, private_key FROM signing_keys
-			WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1`).Scan(&k.ID, &seed)
+			WHERE coalesce(activates_at, created_at) <= now() AND (retired_at IS NULL OR retired_at > now())
+			ORDER BY coalesce(activates_at, created_at) DESC, created_at DESC LIMIT 1`).Scan(&k.ID, &seed)
 		if err == nil {
 			if len(seed) != ed25519.SeedSize {
 				return fmt.Errorf("signing key %q: bad seed length %d", k.ID, len(seed))

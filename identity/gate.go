@@ -1,0 +1,88 @@
+package identity
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// ChallengeRequest asks for a proof-of-work puzzle.
+type ChallengeRequest struct {
+	Purpose string
+	Client  Client
+}
+
+// challengeWindow is the window over which load and a client's requests
+// are counted to set the difficulty.
+const challengeWindow = time.Minute
+
+// IssueChallenge returns a signed puzzle for r.Purpose. Its difficulty rises
+// with the number of puzzles issued this minute across every node, with the
+// number the client asked for, and for a client that sends no User-Agent.
+// It returns ErrInvalid for an unknown purpose and ErrUnavailable.
+func (s *Service) IssueChallenge(ctx context.Context, r ChallengeRequest) (Challenge, error) {
+	const op = "issue challenge"
+	if r.Purpose != PurposeCode && r.Purpose != PurposeVote {
+		return Challenge{}, fmt.Errorf("%s: purpose must be %q or %q: %w", op, PurposeCode, PurposeVote, ErrInvalid)
+	}
+	k := s.keys.Load()
+	counters := []Counter{{Name: "challenges", Key: r.Purpose, Window: challengeWindow}}
+	if h := k.clientHash(r.Client); h != "" {
+		counters = append(counters, Counter{Name: "challenges-client", Key: h, Window: challengeWindow})
+	}
+	counts, err := s.cfg.Meter.Count(ctx, counters)
+	if err != nil {
+		return Challenge{}, fmt.Errorf("%s: %w", op, err)
+	}
+	var client int64
+	if len(counts) > 1 {
+		client = counts[1]
+	}
+	maxNumber := s.cfg.Difficulty.For(counts[0], client, r.Client.UserAgent == "")
+	c, err := newChallenge(s.cfg.Random, k.challenge[0], r.Purpose, s.now().Add(s.cfg.ChallengeTTL), maxNumber)
+	if err != nil {
+		return Challenge{}, fmt.Errorf("%s: %w", op, err)
+	}
+	return c, nil
+}
+
+// VoteAttempt is what the vote path knows before it casts a vote.
+type VoteAttempt struct {
+	Voter  int64
+	Client Client
+	// Challenge says that the edition wants a solved puzzle with every vote.
+	Challenge bool
+	// Solution is the X-Challenge header.
+	Solution string
+}
+
+// AdmitVote applies the vote rate limits (per client address and per
+// account) and, when the edition asks for one, checks and spends the
+// challenge solution: one round trip to the meter, shared with concurrent
+// votes, or none when nothing applies. It returns ErrChallengeRequired,
+// ErrChallengeInvalid, a *RateLimitError or ErrUnavailable, wrapped.
+func (s *Service) AdmitVote(ctx context.Context, a VoteAttempt) error {
+	const op = "admit vote"
+	var spend Spend
+	k := s.keys.Load()
+	if a.Challenge {
+		sol, err := DecodeSolution(a.Solution)
+		if err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		p, err := k.verify(sol, PurposeVote, s.now())
+		if err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		spend = Spend{Key: sol.Challenge, Until: p.expires}
+	}
+	exempt := s.exempt(a.Client)
+	var buf [2]Limit
+	limits := buf[:0]
+	if !exempt && !s.cfg.Limits.VotePerIP.Off() {
+		limits = s.limit(limits, false, "vote-ip", k.clientHash(a.Client), s.cfg.Limits.VotePerIP)
+	}
+	limits = s.limit(limits, exempt, "vote-account", strconv.FormatInt(a.Voter, 10), s.cfg.Limits.VotePerAccount)
+	return s.take(ctx, op, limits, spend)
+}

@@ -1,0 +1,70 @@
+// Package postgres is the PostgreSQL adapter of identity: accounts and their
+// grants and history, sign-in codes, refresh token families, shared secrets
+// and the rotation of token signing keys.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/wsisvote/prizes/identity"
+)
+
+// Store is the PostgreSQL side of identity.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+var (
+	_ identity.Accounts = (*Store)(nil)
+	_ identity.Codes    = (*Store)(nil)
+	_ identity.Sessions = (*Store)(nil)
+	_ identity.Secrets  = (*Store)(nil)
+)
+
+// New returns a store on pool.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// Pool returns the underlying pool.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// translate maps driver errors onto the identity vocabulary where one fits:
+// anything that means "the database could not be reached" becomes
+// identity.ErrUnavailable, and the original stays in the chain.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code[:2] {
+		case "08", "57", "53": // connection exception, operator intervention, insufficient resources
+			return fmt.Errorf("%w: %w", identity.ErrUnavailable, err)
+		}
+		return err
+	}
+	var netErr net.Error
+	var connErr *pgconn.ConnectError
+	if errors.As(err, &netErr) || errors.As(err, &connErr) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) {
+		return fmt.Errorf("%w: %w", identity.ErrUnavailable, err)
+	}
+	return err
+}
+
+// wrap names the operation and translates err.
+func wrap(op string, err error) error {
+	return fmt.Errorf("%s: %w", op, translate(err))
+}
+
+// Ping checks that PostgreSQL answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return wrap("ping postgres", err)
+	}
+	return nil
+}

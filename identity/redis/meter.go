@@ -1,0 +1,462 @@
+// Package redis is the Redis adapter of identity's abuse controls: GCRA rate
+// limits, one-time challenge spends and windowed counters. Requests from
+// concurrent callers share pipelines, so a vote pays for at most one round
+// trip however many limits apply, and the limits of a whole pipeline are
+// applied by one script call per limit shard, which keeps Redis's work per
+// vote small. It works with a single Redis and with Redis Cluster alike: the
+// keys of a shard share a hash tag, so one script call touches one slot.
+//
+// Key layout (after Options.Prefix, empty in production), with shard =
+// FNV-1a(limit:subject) % Options.Shards:
+//
+//	{rl<shard>}:<limit>:<subject>  GCRA theoretical arrival time, in µs
+//	{pow:<challenge>}              a spent challenge, until it expires
+//	{cnt:<counter>:<subject>}:<n>  events in window n
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/wsisvote/prizes/identity"
+)
+
+var _ identity.Meter = (*Meter)(nil)
+
+// gcraScript applies one request to each of its keys in turn, on Redis's
+// clock so that every node agrees, and returns for each 0 when the request
+// is allowed (and counted) or the microseconds until it would be. A key that
+// appears twice is applied twice, in order, as two requests would be. The
+// time is kept as a decimal string: Lua's default number format would round
+// it.
+//
+// KEYS: the limits' keys, all of one shard. ARGV: for each key its emission
+// interval in microseconds and its burst.
+const gcraScript = `#!lua
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local out = {}
+for i, key in ipairs(KEYS) do
+	local interval = tonumber(ARGV[2 * i - 1])
+	local tat = tonumber(redis.call('GET', key) or '0')
+	if tat < now then tat = now end
+	local new = tat + interval
+	local allow_at = new - tonumber(ARGV[2 * i]) * interval
+	if now < allow_at then
+		out[i] = allow_at - now
+	else
+		redis.call('SET', key, string.format('%.0f', new), 'PX', math.max(1, math.ceil((new - now) / 1000)))
+		out[i] = 0
+	end
+end
+return out
+`
+
+// scriptAttempts bounds how often a command is sent again after NOSCRIPT,
+// which a restarted or failed-over node answers until the script is loaded.
+const scriptAttempts = 3
+
+// Options tune a Meter. The zero value is ready to use.
+type Options struct {
+	// Prefix is put before every key, so several meters can share one Redis
+	// (tests do). It is empty in production.
+	Prefix string
+	// PipelineSize is the most requests sent in one pipeline (default 256).
+	PipelineSize int
+	// Workers is the number of goroutines sending pipelines (default 2).
+	Workers int
+	// Shards is the number of hash tags the limit keys are spread over
+	// (default 16): enough to spread a cluster's load over its masters, few
+	// enough that a pipeline's limits need few script calls.
+	Shards int
+}
+
+// Meter is the Redis identity.Meter. Take requests are queued and sent by a
+// few workers, each sending whatever is queued as one pipeline.
+type Meter struct {
+	c      goredis.UniversalClient
+	opts   Options
+	sha    atomic.Pointer[string]
+	denied denyCache
+	queue  chan *take
+	takes  sync.Pool
+	mu     sync.RWMutex
+	closed bool
+	once   sync.Once
+	wg     sync.WaitGroup
+}
+
+// take is one queued Take.
+type take struct {
+	keys    []string
+	shards  []int
+	args    [][2]int64
+	waits   []int64
+	spend   string
+	until   time.Time
+	limits  []identity.Limit
+	set     *goredis.BoolCmd
+	state   atomic.Int32
+	verdict identity.Verdict
+	err     error
+	done    chan struct{}
+}
+
+// shardCall is one script call: the limits of one shard in a batch.
+type shardCall struct {
+	keys []string
+	args []any
+	refs []limitRef
+	cmd  *goredis.Cmd
+}
+
+// limitRef points from a script call's key back to its request.
+type limitRef struct {
+	t *take
+	i int
+}
+
+const (
+	stateQueued int32 = iota
+	stateSent
+	stateAbandoned
+)
+
+// New loads the limit script on every master and starts the workers. It
+// returns an error wrapping identity.ErrUnavailable when Redis cannot be
+// reached.
+func New(ctx context.Context, c goredis.UniversalClient, o Options) (*Meter, error) {
+	if c == nil {
+		return nil, fmt.Errorf("new redis meter: nil client: %w", identity.ErrInvalid)
+	}
+	if o.PipelineSize <= 0 {
+		o.PipelineSize = 256
+	}
+	if o.Workers <= 0 {
+		o.Workers = 2
+	}
+	if o.Shards <= 0 {
+		o.Shards = 16
+	}
+	m := &Meter{c: c, opts: o, queue: make(chan *take, o.PipelineSize*o.Workers)}
+	m.denied.init(o.Shards)
+	m.takes.New = func() any { return &take{done: make(chan struct{}, 1)} }
+	if err := m.load(ctx); err != nil {
+		return nil, fmt.Errorf("new redis meter: %w", err)
+	}
+	m.wg.Add(o.Workers)
+	for range o.Workers {
+		go m.work()
+	}
+	return m, nil
+}
+
+// load loads the script; on a cluster client ScriptLoad reaches every node.
+func (m *Meter) load(ctx context.Context) error {
+	sha, err := m.c.ScriptLoad(ctx, gcraScript).Result()
+	if err != nil {
+		return wrap("load limit script", err)
+	}
+	m.sha.Store(&sha)
+	return nil
+}
+
+// Close stops the workers once every queued request was answered. Requests
+// after Close fail with identity.ErrUnavailable. The client stays open.
+func (m *Meter) Close() {
+	m.once.Do(func() {
+		m.mu.Lock()
+		m.closed = true
+		close(m.queue)
+		m.mu.Unlock()
+		m.wg.Wait()
+	})
+}
+
+// limitKey returns a limit's key and shard.
+func (m *Meter) limitKey(l identity.Limit) (string, int) {
+	h := fnv.New32a()
+	h.Write([]byte(l.Name))
+	h.Write([]byte{':'})
+	h.Write([]byte(l.Key))
+	shard := int(h.Sum32() % uint32(m.opts.Shards))
+	return m.opts.Prefix + "{rl" + strconv.Itoa(shard) + "}:" + l.Name + ":" + l.Key, shard
+}
+
+// Take implements identity.Meter. Once its request is sent it waits for the
+// answer whatever ctx does; before that, ctx ending abandons it.
+func (m *Meter) Take(ctx context.Context, limits []identity.Limit, spend identity.Spend) (identity.Verdict, error) {
+	const op = "take rate limits"
+	if len(limits) == 0 && spend.Key == "" {
+		return identity.Verdict{}, nil
+	}
+	for _, l := range limits {
+		if l.Rate.Off() {
+			return identity.Verdict{}, fmt.Errorf("%s: limit %s has no rate: %w", op, l.Name, identity.ErrInvalid)
+		}
+	}
+	t := m.takes.Get().(*take)
+	t.state.Store(stateQueued)
+	t.limits = limits
+	t.keys, t.shards, t.args, t.waits = t.keys[:0], t.shards[:0], t.args[:0], t.waits[:0]
+	for _, l := range limits {
+		key, shard := m.limitKey(l)
+		t.keys = append(t.keys, key)
+		t.shards = append(t.shards, shard)
+		t.waits = append(t.waits, 0)
+		t.args = append(t.args, [2]int64{l.Rate.Interval().Microseconds(), int64(max(l.Rate.Burst, 1))})
+	}
+	if v, ok := m.denied.check(t, time.Now()); ok {
+		m.release(t)
+		return v, nil
+	}
+	t.spend, t.until = "", spend.Until
+	if spend.Key != "" {
+		key := spend.Key
+		if len(key) > 64 {
+			key = key[:64]
+		}
+		t.spend = m.opts.Prefix + "{pow:" + key + "}"
+	}
+
+	m.mu.RLock()
+	if m.closed {
+		m.mu.RUnlock()
+		m.release(t)
+		return identity.Verdict{}, fmt.Errorf("%s: meter closed: %w", op, identity.ErrUnavailable)
+	}
+	select {
+	case m.queue <- t:
+		m.mu.RUnlock()
+	case <-ctx.Done():
+		m.mu.RUnlock()
+		m.release(t)
+		return identity.Verdict{}, fmt.Errorf("%s: %w", op, ctx.Err())
+	}
+	select {
+	case <-t.done:
+	case <-ctx.Done():
+		if t.state.CompareAndSwap(stateQueued, stateAbandoned) {
+			return identity.Verdict{}, fmt.Errorf("%s: %w", op, ctx.Err())
+		}
+		<-t.done
+	}
+	v, err := t.verdict, t.err
+	m.release(t)
+	if err != nil {
+		return identity.Verdict{}, fmt.Errorf("%s: %w", op, err)
+	}
+	return v, nil
+}
+
+func (m *Meter) release(t *take) {
+	t.limits = nil
+	t.set = nil
+	t.verdict, t.err = identity.Verdict{}, nil
+	m.takes.Put(t)
+}
+
+func (m *Meter) work() {
+	defer m.wg.Done()
+	batch := make([]*take, 0, m.opts.PipelineSize)
+	calls := make([]shardCall, m.opts.Shards)
+	for t := range m.queue {
+		batch = append(batch[:0], t)
+	fill:
+		for len(batch) < cap(batch) {
+			select {
+			case t, ok := <-m.queue:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, t)
+			default:
+				break fill
+			}
+		}
+		m.send(batch, calls)
+		clear(batch)
+	}
+}
+
+// send runs a batch as one pipeline, with one script call per shard that
+// has limits in it, and answers each request. NOSCRIPT means a call was not
+// run, so exactly those calls are sent again once the script is loaded.
+func (m *Meter) send(batch []*take, calls []shardCall) {
+	live := batch[:0]
+	for _, t := range batch {
+		if t.state.CompareAndSwap(stateQueued, stateSent) {
+			live = append(live, t)
+		} else {
+			m.release(t)
+		}
+	}
+	if len(live) == 0 {
+		return
+	}
+	for i := range calls {
+		c := &calls[i]
+		c.keys, c.args, c.refs, c.cmd = c.keys[:0], c.args[:0], c.refs[:0], nil
+	}
+	for _, t := range live {
+		for i, k := range t.keys {
+			c := &calls[t.shards[i]]
+			c.keys = append(c.keys, k)
+			c.args = append(c.args, t.args[i][0], t.args[i][1])
+			c.refs = append(c.refs, limitRef{t: t, i: i})
+		}
+	}
+	ctx := context.Background()
+	pipe := m.c.Pipeline()
+	sha := *m.sha.Load()
+	for i := range calls {
+		if c := &calls[i]; len(c.keys) > 0 {
+			c.cmd = pipe.EvalSha(ctx, sha, c.keys, c.args...)
+		}
+	}
+	for _, t := range live {
+		if t.spend != "" {
+			t.set = pipe.SetNX(ctx, t.spend, "1", max(time.Until(t.until), time.Second))
+		}
+	}
+	_, _ = pipe.Exec(ctx)
+	for attempt := 1; attempt < scriptAttempts; attempt++ {
+		var again []*shardCall
+		for i := range calls {
+			if c := &calls[i]; c.cmd != nil && goredis.HasErrorPrefix(c.cmd.Err(), "NOSCRIPT") {
+				again = append(again, c)
+			}
+		}
+		if len(again) == 0 || m.load(ctx) != nil {
+			break
+		}
+		sha = *m.sha.Load()
+		pipe := m.c.Pipeline()
+		for _, c := range again {
+			c.cmd = pipe.EvalSha(ctx, sha, c.keys, c.args...)
+		}
+		_, _ = pipe.Exec(ctx)
+	}
+	for i := range calls {
+		c := &calls[i]
+		if c.cmd == nil {
+			continue
+		}
+		waits, err := c.cmd.Int64Slice()
+		if err == nil && len(waits) != len(c.refs) {
+			err = fmt.Errorf("limit script answered %d results for %d keys", len(waits), len(c.refs))
+		}
+		for j, r := range c.refs {
+			if err != nil {
+				if r.t.err == nil {
+					r.t.err = wrap("apply limit "+r.t.limits[r.i].Name, err)
+				}
+				continue
+			}
+			r.t.waits[r.i] = waits[j]
+		}
+		clear(c.refs)
+		c.cmd = nil
+	}
+	for _, t := range live {
+		if t.err == nil {
+			t.verdict, t.err = m.verdict(t)
+		}
+		t.done <- struct{}{}
+	}
+}
+
+func (m *Meter) verdict(t *take) (identity.Verdict, error) {
+	var v identity.Verdict
+	now := time.Now()
+	for i, wait := range t.waits {
+		if wait <= 0 {
+			continue
+		}
+		d := time.Duration(wait) * time.Microsecond
+		m.denied.remember(t.keys[i], t.shards[i], now.Add(d))
+		if v.Refused == "" {
+			v.Refused, v.RetryAfter = t.limits[i].Name, d
+		}
+	}
+	if t.set != nil {
+		fresh, err := t.set.Result()
+		if err != nil {
+			return identity.Verdict{}, wrap("spend challenge", err)
+		}
+		v.Replayed = !fresh
+	}
+	return v, nil
+}
+
+// Count implements identity.Meter with fixed windows: each counter's key
+// names its window, and expires two windows later.
+func (m *Meter) Count(ctx context.Context, counters []identity.Counter) ([]int64, error) {
+	if len(counters) == 0 {
+		return nil, nil
+	}
+	now := time.Now()
+	pipe := m.c.Pipeline()
+	cmds := make([]*goredis.IntCmd, len(counters))
+	for i, c := range counters {
+		if c.Window <= 0 {
+			return nil, fmt.Errorf("count %s: no window: %w", c.Name, identity.ErrInvalid)
+		}
+		n := now.UnixNano() / int64(c.Window)
+		key := m.opts.Prefix + "{cnt:" + c.Name + ":" + c.Key + "}:" + strconv.FormatInt(n, 10)
+		cmds[i] = pipe.Incr(ctx, key)
+		pipe.PExpire(ctx, key, 2*c.Window)
+	}
+	_, _ = pipe.Exec(ctx)
+	out := make([]int64, len(counters))
+	for i, cmd := range cmds {
+		v, err := cmd.Result()
+		if err != nil {
+			return nil, wrap("count "+counters[i].Name, err)
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// wrap names the operation and turns a connection failure into
+// identity.ErrUnavailable, keeping the driver's error in the chain.
+func wrap(op string, err error) error {
+	if unavailable(err) {
+		return fmt.Errorf("%s: %w: %w", op, identity.ErrUnavailable, err)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// unavailable reports whether err means Redis could not be reached or
+// could not serve the command right now, as opposed to a wrong command.
+func unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var rerr goredis.Error
+	if errors.As(err, &rerr) {
+		code, _, _ := strings.Cut(strings.TrimPrefix(rerr.Error(), "ERR "), " ")
+		switch code {
+		case "CLUSTERDOWN", "LOADING", "TRYAGAIN", "MASTERDOWN", "READONLY", "BUSY",
+			"NOREPLICAS", "OOM", "MOVED", "ASK", "NOSCRIPT", "MISCONF":
+			return true
+		}
+		return false
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		var op *net.OpError
+		return errors.As(err, &op)
+	}
+	return true
+}

@@ -1,0 +1,47 @@
+package testenv
+
+import (
+	"context"
+	"net"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// DeleteRedisKeys removes every key under prefix, on every master.
+func DeleteRedisKeys(tb testing.TB, c redis.UniversalClient, prefix string) {
+	tb.Helper()
+	ctx := context.Background()
+	del := func(ctx context.Context, c *redis.Client) error {
+		iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			if err := c.Del(ctx, iter.Val()).Err(); err != nil {
+				return err
+			}
+		}
+		return iter.Err()
+	}
+	var err error
+	switch c := c.(type) {
+	case *redis.ClusterClient:
+		err = c.ForEachMaster(ctx, del)
+	case *redis.Client:
+		err = del(ctx, c)
+	}
+	if err != nil {
+		tb.Errorf("delete test keys %s*: %v", prefix, err)
+	}
+}
+
+// ClosedAddr returns a loopback address nothing listens on, for tests of an
+// unreachable dependency.
+func ClosedAddr(tb testing.TB) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}

@@ -1,0 +1,281 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/wsisvote/prizes/loadtest"
+)
+
+// measure runs the load and the checks after it.
+func (h *harness) measure(ctx context.Context) error {
+	cfg := h.cfg
+	serveURL := "http://" + h.serveAddr
+	projects, err := loadtest.FetchProjects(ctx, http.DefaultClient, serveURL, cfg.Edition)
+	if err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	voters, err := loadtest.LoadVoters(filepath.Join(h.dir, "voters.tsv"))
+	if err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	opts := loadtest.BallotOptions{Skew: cfg.Skew, Seed: cfg.Seed, Window: cfg.Window}
+	ballots, err := loadtest.NewBallots(voters, projects, opts)
+	if err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	// The baseline draws from a ballot sequence of its own, repeated as
+	// often as it needs: it records nothing, and each of the vote path's
+	// ballots must be cast once.
+	repeat := opts
+	repeat.Repeat = true
+	baseBallots, err := loadtest.NewBallots(voters, projects, repeat)
+	if err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	h.rep.Settings.Categories = len(ballots.Categories())
+	h.rep.Settings.Projects = len(projects)
+
+	votePath, err := loadtest.ParseTarget(serveURL, cfg.Edition)
+	if err != nil {
+		return err
+	}
+	baseline, err := loadtest.ParseTarget("http://"+h.baseAddr, cfg.Edition)
+	if err != nil {
+		return err
+	}
+	votes := loadtest.NewVotes(votePath, ballots)
+	baseVotes := loadtest.NewVotes(baseline, baseBallots)
+
+	before, err := h.redis.memory(ctx)
+	if err != nil {
+		return err
+	}
+	h.rep.Memory.Before, h.rep.Memory.DatasetBefore = before.Used, before.Dataset
+
+	// acc sums the 202s of every vote path run, warm-up included, for the
+	// correctness check.
+	acc := loadtest.NewStats()
+	// Receipts are kept in every run, the baseline's too, so that the client
+	// does the same work whichever target it measures.
+	closed := loadtest.Options{Workers: cfg.Workers, Duration: cfg.Duration, KeepReceipts: true}
+
+	if cfg.Warmup > 0 {
+		warm := closed
+		warm.Duration = cfg.Warmup
+		if _, err := h.load(ctx, runSpec{name: "warm-up a", target: "baseline", addr: baseline.Addr,
+			opts: warm, work: baseVotes, flushing: true, warmUp: true}); err != nil {
+			return err
+		}
+		if _, err := h.load(ctx, runSpec{name: "warm-up b", target: "vote path", addr: votePath.Addr,
+			opts: warm, work: votes, acc: acc, flushing: true, warmUp: true}); err != nil {
+			return err
+		}
+	}
+	for i := 1; i <= cfg.Pairs; i++ {
+		o := closed
+		a, err := h.load(ctx, runSpec{name: fmt.Sprintf("a%d", i), target: "baseline", addr: baseline.Addr,
+			opts: o, work: baseVotes, flushing: true})
+		if err != nil {
+			return err
+		}
+		b, err := h.load(ctx, runSpec{name: fmt.Sprintf("b%d", i), target: "vote path", addr: votePath.Addr,
+			opts: o, work: votes, acc: acc, flushing: true, votePath: true})
+		if err != nil {
+			return err
+		}
+		p := Pair{Baseline: a.AcceptedPerS, VotePath: b.AcceptedPerS, Ratio: ratio(b.AcceptedPerS, a.AcceptedPerS)}
+		if cfg.IngestOnly {
+			if err := h.restartServe(ctx, false); err != nil {
+				return err
+			}
+			in, err := h.load(ctx, runSpec{name: fmt.Sprintf("i%d", i), target: "ingest only", addr: votePath.Addr,
+				opts: o, work: votes, acc: acc, votePath: true})
+			if err != nil {
+				return err
+			}
+			p.IngestOnly, p.IngestRatio = in.AcceptedPerS, ratio(in.AcceptedPerS, a.AcceptedPerS)
+			if p.Drain, err = h.drain(ctx); err != nil {
+				return err
+			}
+		}
+		h.rep.Pairs = append(h.rep.Pairs, p)
+		h.logf("pair %d: baseline %.0f votes/s, vote path %.0f votes/s, ratio %.2f", i, p.Baseline, p.VotePath, p.Ratio)
+		if cfg.IngestOnly {
+			h.logf("pair %d: ingest only %.0f votes/s, ratio %.2f; drain %.0f votes/s", i, p.IngestOnly, p.IngestRatio, p.Drain.Rate)
+		}
+	}
+	var as, bs, rs, is, irs, ds []float64
+	for _, p := range h.rep.Pairs {
+		as, bs, rs = append(as, p.Baseline), append(bs, p.VotePath), append(rs, p.Ratio)
+		is, irs, ds = append(is, p.IngestOnly), append(irs, p.IngestRatio), append(ds, p.Drain.Rate)
+	}
+	h.rep.MedianBaseline, h.rep.MedianVotePath, h.rep.MedianRatio = median(as), median(bs), median(rs)
+	if cfg.IngestOnly {
+		h.rep.MedianIngestOnly, h.rep.MedianIngestRatio, h.rep.MedianDrain = median(is), median(irs), median(ds)
+	}
+
+	if rate := h.rep.MedianVotePath / 2; rate > 0 {
+		o := loadtest.Options{Workers: cfg.OpenWorkers, Rate: rate, Duration: cfg.OpenDuration, KeepReceipts: true}
+		r, err := h.load(ctx, runSpec{name: "open", target: "vote path", addr: votePath.Addr,
+			opts: o, work: votes, acc: acc, flushing: true, votePath: true})
+		if err != nil {
+			return err
+		}
+		h.rep.Open = &r
+	} else {
+		h.problem("the vote path accepted nothing; the open loop was skipped")
+	}
+	h.logf("%d of %d ballots used", ballots.Used(), ballots.Len())
+
+	if err := h.checkFlush(ctx, acc); err != nil {
+		return err
+	}
+	if err := h.checkMemory(ctx, acc.AcceptedTotal()); err != nil {
+		return err
+	}
+	return h.checkLedger(ctx, acc)
+}
+
+// drain restarts prizes serve with its flusher and measures how fast it
+// empties the vote log that a run without flusher filled. The time includes
+// the start of the process, so the rate errs low.
+func (h *harness) drain(ctx context.Context) (Drain, error) {
+	st, err := h.check(ctx, 0)
+	if err != nil {
+		return Drain{}, err
+	}
+	d := Drain{Votes: st.Pending + st.Unread}
+	h.logf("draining %d votes", d.Votes)
+	t := time.Now()
+	if err := h.restartServe(ctx, true); err != nil {
+		return Drain{}, err
+	}
+	for {
+		st, err := h.check(ctx, h.cfg.FlushTimeout)
+		if err != nil {
+			return Drain{}, err
+		}
+		if st.Pending+st.Unread == 0 {
+			break
+		}
+		if time.Since(t) > h.cfg.FlushTimeout {
+			return Drain{}, fmt.Errorf("bench: drain: %d votes still in the log after %s", st.Pending+st.Unread, h.cfg.FlushTimeout)
+		}
+	}
+	d.Elapsed = time.Since(t)
+	d.Rate = float64(d.Votes) / d.Elapsed.Seconds()
+	h.logf("drained %d votes in %s: %.0f votes/s", d.Votes, d.Elapsed.Round(time.Millisecond), d.Rate)
+	return d, nil
+}
+
+// checkResult is the part of prizes check's output the harness reads.
+type checkResult struct {
+	Converged   bool  `json:"converged"`
+	Pending     int64 `json:"pending"`
+	Unread      int64 `json:"unread"`
+	LiveTotal   int64 `json:"live_total"`
+	LedgerTotal int64 `json:"ledger_total"`
+}
+
+// check runs prizes check, which waits up to wait for the vote log to drain
+// and then compares the live counters with the ledger. A difference is not
+// an error here: the caller decides what it means.
+func (h *harness) check(ctx context.Context, wait time.Duration) (checkResult, error) {
+	stdout, _, err := h.prizes.run(ctx, "check", "--edition", h.cfg.Edition, "--wait", wait.String())
+	var out checkResult
+	if jerr := json.Unmarshal(stdout, &out); jerr != nil {
+		return out, fmt.Errorf("bench: check: %w (%v)", jerr, err)
+	}
+	return out, nil
+}
+
+// ratio returns x/y, or 0 when y is not positive.
+func ratio(x, y float64) float64 {
+	if y <= 0 {
+		return 0
+	}
+	return x / y
+}
+
+// noisyCores is how much CPU other processes may take during a run before
+// the report warns that the run was disturbed.
+const noisyCores = 0.25
+
+// runSpec is one run to make.
+type runSpec struct {
+	name, target, addr string
+	opts               loadtest.Options
+	work               loadtest.Workload
+	// acc, when set, is where the run's 202s are added up for the
+	// correctness check.
+	acc *loadtest.Stats
+	// flushing is true when the vote path's flusher is running: the run
+	// then starts once the vote log is empty, so that no run pays for the
+	// flush of an earlier one.
+	flushing bool
+	// votePath runs are followed by a look at the log they left behind.
+	votePath bool
+	// warmUp runs are not reported.
+	warmUp bool
+}
+
+// load makes one run with live progress and records it in the report.
+func (h *harness) load(ctx context.Context, rs runSpec) (RunReport, error) {
+	o := rs.opts
+	o.Addr = rs.addr
+	o.Live = &loadtest.Live{}
+	if rs.flushing {
+		if st, err := h.check(ctx, h.cfg.FlushTimeout); err != nil {
+			return RunReport{}, err
+		} else if st.Pending+st.Unread > 0 {
+			h.problem("run %s started with %d votes still in the log", rs.name, st.Pending+st.Unread)
+		}
+	}
+	desc := "closed loop, " + strconv.Itoa(o.Workers) + " connections"
+	if o.Rate > 0 {
+		desc = fmt.Sprintf("open loop at %.0f req/s, up to %d connections", o.Rate, o.Workers)
+	}
+	h.logf("run %s: %s, %s for %s", rs.name, rs.target, desc, o.Duration)
+	pctx, stop := context.WithCancel(ctx)
+	go loadtest.Progress(pctx, h.cfg.Log, rs.name, o.Live, time.Second)
+	cpu0, t0 := h.cpu.sample(), time.Now()
+	res, err := loadtest.Run(ctx, o, rs.work)
+	cpu := cpu0.diff(h.cpu.sample(), time.Since(t0).Seconds())
+	stop()
+	if err != nil {
+		return RunReport{}, fmt.Errorf("bench: run %s: %w", rs.name, err)
+	}
+	if rs.acc != nil {
+		rs.acc.Merge(&res.Stats)
+	}
+	cpu["other"] = max(0, cpu["machine"]-cpu["loadgen"]-cpu["baseline"]-cpu["prizes serve"]-cpu["redis"]-cpu["postgres"])
+	if cpu["other"] > noisyCores && !rs.warmUp {
+		h.problem("during run %s about %.2f cores went to processes outside the benchmark; its figures are noisy", rs.name, cpu["other"])
+	}
+	r := runReport(rs.name, rs.target, o, res, cpu)
+	if rs.votePath {
+		st, err := h.check(ctx, 0)
+		if err != nil {
+			return RunReport{}, err
+		}
+		r.Backlog = st.Pending + st.Unread
+	}
+	h.logf("run %s: %.0f votes/s, %d requests, %d accepted, %d transport errors, %d left in the log, latency %s",
+		rs.name, r.AcceptedPerS, r.Requests, r.Accepted, r.TransportErrors, r.Backlog, r.Latency)
+	if bad := r.Requests - r.Accepted; bad > 0 && !rs.warmUp {
+		h.problem("run %s: %d of %d requests were not accepted (%s)", rs.name, bad, r.Requests, codes(r))
+	}
+	if r.Exhausted {
+		h.problem("run %s ran out of ballots; use more voters", rs.name)
+	}
+	if !rs.warmUp {
+		h.rep.Runs = append(h.rep.Runs, r)
+	}
+	return r, nil
+}
