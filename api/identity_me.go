@@ -113,4 +113,3 @@ func (s *server) eraseMe(c *gin.Context) {
 	}
 	c.Status(http.StatusNoContent)
 }
-

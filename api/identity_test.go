@@ -326,6 +326,22 @@ func TestHandler_identityRoutePolicies(t *testing.T) {
 	}
 }
 
+// TestMe_BadTokens runs the token attacks of the vote path against a
+// signed-in route checked by the policy middleware.
+func TestMe_BadTokens(t *testing.T) {
+	fake := &fakeIdentity{}
+	f := newFixture(t, withIdentity(t, fakeConfig(fake)))
+	for _, bt := range badTokens(t, f) {
+		t.Run(bt.name, func(t *testing.T) {
+			w := f.do(t, request{path: "/api/v1/me", headers: map[string]string{"Authorization": "Bearer " + bt.token}})
+			wantError(t, w, http.StatusUnauthorized, "unauthenticated")
+		})
+	}
+	if w := f.do(t, request{path: "/api/v1/me", token: f.token(t, "42", api.RoleVoter)}); w.Code != http.StatusOK {
+		t.Errorf("a valid token: %d %s", w.Code, w.Body)
+	}
+}
+
 func TestJWKS(t *testing.T) {
 	f := newFixture(t)
 	pub2, _ := testKey(t, 2)
@@ -431,10 +447,10 @@ func TestIdentity_SecurityHeadersEverywhere(t *testing.T) {
 	} {
 		w := f.do(t, r)
 		for k, v := range map[string]string{
-			"X-Content-Type-Options":    "nosniff",
-			"Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+			"X-Content-Type-Options":     "nosniff",
+			"Strict-Transport-Security":  "max-age=63072000; includeSubDomains",
 			"Cross-Origin-Opener-Policy": "same-origin",
-			"X-Frame-Options":           "DENY",
+			"X-Frame-Options":            "DENY",
 		} {
 			if got := w.Header().Get(k); got != v {
 				t.Errorf("%s %s (%d): %s = %q, want %q", r.method, r.path, w.Code, k, got, v)

@@ -48,7 +48,7 @@ type contest struct {
 	signer  *api.Signer
 	edition string
 	// ids and tokens of accounts by name: organiser, owner, owner2, juror,
-	// juror2, voter.
+	// juror2, juror3 (on no panel), voter.
 	ids    map[string]int64
 	tokens map[string]string
 }
@@ -70,14 +70,14 @@ func newContest(tb testing.TB) *contest {
 		tb.Fatal(err)
 	}
 	k.handler = api.New(api.Config{
-		Votes: casterFunc(func(voting.Ballot) (voting.Receipt, error) { return voting.Receipt{}, voting.ErrClosed }),
+		Votes:     casterFunc(func(voting.Ballot) (voting.Receipt, error) { return voting.Receipt{}, voting.ErrClosed }),
 		Catalogue: voting.NewCatalogue(nil), Tokens: verifier,
 		Prizes: api.PrizesConfig{Editions: k.store, Submissions: k.store, Review: k.store,
 			Champions: k.store, Jury: k.store, Results: k.store, Audit: k.store},
 	})
 	for _, a := range []struct{ name, role string }{
 		{"organiser", api.RoleOrganiser}, {"owner", api.RoleOwner}, {"owner2", api.RoleOwner},
-		{"juror", api.RoleJuror}, {"juror2", api.RoleJuror}, {"voter", api.RoleVoter},
+		{"juror", api.RoleJuror}, {"juror2", api.RoleJuror}, {"juror3", api.RoleJuror}, {"voter", api.RoleVoter},
 	} {
 		acc, err := k.votes.EnsureAccount(k.ctx, a.name+"@example.org", a.name, "KE")
 		if err != nil {

@@ -149,6 +149,18 @@ func TestPrizes_lifecycle(t *testing.T) {
 	if p := me.Categories[0].Projects; len(p) != 2 || p[0].Scorecard == nil || p[0].Scorecard.Scores["impact"] != 7 {
 		t.Fatalf("juror2 sees %+v; want their own scores on the two Champions", me.Categories[0].Projects)
 	}
+	// A juror on no panel sees nothing and scores nothing.
+	var outsider struct {
+		Categories []any `json:"categories"`
+	}
+	k.must(http.StatusOK, "juror3", "GET", k.ed("/jury/me"), nil, &outsider)
+	if len(outsider.Categories) != 0 {
+		t.Fatalf("a juror on no panel sees %v", outsider.Categories)
+	}
+	wantError(t, k.call("juror3", "PUT", k.ed("/jury/scores/"+c1[0]), `{"scores":{"impact":10}}`), http.StatusNotFound, "not_assigned")
+	wantError(t, k.call("juror3", "POST", k.ed("/jury/conflicts"), `{"project_id":"`+c1[0]+`","reason":"friend"}`), http.StatusNotFound, "not_assigned")
+	// A submitted scorecard is final.
+	wantError(t, k.call("juror", "PUT", k.ed("/jury/scores/"+c1[0]), `{"scores":{"impact":1}}`), http.StatusConflict, "final")
 	wantError(t, k.call("organiser", "POST", k.ed("/phase"), `{"phase":"published"}`), http.StatusConflict, "tie_unresolved")
 	k.must(http.StatusOK, "organiser", "POST", k.ed("/ties"), map[string]any{
 		"stage": "winners", "category": "C2", "order": []string{c2[1], c2[0]}, "reason": "The jury chair's casting vote.",

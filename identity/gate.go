@@ -78,9 +78,9 @@ func (s *Service) AdmitVote(ctx context.Context, a VoteAttempt) error {
 		spend = Spend{Key: sol.Challenge, Until: p.expires}
 	}
 	exempt := s.exempt(a.Client)
-	var buf [2]Limit
-	limits := buf[:0]
+	limits := make([]Limit, 0, 2)
 	if !exempt && !s.cfg.Limits.VotePerIP.Off() {
+		// The address hash costs an HMAC, so it is made only when needed.
 		limits = s.limit(limits, false, "vote-ip", k.clientHash(a.Client), s.cfg.Limits.VotePerIP)
 	}
 	limits = s.limit(limits, exempt, "vote-account", strconv.FormatInt(a.Voter, 10), s.cfg.Limits.VotePerAccount)

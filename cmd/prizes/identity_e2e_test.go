@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -82,14 +84,21 @@ var idMailedCode = regexp.MustCompile(`\b(\d{6})\b`)
 // roles and keys commands, and the vote rate limit.
 func TestServe_signIn(t *testing.T) {
 	d := newDeployment(t, testenv.RedisURL(t))
-	s := d.serve(append(idEnv(t), "PRIZES_LIMIT_VOTE_ACCOUNT=1/1h:3")...)
+	extra := filepath.Join(d.dir, "disposable.conf")
+	if err := os.WriteFile(extra, []byte("# local additions\nthrowaway.example\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := d.serve(append(idEnv(t), "PRIZES_LIMIT_VOTE_ACCOUNT=1/1h:3", "PRIZES_DISPOSABLE_DOMAINS_FILE="+extra)...)
 	addr := strings.ToLower(testenv.ID(t)) + "@example.org"
 
-	var e struct{ Error struct{ Code string } }
-	if st, _ := s.idCall(t, "POST", "/api/v1/auth/email-code", "", `{"email":"x@mailinator.com"}`,
-		map[string]string{"X-Challenge": s.idSolved(t, "code")}, &e); st != 422 || e.Error.Code != "disposable_email" {
-		t.Errorf("disposable address: %d %q", st, e.Error.Code)
+	for _, disposable := range []string{"x@mailinator.com", "x@mx.throwaway.example"} {
+		var e struct{ Error struct{ Code string } }
+		if st, _ := s.idCall(t, "POST", "/api/v1/auth/email-code", "", `{"email":"`+disposable+`"}`,
+			map[string]string{"X-Challenge": s.idSolved(t, "code")}, &e); st != 422 || e.Error.Code != "disposable_email" {
+			t.Errorf("disposable address %s: %d %q", disposable, st, e.Error.Code)
+		}
 	}
+	var e struct{ Error struct{ Code string } }
 	if st, _ := s.idCall(t, "POST", "/api/v1/auth/email-code", "", `{"email":"`+addr+`"}`, nil, &e); st != 428 || e.Error.Code != "challenge_required" {
 		t.Errorf("no challenge: %d %q", st, e.Error.Code)
 	}

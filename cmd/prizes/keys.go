@@ -96,4 +96,3 @@ func keyState(k ipostgres.SigningKey, now time.Time) string {
 	}
 	return "expired"
 }
-

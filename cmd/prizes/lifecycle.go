@@ -14,7 +14,9 @@ import (
 )
 
 // tokenRoles are the roles operator tooling mints tokens for.
-var tokenRoles = []string{api.RoleVoter, api.RoleOwner, api.RoleJuror, api.RoleOrganiser}
+func tokenRoles() []string {
+	return []string{api.RoleVoter, api.RoleOwner, api.RoleJuror, api.RoleOrganiser}
+}
 
 // runToken is prizes token: a signed access token for an existing account in
 // any role, for tests and rehearsals.
@@ -29,8 +31,8 @@ func runToken(ctx context.Context, a *app, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if !slices.Contains(tokenRoles, *role) || *subject <= 0 || *ttl <= 0 {
-		return fmt.Errorf("token: --role (one of %v), --subject and a positive --ttl are required", tokenRoles)
+	if !slices.Contains(tokenRoles(), *role) || *subject <= 0 || *ttl <= 0 {
+		return fmt.Errorf("token: --role (one of %v), --subject and a positive --ttl are required", tokenRoles())
 	}
 	pg, err := a.postgres(ctx)
 	if err != nil {
@@ -65,8 +67,8 @@ func runAccount(ctx context.Context, a *app, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *role != "" && !slices.Contains(tokenRoles, *role) {
-		return fmt.Errorf("account: --role must be one of %v", tokenRoles)
+	if *role != "" && !slices.Contains(tokenRoles(), *role) {
+		return fmt.Errorf("account: --role must be one of %v", tokenRoles())
 	}
 	pg, err := a.postgres(ctx)
 	if err != nil {

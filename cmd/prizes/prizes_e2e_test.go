@@ -16,8 +16,8 @@ import (
 	"github.com/wsisvote/prizes/internal/testenv"
 )
 
-// call sends a JSON request to the server and decodes the answer into out.
-func (s *server) call(t testing.TB, method, path, token string, body any, out any) int {
+// prizeCall sends a JSON request to the server and decodes the answer into out.
+func (s *server) prizeCall(t testing.TB, method, path, token string, body any, out any) int {
 	t.Helper()
 	var r *strings.Reader
 	if body != nil {
@@ -49,11 +49,11 @@ func (s *server) call(t testing.TB, method, path, token string, body any, out an
 	return resp.StatusCode
 }
 
-// must is call that fails the test unless the answer has status want.
-func (s *server) must(t testing.TB, want int, method, path, token string, body any, out any) {
+// prizeMust is prizeCall that fails the test unless the answer has status want.
+func (s *server) prizeMust(t testing.TB, want int, method, path, token string, body any, out any) {
 	t.Helper()
 	var raw json.RawMessage
-	got := s.call(t, method, path, token, body, &raw)
+	got := s.prizeCall(t, method, path, token, body, &raw)
 	if got != want {
 		t.Fatalf("%s %s: %d %s; want %d", method, path, got, raw, want)
 	}
@@ -64,8 +64,8 @@ func (s *server) must(t testing.TB, want int, method, path, token string, body a
 	}
 }
 
-// account creates an account with the CLI and returns its token in role.
-func (d *deployment) account(email, role string) string {
+// prizeAccount creates an account with the CLI and returns its token in role.
+func (d *deployment) prizeAccount(email, role string) string {
 	d.t.Helper()
 	out := strings.TrimSpace(d.run("account", "--email", email, "--role", role))
 	_, tok, ok := strings.Cut(out, "\t")
@@ -75,9 +75,9 @@ func (d *deployment) account(email, role string) string {
 	return tok
 }
 
-// runFailing runs a command that must exit with status 1, and returns its
+// runExit1 runs a command that must exit with status 1, and returns its
 // standard output.
-func (d *deployment) runFailing(args ...string) string {
+func (d *deployment) runExit1(args ...string) string {
 	d.t.Helper()
 	out, err := d.command(args...).Output()
 	var ee *exec.ExitError
@@ -107,18 +107,18 @@ func TestServe_prizeLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := d.serve()
-	organiser := d.account("organiser@example.org", "organiser")
-	owner := d.account("owner@example.org", "owner")
-	jurors := []string{d.account("juror1@example.org", "juror"), d.account("juror2@example.org", "juror")}
+	organiser := d.prizeAccount("organiser@example.org", "organiser")
+	owner := d.prizeAccount("owner@example.org", "owner")
+	jurors := []string{d.prizeAccount("juror1@example.org", "juror"), d.prizeAccount("juror2@example.org", "juror")}
 	const e = "/editions/e2e"
 
-	s.must(t, http.StatusCreated, "POST", "/editions", organiser, map[string]any{
+	s.prizeMust(t, http.StatusCreated, "POST", "/editions", organiser, map[string]any{
 		"id": "e2e", "name": "Rehearsal", "categories": []map[string]string{{"code": "C1", "name": "One"}, {"code": "C2", "name": "Two"}},
 		"rules": map[string]any{"nominees_per_category": 3, "champions_per_category": 2, "winners_per_category": 1},
 	}, nil)
 	advance := func(to string) {
 		t.Helper()
-		s.must(t, http.StatusOK, "POST", e+"/phase", organiser, map[string]string{"phase": to}, nil)
+		s.prizeMust(t, http.StatusOK, "POST", e+"/phase", organiser, map[string]string{"phase": to}, nil)
 	}
 	advance("submission")
 	ids := map[string][]string{}
@@ -126,11 +126,11 @@ func TestServe_prizeLifecycle(t *testing.T) {
 		for i := 0; i < 3; i++ {
 			org := fmt.Sprintf("Org %s-%d", cat, i)
 			var entry struct{ ID string }
-			s.must(t, http.StatusCreated, "POST", e+"/submissions", owner, map[string]any{
+			s.prizeMust(t, http.StatusCreated, "POST", e+"/submissions", owner, map[string]any{
 				"category": cat, "title": org + " project", "summary": strings.TrimSpace(strings.Repeat("open data ", 80)),
 				"organisation": org, "country": "GH", "stakeholder_type": "government", "links": []string{"https://example.org"},
 			}, &entry)
-			s.must(t, http.StatusOK, "POST", e+"/submissions/"+entry.ID+"/submit", owner, nil, nil)
+			s.prizeMust(t, http.StatusOK, "POST", e+"/submissions/"+entry.ID+"/submit", owner, nil, nil)
 			ids[cat] = append(ids[cat], entry.ID)
 		}
 	}
@@ -139,14 +139,14 @@ func TestServe_prizeLifecycle(t *testing.T) {
 	for _, id := range append(ids["C1"], ids["C2"]...) {
 		decisions = append(decisions, map[string]string{"project_id": id, "decision": "nominate"})
 	}
-	s.must(t, http.StatusOK, "POST", e+"/review", organiser, map[string]any{"decisions": decisions}, nil)
+	s.prizeMust(t, http.StatusOK, "POST", e+"/review", organiser, map[string]any{"decisions": decisions}, nil)
 	advance("voting")
 
 	// The vote path learns of the ballot through the catalogue.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var ballot struct{ Projects []project }
-		s.must(t, http.StatusOK, "GET", e+"/projects", "", nil, &ballot)
+		s.prizeMust(t, http.StatusOK, "GET", e+"/projects", "", nil, &ballot)
 		if len(ballot.Projects) == 6 {
 			break
 		}
@@ -163,7 +163,7 @@ func TestServe_prizeLifecycle(t *testing.T) {
 			var r struct {
 				VoteID string `json:"vote_id"`
 			}
-			s.must(t, http.StatusAccepted, "POST", e+"/votes", tok, map[string]string{"project_id": project}, &r)
+			s.prizeMust(t, http.StatusAccepted, "POST", e+"/votes", tok, map[string]string{"project_id": project}, &r)
 			voteIDs = append(voteIDs, r.VoteID)
 		}
 	}
@@ -189,7 +189,7 @@ func TestServe_prizeLifecycle(t *testing.T) {
 			Margin *int64 `json:"margin"`
 		} `json:"categories"`
 	}
-	s.must(t, http.StatusOK, "GET", e+"/champions", "", nil, &champions)
+	s.prizeMust(t, http.StatusOK, "GET", e+"/champions", "", nil, &champions)
 	c2 := champions.Categories[1]
 	if c2.Nominees[1].ProjectID != ids["C2"][1] || !c2.Nominees[1].Champion || c2.Nominees[1].SeparatedBy != "earliest_final" ||
 		c2.Nominees[2].Champion || c2.Margin == nil || *c2.Margin != 0 {
@@ -206,23 +206,23 @@ func TestServe_prizeLifecycle(t *testing.T) {
 			t.Fatalf("juror account id: %d, %v", id, err)
 		}
 		for _, cat := range []string{"C1", "C2"} {
-			s.must(t, http.StatusOK, "PUT", e+"/jury/assignments", organiser, map[string]any{"juror_id": id, "category": cat}, nil)
+			s.prizeMust(t, http.StatusOK, "PUT", e+"/jury/assignments", organiser, map[string]any{"juror_id": id, "category": cat}, nil)
 		}
 	}
 	for i, tok := range jurors {
 		for _, p := range []string{ids["C1"][0], ids["C1"][1], ids["C2"][0], ids["C2"][1]} {
-			s.must(t, http.StatusOK, "PUT", e+"/jury/scores/"+p, tok, map[string]any{"scores": map[string]int{
+			s.prizeMust(t, http.StatusOK, "PUT", e+"/jury/scores/"+p, tok, map[string]any{"scores": map[string]int{
 				"impact": 5 + i, "community_empowerment": 6, "sdg_relevance": 7, "replicability": 5,
 				"sustainability": 6, "partnerships": map[bool]int{true: 9, false: 4}[p == ids["C1"][1] || p == ids["C2"][0]],
 			}}, nil)
-			s.must(t, http.StatusOK, "POST", e+"/jury/scores/"+p+"/submit", tok, nil, nil)
+			s.prizeMust(t, http.StatusOK, "POST", e+"/jury/scores/"+p+"/submit", tok, nil, nil)
 		}
 	}
 	advance("published")
 	var signed struct {
 		Document json.RawMessage `json:"document"`
 	}
-	s.must(t, http.StatusOK, "GET", e+"/results", "", nil, &signed)
+	s.prizeMust(t, http.StatusOK, "GET", e+"/results", "", nil, &signed)
 	var doc struct {
 		Categories []struct {
 			Winners []struct {
@@ -269,7 +269,7 @@ func TestServe_prizeLifecycle(t *testing.T) {
 	if _, err := pool.Exec(ctx, `UPDATE votes SET status = 'invalidated' WHERE id = $1`, voteIDs[0]); err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal([]byte(d.runFailing("recount", "--edition", "e2e", "--verify")), &verified); err != nil || verified.Matches {
+	if err := json.Unmarshal([]byte(d.runExit1("recount", "--edition", "e2e", "--verify")), &verified); err != nil || verified.Matches {
 		t.Fatalf("recount --verify after tampering with the ledger: %+v, %v", verified, err)
 	}
 	// An audit entry altered behind the application's back is found.
@@ -278,7 +278,7 @@ func TestServe_prizeLifecycle(t *testing.T) {
 		ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only`); err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal([]byte(d.runFailing("audit", "verify", "--edition", "e2e")), &audit); err != nil || audit.OK ||
+	if err := json.Unmarshal([]byte(d.runExit1("audit", "verify", "--edition", "e2e")), &audit); err != nil || audit.OK ||
 		len(audit.Problems) == 0 || audit.Problems[0].Seq != 6 {
 		t.Fatalf("audit verify after tampering: %+v, %v", audit, err)
 	}

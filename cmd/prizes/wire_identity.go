@@ -167,4 +167,3 @@ type noMailer struct{}
 func (noMailer) Send(context.Context, identity.Message) error {
 	return fmt.Errorf("send mail: no SMTP server configured: %w", identity.ErrUnavailable)
 }
-

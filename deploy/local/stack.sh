@@ -214,7 +214,15 @@ run)
 		start_pg "$DATA/pg" "$PG_PORT"
 		export PRIZES_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/prizes?sslmode=disable"
 	fi
-	log "redis $PRIZES_REDIS_URL, postgres $PRIZES_DATABASE_URL"
+	if [ -z "${PRIZES_SMTP_HOST:-}" ]; then
+		ensure_mailpit
+		SMTP_PORT=${PRIZES_LOCAL_SMTP_PORT:-$(free_port)}; MAILPIT_PORT=${PRIZES_LOCAL_MAILPIT_PORT:-$(free_port)}
+		start_mailpit "$DATA/mailpit" "$SMTP_PORT" "$MAILPIT_PORT"
+		export PRIZES_SMTP_HOST=127.0.0.1 PRIZES_SMTP_PORT="$SMTP_PORT" PRIZES_SMTP_TLS=none
+		export PRIZES_MAIL_INBOX="http://127.0.0.1:$MAILPIT_PORT"
+		log "mail: sign-in codes go to Mailpit; read them at $PRIZES_MAIL_INBOX"
+	fi
+	log "redis $PRIZES_REDIS_URL, postgres $PRIZES_DATABASE_URL, smtp $PRIZES_SMTP_HOST:${PRIZES_SMTP_PORT:-587}"
 	run_child "$@"
 	;;
 *)

@@ -35,27 +35,33 @@ var _ identity.Meter = (*Meter)(nil)
 
 // gcraScript applies one request to each of its keys in turn, on Redis's
 // clock so that every node agrees, and returns for each 0 when the request
-// is allowed (and counted) or the microseconds until it would be. A key that
-// appears twice is applied twice, in order, as two requests would be. The
-// time is kept as a decimal string: Lua's default number format would round
-// it.
+// is allowed (and counted) or the microseconds until it would be. One MGET
+// reads every key, so a key costs Redis one write when allowed and none when
+// refused. A key that appears twice is applied twice, in order, as two
+// requests would be. Times are whole microseconds, below 2^53, which Redis
+// converts to and from strings exactly.
 //
 // KEYS: the limits' keys, all of one shard. ARGV: for each key its emission
 // interval in microseconds and its burst.
 const gcraScript = `#!lua
-local t = redis.call('TIME')
+local call, tonumber, floor = redis.call, tonumber, math.floor
+local t = call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local stored = call('MGET', unpack(KEYS))
+local updated = {}
 local out = {}
-for i, key in ipairs(KEYS) do
+for i = 1, #KEYS do
+	local key = KEYS[i]
 	local interval = tonumber(ARGV[2 * i - 1])
-	local tat = tonumber(redis.call('GET', key) or '0')
+	local tat = updated[key] or tonumber(stored[i]) or 0
 	if tat < now then tat = now end
 	local new = tat + interval
 	local allow_at = new - tonumber(ARGV[2 * i]) * interval
 	if now < allow_at then
 		out[i] = allow_at - now
 	else
-		redis.call('SET', key, string.format('%.0f', new), 'PX', math.max(1, math.ceil((new - now) / 1000)))
+		call('SET', key, new, 'PX', floor((new - now) / 1000) + 1)
+		updated[key] = new
 		out[i] = 0
 	end
 end
@@ -194,7 +200,9 @@ func (m *Meter) limitKey(l identity.Limit) (string, int) {
 }
 
 // Take implements identity.Meter. Once its request is sent it waits for the
-// answer whatever ctx does; before that, ctx ending abandons it.
+// answer whatever ctx does; before that, ctx ending abandons it. A request
+// refused from the deny cache spends nothing, so its challenge solution may
+// be sent again once the wait is over.
 func (m *Meter) Take(ctx context.Context, limits []identity.Limit, spend identity.Spend) (identity.Verdict, error) {
 	const op = "take rate limits"
 	if len(limits) == 0 && spend.Key == "" {

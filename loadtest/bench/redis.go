@@ -156,3 +156,34 @@ func (r *redisServer) keyClasses(ctx context.Context, prefix string) ([]KeyClass
 	sort.Slice(out, func(i, j int) bool { return out[i].Class < out[j].Class })
 	return out, nil
 }
+
+// expiring returns how many keys under prefix have a time to live and the
+// longest of those times.
+func (r *redisServer) expiring(ctx context.Context, prefix string) (int, time.Duration, error) {
+	var keys []string
+	iter := r.client.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	for iter.Next(ctx) {
+		keys = append(keys, iter.Val())
+	}
+	if err := iter.Err(); err != nil {
+		return 0, 0, fmt.Errorf("scan redis keys: %w", err)
+	}
+	n, longest := 0, time.Duration(0)
+	for start := 0; start < len(keys); start += 1000 {
+		pipe := r.client.Pipeline()
+		cmds := make([]*goredis.DurationCmd, 0, 1000)
+		for _, k := range keys[start:min(start+1000, len(keys))] {
+			cmds = append(cmds, pipe.PTTL(ctx, k))
+		}
+		if _, err := pipe.Exec(ctx); err != nil && err != goredis.Nil {
+			return 0, 0, fmt.Errorf("read key ttls: %w", err)
+		}
+		for _, c := range cmds {
+			if d := c.Val(); d > 0 {
+				n++
+				longest = max(longest, d)
+			}
+		}
+	}
+	return n, longest, nil
+}

@@ -142,6 +142,11 @@ type Memory struct {
 	Votes         int64      `json:"votes"`
 	BytesPerVote  float64    `json:"bytes_per_vote"`
 	Keys          []KeyClass `json:"keys"`
+	// AtFlush is used_memory as soon as the log was empty, before the keys
+	// with a time to live (rate limit counters) expired.
+	AtFlush        int64      `json:"used_memory_at_flush"`
+	AtFlushPerVote float64    `json:"bytes_per_vote_at_flush"`
+	AtFlushKeys    []KeyClass `json:"keys_at_flush"`
 	// Dedicated is false when the Redis was shared with other users, which
 	// makes the figures approximate.
 	Dedicated bool `json:"dedicated"`

@@ -41,24 +41,49 @@ func (h *harness) checkFlush(ctx context.Context, acc *loadtest.Stats) error {
 	return nil
 }
 
-// checkMemory measures what the votes left in Redis once flushed.
+// checkMemory measures what the votes left in Redis once flushed: at once,
+// and again once every key with a time to live (rate limit counters, which
+// belong to voters active in the last minute rather than to votes) has
+// expired.
 func (h *harness) checkMemory(ctx context.Context, votes int64) error {
 	// Clients that were busy during the load hold buffers that Redis shrinks
 	// once they are idle; a short pause keeps those out of the figure.
 	time.Sleep(2 * time.Second)
+	m := &h.rep.Memory
+	m.Votes = votes
+	at, err := h.redis.memory(ctx)
+	if err != nil {
+		return err
+	}
+	m.AtFlush = at.Used
+	if votes > 0 {
+		m.AtFlushPerVote = float64(at.Used-m.Before) / float64(votes)
+	}
+	if m.AtFlushKeys, err = h.redis.keyClasses(ctx, h.prefix); err != nil {
+		h.problem("%v", err)
+	}
+	n, longest, err := h.redis.expiring(ctx, h.prefix)
+	if err != nil {
+		h.problem("%v", err)
+	}
+	if n > 0 {
+		wait := min(longest+time.Second, 2*time.Minute)
+		h.logf("redis: %.2f bytes per vote now; waiting %s for %d keys with a time to live to expire", m.AtFlushPerVote, wait.Round(time.Second), n)
+		time.Sleep(wait)
+	}
+	// Scanning the keys also deletes those that have expired but were not
+	// reclaimed yet.
+	if m.Keys, err = h.redis.keyClasses(ctx, h.prefix); err != nil {
+		h.problem("%v", err)
+	}
 	after, err := h.redis.memory(ctx)
 	if err != nil {
 		return err
 	}
-	m := &h.rep.Memory
 	m.After, m.DatasetAfter = after.Used, after.Dataset
 	m.Delta = m.After - m.Before
-	m.Votes = votes
 	if votes > 0 {
 		m.BytesPerVote = float64(m.Delta) / float64(votes)
-	}
-	if m.Keys, err = h.redis.keyClasses(ctx, h.prefix); err != nil {
-		h.problem("%v", err)
 	}
 	h.logf("redis: used_memory %d -> %d bytes, %.2f bytes per accepted vote", m.Before, m.After, m.BytesPerVote)
 	return nil

@@ -36,7 +36,7 @@ func TestStore_lifecycle(t *testing.T) {
 	f.cast(t, ids["C1"][1], "C1", voters[8:10], voting.StatusInvalidated)
 	f.cast(t, ids["C1"][2], "C1", voters[10:11], voting.StatusCounted)
 	f.cast(t, ids["C2"][0], "C2", []int64{voters[0], voters[4], voters[8], voters[11]}, voting.StatusCounted) // KE, KE, KE, FR
-	f.cast(t, ids["C2"][1], "C2", []int64{voters[1], voters[2], voters[3], voters[5]}, voting.StatusCounted) // BR, IN, FR, BR
+	f.cast(t, ids["C2"][1], "C2", []int64{voters[1], voters[2], voters[3], voters[5]}, voting.StatusCounted)  // BR, IN, FR, BR
 	f.cast(t, ids["C2"][2], "C2", voters[6:8], voting.StatusCounted)
 
 	f.advance(t, voting.PhaseCounting)
