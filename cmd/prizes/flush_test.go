@@ -112,4 +112,3 @@ func TestFlusher_killedBetweenCommitAndAck(t *testing.T) {
 		})
 	}
 }
-

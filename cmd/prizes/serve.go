@@ -29,6 +29,9 @@ type stack struct {
 	log     *vredis.Store
 	metrics *prom.Metrics
 	reg     *prometheus.Registry
+	// background starts a goroutine that the server waits for on shutdown;
+	// it gets a context that ends when the server stops.
+	background func(f func(ctx context.Context))
 }
 
 func (a *app) connect(ctx context.Context) (*stack, error) {
@@ -137,6 +140,7 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); f(bg) }()
 	}
+	st.background = goBG
 	goBG(func(ctx context.Context) {
 		st.pg.Watch(ctx, cat, 10*time.Second, func(err error) {
 			st.metrics.StoreError("postgres", "catalogue")

@@ -80,7 +80,7 @@ func (a *app) wireIdentity(ctx context.Context, st *stack, cfg *api.Config) erro
 	if ic.MailInbox != "" {
 		a.log.Info("sign-in codes are delivered to a local mail catcher", "inbox", ic.MailInbox)
 	}
-	go func() {
+	st.background(func(ctx context.Context) {
 		t := time.NewTicker(identityRefresh)
 		defer t.Stop()
 		lastPurge := time.Now()
@@ -120,7 +120,7 @@ func (a *app) wireIdentity(ctx context.Context, st *stack, cfg *api.Config) erro
 				}
 			}
 		}
-	}()
+	})
 	return nil
 }
 

@@ -20,7 +20,7 @@ func (a *app) wirePrizes(ctx context.Context, st *stack, cfg *api.Config) error 
 		Editions: store, Submissions: store, Review: store, Champions: store,
 		Jury: store, Results: store, Audit: store,
 	}
-	go a.followSchedules(ctx, store)
+	st.background(func(ctx context.Context) { a.followSchedules(ctx, store) })
 	return nil
 }
 

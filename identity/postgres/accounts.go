@@ -86,8 +86,15 @@ func (s *Store) AccountID(ctx context.Context, emailHash []byte) (int64, error) 
 
 // Grants implements identity.Accounts.
 func (s *Store) Grants(ctx context.Context, id int64) ([]identity.Grant, error) {
+	// A seat on a jury panel (jury_assignments, managed by organisers through
+	// the prize lifecycle) is a juror grant for that edition and category, so
+	// the panel is the one source of truth for who judges what.
 	rows, _ := s.pool.Query(ctx, `SELECT role, edition_id, category_code FROM account_grants
-		WHERE account_id = $1 ORDER BY role, edition_id, category_code`, id)
+			WHERE account_id = $1
+		UNION
+		SELECT 'juror', edition_id, category_code FROM jury_assignments
+			WHERE juror_id = $1
+		ORDER BY 1, 2, 3`, id)
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (identity.Grant, error) {
 		var g identity.Grant
 		err := r.Scan(&g.Role, &g.Edition, &g.Category)
