@@ -58,11 +58,11 @@ type Vote struct {
 	// Slot is the ballot slot a voter may fill once: the category code when
 	// the edition allows one vote per category, the project id when it allows
 	// one vote per project. The ledger's unique key is (edition, voter, slot).
-	Slot     string
-	Status   Status
-	Reasons  []string
-	CastAt   time.Time
-	Client   Client
+	Slot    string
+	Status  Status
+	Reasons []string
+	CastAt  time.Time
+	Client  Client
 }
 
 // Receipt is what a voter gets back for an accepted vote.

@@ -64,7 +64,7 @@ func (s *Store) ActiveSigningKey(ctx context.Context) (SigningKey, error) {
 		// A key rotated in signs only from activates_at on, once every node
 		// trusts it, and the key it replaces signs until then.
 		err := tx.QueryRow(ctx, `SELECT kid, private_key FROM signing_keys
-			WHERE coalesce(activates_at, created_at) <= now() AND (retired_at IS NULL OR retired_at > now())
+			WHERE coalesce(activates_at, created_at) <= clock_timestamp() AND (retired_at IS NULL OR retired_at > clock_timestamp())
 			ORDER BY coalesce(activates_at, created_at) DESC, created_at DESC LIMIT 1`).Scan(&k.ID, &seed)
 		if err == nil {
 			if len(seed) != ed25519.SeedSize {
