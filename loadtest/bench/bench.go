@@ -82,7 +82,7 @@ func (c *Config) defaults() {
 		c.Voters = 100_000
 	}
 	if c.Workers <= 0 {
-		c.Workers = 64
+		c.Workers = 256
 	}
 	if c.Duration <= 0 {
 		c.Duration = 10 * time.Second

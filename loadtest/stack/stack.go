@@ -1,0 +1,327 @@
+// Package stack starts and stops what a load scenario runs against, on
+// loopback and for one run only: a dedicated redis-server, a fresh
+// PostgreSQL database on a server the caller names, subcommands of the
+// prizes binary, and long-running children such as prizes serve. It is the
+// plumbing of the replay and of the naive comparison; the bench harness
+// keeps its own copy of the same steps.
+package stack
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// FreePort returns a loopback address whose port is free now. Another
+// process could take it before it is used; on a test machine that is rare
+// enough to be reported rather than avoided.
+func FreePort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("find a free port: %w", err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr, nil
+}
+
+// ChildEnv returns base without any PRIZES_ variable, then extra, so that a
+// child gets exactly the configuration chosen for it whatever the shell had
+// set.
+func ChildEnv(base []string, extra ...string) []string {
+	out := make([]string, 0, len(base)+len(extra))
+	for _, kv := range base {
+		if !strings.HasPrefix(kv, "PRIZES_") {
+			out = append(out, kv)
+		}
+	}
+	return append(out, extra...)
+}
+
+// Prizes runs subcommands of the prizes binary with a fixed environment.
+type Prizes struct {
+	Bin string
+	Env []string
+}
+
+// Run runs one subcommand to completion and returns its standard output and
+// error. A failure's error carries the end of its standard error.
+func (p *Prizes) Run(ctx context.Context, args ...string) (stdout, stderr []byte, err error) {
+	cmd := exec.CommandContext(ctx, p.Bin, args...)
+	cmd.Env = p.Env
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return out.Bytes(), errb.Bytes(), fmt.Errorf("prizes %s: %w: %s", strings.Join(args, " "), err, Tail(errb.Bytes(), 2000))
+	}
+	return out.Bytes(), errb.Bytes(), nil
+}
+
+// Process is a long-running child, such as a server, started and stopped
+// by the caller.
+type Process struct {
+	name string
+	cmd  *exec.Cmd
+	log  *os.File
+	done chan struct{}
+	err  error
+	once sync.Once
+}
+
+// Start starts bin with args, its output going to logPath.
+func Start(name, logPath string, env []string, bin string, args ...string) (*Process, error) {
+	f, err := os.Create(logPath)
+	if err != nil {
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = f, f
+	// A process group of its own keeps a Ctrl-C at the terminal from
+	// reaching the child before the caller stops it in order.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	p := &Process{name: name, cmd: cmd, log: f, done: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// PID returns the child's process id.
+func (p *Process) PID() int { return p.cmd.Process.Pid }
+
+// Exited reports whether the child has ended.
+func (p *Process) Exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Stop sends SIGTERM and kills the child if it has not ended after grace.
+// It returns the child's exit error; an exit on SIGTERM counts as clean.
+func (p *Process) Stop(grace time.Duration) error {
+	p.once.Do(func() {
+		if !p.Exited() {
+			_ = p.cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-p.done:
+			case <-time.After(grace):
+				_ = p.cmd.Process.Kill()
+				<-p.done
+			}
+		}
+		p.log.Close()
+	})
+	if p.err != nil {
+		var ee *exec.ExitError
+		if errors.As(p.err, &ee) {
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGTERM {
+				return nil
+			}
+		}
+		return fmt.Errorf("%s: %w", p.name, p.err)
+	}
+	return nil
+}
+
+// LogTail returns the end of the child's output, for error messages.
+func (p *Process) LogTail() string {
+	b, err := os.ReadFile(p.log.Name())
+	if err != nil {
+		return ""
+	}
+	return Tail(b, 2000)
+}
+
+// WaitHTTP polls url until it answers 200, the child exits or timeout
+// passes.
+func (p *Process) WaitHTTP(ctx context.Context, url string, timeout time.Duration) error {
+	c := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(timeout)
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return fmt.Errorf("wait for %s: %w", p.name, err)
+		}
+		if resp, err := c.Do(req); err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if p.Exited() {
+			return fmt.Errorf("wait for %s: it exited: %v: %s", p.name, p.err, p.LogTail())
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("wait for %s at %s: not ready after %s: %s", p.name, url, timeout, p.LogTail())
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for %s: %w", p.name, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// Tail returns the last n bytes of b, trimmed.
+func Tail(b []byte, n int) string {
+	b = bytes.TrimSpace(b)
+	if len(b) > n {
+		b = b[len(b)-n:]
+	}
+	return string(b)
+}
+
+// Redis is a redis-server started for one run, so that nothing else shares
+// its memory or its CPU.
+type Redis struct {
+	proc   *Process
+	addr   string
+	Client *goredis.Client
+}
+
+// StartRedis starts bin on a free loopback port without persistence, with
+// its files in dir.
+func StartRedis(ctx context.Context, bin, dir string) (*Redis, error) {
+	addr, err := FreePort()
+	if err != nil {
+		return nil, fmt.Errorf("start redis: %w", err)
+	}
+	_, port, _ := strings.Cut(addr, ":")
+	p, err := Start("redis-server", filepath.Join(dir, "redis.log"), nil, bin,
+		"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--daemonize", "no", "--protected-mode", "no", "--dir", dir)
+	if err != nil {
+		return nil, fmt.Errorf("start redis: %w", err)
+	}
+	r := &Redis{proc: p, addr: addr, Client: goredis.NewClient(&goredis.Options{Addr: addr})}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if err := r.Client.Ping(ctx).Err(); err == nil {
+			return r, nil
+		}
+		if p.Exited() || time.Now().After(deadline) {
+			r.Stop()
+			return nil, fmt.Errorf("start redis on %s: not answering: %s", addr, p.LogTail())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// URL returns the redis:// URL of the server.
+func (r *Redis) URL() string { return "redis://" + r.addr + "/0" }
+
+// PID returns the server's process id.
+func (r *Redis) PID() int { return r.proc.PID() }
+
+// Version returns the server's version.
+func (r *Redis) Version(ctx context.Context) string {
+	s, err := r.Client.Info(ctx, "server").Result()
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(s, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "redis_version:"); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// Stop stops the server.
+func (r *Redis) Stop() {
+	r.Client.Close()
+	_ = r.proc.Stop(5 * time.Second)
+}
+
+// Database is a PostgreSQL database created for one run.
+type Database struct {
+	admin string
+	Name  string
+	URL   string
+}
+
+// CreateDatabase creates a database with a random name starting with
+// prefix on the server of adminURL.
+func CreateDatabase(ctx context.Context, adminURL, prefix string) (*Database, error) {
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		return nil, fmt.Errorf("create database: %w", err)
+	}
+	name := prefix + hex.EncodeToString(b)
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return nil, fmt.Errorf("create database: connect: %w", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return nil, fmt.Errorf("create database %s: %w", name, err)
+	}
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		return nil, fmt.Errorf("create database: %w", err)
+	}
+	u.Path = "/" + name
+	return &Database{admin: adminURL, Name: name, URL: u.String()}, nil
+}
+
+// Drop removes the database, disconnecting anyone still connected.
+func (d *Database) Drop(ctx context.Context) error {
+	conn, err := pgx.Connect(ctx, d.admin)
+	if err != nil {
+		return fmt.Errorf("drop database %s: connect: %w", d.Name, err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+d.Name+" WITH (FORCE)"); err != nil {
+		return fmt.Errorf("drop database %s: %w", d.Name, err)
+	}
+	return nil
+}
+
+// Version returns the server's version string.
+func (d *Database) Version(ctx context.Context) string {
+	conn, err := pgx.Connect(ctx, d.URL)
+	if err != nil {
+		return ""
+	}
+	defer conn.Close(ctx)
+	var v string
+	_ = conn.QueryRow(ctx, "SHOW server_version").Scan(&v)
+	return v
+}
+
+// Machine describes the machine a run measured.
+type Machine struct {
+	CPUs      int    `json:"cpus"`
+	CPUModel  string `json:"cpu_model"`
+	GoVersion string `json:"go_version"`
+	Kernel    string `json:"kernel"`
+	Redis     string `json:"redis"`
+	Postgres  string `json:"postgres"`
+}
