@@ -8,8 +8,10 @@ import (
 	"time"
 )
 
-// Entry is one vote read from the vote log, with the log's own id for it.
+// Entry is one vote read from the vote log, with the shard it was read from
+// and the log's own id for it.
 type Entry struct {
+	Shard int
 	LogID string
 	Vote  Vote
 }
@@ -44,15 +46,19 @@ type Ledger interface {
 type FlushObserver interface {
 	// Flushed reports one committed batch: its size, how many rows were new,
 	// and each vote's lag from acceptance to commit.
-	Flushed(shard, size, inserted int, lags []time.Duration)
+	Flushed(size, inserted int, lags []time.Duration)
 	// FlushError reports a failed step ("read", "claim", "insert", "ack").
 	FlushError(step string, err error)
 }
 
-// Flusher moves votes from the log into the ledger: read a batch, insert it
-// (idempotently), commit, then acknowledge. A crash between commit and
-// acknowledge leaves the entries pending; they are claimed and inserted again,
-// and the ledger skips them, so every vote lands exactly once.
+// Flusher moves votes from the log into the ledger: read, insert (idempotently)
+// and commit, then acknowledge. A crash between commit and acknowledge leaves
+// the entries pending; they are claimed and inserted again, and the ledger
+// skips them, so every vote lands exactly once.
+//
+// One reader per shard feeds one writer, so a ledger transaction carries the
+// votes of every shard: under load the batches are large and PostgreSQL sees
+// few transactions however many shards there are.
 type Flusher struct {
 	Stream   Stream
 	Ledger   Ledger
@@ -60,7 +66,9 @@ type Flusher struct {
 	Now      func() time.Time
 	// BatchSize is the most votes per ledger transaction.
 	BatchSize int
-	// BatchWait is how long a partial batch may wait for more votes.
+	// BatchWait is how long a partial batch may wait for more votes; a shard
+	// reader also waits this long between reads that came back short, so
+	// that each read returns many entries rather than one.
 	BatchWait time.Duration
 	// ClaimIdle is how long an entry may stay pending with a consumer before
 	// another takes it over.
@@ -68,31 +76,7 @@ type Flusher struct {
 	// AfterCommit, when set, runs after a batch is committed and before it is
 	// acknowledged; returning an error stops the flusher there, which is how a
 	// crash at that point is rehearsed.
-	AfterCommit func(shard int) error
-}
-
-// Run flushes every shard until ctx is done. It returns nil on cancellation
-// and an error only when AfterCommit stops it.
-func (f *Flusher) Run(ctx context.Context) error {
-	f.defaults()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg    sync.WaitGroup
-		once  sync.Once
-		first error
-	)
-	for shard := 0; shard < f.Stream.Shards(); shard++ {
-		wg.Add(1)
-		go func(shard int) {
-			defer wg.Done()
-			if err := f.runShard(ctx, shard); err != nil {
-				once.Do(func() { first = err; cancel() })
-			}
-		}(shard)
-	}
-	wg.Wait()
-	return first
+	AfterCommit func() error
 }
 
 // errStopped marks an AfterCommit stop, which Run returns.
@@ -113,11 +97,44 @@ func (f *Flusher) defaults() {
 	}
 }
 
-func (f *Flusher) runShard(ctx context.Context, shard int) error {
+// Run flushes every shard until ctx is done, then writes what it has already
+// read. It returns nil on cancellation and an error only when AfterCommit
+// stops it.
+func (f *Flusher) Run(ctx context.Context) error {
+	f.defaults()
+	readCtx, stopReading := context.WithCancel(ctx)
+	defer stopReading()
+	read := make(chan []Entry, f.Stream.Shards())
+	var wg sync.WaitGroup
+	for shard := 0; shard < f.Stream.Shards(); shard++ {
+		wg.Add(1)
+		go func(shard int) {
+			defer wg.Done()
+			f.readShard(readCtx, shard, read)
+		}(shard)
+	}
+	err := f.write(ctx, read)
+	stopReading()
+	wg.Wait()
+	return err
+}
+
+// readShard sends the entries of one shard to the writer: entries another
+// consumer left pending too long, then new ones.
+func (f *Flusher) readShard(ctx context.Context, shard int, out chan<- []Entry) {
 	nextClaim := time.Time{}
 	backoff := 100 * time.Millisecond
+	send := func(es []Entry) bool {
+		select {
+		case out <- es:
+			return true
+		case <-ctx.Done():
+			// Entries read but not handed over stay pending in the log and
+			// are claimed again later: nothing is lost.
+			return false
+		}
+	}
 	for ctx.Err() == nil {
-		var batch []Entry
 		if now := f.Now(); !now.Before(nextClaim) {
 			nextClaim = now.Add(f.ClaimIdle / 2)
 			claimed, err := f.Stream.Claim(ctx, shard, f.BatchSize, f.ClaimIdle)
@@ -125,75 +142,117 @@ func (f *Flusher) runShard(ctx context.Context, shard int) error {
 				f.fail(ctx, "claim", err, &backoff)
 				continue
 			}
-			batch = claimed
+			if len(claimed) > 0 && !send(claimed) {
+				return
+			}
 		}
-		deadline := time.Now().Add(f.BatchWait)
-		for len(batch) < f.BatchSize {
-			wait := time.Until(deadline)
-			if len(batch) == 0 {
-				wait = f.BatchWait
-			} else if wait <= 0 {
-				break
+		got, err := f.Stream.Read(ctx, shard, f.BatchSize, f.BatchWait)
+		if err != nil {
+			if ctx.Err() == nil {
+				f.fail(ctx, "read", err, &backoff)
 			}
-			got, err := f.Stream.Read(ctx, shard, f.BatchSize-len(batch), wait)
-			if err != nil {
-				if ctx.Err() == nil {
-					f.fail(ctx, "read", err, &backoff)
-				}
-				break
-			}
-			if len(got) == 0 {
-				// Nothing new: go back to the outer loop, which also claims a
-				// dead consumer's entries when their time comes.
-				break
-			}
-			batch = append(batch, got...)
-		}
-		if len(batch) == 0 {
-			continue
-		}
-		if err := f.flush(ctx, shard, batch); err != nil {
-			if errors.Is(err, errStopped) {
-				return err
-			}
-			f.fail(ctx, "flush", err, &backoff)
 			continue
 		}
 		backoff = 100 * time.Millisecond
+		if len(got) > 0 && !send(got) {
+			return
+		}
+		if len(got) > 0 && len(got) < f.BatchSize {
+			sleep(ctx, f.BatchWait)
+		}
 	}
-	return nil
 }
 
-// flush writes one batch and acknowledges it. On a failed insert nothing is
-// acknowledged; the entries stay pending and are claimed again later.
-func (f *Flusher) flush(ctx context.Context, shard int, batch []Entry) error {
+// write gathers entries into batches and flushes each when it is full or has
+// waited BatchWait. When ctx ends it flushes what it holds and returns.
+func (f *Flusher) write(ctx context.Context, in <-chan []Entry) error {
+	var batch []Entry
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	backoff := 100 * time.Millisecond
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := f.flush(ctx, batch)
+		if errors.Is(err, errStopped) {
+			return err
+		}
+		if err != nil {
+			// Nothing was acknowledged: the entries stay pending and are
+			// claimed again once idle.
+			f.fail(ctx, "flush", err, &backoff)
+		} else {
+			backoff = 100 * time.Millisecond
+		}
+		batch = batch[:0]
+		return nil
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			for {
+				select {
+				case es := <-in:
+					batch = append(batch, es...)
+					continue
+				default:
+				}
+				break
+			}
+			return flush()
+		case es := <-in:
+			if len(batch) == 0 {
+				timer.Reset(f.BatchWait)
+			}
+			batch = append(batch, es...)
+			if len(batch) >= f.BatchSize {
+				timer.Stop()
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		case <-timer.C:
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// flush writes one batch and acknowledges it, shard by shard. On a failed
+// insert nothing is acknowledged.
+func (f *Flusher) flush(ctx context.Context, batch []Entry) error {
 	votes := make([]Vote, len(batch))
-	ids := make([]string, len(batch))
+	ids := make(map[int][]string)
 	for i, e := range batch {
-		votes[i], ids[i] = e.Vote, e.LogID
+		votes[i] = e.Vote
+		ids[e.Shard] = append(ids[e.Shard], e.LogID)
 	}
 	// A flush that has started runs to its end even when ctx is cancelled, so
 	// a clean shutdown does not leave committed batches unacknowledged.
 	wctx := context.WithoutCancel(ctx)
 	inserted, err := f.Ledger.Insert(wctx, votes)
 	if err != nil {
-		return fmt.Errorf("flush shard %d: insert: %w", shard, err)
+		return fmt.Errorf("flush %d votes: insert: %w", len(votes), err)
 	}
 	now := f.Now()
 	if f.AfterCommit != nil {
-		if err := f.AfterCommit(shard); err != nil {
-			return fmt.Errorf("flush shard %d: %w: %w", shard, errStopped, err)
+		if err := f.AfterCommit(); err != nil {
+			return fmt.Errorf("flush %d votes: %w: %w", len(votes), errStopped, err)
 		}
 	}
-	if err := f.Stream.Ack(wctx, shard, ids); err != nil {
-		return fmt.Errorf("flush shard %d: ack: %w", shard, err)
+	for shard, logIDs := range ids {
+		if err := f.Stream.Ack(wctx, shard, logIDs); err != nil {
+			return fmt.Errorf("flush %d votes: ack shard %d: %w", len(votes), shard, err)
+		}
 	}
 	if f.Observer != nil {
 		lags := make([]time.Duration, len(votes))
 		for i, v := range votes {
 			lags[i] = now.Sub(v.CastAt)
 		}
-		f.Observer.Flushed(shard, len(batch), inserted, lags)
+		f.Observer.Flushed(len(batch), inserted, lags)
 	}
 	return nil
 }
@@ -202,11 +261,18 @@ func (f *Flusher) fail(ctx context.Context, step string, err error, backoff *tim
 	if f.Observer != nil {
 		f.Observer.FlushError(step, err)
 	}
-	select {
-	case <-ctx.Done():
-	case <-time.After(*backoff):
-	}
+	sleep(ctx, *backoff)
 	if *backoff < 5*time.Second {
 		*backoff *= 2
+	}
+}
+
+// sleep waits for d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
 	}
 }

@@ -61,7 +61,7 @@ func TestFlusher_killedBetweenCommitAndAck(t *testing.T) {
 
 			crashed := errors.New("crash after commit")
 			f1 := &voting.Flusher{Stream: first, Ledger: pg, BatchSize: 1000, BatchWait: 20 * time.Millisecond,
-				ClaimIdle: time.Hour, AfterCommit: func(int) error { return crashed }}
+				ClaimIdle: time.Hour, AfterCommit: func() error { return crashed }}
 			if err := f1.Run(ctx); !errors.Is(err, crashed) {
 				t.Fatalf("first flusher returned %v; want the crash", err)
 			}

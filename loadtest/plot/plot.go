@@ -100,11 +100,15 @@ func WriteSVG(w io.Writer, c Chart) error {
 		colour := palette[i%len(palette)]
 		p(`<g class="series" data-name="%s">`+"\n", esc(s.Name))
 		p(`<polyline fill="none" stroke="%s" stroke-width="1.6" points="`, colour)
-		for j, pt := range s.Points {
-			if j > 0 {
-				p(" ")
+		sep := ""
+		for _, pt := range s.Points {
+			// A missing sample (no answer in that second) leaves a gap in
+			// the data rather than a point at an arbitrary place.
+			if math.IsNaN(pt.Y) || math.IsInf(pt.Y, 0) || math.IsNaN(pt.X) || math.IsInf(pt.X, 0) {
+				continue
 			}
-			p("%.1f,%.1f", px(pt.X), py(pt.Y))
+			p("%s%.1f,%.1f", sep, px(pt.X), py(pt.Y))
+			sep = " "
 		}
 		p(`"/>` + "\n")
 		// The legend sits in the top right corner, one line per series.

@@ -33,6 +33,8 @@ func (s *Store) Insert(ctx context.Context, votes []voting.Vote) (int, error) {
 		rows := make([][]any, len(votes))
 		for i := range votes {
 			v := &votes[i]
+			// Ids go to COPY as [16]byte, which pgx encodes natively; a
+			// uuid.UUID would go through database/sql's Valuer as text.
 			id, err := uuid.Parse(v.ID)
 			if err != nil {
 				return fmt.Errorf("vote id %q: %w", v.ID, voting.ErrInvalid)
@@ -46,7 +48,7 @@ func (s *Store) Insert(ctx context.Context, votes []voting.Vote) (int, error) {
 				reasons = []string{}
 			}
 			rows[i] = []any{
-				id, v.Edition, v.VoterID, pid, v.Category, v.Slot, string(v.Status),
+				[16]byte(id), v.Edition, v.VoterID, [16]byte(pid), v.Category, v.Slot, string(v.Status),
 				reasons, v.CastAt, v.Client.Network, v.Client.UserAgent, v.Client.DeviceHint,
 				int64(v.Client.AccountAge.Seconds()),
 			}

@@ -95,7 +95,7 @@ func (m *Metrics) ObserveRequest(route string, status int, d time.Duration) {
 }
 
 // Flushed implements voting.FlushObserver.
-func (m *Metrics) Flushed(shard, size, inserted int, lags []time.Duration) {
+func (m *Metrics) Flushed(size, inserted int, lags []time.Duration) {
 	m.batchSize.Observe(float64(size))
 	m.inserted.Add(float64(inserted))
 	for _, l := range lags {

@@ -153,8 +153,8 @@ func TestMetrics_ObserveRequest(t *testing.T) {
 func TestMetrics_Flushed(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := metrics.New(reg)
-	m.Flushed(0, 3, 2, []time.Duration{time.Second, 2 * time.Second, 500 * time.Millisecond})
-	m.Flushed(1, 1, 1, []time.Duration{time.Second})
+	m.Flushed(3, 2, []time.Duration{time.Second, 2 * time.Second, 500 * time.Millisecond})
+	m.Flushed(1, 1, []time.Duration{time.Second})
 
 	if s := read(t, reg, "prizes_flush_batch_size", nil); s.count != 2 || s.sum != 4 {
 		t.Errorf("batch size: count %d sum %v, want 2 and 4", s.count, s.sum)

@@ -68,7 +68,7 @@ func TestFlusher_crashAfterCommit(t *testing.T) {
 			BatchSize: 20,
 			BatchWait: 10 * time.Millisecond,
 			ClaimIdle: time.Hour,
-			AfterCommit: func(int) error {
+			AfterCommit: func() error {
 				if crashed.CompareAndSwap(false, true) {
 					return errCrash
 				}

@@ -143,7 +143,7 @@ func (s *Store) entries(ctx context.Context, shard int, msgs []goredis.XMessage)
 			dead = append(dead, deadEntry{msg: m, reason: err.Error()})
 			continue
 		}
-		out = append(out, voting.Entry{LogID: m.ID, Vote: v})
+		out = append(out, voting.Entry{Shard: shard, LogID: m.ID, Vote: v})
 	}
 	if len(dead) > 0 {
 		s.bury(ctx, shard, dead)
