@@ -47,43 +47,59 @@ func (e env) lookup(name string) (string, error) {
 	return "", nil
 }
 
+// binder registers flags whose defaults come from PRIZES_* variables, so a
+// flag always wins over the environment and -h shows both names.
+type binder struct {
+	fs *flag.FlagSet
+	e  env
+}
+
+func (b binder) str(p *string, flagName, envName, def, usage string) error {
+	v, err := b.e.lookup(envName)
+	if err != nil {
+		return err
+	}
+	if v == "" {
+		v = def
+	}
+	b.fs.StringVar(p, flagName, v, usage+" (env PRIZES_"+envName+")")
+	return nil
+}
+
+func (b binder) num(p *int, flagName, envName string, def int, usage string) error {
+	v, err := b.e.lookup(envName)
+	if err != nil {
+		return err
+	}
+	n := def
+	if v != "" {
+		if n, err = strconv.Atoi(v); err != nil {
+			return fmt.Errorf("PRIZES_%s: %w", envName, err)
+		}
+	}
+	b.fs.IntVar(p, flagName, n, usage+" (env PRIZES_"+envName+")")
+	return nil
+}
+
+func (b binder) dur(p *time.Duration, flagName, envName string, def time.Duration, usage string) error {
+	v, err := b.e.lookup(envName)
+	if err != nil {
+		return err
+	}
+	d := def
+	if v != "" {
+		if d, err = time.ParseDuration(v); err != nil {
+			return fmt.Errorf("PRIZES_%s: %w", envName, err)
+		}
+	}
+	b.fs.DurationVar(p, flagName, d, usage+" (env PRIZES_"+envName+")")
+	return nil
+}
+
 // bind registers the shared flags on fs with defaults from the environment.
 func (c *config) bind(fs *flag.FlagSet, e env) error {
-	str := func(p *string, flagName, envName, def, usage string) error {
-		v, err := e.lookup(envName)
-		if err != nil {
-			return err
-		}
-		if v == "" {
-			v = def
-		}
-		fs.StringVar(p, flagName, v, usage+" (env PRIZES_"+envName+")")
-		return nil
-	}
-	num := func(p *int, flagName, envName string, def int, usage string) error {
-		v, _ := e.lookup(envName)
-		n := def
-		if v != "" {
-			var err error
-			if n, err = strconv.Atoi(v); err != nil {
-				return fmt.Errorf("PRIZES_%s: %w", envName, err)
-			}
-		}
-		fs.IntVar(p, flagName, n, usage+" (env PRIZES_"+envName+")")
-		return nil
-	}
-	dur := func(p *time.Duration, flagName, envName string, def time.Duration, usage string) error {
-		v, _ := e.lookup(envName)
-		d := def
-		if v != "" {
-			var err error
-			if d, err = time.ParseDuration(v); err != nil {
-				return fmt.Errorf("PRIZES_%s: %w", envName, err)
-			}
-		}
-		fs.DurationVar(p, flagName, d, usage+" (env PRIZES_"+envName+")")
-		return nil
-	}
+	b := binder{fs: fs, e: e}
+	str, num, dur := b.str, b.num, b.dur
 	host, _ := os.Hostname()
 	flush := true
 	if v, _ := e.lookup("FLUSH"); v != "" {

@@ -54,40 +54,8 @@ func (v rateValue) Set(s string) error {
 
 // bind registers the identity flags on fs with defaults from the environment.
 func (c *identityConfig) bind(fs *flag.FlagSet, e env) error {
-	str := func(p *string, flagName, envName, def, usage string) error {
-		v, err := e.lookup(envName)
-		if err != nil {
-			return err
-		}
-		if v == "" {
-			v = def
-		}
-		fs.StringVar(p, flagName, v, usage+" (env PRIZES_"+envName+")")
-		return nil
-	}
-	num := func(p *int, flagName, envName string, def int, usage string) error {
-		v, _ := e.lookup(envName)
-		n := def
-		if v != "" {
-			if _, err := fmt.Sscan(v, &n); err != nil {
-				return fmt.Errorf("PRIZES_%s: %w", envName, err)
-			}
-		}
-		fs.IntVar(p, flagName, n, usage+" (env PRIZES_"+envName+")")
-		return nil
-	}
-	dur := func(p *time.Duration, flagName, envName string, def time.Duration, usage string) error {
-		v, _ := e.lookup(envName)
-		d := def
-		if v != "" {
-			var err error
-			if d, err = time.ParseDuration(v); err != nil {
-				return fmt.Errorf("PRIZES_%s: %w", envName, err)
-			}
-		}
-		fs.DurationVar(p, flagName, d, usage+" (env PRIZES_"+envName+")")
-		return nil
-	}
+	b := binder{fs: fs, e: e}
+	str, num, dur := b.str, b.num, b.dur
 	rate := func(p *identity.Rate, flagName, envName string, def identity.Rate, usage string) error {
 		*p = def
 		if v, _ := e.lookup(envName); v != "" {

@@ -34,7 +34,7 @@ func newStore(tb testing.TB, c goredis.UniversalClient, o redis.Options) *redis.
 	if o.Prefix == "" {
 		o.Prefix = testenv.ID(tb)
 	}
-	tb.Cleanup(func() { deleteKeys(tb, c, o.Prefix) })
+	tb.Cleanup(func() { testenv.DeleteRedisKeys(tb, c, o.Prefix) })
 	s, err := redis.New(context.Background(), c, o)
 	if err != nil {
 		tb.Fatalf("new store: %v", err)
@@ -43,30 +43,6 @@ func newStore(tb testing.TB, c goredis.UniversalClient, o redis.Options) *redis.
 	return s
 }
 
-// deleteKeys removes every key under prefix, on every master.
-func deleteKeys(tb testing.TB, c goredis.UniversalClient, prefix string) {
-	tb.Helper()
-	ctx := context.Background()
-	del := func(ctx context.Context, c *goredis.Client) error {
-		iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			if err := c.Del(ctx, iter.Val()).Err(); err != nil {
-				return err
-			}
-		}
-		return iter.Err()
-	}
-	var err error
-	switch c := c.(type) {
-	case *goredis.ClusterClient:
-		err = c.ForEachMaster(ctx, del)
-	case *goredis.Client:
-		err = del(ctx, c)
-	}
-	if err != nil {
-		tb.Errorf("delete test keys %s*: %v", prefix, err)
-	}
-}
 
 // logKey is the shard stream's key, spelled out as the package documents it.
 func logKey(prefix string, shard int) string {

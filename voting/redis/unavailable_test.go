@@ -15,17 +15,6 @@ import (
 	"github.com/wsisvote/prizes/voting/redis"
 )
 
-// closedAddr returns a loopback address nothing listens on.
-func closedAddr(tb testing.TB) string {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
 
 // cutter dials the real address until it is cut; then it closes every
 // connection it made and dials a closed port instead, as if Redis had gone
@@ -83,7 +72,7 @@ func dialedClients(tb testing.TB, dial func(context.Context, string, string) (ne
 
 func TestNew_unavailable(t *testing.T) {
 	t.Parallel()
-	addr := closedAddr(t)
+	addr := testenv.ClosedAddr(t)
 	clients := map[string]goredis.UniversalClient{
 		"standalone": goredis.NewClient(&goredis.Options{Addr: addr, MaxRetries: 1, DialerRetries: 1}),
 		"cluster":    goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: []string{addr}, MaxRetries: 1, DialerRetries: 1}),
@@ -108,14 +97,14 @@ func TestNew_unavailable(t *testing.T) {
 // once the Redis the store was using cannot be reached any more.
 func TestStore_unavailable(t *testing.T) {
 	t.Parallel()
-	cut := &cutter{closed: closedAddr(t)}
+	cut := &cutter{closed: testenv.ClosedAddr(t)}
 	clients := dialedClients(t, cut.dial)
 	// The keys are deleted afterwards through clients that were never cut.
 	admin := testenv.Redises(t)
 	stores := make(map[string]*redis.Store)
 	for name, c := range clients {
 		o := redis.Options{Shards: 2, Prefix: testenv.ID(t)}
-		t.Cleanup(func() { deleteKeys(t, admin[name], o.Prefix) })
+		t.Cleanup(func() { testenv.DeleteRedisKeys(t, admin[name], o.Prefix) })
 		s, err := redis.New(context.Background(), c, o)
 		if err != nil {
 			t.Fatalf("new store: %v", err)
