@@ -60,6 +60,7 @@ var errorKinds = [...]errorKind{
 
 	// Identity and abuse controls.
 	{identity.ErrRateLimited, http.StatusTooManyRequests, "rate_limited", "too many requests; retry after the time in Retry-After"},
+	{voting.ErrRateLimited, http.StatusTooManyRequests, "rate_limited", "too many requests; retry after the time in Retry-After"},
 	{identity.ErrChallengeRequired, http.StatusPreconditionRequired, "challenge_required",
 		"this request needs a solved challenge from GET /api/v1/challenge in the X-Challenge header"},
 	{identity.ErrChallengeInvalid, http.StatusForbidden, "challenge_invalid",
@@ -136,6 +137,9 @@ func (s *server) fail(c *gin.Context, err error) string {
 		c.Header("Retry-After", "1")
 	}
 	if rl := (*identity.RateLimitError)(nil); errors.As(err, &rl) {
+		c.Header("Retry-After", rl.RetryAfterSeconds())
+	}
+	if rl := (*voting.RateLimitError)(nil); errors.As(err, &rl) {
 		c.Header("Retry-After", rl.RetryAfterSeconds())
 	}
 	c.AbortWithStatusJSON(k.status, errorBody{Error: errorDetail{Code: k.code, Message: msg, Fields: fields}})

@@ -55,6 +55,10 @@ type VoteGate interface {
 	// *identity.RateLimitError or ErrUnavailable. It costs at most one round
 	// trip to the hot store.
 	AdmitVote(ctx context.Context, a identity.VoteAttempt) error
+	// Exempt reports whether a client is on a network the rate limits skip
+	// (a rehearsal's load generator); the vote store's own per-voter limit
+	// then skips the vote too.
+	Exempt(c identity.Client) bool
 }
 
 // DefaultAccessTTL is how long an access token from a sign-in is valid.

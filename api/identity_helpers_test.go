@@ -72,6 +72,9 @@ func (f *fakeIdentity) Export(context.Context, int64) (identity.Export, error) {
 
 func (f *fakeIdentity) Erase(context.Context, int64) error { return f.err }
 
+// Exempt exempts no client.
+func (f *fakeIdentity) Exempt(identity.Client) bool { return false }
+
 func (f *fakeIdentity) AdmitVote(_ context.Context, a identity.VoteAttempt) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -150,6 +150,7 @@ func (s *server) cast(c *gin.Context) (voting.Receipt, error) {
 		VoterID:   voter,
 		ProjectID: req.ProjectID,
 		Client:    clientOf(c, ip),
+		Unmetered: s.ident.gate != nil && s.ident.gate.Exempt(identity.Client{IP: ip}),
 	}
 	if claims.Since > 0 {
 		b.AccountSince = time.Unix(claims.Since, 0)

@@ -1,6 +1,10 @@
 package voting
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"time"
+)
 
 // The voting error vocabulary. Adapters translate driver errors into these at
 // their boundary, and the API maps each one to an HTTP status and a stable code
@@ -25,4 +29,30 @@ var (
 	// ErrUnavailable means a backing store could not be reached; the caller may
 	// retry, and nothing was recorded.
 	ErrUnavailable = errors.New("unavailable")
+	// ErrRateLimited means the voter is voting faster than allowed; errors.As
+	// with *RateLimitError tells how long to wait. Nothing was recorded.
+	ErrRateLimited = errors.New("rate limited")
 )
+
+// RateLimitError is a refusal by the per-voter rate limit.
+type RateLimitError struct {
+	// RetryAfter is how long until the voter may vote again.
+	RetryAfter time.Duration
+}
+
+func (e *RateLimitError) Error() string {
+	return fmt.Sprintf("vote rate limit: retry after %s", e.RetryAfter)
+}
+
+// Unwrap makes errors.Is(err, ErrRateLimited) hold.
+func (e *RateLimitError) Unwrap() error { return ErrRateLimited }
+
+// RetryAfterSeconds is RetryAfter rounded up to whole seconds, at least one,
+// as an HTTP Retry-After header wants it.
+func (e *RateLimitError) RetryAfterSeconds() string {
+	s := int64((e.RetryAfter + time.Second - 1) / time.Second)
+	if s < 1 {
+		s = 1
+	}
+	return fmt.Sprint(s)
+}

@@ -11,7 +11,8 @@ import (
 // durable vote log, and bumps the live counter when the vote counts.
 type Log interface {
 	// Append records v. It returns ErrDuplicate when v.VoterID already filled
-	// v.Slot in v.Edition, and ErrUnavailable when the store cannot be reached
+	// v.Slot in v.Edition, a *RateLimitError (ErrRateLimited) when the voter
+	// is voting faster than the store's limit allows, and ErrUnavailable when the store cannot be reached
 	// (in which case the caller cannot know whether v was recorded, and must
 	// not acknowledge it).
 	Append(ctx context.Context, v *Vote) error
@@ -44,6 +45,8 @@ type Ballot struct {
 	// AccountSince is when the voter's account was created.
 	AccountSince time.Time
 	Client       Client
+	// Unmetered exempts the ballot from the per-voter rate limit.
+	Unmetered bool
 }
 
 // Service casts votes: it checks a ballot against the catalogue, scores it and
@@ -91,6 +94,7 @@ func (s *Service) Cast(ctx context.Context, b Ballot) (Receipt, error) {
 		Slot:      ed.Rules.Slot(p),
 		CastAt:    now,
 		Client:    b.Client,
+		Unmetered: b.Unmetered,
 	}
 	if !b.AccountSince.IsZero() && now.After(b.AccountSince) {
 		v.Client.AccountAge = now.Sub(b.AccountSince)

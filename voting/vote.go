@@ -63,6 +63,10 @@ type Vote struct {
 	Reasons []string
 	CastAt  time.Time
 	Client  Client
+	// Unmetered exempts the vote from the per-voter rate limit (a client on
+	// a network the operator exempted, such as a rehearsal's load
+	// generator). It travels to the hot store only and is not stored.
+	Unmetered bool
 }
 
 // Receipt is what a voter gets back for an accepted vote.

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	vredis "github.com/wsisvote/prizes/voting/redis"
 	"os"
 	"strconv"
 	"strings"
@@ -138,4 +139,14 @@ func (c *config) trustedProxies() []string {
 		}
 	}
 	return out
+}
+
+// voteLimit is the per-account vote limit (PRIZES_LIMIT_VOTE_ACCOUNT), which
+// the vote store applies inside its append step.
+func (c *config) voteLimit() vredis.Limit {
+	r := c.Identity.Limits.VotePerAccount
+	if r.Off() {
+		return vredis.Limit{}
+	}
+	return vredis.Limit{Interval: r.Interval(), Burst: r.Burst}
 }

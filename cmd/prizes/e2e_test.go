@@ -571,3 +571,34 @@ func TestServe_redisDown(t *testing.T) {
 		t.Fatalf("ledger counts %d votes; want 0", r.Total)
 	}
 }
+
+// TestServe_voteRateLimit: past the per-account burst a vote is refused with
+// 429 rate_limited and Retry-After, and nothing of it is recorded.
+func TestServe_voteRateLimit(t *testing.T) {
+	d := newDeployment(t, testenv.RedisURL(t))
+	d.env = append(d.env, "PRIZES_LIMIT_EXEMPT=", "PRIZES_LIMIT_VOTE_ACCOUNT=2/1m:2")
+	s := d.serve()
+	token := d.voters(1)[0]
+	byCat := map[string]string{}
+	for _, p := range s.projects(t) {
+		byCat[p.Category] = p.ID
+	}
+	var got []voteResult
+	for _, id := range byCat {
+		if len(got) == 3 {
+			break
+		}
+		got = append(got, s.vote(token, id))
+	}
+	if got[0].status != http.StatusAccepted || got[1].status != http.StatusAccepted {
+		t.Fatalf("votes within the burst: %+v", got[:2])
+	}
+	if got[2].status != http.StatusTooManyRequests || got[2].code != "rate_limited" {
+		t.Fatalf("vote past the burst: %d %q; want 429 rate_limited", got[2].status, got[2].code)
+	}
+	ids, _ := accepted(got)
+	d.waitLedger(ids, 30*time.Second)
+	if r := d.recount(); r.Total != 2 {
+		t.Fatalf("ledger counts %d votes; want the 2 accepted", r.Total)
+	}
+}

@@ -45,7 +45,7 @@ func (a *app) connect(ctx context.Context) (*stack, error) {
 		return nil, fmt.Errorf("redis url: %w", err)
 	}
 	store, err := vredis.New(ctx, client, vredis.Options{
-		Shards: a.cfg.Shards, Prefix: a.cfg.RedisPrefix, Consumer: a.cfg.Consumer,
+		Shards: a.cfg.Shards, Prefix: a.cfg.RedisPrefix, Consumer: a.cfg.Consumer, VoteLimit: a.cfg.voteLimit(),
 		PipelineSize: a.cfg.PipelineSize, Workers: a.cfg.Workers,
 	})
 	if err != nil {

@@ -50,9 +50,14 @@ func (a *app) wireIdentity(ctx context.Context, st *stack, cfg *api.Config) erro
 		client.Close()
 		return err
 	}
+	// The per-account vote limit is applied by the vote store inside its
+	// append step (see voteLimit), where it costs no round trip; the gate
+	// keeps the per-address limit and the challenge.
+	limits := ic.Limits
+	limits.VotePerAccount = identity.Rate{}
 	svc, err := identity.New(ctx, identity.Config{
 		Accounts: store, Codes: store, Sessions: store, Secrets: store, Meter: meter, Mailer: mailer,
-		Blocklist: blocklist, Limits: ic.Limits, Exempt: exempt, SiteName: ic.SiteName,
+		Blocklist: blocklist, Limits: limits, Exempt: exempt, SiteName: ic.SiteName,
 		Difficulty: identity.Difficulty{Base: int64(ic.PowBase), Max: int64(ic.PowMax),
 			LoadThreshold: identity.DefaultDifficulty().LoadThreshold, ClientThreshold: identity.DefaultDifficulty().ClientThreshold},
 		RefreshTTL: ic.RefreshTTL, SessionTTL: ic.SessionTTL, ClientKeyTTL: ic.ClientKeyTTL,

@@ -48,12 +48,14 @@ ensure_packages() {
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # free_port prints a loopback port that is free now, and whose +10000 companion
-# (the Redis Cluster bus port) is free too.
+# (the Redis Cluster bus port) is free too. Both stay below the kernel's
+# ephemeral range (32768 and up by default), where outgoing connections of a
+# busy machine could take a port between this check and the server's bind.
 declare -A TAKEN=()
 free_port() {
 	local p
 	for _ in $(seq 1 200); do
-		p=$(( 20000 + RANDOM % 25000 ))
+		p=$(( 10000 + RANDOM % 12000 ))
 		if [ -z "${TAKEN[$p]:-}" ] && ! port_busy "$p" && ! port_busy $((p + 10000)); then
 			TAKEN[$p]=1; echo "$p"; return 0
 		fi
@@ -81,7 +83,7 @@ start_redis() { # start_redis DIR PORT [extra args]
 	redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" --daemonize yes \
 		--pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --save "" \
 		--appendonly yes --appendfsync everysec --protected-mode no "$@"
-	wait_for 10 redis-cli -p "$port" ping
+	wait_for 60 redis-cli -p "$port" ping
 }
 
 stop_redis() { # stop_redis PORT

@@ -3,24 +3,45 @@ package redis
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/wsisvote/prizes/voting"
 )
 
-// appendScript is the one atomic step of an append. Claiming the ballot slot
-// comes first and a duplicate writes nothing else, so the log and the tally
-// never hold a vote the bitmap refused. The shebang makes Redis refuse the
-// script before it starts when memory is full, rather than after the bit is
-// set.
+// appendScript is the one atomic step of an append. The voter's rate limit
+// (GCRA on Redis's clock, when the store has one) comes first, so a flood of
+// attempts, duplicates included, is refused before it costs anything else.
+// Claiming the ballot slot comes next and a duplicate writes nothing more, so
+// the log and the tally never hold a vote the bitmap refused. The shebang
+// makes Redis refuse the script before it starts when memory is full, rather
+// than after the bit is set.
 //
-// KEYS: the dedup bitmap, the log stream, the tally hash.
+// KEYS: the dedup bitmap, the log stream, the tally hash, the voter's rate key.
 // ARGV: the bit offset, the encoded vote, "1" when the vote counts, the
-// project id.
+// project id, the limit's interval in ms (0: no limit), its burst.
+//
+// It returns 1 for recorded, 0 for a duplicate, and -1-W when the rate limit
+// refuses the vote for W more milliseconds.
 const appendScript = `#!lua
+local interval = tonumber(ARGV[5])
+if interval > 0 then
+	local t = redis.call('TIME')
+	local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+	local tat = tonumber(redis.call('GET', KEYS[4])) or now
+	if tat < now then
+		tat = now
+	end
+	local wait = tat - now - interval * (tonumber(ARGV[6]) - 1)
+	if wait > 0 then
+		return -1 - wait
+	end
+	redis.call('SET', KEYS[4], tat + interval, 'PX', tat + interval - now)
+end
 if redis.call('SETBIT', KEYS[1], ARGV[1], 1) == 1 then
 	return 0
 end
@@ -49,11 +70,12 @@ const (
 // request is one append on its way through the queue. Requests are pooled,
 // with their encoding buffer, so the hot path allocates little.
 type request struct {
-	keys    [3]string
+	keys    [4]string
 	offset  int64
 	payload []byte
 	counts  string
 	project string
+	limit   [2]int64
 	state   atomic.Int32
 	cmd     *goredis.Cmd
 	done    chan error
@@ -79,7 +101,11 @@ func (s *Store) Append(ctx context.Context, v *voting.Vote) error {
 	k := &s.keys[v.VoterID%shards]
 	r := s.requests.Get().(*request)
 	r.state.Store(stateQueued)
-	r.keys = [3]string{k.seen + v.Edition + ":" + v.Slot, k.log, k.tally + v.Edition}
+	r.keys = [4]string{k.seen + v.Edition + ":" + v.Slot, k.log, k.tally + v.Edition, k.rate + strconv.FormatInt(v.VoterID, 10)}
+	r.limit = [2]int64{}
+	if !v.Unmetered && s.opts.VoteLimit.Interval > 0 {
+		r.limit = [2]int64{max(s.opts.VoteLimit.Interval.Milliseconds(), 1), int64(max(s.opts.VoteLimit.Burst, 1))}
+	}
 	r.offset = v.VoterID / shards
 	r.payload = Encode(r.payload[:0], v)
 	r.counts = "0"
@@ -141,7 +167,7 @@ func (s *Store) check(v *voting.Vote) error {
 }
 
 func (s *Store) release(r *request) {
-	r.keys = [3]string{}
+	r.keys = [4]string{}
 	r.project = ""
 	r.cmd = nil
 	if cap(r.payload) > 64<<10 {
@@ -191,7 +217,7 @@ func (s *Store) send(batch []*request) {
 	for attempt := 1; len(live) > 0; attempt++ {
 		pipe := s.c.Pipeline()
 		for _, r := range live {
-			r.cmd = pipe.EvalSha(ctx, s.sha, r.keys[:], r.offset, r.payload, r.counts, r.project)
+			r.cmd = pipe.EvalSha(ctx, s.sha, r.keys[:], r.offset, r.payload, r.counts, r.project, r.limit[0], r.limit[1])
 		}
 		_, _ = pipe.Exec(ctx)
 		// NOSCRIPT means the script did not run, so exactly those requests
@@ -221,7 +247,8 @@ func (s *Store) send(batch []*request) {
 	}
 }
 
-// result translates the script's answer: 1 for recorded, 0 for a duplicate.
+// result translates the script's answer: 1 for recorded, 0 for a duplicate,
+// -1-W for a rate-limit refusal with W milliseconds to wait.
 func result(cmd *goredis.Cmd) error {
 	n, err := cmd.Int64()
 	switch {
@@ -229,6 +256,8 @@ func result(cmd *goredis.Cmd) error {
 		return wrap("run append script", err)
 	case n == 0:
 		return voting.ErrDuplicate
+	case n < 0:
+		return &voting.RateLimitError{RetryAfter: time.Duration(-1-n) * time.Millisecond}
 	}
 	return nil
 }

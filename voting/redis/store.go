@@ -26,6 +26,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -56,6 +57,17 @@ type Options struct {
 	// Redis without seeing each other's keys (tests do). It is empty in
 	// production, which gives exactly the layout documented above.
 	Prefix string
+	// VoteLimit, when set, limits how fast one voter may vote (duplicates
+	// included), checked inside the same atomic step as the append, so the
+	// limit costs no round trip of its own.
+	VoteLimit Limit
+}
+
+// Limit is a GCRA rate limit: one event per Interval on average, with bursts
+// of up to Burst events. The zero Limit limits nothing.
+type Limit struct {
+	Interval time.Duration
+	Burst    int
 }
 
 func (o Options) withDefaults() Options {
@@ -84,7 +96,7 @@ func (o Options) withDefaults() Options {
 // shardKeys are the keys of one shard. Seen and tally are prefixes that the
 // edition (and the slot) complete.
 type shardKeys struct {
-	log, dead, seen, tally string
+	log, dead, seen, tally, rate string
 }
 
 // Store is the Redis vote log. Appends are batched: callers enqueue, and a
@@ -125,7 +137,7 @@ func New(ctx context.Context, c goredis.UniversalClient, o Options) (*Store, err
 	s.requests.New = func() any { return &request{done: make(chan error, 1)} }
 	for i := range s.keys {
 		tag := o.Prefix + "{v" + strconv.Itoa(i) + "}:"
-		s.keys[i] = shardKeys{log: tag + "log", dead: tag + "dead", seen: tag + "seen:", tally: tag + "tally:"}
+		s.keys[i] = shardKeys{log: tag + "log", dead: tag + "dead", seen: tag + "seen:", tally: tag + "tally:", rate: tag + "rate:"}
 	}
 	sha, err := s.loadScript(ctx)
 	if err != nil {

@@ -1,0 +1,56 @@
+package redis_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/wsisvote/prizes/voting"
+	"github.com/wsisvote/prizes/voting/redis"
+)
+
+// TestStore_Append_voteLimit: the per-voter limit is applied inside the
+// append step. Past the burst a vote is refused with the time to wait and
+// nothing is written; duplicates count against the limit too; another voter
+// is not affected; an unmetered vote is not limited.
+func TestStore_Append_voteLimit(t *testing.T) {
+	eachRedis(t, func(t *testing.T, c goredis.UniversalClient) {
+		ctx := context.Background()
+		s := newStore(t, c, redis.Options{Shards: 4, VoteLimit: redis.Limit{Interval: time.Minute, Burst: 3}})
+		g := newVotes(t)
+
+		for i := 0; i < 3; i++ {
+			if err := s.Append(ctx, g.vote(7, fmt.Sprintf("C%d", i), "p")); err != nil {
+				t.Fatalf("vote %d within the burst: %v", i, err)
+			}
+		}
+		err := s.Append(ctx, g.vote(7, "C9", "p"))
+		var rl *voting.RateLimitError
+		if !errors.As(err, &rl) || !errors.Is(err, voting.ErrRateLimited) {
+			t.Fatalf("vote past the burst: %v; want a rate limit", err)
+		}
+		if rl.RetryAfter <= 50*time.Second || rl.RetryAfter > time.Minute {
+			t.Fatalf("retry after %s; want about a minute", rl.RetryAfter)
+		}
+		// The refused vote claimed nothing: once allowed, the same slot is free.
+		tally, err := s.Tally(ctx, g.edition)
+		if err != nil || tally["p"] != 3 {
+			t.Fatalf("tally %v, %v; want 3 votes", tally, err)
+		}
+		if err := s.Append(ctx, g.vote(7, "C0", "p")); !errors.Is(err, voting.ErrRateLimited) {
+			t.Fatalf("a duplicate past the burst: %v; want a rate limit first", err)
+		}
+		if err := s.Append(ctx, g.vote(8, "C0", "p")); err != nil {
+			t.Fatalf("another voter: %v", err)
+		}
+		free := g.vote(7, "C9", "p")
+		free.Unmetered = true
+		if err := s.Append(ctx, free); err != nil {
+			t.Fatalf("unmetered vote: %v", err)
+		}
+	})
+}
