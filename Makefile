@@ -3,7 +3,7 @@
 GO ?= go
 TEST_FLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: run test bench build vet fuzz
+.PHONY: run test bench build vet fuzz replay
 
 run:
 	deploy/local/stack.sh run $(GO) run ./cmd/prizes dev
@@ -22,3 +22,9 @@ fuzz:
 
 bench: build
 	deploy/local/stack.sh test bin/prizes-loadtest bench --out docs/benchmarks.md
+
+# replay plays the WSIS 2021 volume end to end on a fresh local deployment and
+# writes docs/replay/wsis2021.md (SCENARIO=path/to/file.json for another).
+SCENARIO ?= loadtest/scenarios/wsis2021.json
+replay: build
+	deploy/local/stack.sh test bin/prizes-loadtest replay --scenario $(SCENARIO) --out docs/replay

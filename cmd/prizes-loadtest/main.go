@@ -41,6 +41,9 @@ var commands = []command{
 	{"run", "send votes to a running API, closed loop or at a fixed rate", runLoad},
 	{"baseline", "serve the plain Gin vote handler", runBaseline},
 	{"report", "write the Markdown report again from a JSON report", runReport},
+	{"replay", "play a scenario end to end on a fresh local deployment and report each stage", runReplay},
+	{"naive", "compare Gin, the vote path and the naive insert-per-vote design, and the flusher with raw COPY", runNaive},
+	{"naive-serve", "serve the naive vote handler: one INSERT per vote", runNaiveServe},
 }
 
 func main() {

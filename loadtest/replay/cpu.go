@@ -12,7 +12,8 @@ const clockTicks = 100
 
 // cpuSampler reads how much CPU the processes of a replay have used, from
 // /proc: named children by pid, every process called postgres (the server
-// and its backends, which come and go), and the whole machine.
+// and its backends, which come and go; another PostgreSQL server on the
+// machine counts too), and the whole machine.
 type cpuSampler struct {
 	pids map[string]int
 }

@@ -171,6 +171,12 @@ func (c *client) runJury(ctx context.Context, organiser string, jurors []juror, 
 			out.Requests++
 		}
 	}
+	champions, err := c.champions(ctx)
+	if err != nil {
+		return out, err
+	}
+	out.Requests++
+	plan := planConflicts(j, categories, champions)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	errs := make([]error, len(jurors))
@@ -178,7 +184,7 @@ func (c *client) runJury(ctx context.Context, organiser string, jurors []juror, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			n, conflicts, reqs, err := c.score(ctx, jurors[k], k, j)
+			n, conflicts, reqs, err := c.score(ctx, jurors[k], plan[k])
 			errs[k] = err
 			mu.Lock()
 			out.Scorecards += n
@@ -196,8 +202,33 @@ func (c *client) runJury(ctx context.Context, organiser string, jurors []juror, 
 	return out, nil
 }
 
+// planConflicts decides which juror declares a conflict on which
+// Champion: conflict n falls in category n mod C, on a Champion not chosen
+// before, and goes to a member of that category's panel. Each Champion gets
+// at most one conflict while there are Champions left, so none is left
+// without a scorecard. It returns the conflicted projects by juror index.
+func planConflicts(j scenario.Jury, categories []string, champions map[string][]string) []map[string]bool {
+	plan := make([]map[string]bool, j.Jurors)
+	for k := range plan {
+		plan[k] = map[string]bool{}
+	}
+	if len(categories) == 0 {
+		return plan
+	}
+	for n := 0; n < j.Conflicts; n++ {
+		ci := n % len(categories)
+		round := n / len(categories)
+		cs, panel := champions[categories[ci]], j.Panel(ci)
+		if len(cs) == 0 || len(panel) == 0 {
+			continue
+		}
+		plan[panel[round%len(panel)]][cs[round%len(cs)]] = true
+	}
+	return plan
+}
+
 // score is one juror's work: its view, its conflicts, its scorecards.
-func (c *client) score(ctx context.Context, jr juror, k int, j scenario.Jury) (scored, conflicts, requests int, err error) {
+func (c *client) score(ctx context.Context, jr juror, conflicted map[string]bool) (scored, conflicts, requests int, err error) {
 	var v jurorView
 	requests++
 	if err := c.call(ctx, http.MethodGet, "/jury/me", jr.token, nil, &v); err != nil {
@@ -207,14 +238,6 @@ func (c *client) score(ctx context.Context, jr juror, k int, j scenario.Jury) (s
 	for _, cat := range v.Categories {
 		for _, p := range cat.Projects {
 			projects = append(projects, p.ID)
-		}
-	}
-	// Conflict number n goes to juror n mod jurors, on that juror's
-	// (n / jurors)-th Champion, so that conflicts spread over jurors.
-	conflicted := map[string]bool{}
-	for n := k; n < j.Conflicts; n += j.Jurors {
-		if i := n / j.Jurors; i < len(projects) {
-			conflicted[projects[i]] = true
 		}
 	}
 	lo, hi := max(v.ScoreMin, 1), max(v.ScoreMax, v.ScoreMin, 1)
@@ -280,27 +303,39 @@ func (c *client) winners(ctx context.Context) ([]Winner, error) {
 	return out, nil
 }
 
-// championCount returns how many Champions the edition has.
-func (c *client) championCount(ctx context.Context) (int, error) {
+// champions returns the Champions of each category, best first.
+func (c *client) champions(ctx context.Context) (map[string][]string, error) {
 	var out struct {
 		Categories []struct {
+			Category string `json:"category"`
 			Nominees []struct {
-				Champion bool `json:"champion"`
+				ProjectID string `json:"project_id"`
+				Champion  bool   `json:"champion"`
 			} `json:"nominees"`
 		} `json:"categories"`
 	}
 	if err := c.call(ctx, http.MethodGet, "/champions", "", nil, &out); err != nil {
-		return 0, err
+		return nil, err
 	}
-	n := 0
+	m := map[string][]string{}
 	for _, cat := range out.Categories {
 		for _, nom := range cat.Nominees {
 			if nom.Champion {
-				n++
+				m[cat.Category] = append(m[cat.Category], nom.ProjectID)
 			}
 		}
 	}
-	return n, nil
+	return m, nil
+}
+
+// championCount returns how many Champions the edition has.
+func (c *client) championCount(ctx context.Context) (int, error) {
+	m, err := c.champions(ctx)
+	n := 0
+	for _, cs := range m {
+		n += len(cs)
+	}
+	return n, err
 }
 
 func hashString(s string) uint64 {

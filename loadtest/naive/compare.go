@@ -1,0 +1,534 @@
+package naive
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/wsisvote/prizes/loadtest"
+	"github.com/wsisvote/prizes/loadtest/stack"
+)
+
+// Targets are what the comparison holds the vote path to.
+const (
+	// TargetOverBaseline is the least vote path throughput as a fraction of
+	// the plain Gin handler's.
+	TargetOverBaseline = 0.6
+	// TargetOverNaive is the least vote path throughput as a multiple of
+	// the naive design's.
+	TargetOverNaive = 3.0
+	// TargetFlushOverCopy is the least flusher throughput into PostgreSQL as
+	// a fraction of a raw COPY of the same rows.
+	TargetFlushOverCopy = 0.5
+)
+
+// CompareConfig is what a comparison needs; the caller reads the
+// environment.
+type CompareConfig struct {
+	Prizes string
+	// Baseline and NaiveServe are the commands serving the plain Gin
+	// handler and the naive design; --addr HOST:PORT is appended, and
+	// --database-url URL to NaiveServe.
+	Baseline   []string
+	NaiveServe []string
+	// DatabaseURL is a server on which a database may be created.
+	DatabaseURL string
+	RedisServer string
+	Env         []string
+	Voters      int
+	Workers     int
+	Duration    time.Duration
+	Warmup      time.Duration
+	Rounds      int
+	// FlushVotes is how many votes the flush measurement moves.
+	FlushVotes int64
+	// Fsync is "on" or "off" to set PostgreSQL's fsync for the run (with
+	// ALTER SYSTEM, reset at the end), or "" to leave the server as it is.
+	// It matters most to the naive design, whose every vote is a commit.
+	Fsync   string
+	Command string
+	Log     io.Writer
+	TempDir string
+}
+
+func (c *CompareConfig) defaults() {
+	if c.Voters <= 0 {
+		c.Voters = 60_000
+	}
+	if c.Workers <= 0 {
+		c.Workers = 256
+	}
+	if c.Duration <= 0 {
+		c.Duration = 10 * time.Second
+	}
+	if c.Rounds <= 0 {
+		c.Rounds = 3
+	}
+	if c.FlushVotes <= 0 {
+		c.FlushVotes = 100_000
+	}
+	if c.Log == nil {
+		c.Log = io.Discard
+	}
+}
+
+// Round is one run against each target, in turn.
+type Round struct {
+	Baseline float64 `json:"baseline_votes_per_s"`
+	VotePath float64 `json:"vote_path_votes_per_s"`
+	Naive    float64 `json:"naive_votes_per_s"`
+	// NaiveRefused counts the naive design's answers other than 202.
+	NaiveRefused int64   `json:"naive_refused"`
+	OverBaseline float64 `json:"vote_path_over_baseline"`
+	OverNaive    float64 `json:"vote_path_over_naive"`
+	NaiveP99     float64 `json:"naive_p99_ms"`
+	VotePathP99  float64 `json:"vote_path_p99_ms"`
+}
+
+// Flush compares the flusher with a raw COPY of the same rows.
+type Flush struct {
+	Votes         int64         `json:"votes"`
+	FlusherTime   time.Duration `json:"flusher_ns"`
+	FlusherPerS   float64       `json:"flusher_votes_per_s"`
+	CopyRows      int64         `json:"copy_rows"`
+	CopyTime      time.Duration `json:"copy_ns"`
+	CopyPerS      float64       `json:"copy_rows_per_s"`
+	FlushOverCopy float64       `json:"flush_over_copy"`
+}
+
+// CompareReport is the outcome of a comparison.
+type CompareReport struct {
+	Date     time.Time     `json:"date"`
+	Command  string        `json:"command"`
+	Machine  stack.Machine `json:"machine"`
+	Voters   int           `json:"voters"`
+	Workers  int           `json:"workers"`
+	Duration time.Duration `json:"run_ns"`
+	Rounds   []Round       `json:"rounds"`
+	// The medians are over the rounds; the ratios are medians of each
+	// round's ratio.
+	MedianBaseline     float64 `json:"median_baseline_votes_per_s"`
+	MedianVotePath     float64 `json:"median_vote_path_votes_per_s"`
+	MedianNaive        float64 `json:"median_naive_votes_per_s"`
+	MedianOverBaseline float64 `json:"median_vote_path_over_baseline"`
+	MedianOverNaive    float64 `json:"median_vote_path_over_naive"`
+	Flush              Flush   `json:"flush"`
+	// Fsync is PostgreSQL's fsync setting during the run.
+	Fsync    string        `json:"postgres_fsync"`
+	Elapsed  time.Duration `json:"elapsed_ns"`
+	Problems []string      `json:"problems,omitempty"`
+}
+
+type comparison struct {
+	cfg      CompareConfig
+	rep      *CompareReport
+	dir      string
+	redis    *stack.Redis
+	db       *stack.Database
+	prizes   *stack.Prizes
+	serve    *stack.Process
+	base     *stack.Process
+	naive    *stack.Process
+	serveAdr string
+	// resetFsync is set once the run changed the server's fsync.
+	resetFsync bool
+}
+
+func (c *comparison) logf(format string, args ...any) {
+	fmt.Fprintf(c.cfg.Log, "naive: "+format+"\n", args...)
+}
+
+// Compare runs the same closed-loop load against the plain Gin handler
+// (a), the vote path (b) and the naive design (c), in turn, on one machine
+// in one run, then measures the flusher against a raw COPY.
+func Compare(ctx context.Context, cfg CompareConfig) (*CompareReport, error) {
+	cfg.defaults()
+	started := time.Now()
+	c := &comparison{cfg: cfg, rep: &CompareReport{Date: started.UTC(), Command: cfg.Command, Machine: stack.ThisMachine(),
+		Voters: cfg.Voters, Workers: cfg.Workers, Duration: cfg.Duration}}
+	err := c.run(ctx)
+	c.teardown()
+	c.rep.Elapsed = time.Since(started)
+	return c.rep, err
+}
+
+func (c *comparison) run(ctx context.Context) error {
+	cfg := c.cfg
+	var err error
+	if c.dir, err = os.MkdirTemp(cfg.TempDir, "prizes-naive-"); err != nil {
+		return fmt.Errorf("naive compare: %w", err)
+	}
+	if c.redis, err = stack.StartRedis(ctx, cfg.RedisServer, c.dir); err != nil {
+		return fmt.Errorf("naive compare: %w", err)
+	}
+	c.rep.Machine.Redis = c.redis.Version(ctx)
+	if c.db, err = stack.CreateDatabase(ctx, cfg.DatabaseURL, "naive_"); err != nil {
+		return fmt.Errorf("naive compare: %w", err)
+	}
+	c.rep.Machine.Postgres = c.db.Version(ctx)
+	if err := c.setFsync(ctx); err != nil {
+		return err
+	}
+	env := []string{"PRIZES_DATABASE_URL=" + c.db.URL, "PRIZES_REDIS_URL=" + c.redis.URL(), "PRIZES_REDIS_PREFIX=naive:",
+		"PRIZES_CONSUMER=naive", "PRIZES_LIMIT_VOTE_IP=off"}
+	c.prizes = &stack.Prizes{Bin: cfg.Prizes, Env: stack.ChildEnv(cfg.Env, env...)}
+	for _, args := range [][]string{{"migrate"}, {"seed", "--demo"}, {"voters", "--count", strconv.Itoa(cfg.Voters), "--out", filepath.Join(c.dir, "voters.tsv")}} {
+		if _, _, err := c.prizes.Run(ctx, args...); err != nil {
+			return err
+		}
+	}
+	if c.serveAdr, err = stack.FreePort(); err != nil {
+		return err
+	}
+	if err := c.startServe(ctx, true); err != nil {
+		return err
+	}
+	baseAddr, err := stack.FreePort()
+	if err != nil {
+		return err
+	}
+	if c.base, err = c.child(ctx, "baseline", append(slices.Clone(cfg.Baseline), "--addr", baseAddr), baseAddr); err != nil {
+		return err
+	}
+	naiveAddr, err := stack.FreePort()
+	if err != nil {
+		return err
+	}
+	if c.naive, err = c.child(ctx, "naive", append(slices.Clone(cfg.NaiveServe), "--addr", naiveAddr, "--database-url", c.db.URL), naiveAddr); err != nil {
+		return err
+	}
+
+	voters, err := loadtest.LoadVoters(filepath.Join(c.dir, "voters.tsv"))
+	if err != nil {
+		return err
+	}
+	projects, err := loadtest.FetchProjects(ctx, http.DefaultClient, "http://"+c.serveAdr, "demo")
+	if err != nil {
+		return err
+	}
+	// The vote path and the naive design each record votes, so each draws
+	// from a ballot sequence of its own and never casts a ballot twice;
+	// the baseline records nothing and repeats its sequence.
+	mk := func(repeat bool) (*loadtest.Ballots, error) {
+		return loadtest.NewBallots(voters, projects, loadtest.BallotOptions{Seed: 1, Repeat: repeat})
+	}
+	var bBal, cBal, aBal *loadtest.Ballots
+	if bBal, err = mk(false); err == nil {
+		if cBal, err = mk(false); err == nil {
+			aBal, err = mk(true)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	work := func(addr string, b *loadtest.Ballots) loadtest.Workload {
+		t, _ := loadtest.ParseTarget("http://"+addr, "demo")
+		return loadtest.NewVotes(t, b)
+	}
+	a, b, n := work(baseAddr, aBal), work(c.serveAdr, bBal), work(naiveAddr, cBal)
+	closed := loadtest.Options{Workers: cfg.Workers, Duration: cfg.Duration}
+	if cfg.Warmup > 0 {
+		warm := closed
+		warm.Duration = cfg.Warmup
+		for _, t := range []struct {
+			addr string
+			w    loadtest.Workload
+		}{{baseAddr, a}, {c.serveAdr, b}, {naiveAddr, n}} {
+			if _, err := c.load(ctx, "warm-up", t.addr, warm, t.w); err != nil {
+				return err
+			}
+		}
+	}
+	for i := 1; i <= cfg.Rounds; i++ {
+		ra, err := c.load(ctx, fmt.Sprintf("a%d baseline", i), baseAddr, closed, a)
+		if err != nil {
+			return err
+		}
+		rb, err := c.load(ctx, fmt.Sprintf("b%d vote path", i), c.serveAdr, closed, b)
+		if err != nil {
+			return err
+		}
+		rc, err := c.load(ctx, fmt.Sprintf("c%d naive", i), naiveAddr, closed, n)
+		if err != nil {
+			return err
+		}
+		r := Round{Baseline: ra.AcceptedRate(), VotePath: rb.AcceptedRate(), Naive: rc.AcceptedRate(),
+			NaiveRefused: rc.Answers() - rc.AcceptedTotal() + rc.TransportErrors,
+			NaiveP99:     ms(rc.Latency.Summary().P99), VotePathP99: ms(rb.Latency.Summary().P99)}
+		r.OverBaseline, r.OverNaive = ratio(r.VotePath, r.Baseline), ratio(r.VotePath, r.Naive)
+		c.rep.Rounds = append(c.rep.Rounds, r)
+		c.logf("round %d: baseline %.0f, vote path %.0f, naive %.0f votes/s; b/a %.2f, b/c %.2f", i, r.Baseline, r.VotePath, r.Naive, r.OverBaseline, r.OverNaive)
+	}
+	var as, bs, ns, ba, bc []float64
+	for _, r := range c.rep.Rounds {
+		as, bs, ns = append(as, r.Baseline), append(bs, r.VotePath), append(ns, r.Naive)
+		ba, bc = append(ba, r.OverBaseline), append(bc, r.OverNaive)
+	}
+	c.rep.MedianBaseline, c.rep.MedianVotePath, c.rep.MedianNaive = median(as), median(bs), median(ns)
+	c.rep.MedianOverBaseline, c.rep.MedianOverNaive = median(ba), median(bc)
+	// The other servers are stopped first so that the flush and the copy
+	// have the machine to themselves.
+	c.base.Stop(5 * time.Second)
+	c.naive.Stop(5 * time.Second)
+	return c.flush(ctx, b)
+}
+
+// flush fills the vote log with the flusher stopped, then times prizes
+// flush moving those votes into the ledger, and a raw COPY of the same rows
+// into a table of the same shape.
+func (c *comparison) flush(ctx context.Context, w loadtest.Workload) error {
+	if err := c.waitLog(ctx); err != nil {
+		return err
+	}
+	if err := c.serve.Stop(30 * time.Second); err != nil {
+		return fmt.Errorf("naive compare: restart serve: %w", err)
+	}
+	if err := c.startServe(ctx, false); err != nil {
+		return err
+	}
+	res, err := c.load(ctx, "fill the log", c.serveAdr, loadtest.Options{Workers: c.cfg.Workers, Requests: c.cfg.FlushVotes}, w)
+	if err != nil {
+		return err
+	}
+	if err := c.serve.Stop(30 * time.Second); err != nil {
+		return fmt.Errorf("naive compare: stop serve: %w", err)
+	}
+	conn, err := pgx.Connect(ctx, c.db.URL)
+	if err != nil {
+		return fmt.Errorf("naive compare: %w", err)
+	}
+	defer conn.Close(ctx)
+	var before int64
+	var since time.Time
+	if err := conn.QueryRow(ctx, "SELECT count(*), now() FROM votes").Scan(&before, &since); err != nil {
+		return fmt.Errorf("naive compare: count votes: %w", err)
+	}
+	f := &c.rep.Flush
+	f.Votes = res.AcceptedTotal()
+	c.logf("flushing %d votes with prizes flush", f.Votes)
+	t := time.Now()
+	fl, err := stack.Start("prizes flush", filepath.Join(c.dir, "flush.log"), c.prizes.Env, c.cfg.Prizes, "flush")
+	if err != nil {
+		return err
+	}
+	defer fl.Stop(10 * time.Second)
+	deadline := t.Add(5 * time.Minute)
+	for {
+		var n int64
+		if err := conn.QueryRow(ctx, "SELECT count(*) FROM votes").Scan(&n); err != nil {
+			return fmt.Errorf("naive compare: count votes: %w", err)
+		}
+		if n-before >= f.Votes {
+			break
+		}
+		if fl.Exited() || time.Now().After(deadline) {
+			return fmt.Errorf("naive compare: flush stopped at %d of %d votes: %s", n-before, f.Votes, fl.LogTail())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	f.FlusherTime = time.Since(t)
+	f.FlusherPerS = float64(f.Votes) / f.FlusherTime.Seconds()
+	c.logf("flusher: %d votes in %s, %.0f votes/s", f.Votes, f.FlusherTime.Round(time.Millisecond), f.FlusherPerS)
+
+	// The raw COPY loads the very rows the flusher wrote, read back first
+	// so that only the load is timed.
+	rows, err := conn.Query(ctx, "SELECT * FROM votes WHERE committed_at >= $1", since)
+	if err != nil {
+		return fmt.Errorf("naive compare: read votes: %w", err)
+	}
+	cols := make([]string, 0, 16)
+	for _, fd := range rows.FieldDescriptions() {
+		cols = append(cols, fd.Name)
+	}
+	var data [][]any
+	for rows.Next() {
+		v, err := rows.Values()
+		if err != nil {
+			return fmt.Errorf("naive compare: read votes: %w", err)
+		}
+		data = append(data, v)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("naive compare: read votes: %w", err)
+	}
+	if _, err := conn.Exec(ctx, "CREATE TABLE raw_votes (LIKE votes INCLUDING ALL)"); err != nil {
+		return fmt.Errorf("naive compare: %w", err)
+	}
+	t = time.Now()
+	n, err := conn.CopyFrom(ctx, pgx.Identifier{"raw_votes"}, cols, pgx.CopyFromRows(data))
+	f.CopyTime = time.Since(t)
+	if err != nil {
+		return fmt.Errorf("naive compare: raw copy: %w", err)
+	}
+	f.CopyRows = n
+	f.CopyPerS = float64(n) / f.CopyTime.Seconds()
+	f.FlushOverCopy = ratio(f.FlusherPerS, f.CopyPerS)
+	c.logf("raw COPY: %d rows in %s, %.0f rows/s; flusher / COPY %.2f", n, f.CopyTime.Round(time.Millisecond), f.CopyPerS, f.FlushOverCopy)
+	if n != f.Votes {
+		c.rep.Problems = append(c.rep.Problems, fmt.Sprintf("the flusher wrote %d rows for %d accepted votes", n, f.Votes))
+	}
+	return nil
+}
+
+func (c *comparison) startServe(ctx context.Context, flush bool) error {
+	env := append(slices.Clone(c.prizes.Env), "PRIZES_HTTP_ADDR="+c.serveAdr, "PRIZES_FLUSH="+strconv.FormatBool(flush))
+	var err error
+	name := fmt.Sprintf("serve-%d.log", time.Now().UnixNano())
+	if c.serve, err = stack.Start("prizes serve", filepath.Join(c.dir, name), env, c.cfg.Prizes, "serve"); err != nil {
+		return err
+	}
+	return c.serve.WaitHTTP(ctx, "http://"+c.serveAdr+"/readyz", time.Minute)
+}
+
+func (c *comparison) child(ctx context.Context, name string, cmd []string, addr string) (*stack.Process, error) {
+	p, err := stack.Start(name, filepath.Join(c.dir, name+".log"), stack.ChildEnv(c.cfg.Env), cmd[0], cmd[1:]...)
+	if err != nil {
+		return nil, err
+	}
+	return p, p.WaitHTTP(ctx, "http://"+addr+"/healthz", 30*time.Second)
+}
+
+// waitLog waits until the vote path's log is empty, so that no run pays for
+// the flush of an earlier one.
+func (c *comparison) waitLog(ctx context.Context) error {
+	out, _, err := c.prizes.Run(ctx, "check", "--edition", "demo", "--wait", "2m")
+	var st struct {
+		Pending int64 `json:"pending"`
+		Unread  int64 `json:"unread"`
+	}
+	if jerr := json.Unmarshal(out, &st); jerr != nil {
+		return fmt.Errorf("naive compare: check: %w (%v)", jerr, err)
+	}
+	if st.Pending+st.Unread > 0 {
+		c.rep.Problems = append(c.rep.Problems, fmt.Sprintf("%d votes still in the log before a run", st.Pending+st.Unread))
+	}
+	return nil
+}
+
+func (c *comparison) load(ctx context.Context, name, addr string, o loadtest.Options, w loadtest.Workload) (*loadtest.Result, error) {
+	if err := c.waitLog(ctx); err != nil {
+		return nil, err
+	}
+	o.Addr = addr
+	res, err := loadtest.Run(ctx, o, w)
+	if err != nil {
+		return nil, fmt.Errorf("naive compare: run %s: %w", name, err)
+	}
+	c.logf("run %s: %.0f votes/s, %d answers, %d accepted, %d transport errors, p99 %.1f ms", name, res.AcceptedRate(),
+		res.Answers(), res.AcceptedTotal(), res.TransportErrors, ms(res.Latency.Summary().P99))
+	if res.Exhausted {
+		c.rep.Problems = append(c.rep.Problems, fmt.Sprintf("run %s ran out of ballots; use more voters", name))
+	}
+	return res, nil
+}
+
+func (c *comparison) teardown() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, p := range []*stack.Process{c.base, c.naive, c.serve} {
+		if p != nil {
+			p.Stop(10 * time.Second)
+		}
+	}
+	if c.resetFsync {
+		if err := c.alterSystem(ctx, "ALTER SYSTEM RESET fsync", ""); err != nil {
+			c.rep.Problems = append(c.rep.Problems, err.Error())
+		}
+	}
+	if c.db != nil {
+		if err := c.db.Drop(ctx); err != nil {
+			c.rep.Problems = append(c.rep.Problems, err.Error())
+		}
+	}
+	if c.redis != nil {
+		c.redis.Stop()
+	}
+	if c.dir != "" {
+		os.RemoveAll(c.dir)
+	}
+}
+
+func ratio(x, y float64) float64 {
+	if y <= 0 {
+		return 0
+	}
+	return x / y
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if n := len(s); n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// setFsync sets the server's fsync as configured and records the setting
+// the run measures with.
+func (c *comparison) setFsync(ctx context.Context) error {
+	switch c.cfg.Fsync {
+	case "":
+	case "on", "off":
+		if err := c.alterSystem(ctx, "ALTER SYSTEM SET fsync = "+c.cfg.Fsync, c.cfg.Fsync); err != nil {
+			return err
+		}
+		c.resetFsync = true
+	default:
+		return fmt.Errorf("naive compare: fsync %q: want on, off or empty", c.cfg.Fsync)
+	}
+	conn, err := pgx.Connect(ctx, c.db.URL)
+	if err != nil {
+		return fmt.Errorf("naive compare: %w", err)
+	}
+	defer conn.Close(ctx)
+	return conn.QueryRow(ctx, "SHOW fsync").Scan(&c.rep.Fsync)
+}
+
+// alterSystem runs an ALTER SYSTEM statement, reloads the configuration
+// and, when want is set, waits until new sessions see fsync = want: the
+// reload reaches the server's processes asynchronously.
+func (c *comparison) alterSystem(ctx context.Context, stmt, want string) error {
+	conn, err := pgx.Connect(ctx, c.cfg.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("naive compare: %s: %w", stmt, err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, stmt); err != nil {
+		return fmt.Errorf("naive compare: %s: %w", stmt, err)
+	}
+	if _, err := conn.Exec(ctx, "SELECT pg_reload_conf()"); err != nil {
+		return fmt.Errorf("naive compare: reload configuration: %w", err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); want != ""; {
+		fresh, err := pgx.Connect(ctx, c.cfg.DatabaseURL)
+		if err != nil {
+			return fmt.Errorf("naive compare: %w", err)
+		}
+		var got string
+		err = fresh.QueryRow(ctx, "SHOW fsync").Scan(&got)
+		fresh.Close(ctx)
+		if err == nil && got == want {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("naive compare: fsync is %q after reload; want %q", got, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return nil
+}

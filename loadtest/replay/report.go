@@ -1,0 +1,361 @@
+package replay
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/wsisvote/prizes/loadtest"
+	"github.com/wsisvote/prizes/loadtest/plot"
+	"github.com/wsisvote/prizes/loadtest/scenario"
+	"github.com/wsisvote/prizes/loadtest/stack"
+)
+
+// Report is everything one replay measured and checked.
+type Report struct {
+	Scenario     string        `json:"scenario"`
+	ScenarioPath string        `json:"scenario_path"`
+	Description  string        `json:"description"`
+	Date         time.Time     `json:"date"`
+	Command      string        `json:"command"`
+	Machine      stack.Machine `json:"machine"`
+	Settings     Settings      `json:"settings"`
+	Provision    Provision     `json:"provision"`
+	// Stages are the timed stages in order; their sum is Total.
+	Stages []Stage       `json:"stages"`
+	Total  time.Duration `json:"total_ns"`
+	Wall   time.Duration `json:"wall_ns"`
+	Ingest IngestReport  `json:"ingest"`
+	// Timeline has one sample per second of the ingest.
+	Timeline      []Sample    `json:"timeline"`
+	Outcome       Outcome     `json:"outcome"`
+	Correctness   Correctness `json:"correctness"`
+	TargetSeconds float64     `json:"target_s"`
+	TargetMet     bool        `json:"target_met"`
+	Problems      []string    `json:"problems,omitempty"`
+
+	categories []string
+}
+
+// Settings are the scenario's figures and the server's configuration.
+type Settings struct {
+	Voters     int               `json:"voters"`
+	Categories int               `json:"categories"`
+	Nominees   int               `json:"nominees"`
+	Votes      int64             `json:"votes"`
+	Mode       string            `json:"mode"`
+	Workers    int               `json:"workers"`
+	Zipf       float64           `json:"zipf_exponent"`
+	Window     int               `json:"window"`
+	Addresses  int               `json:"client_addresses"`
+	Attacks    []scenario.Attack `json:"attacks"`
+	Jury       scenario.Jury     `json:"jury"`
+	PrizesEnv  []string          `json:"prizes_env"`
+	ServeEnv   []string          `json:"serve_env"`
+}
+
+// Provision times the steps of the provision stage.
+type Provision struct {
+	Migrate  time.Duration `json:"migrate_ns"`
+	Seed     time.Duration `json:"seed_ns"`
+	Voters   time.Duration `json:"voters_ns"`
+	Accounts time.Duration `json:"accounts_ns"`
+	Serve    time.Duration `json:"serve_ns"`
+}
+
+// Stage is one timed stage and the cores each process kept busy in it.
+type Stage struct {
+	Name    string             `json:"name"`
+	Elapsed time.Duration      `json:"elapsed_ns"`
+	Detail  string             `json:"detail"`
+	Cores   map[string]float64 `json:"cores,omitempty"`
+}
+
+// IngestReport sums up the ingest.
+type IngestReport struct {
+	Requests        int64            `json:"requests"`
+	Accepted        int64            `json:"accepted"`
+	AcceptedPerS    float64          `json:"accepted_per_s"`
+	Statuses        map[string]int64 `json:"statuses"`
+	Codes           map[string]int64 `json:"error_codes"`
+	TransportErrors int64            `json:"transport_errors"`
+	LastError       string           `json:"last_error,omitempty"`
+	Duplicates      int64            `json:"duplicates_sent"`
+	Elapsed         time.Duration    `json:"elapsed_ns"`
+	Latency         loadtest.Summary `json:"latency"`
+	// BacklogAtEnd is how many votes were still in the log when the last
+	// answer came.
+	BacklogAtEnd int64 `json:"backlog_at_end"`
+}
+
+// Outcome is what the contest decided.
+type Outcome struct {
+	Champions   int         `json:"champions"`
+	TiesDecided int         `json:"ties_decided"`
+	Jury        JuryOutcome `json:"jury"`
+	Winners     []Winner    `json:"winners"`
+}
+
+// Correctness compares the ledger with the answers and the ground truth.
+type Correctness struct {
+	// GroundTruth is the number of legitimate ballots the generator cast.
+	GroundTruth int64 `json:"ground_truth"`
+	Accepted    int64 `json:"accepted"`
+	Recounted   int64 `json:"recounted"`
+	Projects    int   `json:"projects_compared"`
+	// Mismatches are projects where ground truth, 202 answers and recount
+	// are not all equal.
+	Mismatches []Mismatch `json:"mismatches"`
+	// ByLabel counts 202 answers by traffic label.
+	ByLabel            map[string]int64 `json:"accepted_by_label"`
+	DuplicatesSent     int64            `json:"duplicates_sent"`
+	DuplicatesAccepted int64            `json:"duplicates_accepted"`
+	DuplicateAnswers   int64            `json:"duplicate_vote_answers"`
+	Converged          bool             `json:"converged"`
+	VerifyExit0        bool             `json:"recount_verify_exit_0"`
+	SignatureValid     bool             `json:"signature_valid"`
+	ResultsMatch       bool             `json:"results_match"`
+	Differences        []string         `json:"differences,omitempty"`
+	OK                 bool             `json:"ok"`
+}
+
+// Mismatch is one project whose figures disagree.
+type Mismatch struct {
+	ProjectID   string `json:"project_id"`
+	GroundTruth int64  `json:"ground_truth"`
+	Accepted    int64  `json:"accepted"`
+	Recounted   int64  `json:"recounted"`
+}
+
+// WriteFiles writes the report into dir as NAME.json, NAME.md and the plots
+// NAME-throughput.svg and NAME-latency.svg, and returns the Markdown path.
+func WriteFiles(rep *Report, dir string) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("write replay report: %w", err)
+	}
+	base := filepath.Join(dir, rep.Scenario)
+	raw, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return "", fmt.Errorf("write replay report: %w", err)
+	}
+	if err := os.WriteFile(base+".json", append(raw, '\n'), 0o644); err != nil {
+		return "", fmt.Errorf("write replay report: %w", err)
+	}
+	for name, c := range charts(rep) {
+		var buf bytes.Buffer
+		if err := plot.WriteSVG(&buf, c); err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(base+"-"+name+".svg", buf.Bytes(), 0o644); err != nil {
+			return "", fmt.Errorf("write replay plot: %w", err)
+		}
+	}
+	if err := os.WriteFile(base+".md", []byte(Markdown(rep)), 0o644); err != nil {
+		return "", fmt.Errorf("write replay report: %w", err)
+	}
+	return base + ".md", nil
+}
+
+// charts returns the plots of the ingest, by file suffix.
+func charts(rep *Report) map[string]plot.Chart {
+	var rate, sched, p50, p90, p99 []plot.Series
+	rate = []plot.Series{{Name: "accepted votes/s"}}
+	p50 = []plot.Series{{Name: "p50"}}
+	p90 = []plot.Series{{Name: "p90"}}
+	p99 = []plot.Series{{Name: "p99"}}
+	open := false
+	for _, s := range rep.Timeline {
+		rate[0].Points = append(rate[0].Points, plot.Point{X: s.At, Y: s.AcceptedPerS})
+		p50[0].Points = append(p50[0].Points, plot.Point{X: s.At, Y: s.P50})
+		p90[0].Points = append(p90[0].Points, plot.Point{X: s.At, Y: s.P90})
+		p99[0].Points = append(p99[0].Points, plot.Point{X: s.At, Y: s.P99})
+		if s.Scheduled > 0 {
+			open = true
+		}
+	}
+	if open {
+		sched = []plot.Series{{Name: "scheduled/s"}}
+		for _, s := range rep.Timeline {
+			sched[0].Points = append(sched[0].Points, plot.Point{X: s.At, Y: float64(s.Scheduled) / math.Max(s.Seconds, 1e-9)})
+		}
+	}
+	return map[string]plot.Chart{
+		"throughput": {Title: rep.Scenario + ": accepted votes per second", XLabel: "seconds into the ingest",
+			YLabel: "votes/s", Series: append(rate, sched...)},
+		"latency": {Title: rep.Scenario + ": vote latency per second (log scale)", XLabel: "seconds into the ingest",
+			YLabel: "milliseconds", LogY: true, Series: append(append(p50, p90...), p99...)},
+	}
+}
+
+// Markdown renders the report.
+func Markdown(rep *Report) string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	m := rep.Machine
+	p("# Replay: %s\n\n", rep.Scenario)
+	if rep.Description != "" {
+		p("%s\n\n", rep.Description)
+	}
+	p("Measured on %s with `%s` (scenario `%s`); the raw figures are in [%s.json](%s.json).\n\n",
+		rep.Date.Format("2006-01-02 15:04 UTC"), rep.Command, rep.ScenarioPath, rep.Scenario, rep.Scenario)
+	p("| machine | |\n|---|---|\n| CPU | %d × %s |\n| kernel | %s |\n| Go | %s |\n| Redis | %s, dedicated, no persistence |\n| PostgreSQL | %s |\n\n",
+		m.CPUs, m.CPUModel, m.Kernel, m.GoVersion, m.Redis, m.Postgres)
+	st := rep.Settings
+	p("%s voters, %d categories, %s nominees, %s legitimate votes; Zipf popularity with exponent %g; %s loop with %d connections; "+
+		"%d voters vote at a time; votes come from %s client addresses sent as `X-Forwarded-For`; prizes serve ran with `%s`.\n\n",
+		num(int64(st.Voters)), st.Categories, num(int64(st.Nominees)), num(st.Votes), st.Zipf, st.Mode, st.Workers,
+		st.Window, num(int64(st.Addresses)), strings.Join(st.ServeEnv, " "))
+
+	verdict := "❌ not met"
+	if rep.TargetMet {
+		verdict = "✅ met"
+	}
+	p("## Stages\n\n")
+	if rep.TargetSeconds > 0 {
+		p("Target: the whole replay in at most %gs. Measured: **%s**, %s.\n\n", rep.TargetSeconds, dur(rep.Total), verdict)
+	}
+	p("| stage | wall time | share | what | cores busy: serve / redis / postgres / generator / rest / machine |\n|---|---|---|---|---|\n")
+	for _, s := range rep.Stages {
+		share := 0.0
+		if rep.Total > 0 {
+			share = 100 * s.Elapsed.Seconds() / rep.Total.Seconds()
+		}
+		cores := "–"
+		if s.Cores != nil {
+			cores = fmt.Sprintf("%.2f / %.2f / %.2f / %.2f / %.2f / %.2f", s.Cores["prizes serve"], s.Cores["redis"], s.Cores["postgres"],
+				s.Cores["loadgen"], rest(s.Cores), s.Cores["machine"])
+		}
+		p("| %s | %s | %.0f%% | %s | %s |\n", s.Name, dur(s.Elapsed), share, s.Detail, cores)
+	}
+	p("| **total** | **%s** | | whole run with tear-down: %s | |\n\n", dur(rep.Total), dur(rep.Wall))
+	p("Cores are read from /proc over each stage; 2.00 is the whole machine. \"rest\" is the machine's busy time that none of the named processes " +
+		"accounts for: interrupts and softirqs of the loopback traffic, short-lived prizes commands and postgres backends, and any other " +
+		"tenant of the machine. A rest well above the ingest's own networking (about 0.35 cores on a quiet machine) means the run shared the machine.\n\n")
+	pr := rep.Provision
+	p("Provision: migrate %s, seed %s, %s voters %s, accounts %s, serve ready %s.\n\n",
+		dur(pr.Migrate), dur(pr.Seed), num(int64(st.Voters)), dur(pr.Voters), dur(pr.Accounts), dur(pr.Serve))
+
+	in := rep.Ingest
+	p("## Ingest\n\n![throughput](%s-throughput.svg)\n\n![latency](%s-latency.svg)\n\n", rep.Scenario, rep.Scenario)
+	p("%s requests in %s: %s accepted, **%.0f votes/s**; latency p50 %s, p90 %s, p99 %s, p99.9 %s, max %s; "+
+		"%d transport errors; %s votes still in the log at the last answer.\n\n",
+		num(in.Requests), dur(in.Elapsed), num(in.Accepted), in.AcceptedPerS, dur(in.Latency.P50), dur(in.Latency.P90),
+		dur(in.Latency.P99), dur(in.Latency.P999), dur(in.Latency.Max), in.TransportErrors, num(in.BacklogAtEnd))
+	if len(in.Statuses) > 0 {
+		keys := make([]string, 0, len(in.Statuses))
+		for k := range in.Statuses {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var parts []string
+		for _, k := range keys {
+			parts = append(parts, fmt.Sprintf("%s: %s", k, num(in.Statuses[k])))
+		}
+		p("Answers by status: %s.", strings.Join(parts, ", "))
+		if len(in.Codes) > 0 {
+			var codes []string
+			for k, v := range in.Codes {
+				codes = append(codes, fmt.Sprintf("`%s` %s", k, num(v)))
+			}
+			sort.Strings(codes)
+			p(" Error codes: %s.", strings.Join(codes, ", "))
+		}
+		p("\n\n")
+	}
+
+	o := rep.Outcome
+	p("## Contest\n\n%d Champions (%d ties decided by the organiser); jury: %d jurors, %d panel seats, %d scorecards submitted, %d conflicts declared, %d requests; %d Winners.\n\n",
+		o.Champions, o.TiesDecided, o.Jury.Jurors, o.Jury.Assignments, o.Jury.Scorecards, o.Jury.Conflicts, o.Jury.Requests, len(o.Winners))
+
+	c := rep.Correctness
+	p("## Correctness\n\n| check | result |\n|---|---|\n")
+	p("| legitimate ballots cast (generator's ground truth) | %s |\n", num(c.GroundTruth))
+	p("| 202 answers | %s |\n", num(c.Accepted))
+	p("| `prizes recount` total | %s |\n", num(c.Recounted))
+	p("| projects compared, where ground truth, 202s and recount differ | %d, %d |\n", c.Projects, len(c.Mismatches))
+	labels := make([]string, 0, len(c.ByLabel))
+	for l := range c.ByLabel {
+		labels = append(labels, l)
+	}
+	sort.Strings(labels)
+	for _, l := range labels {
+		p("| 202 answers labelled `%s` | %s |\n", l, num(c.ByLabel[l]))
+	}
+	if c.DuplicatesSent > 0 {
+		p("| duplicates sent, answered `duplicate_vote`, accepted | %s, %s, %s |\n", num(c.DuplicatesSent), num(c.DuplicateAnswers), num(c.DuplicatesAccepted))
+	}
+	p("| live counters converged with the ledger | %s |\n", yes(c.Converged))
+	p("| `prizes recount --verify` exit status 0, signature valid, results match | %s, %s, %s |\n", yes(c.VerifyExit0), yes(c.SignatureValid), yes(c.ResultsMatch))
+	p("| **all checks** | **%s** |\n\n", yes(c.OK))
+	for _, d := range c.Differences {
+		p("- difference: %s\n", d)
+	}
+	if len(rep.Problems) > 0 {
+		p("Problems:\n\n")
+		for _, pr := range rep.Problems {
+			p("- %s\n", pr)
+		}
+	}
+	return b.String()
+}
+
+func yes(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "**no**"
+}
+
+// dur formats a duration to three significant figures or so.
+func dur(d time.Duration) string {
+	switch {
+	case d >= 10*time.Second:
+		return d.Round(100 * time.Millisecond).String()
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond).String()
+	default:
+		return fmt.Sprintf("%.3gms", float64(d)/float64(time.Millisecond))
+	}
+}
+
+// num formats n with thousands separators.
+func num(n int64) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var out []byte
+	for i := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	if neg {
+		return "-" + string(out)
+	}
+	return string(out)
+}
+
+// rest returns the busy cores of the machine that no named process used.
+func rest(c map[string]float64) float64 {
+	return max(0, c["machine"]-c["prizes serve"]-c["redis"]-c["postgres"]-c["loadgen"])
+}
+
+// ReadReport reads a report written by WriteFiles, to render it again.
+func ReadReport(path string) (*Report, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read replay report: %w", err)
+	}
+	var rep Report
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		return nil, fmt.Errorf("read replay report %s: %w", path, err)
+	}
+	return &rep, nil
+}
