@@ -2,10 +2,12 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/wsisvote/prizes/voting"
 )
@@ -16,42 +18,37 @@ var ledgerColumns = []string{
 	"reasons", "cast_at", "client_net", "user_agent", "device_hint", "account_age_s",
 }
 
-// Insert writes votes into the ledger in one transaction: COPY into a
-// per-connection staging table, then one INSERT ... SELECT that skips every row
-// whose id, or whose (edition, voter, slot), is already there. Replaying a
-// batch after a crash therefore changes nothing.
+// Insert writes votes into the ledger. The common case, a batch none of whose
+// votes is in the ledger yet, is one COPY straight into votes: all rows or
+// none, since COPY is atomic. When any row conflicts (a batch replayed after a
+// crash between commit and acknowledge, or a second vote in a filled slot),
+// the batch goes again through a staging table and one INSERT ... SELECT that
+// skips every row whose id, or whose (edition, voter, slot), is already there.
+// Replaying a batch therefore changes nothing.
 func (s *Store) Insert(ctx context.Context, votes []voting.Vote) (int, error) {
 	if len(votes) == 0 {
 		return 0, nil
 	}
+	rows, err := ledgerRows(votes)
+	if err != nil {
+		return 0, fmt.Errorf("ledger insert %d votes: %w", len(votes), err)
+	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"votes"}, ledgerColumns, pgx.CopyFromRows(rows))
+		return err
+	})
+	if err == nil {
+		return len(rows), nil
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != uniqueViolation {
+		return 0, fmt.Errorf("ledger insert %d votes: copy: %w", len(votes), translate(err))
+	}
 	var inserted int64
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS votes_staging
 			(LIKE votes INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`); err != nil {
 			return fmt.Errorf("create staging: %w", err)
-		}
-		rows := make([][]any, len(votes))
-		for i := range votes {
-			v := &votes[i]
-			// Ids go to COPY as [16]byte, which pgx encodes natively; a
-			// uuid.UUID would go through database/sql's Valuer as text.
-			id, err := uuid.Parse(v.ID)
-			if err != nil {
-				return fmt.Errorf("vote id %q: %w", v.ID, voting.ErrInvalid)
-			}
-			pid, err := uuid.Parse(v.ProjectID)
-			if err != nil {
-				return fmt.Errorf("project id %q: %w", v.ProjectID, voting.ErrInvalid)
-			}
-			reasons := v.Reasons
-			if reasons == nil {
-				reasons = []string{}
-			}
-			rows[i] = []any{
-				[16]byte(id), v.Edition, v.VoterID, [16]byte(pid), v.Category, v.Slot, string(v.Status),
-				reasons, v.CastAt, v.Client.Network, v.Client.UserAgent, v.Client.DeviceHint,
-				int64(v.Client.AccountAge.Seconds()),
-			}
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"votes_staging"}, ledgerColumns, pgx.CopyFromRows(rows)); err != nil {
 			return fmt.Errorf("copy: %w", err)
@@ -71,6 +68,38 @@ func (s *Store) Insert(ctx context.Context, votes []voting.Vote) (int, error) {
 		return 0, fmt.Errorf("ledger insert %d votes: %w", len(votes), translate(err))
 	}
 	return int(inserted), nil
+}
+
+// uniqueViolation is PostgreSQL's SQLSTATE for a unique constraint refusing a
+// row.
+const uniqueViolation = "23505"
+
+// ledgerRows turns votes into COPY rows.
+func ledgerRows(votes []voting.Vote) ([][]any, error) {
+	rows := make([][]any, len(votes))
+	for i := range votes {
+		v := &votes[i]
+		// Ids go to COPY as [16]byte, which pgx encodes natively; a uuid.UUID
+		// would go through database/sql's Valuer as text.
+		id, err := uuid.Parse(v.ID)
+		if err != nil {
+			return nil, fmt.Errorf("vote id %q: %w", v.ID, voting.ErrInvalid)
+		}
+		pid, err := uuid.Parse(v.ProjectID)
+		if err != nil {
+			return nil, fmt.Errorf("project id %q: %w", v.ProjectID, voting.ErrInvalid)
+		}
+		reasons := v.Reasons
+		if reasons == nil {
+			reasons = []string{}
+		}
+		rows[i] = []any{
+			[16]byte(id), v.Edition, v.VoterID, [16]byte(pid), v.Category, v.Slot, string(v.Status),
+			reasons, v.CastAt, v.Client.Network, v.Client.UserAgent, v.Client.DeviceHint,
+			int64(v.Client.AccountAge.Seconds()),
+		}
+	}
+	return rows, nil
 }
 
 // Recount computes every ballot project's counted votes from the ledger alone

@@ -43,7 +43,6 @@ func newStore(tb testing.TB, c goredis.UniversalClient, o redis.Options) *redis.
 	return s
 }
 
-
 // logKey is the shard stream's key, spelled out as the package documents it.
 func logKey(prefix string, shard int) string {
 	return prefix + "{v" + strconv.Itoa(shard) + "}:log"

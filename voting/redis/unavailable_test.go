@@ -15,7 +15,6 @@ import (
 	"github.com/wsisvote/prizes/voting/redis"
 )
 
-
 // cutter dials the real address until it is cut; then it closes every
 // connection it made and dials a closed port instead, as if Redis had gone
 // away.
