@@ -54,6 +54,7 @@ var errorKinds = [...]errorKind{
 	{prizes.ErrTieUnresolved, http.StatusConflict, "tie_unresolved", "a tie at a cut needs an organiser decision"},
 	{prizes.ErrFinal, http.StatusConflict, "final", "this can no longer change"},
 	{voting.ErrDuplicate, http.StatusConflict, "duplicate_vote", "you have already voted in this ballot slot"},
+	{voting.ErrCategoryFull, http.StatusConflict, "category_full", "you have cast every vote this edition allows in this category"},
 	{voting.ErrNotNominated, http.StatusUnprocessableEntity, "not_nominated", "this project is not on the ballot"},
 	{voting.ErrInvalid, http.StatusUnprocessableEntity, "invalid_request", "the request is malformed"},
 	{voting.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "the service is briefly unavailable; please retry"},

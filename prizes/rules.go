@@ -75,6 +75,11 @@ type Rules struct {
 	OnePer voting.SlotRule `json:"one_per"`
 	// PublicTally shows the live tally to everyone while voting is open.
 	PublicTally bool `json:"public_tally"`
+	// VotesPerCategory is how many different projects a voter may vote for
+	// in one category (1 for WSIS); above 1 each project is its own slot.
+	VotesPerCategory int `json:"votes_per_category"`
+	// VoteChallenge asks every vote to come with a solved proof of work.
+	VoteChallenge bool `json:"vote_challenge"`
 	// CompleteBallot counts a voter's votes only when the voter voted in
 	// every category that has nominees.
 	CompleteBallot bool `json:"complete_ballot"`
@@ -115,6 +120,7 @@ func DefaultRules() Rules {
 	return Rules{
 		OnePer:               v.OnePer,
 		PublicTally:          v.PublicTally,
+		VotesPerCategory:     1,
 		NomineesPerCategory:  20,
 		ChampionsPerCategory: 5,
 		WinnersPerCategory:   1,
@@ -127,7 +133,8 @@ func DefaultRules() Rules {
 
 // Voting returns the part of r the vote path enforces.
 func (r Rules) Voting() voting.Rules {
-	return voting.Rules{OnePer: r.OnePer, PublicTally: r.PublicTally}
+	return voting.Rules{OnePer: r.OnePer, PublicTally: r.PublicTally,
+		VoteChallenge: r.VoteChallenge, VotesPerCategory: r.VotesPerCategory}
 }
 
 // ParseRules reads a stored rules document over the defaults, so a document
@@ -218,6 +225,9 @@ func (r Rules) Validate() error {
 	f := FieldErrors{}
 	if r.OnePer != voting.OnePerCategory && r.OnePer != voting.OnePerProject {
 		f["one_per"] = `must be "category" or "project"`
+	}
+	if r.VotesPerCategory < 1 || r.VotesPerCategory > r.NomineesPerCategory {
+		f["votes_per_category"] = "must be from 1 to nominees_per_category"
 	}
 	if r.ChampionsPerCategory < 1 || r.ChampionsPerCategory > 100 {
 		f["champions_per_category"] = "must be from 1 to 100"

@@ -32,10 +32,16 @@ type Rules struct {
 	// VoteChallenge asks every vote to come with a solved proof-of-work
 	// challenge, for an edition under attack or of high stakes.
 	VoteChallenge bool `json:"vote_challenge"`
+	// VotesPerCategory lets a voter vote for up to this many different
+	// projects in one category; 0 and 1 mean one vote per category (WSIS).
+	VotesPerCategory int `json:"votes_per_category,omitempty"`
 }
 
-// DefaultRules returns the WSIS rules: one vote per category, live tally public.
-func DefaultRules() Rules { return Rules{OnePer: OnePerCategory, PublicTally: true} }
+// DefaultRules returns the WSIS rules: one vote per category, live tally
+// public.
+func DefaultRules() Rules {
+	return Rules{OnePer: OnePerCategory, PublicTally: true, VotesPerCategory: 1}
+}
 
 // Edition is one run of a contest.
 type Edition struct {
@@ -62,9 +68,20 @@ type Project struct {
 	Nominated    bool
 }
 
-// Slot returns the ballot slot a vote for p fills under rules r.
+// CategoryCap is how many votes a voter may cast in one category beyond the
+// one slot rule, or 0 when the slot rule alone decides.
+func (r Rules) CategoryCap() int {
+	if r.VotesPerCategory > 1 {
+		return r.VotesPerCategory
+	}
+	return 0
+}
+
+// Slot returns the ballot slot a vote for p fills under rules r. With several
+// votes per category each project is its own slot, and the category cap
+// bounds how many a voter fills.
 func (r Rules) Slot(p Project) string {
-	if r.OnePer == OnePerProject {
+	if r.OnePer == OnePerProject || r.VotesPerCategory > 1 {
 		return p.ID
 	}
 	return p.Category

@@ -29,6 +29,9 @@ var (
 	// ErrUnavailable means a backing store could not be reached; the caller may
 	// retry, and nothing was recorded.
 	ErrUnavailable = errors.New("unavailable")
+	// ErrCategoryFull means the voter has cast every vote the edition allows
+	// in the category.
+	ErrCategoryFull = errors.New("no votes left in this category")
 	// ErrRateLimited means the voter is voting faster than allowed; errors.As
 	// with *RateLimitError tells how long to wait. Nothing was recorded.
 	ErrRateLimited = errors.New("rate limited")

@@ -11,7 +11,8 @@ import (
 // durable vote log, and bumps the live counter when the vote counts.
 type Log interface {
 	// Append records v. It returns ErrDuplicate when v.VoterID already filled
-	// v.Slot in v.Edition, a *RateLimitError (ErrRateLimited) when the voter
+	// v.Slot in v.Edition, ErrCategoryFull when v.CategoryCap votes of the
+	// voter are already in v.Category, a *RateLimitError (ErrRateLimited) when the voter
 	// is voting faster than the store's limit allows, and ErrUnavailable when the store cannot be reached
 	// (in which case the caller cannot know whether v was recorded, and must
 	// not acknowledge it).
@@ -86,15 +87,16 @@ func (s *Service) Cast(ctx context.Context, b Ballot) (Receipt, error) {
 	}
 	now := s.Now()
 	v := &Vote{
-		ID:        s.NewID(),
-		Edition:   ed.ID,
-		VoterID:   b.VoterID,
-		ProjectID: p.ID,
-		Category:  p.Category,
-		Slot:      ed.Rules.Slot(p),
-		CastAt:    now,
-		Client:    b.Client,
-		Unmetered: b.Unmetered,
+		ID:          s.NewID(),
+		Edition:     ed.ID,
+		VoterID:     b.VoterID,
+		ProjectID:   p.ID,
+		Category:    p.Category,
+		Slot:        ed.Rules.Slot(p),
+		CastAt:      now,
+		Client:      b.Client,
+		Unmetered:   b.Unmetered,
+		CategoryCap: ed.Rules.CategoryCap(),
 	}
 	if !b.AccountSince.IsZero() && now.After(b.AccountSince) {
 		v.Client.AccountAge = now.Sub(b.AccountSince)

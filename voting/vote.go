@@ -63,6 +63,10 @@ type Vote struct {
 	Reasons []string
 	CastAt  time.Time
 	Client  Client
+	// CategoryCap, when positive, is how many votes the voter may have in
+	// v.Category in all; the hot store enforces it with the slot claim. It
+	// is not stored.
+	CategoryCap int
 	// Unmetered exempts the vote from the per-voter rate limit (a client on
 	// a network the operator exempted, such as a rehearsal's load
 	// generator). It travels to the hot store only and is not stored.

@@ -130,3 +130,16 @@ func TestStatus_Counts(t *testing.T) {
 		}
 	}
 }
+
+func TestService_Cast_votesPerCategory(t *testing.T) {
+	log := &recordingLog{}
+	rules := voting.DefaultRules()
+	rules.VotesPerCategory = 3
+	svc := newService(log, rules, voting.CountAll{})
+	if _, err := svc.Cast(context.Background(), voting.Ballot{Edition: "open", VoterID: 1, ProjectID: "p1"}); err != nil {
+		t.Fatal(err)
+	}
+	if v := log.votes[0]; v.Slot != "p1" || v.CategoryCap != 3 {
+		t.Fatalf("recorded vote %+v; want the project as slot and a cap of 3", v)
+	}
+}

@@ -21,12 +21,19 @@ import (
 // makes Redis refuse the script before it starts when memory is full, rather
 // than after the bit is set.
 //
-// KEYS: the dedup bitmap, the log stream, the tally hash, the voter's rate key.
-// ARGV: the bit offset, the encoded vote, "1" when the vote counts, the
-// project id, the limit's interval in ms (0: no limit), its burst.
+// With a category cap (several votes per category, each project its own
+// slot), the voter's count in the category is taken with the slot claim and
+// both are undone when the cap is reached.
 //
-// It returns 1 for recorded, 0 for a duplicate, and -1-W when the rate limit
-// refuses the vote for W more milliseconds.
+// KEYS: the dedup bitmap, the log stream, the tally hash, the voter's rate key,
+// the category's count hash.
+// ARGV: the bit offset, the encoded vote, "1" when the vote counts, the
+// project id, the limit's interval in ms (0: no limit), its burst, the
+// category cap (0: none), the voter id.
+//
+// It returns 1 for recorded, 0 for a duplicate, 2 when the category cap is
+// reached, and -1-W when the rate limit refuses the vote for W more
+// milliseconds.
 const appendScript = `#!lua
 local interval = tonumber(ARGV[5])
 if interval > 0 then
@@ -44,6 +51,12 @@ if interval > 0 then
 end
 if redis.call('SETBIT', KEYS[1], ARGV[1], 1) == 1 then
 	return 0
+end
+local cap = tonumber(ARGV[7])
+if cap > 0 and redis.call('HINCRBY', KEYS[5], ARGV[8], 1) > cap then
+	redis.call('HINCRBY', KEYS[5], ARGV[8], -1)
+	redis.call('SETBIT', KEYS[1], ARGV[1], 0)
+	return 2
 end
 redis.call('XADD', KEYS[2], '*', 'v', ARGV[2])
 if ARGV[3] == '1' then
@@ -70,12 +83,14 @@ const (
 // request is one append on its way through the queue. Requests are pooled,
 // with their encoding buffer, so the hot path allocates little.
 type request struct {
-	keys    [4]string
+	keys    [5]string
 	offset  int64
 	payload []byte
 	counts  string
 	project string
 	limit   [2]int64
+	cap     int64
+	voter   int64
 	state   atomic.Int32
 	cmd     *goredis.Cmd
 	done    chan error
@@ -101,7 +116,9 @@ func (s *Store) Append(ctx context.Context, v *voting.Vote) error {
 	k := &s.keys[v.VoterID%shards]
 	r := s.requests.Get().(*request)
 	r.state.Store(stateQueued)
-	r.keys = [4]string{k.seen + v.Edition + ":" + v.Slot, k.log, k.tally + v.Edition, k.rate + strconv.FormatInt(v.VoterID, 10)}
+	r.keys = [5]string{k.seen + v.Edition + ":" + v.Slot, k.log, k.tally + v.Edition,
+		k.rate + strconv.FormatInt(v.VoterID, 10), k.count + v.Edition + ":" + v.Category}
+	r.cap, r.voter = int64(max(v.CategoryCap, 0)), v.VoterID
 	r.limit = [2]int64{}
 	if !v.Unmetered && s.opts.VoteLimit.Interval > 0 {
 		r.limit = [2]int64{max(s.opts.VoteLimit.Interval.Milliseconds(), 1), int64(max(s.opts.VoteLimit.Burst, 1))}
@@ -167,7 +184,7 @@ func (s *Store) check(v *voting.Vote) error {
 }
 
 func (s *Store) release(r *request) {
-	r.keys = [4]string{}
+	r.keys = [5]string{}
 	r.project = ""
 	r.cmd = nil
 	if cap(r.payload) > 64<<10 {
@@ -217,7 +234,7 @@ func (s *Store) send(batch []*request) {
 	for attempt := 1; len(live) > 0; attempt++ {
 		pipe := s.c.Pipeline()
 		for _, r := range live {
-			r.cmd = pipe.EvalSha(ctx, s.sha, r.keys[:], r.offset, r.payload, r.counts, r.project, r.limit[0], r.limit[1])
+			r.cmd = pipe.EvalSha(ctx, s.sha, r.keys[:], r.offset, r.payload, r.counts, r.project, r.limit[0], r.limit[1], r.cap, r.voter)
 		}
 		_, _ = pipe.Exec(ctx)
 		// NOSCRIPT means the script did not run, so exactly those requests
@@ -248,7 +265,7 @@ func (s *Store) send(batch []*request) {
 }
 
 // result translates the script's answer: 1 for recorded, 0 for a duplicate,
-// -1-W for a rate-limit refusal with W milliseconds to wait.
+// 2 for a full category, -1-W for a rate-limit refusal with W milliseconds to wait.
 func result(cmd *goredis.Cmd) error {
 	n, err := cmd.Int64()
 	switch {
@@ -256,6 +273,8 @@ func result(cmd *goredis.Cmd) error {
 		return wrap("run append script", err)
 	case n == 0:
 		return voting.ErrDuplicate
+	case n == 2:
+		return voting.ErrCategoryFull
 	case n < 0:
 		return &voting.RateLimitError{RetryAfter: time.Duration(-1-n) * time.Millisecond}
 	}

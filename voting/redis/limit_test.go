@@ -54,3 +54,41 @@ func TestStore_Append_voteLimit(t *testing.T) {
 		}
 	})
 }
+
+// TestStore_Append_categoryCap: with several votes per category, each project
+// is its own slot and the voter's count in the category is capped; a vote
+// refused by the cap leaves its slot free and nothing in the log or tally.
+func TestStore_Append_categoryCap(t *testing.T) {
+	eachRedis(t, func(t *testing.T, c goredis.UniversalClient) {
+		ctx := context.Background()
+		s := newStore(t, c, redis.Options{Shards: 4})
+		g := newVotes(t)
+		capped := func(voter int64, project string) *voting.Vote {
+			v := g.vote(voter, "C1", project)
+			v.Slot, v.CategoryCap = project, 2
+			return v
+		}
+		for _, p := range []string{"a", "b"} {
+			if err := s.Append(ctx, capped(5, p)); err != nil {
+				t.Fatalf("vote for %s within the cap: %v", p, err)
+			}
+		}
+		if err := s.Append(ctx, capped(5, "a")); !errors.Is(err, voting.ErrDuplicate) {
+			t.Fatalf("second vote for a: %v; want duplicate", err)
+		}
+		if err := s.Append(ctx, capped(5, "c")); !errors.Is(err, voting.ErrCategoryFull) {
+			t.Fatalf("third project: %v; want category full", err)
+		}
+		if err := s.Append(ctx, capped(6, "c")); err != nil {
+			t.Fatalf("another voter: %v", err)
+		}
+		tally, err := s.Tally(ctx, g.edition)
+		if err != nil || tally["a"] != 1 || tally["b"] != 1 || tally["c"] != 1 {
+			t.Fatalf("tally %v, %v", tally, err)
+		}
+		pending, unread, err := s.Backlog(ctx)
+		if err != nil || pending+unread != 3 {
+			t.Fatalf("log holds %d+%d entries, %v; want the 3 accepted", pending, unread, err)
+		}
+	})
+}

@@ -96,7 +96,7 @@ func (o Options) withDefaults() Options {
 // shardKeys are the keys of one shard. Seen and tally are prefixes that the
 // edition (and the slot) complete.
 type shardKeys struct {
-	log, dead, seen, tally, rate string
+	log, dead, seen, tally, rate, count string
 }
 
 // Store is the Redis vote log. Appends are batched: callers enqueue, and a
@@ -137,7 +137,7 @@ func New(ctx context.Context, c goredis.UniversalClient, o Options) (*Store, err
 	s.requests.New = func() any { return &request{done: make(chan error, 1)} }
 	for i := range s.keys {
 		tag := o.Prefix + "{v" + strconv.Itoa(i) + "}:"
-		s.keys[i] = shardKeys{log: tag + "log", dead: tag + "dead", seen: tag + "seen:", tally: tag + "tally:", rate: tag + "rate:"}
+		s.keys[i] = shardKeys{log: tag + "log", dead: tag + "dead", seen: tag + "seen:", tally: tag + "tally:", rate: tag + "rate:", count: tag + "count:"}
 	}
 	sha, err := s.loadScript(ctx)
 	if err != nil {
