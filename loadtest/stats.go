@@ -3,6 +3,7 @@ package loadtest
 import (
 	"bytes"
 	"maps"
+	"slices"
 	"sort"
 	"sync/atomic"
 	"time"
@@ -172,4 +173,21 @@ func (s *Stats) AcceptedTotal() int64 {
 		n += c
 	}
 	return n
+}
+
+// Median returns the middle of xs, the mean of the two middle values when
+// their number is even, and 0 for none. Reports summarise repeated runs by
+// their median so that one run disturbed by the machine does not move the
+// figure.
+func Median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
 }

@@ -1,10 +1,13 @@
 // Command prizes-loadtest generates vote traffic and benchmarks the vote
 // path:
 //
-//	prizes-loadtest bench     the whole benchmark behind `make bench`
-//	prizes-loadtest run       load an already running API with voters from a file
-//	prizes-loadtest baseline  serve the plain Gin handler the vote path is compared with
-//	prizes-loadtest report    render the Markdown report again from its JSON
+//	prizes-loadtest bench        the whole benchmark behind `make bench`
+//	prizes-loadtest run          load an already running API with voters from a file
+//	prizes-loadtest baseline     serve the plain Gin handler the vote path is compared with
+//	prizes-loadtest report       render the Markdown report again from its JSON
+//	prizes-loadtest replay       play a scenario end to end on a fresh local deployment
+//	prizes-loadtest naive        compare Gin, the vote path and the naive insert-per-vote design
+//	prizes-loadtest naive-serve  serve the naive handler that naive measures
 package main
 
 import (

@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -101,30 +98,7 @@ func runNaiveServe(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer closeDB()
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return fmt.Errorf("naive-serve: listen: %w", err)
-	}
-	// The server is configured as prizes serve and the baseline configure
-	// theirs, so the three differ only in their handlers.
-	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 120 * time.Second}
-	fmt.Fprintf(a.stdout, "naive listening on %s\n", ln.Addr())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err = <-errc:
-	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		err = srv.Shutdown(sctx)
-	}
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
-	}
-	if err != nil {
-		return fmt.Errorf("naive-serve: %w", err)
-	}
-	return nil
+	return serveHandler(ctx, a, "naive-serve", "naive", *addr, s.Handler())
 }
 
 // naiveCommandLine names the command as typed, under the stack.sh mode that

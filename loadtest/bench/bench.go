@@ -18,6 +18,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wsisvote/prizes/loadtest/stack"
 )
 
 // Config is what a benchmark needs. Env is read by the caller and passed
@@ -123,11 +125,11 @@ type harness struct {
 	cfg    Config
 	rep    *Report
 	dir    string
-	redis  *redisServer
-	db     *database
-	prizes *prizesCmd
-	serve  *process
-	base   *process
+	redis  redisServer
+	db     *stack.Database
+	prizes *stack.Prizes
+	serve  *stack.Process
+	base   *stack.Process
 	cpu    *cpuSampler
 	prefix string
 	// serveAddr and baseAddr are where the vote path and the baseline
@@ -156,7 +158,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	cfg.defaults()
 	started := time.Now()
 	h := &harness{cfg: cfg, rep: &Report{Date: started.UTC(), Command: cfg.Command}}
-	h.rep.Machine = machine()
+	h.rep.Machine = stack.ThisMachine()
 	h.rep.Settings = Settings{
 		Voters: cfg.Voters, Workers: cfg.Workers, Duration: cfg.Duration, Warmup: cfg.Warmup,
 		Pairs: cfg.Pairs, OpenDuration: cfg.OpenDuration, OpenWorkers: cfg.OpenWorkers,
@@ -182,32 +184,28 @@ func (h *harness) run(ctx context.Context) error {
 	redisURL := cfg.SharedRedisURL
 	if cfg.RedisServer != "" {
 		h.logf("starting a dedicated redis-server")
-		if h.redis, err = startRedis(ctx, cfg.RedisServer, dir); err != nil {
+		if h.redis.Redis, err = stack.StartRedis(ctx, cfg.RedisServer, dir); err != nil {
 			return err
 		}
-		redisURL = h.redis.url()
+		redisURL = h.redis.URL()
 		h.rep.Memory.Dedicated = true
 	} else if redisURL == "" {
 		return errors.New("bench: no redis-server binary and no shared Redis URL")
 	} else {
 		h.problem("no redis-server binary: using the shared Redis %s, so memory figures include other users", redisURL)
-		if h.redis, err = sharedRedis(redisURL); err != nil {
+		if h.redis.Redis, err = stack.ConnectRedis(redisURL); err != nil {
 			return err
 		}
 	}
-	if v, err := h.redis.info(ctx, "server"); err == nil {
-		h.rep.Machine.Redis = v["redis_version"]
-	}
+	h.rep.Machine.Redis = h.redis.Version(ctx)
 
 	h.logf("creating a database")
-	if h.db, err = createDatabase(ctx, cfg.DatabaseURL); err != nil {
+	if h.db, err = stack.CreateDatabase(ctx, cfg.DatabaseURL, "bench_"); err != nil {
 		return err
 	}
-	if v, err := h.db.version(ctx); err == nil {
-		h.rep.Machine.Postgres = v
-	}
+	h.rep.Machine.Postgres = h.db.Version(ctx)
 	env := []string{
-		"PRIZES_DATABASE_URL=" + h.db.url,
+		"PRIZES_DATABASE_URL=" + h.db.URL,
 		"PRIZES_REDIS_URL=" + redisURL,
 		"PRIZES_REDIS_PREFIX=" + h.prefix,
 	}
@@ -222,7 +220,7 @@ func (h *harness) run(ctx context.Context) error {
 	// Later settings win, so the caller's come after the harness's own.
 	env = append(env, cfg.PrizesEnv...)
 	h.env = env
-	h.prizes = &prizesCmd{bin: cfg.Prizes, env: childEnv(cfg.Env, env...)}
+	h.prizes = &stack.Prizes{Bin: cfg.Prizes, Env: stack.ChildEnv(cfg.Env, env...)}
 
 	if err := h.prepare(ctx); err != nil {
 		return err
@@ -236,18 +234,18 @@ func (h *harness) run(ctx context.Context) error {
 // prepare migrates and seeds the database and creates the voters.
 func (h *harness) prepare(ctx context.Context) error {
 	t := time.Now()
-	if _, _, err := h.prizes.run(ctx, "migrate"); err != nil {
+	if _, _, err := h.prizes.Run(ctx, "migrate"); err != nil {
 		return err
 	}
 	h.rep.Setup.Migrate = time.Since(t)
 	t = time.Now()
-	if _, _, err := h.prizes.run(ctx, "seed", "--demo", "--edition", h.cfg.Edition); err != nil {
+	if _, _, err := h.prizes.Run(ctx, "seed", "--demo", "--edition", h.cfg.Edition); err != nil {
 		return err
 	}
 	h.rep.Setup.Seed = time.Since(t)
 	h.logf("creating %d voters", h.cfg.Voters)
 	t = time.Now()
-	_, stderr, err := h.prizes.run(ctx, "voters", "--edition", h.cfg.Edition,
+	_, stderr, err := h.prizes.Run(ctx, "voters", "--edition", h.cfg.Edition,
 		"--count", strconv.Itoa(h.cfg.Voters), "--out", filepath.Join(h.dir, "voters.tsv"))
 	if err != nil {
 		return err
@@ -262,7 +260,7 @@ func (h *harness) prepare(ctx context.Context) error {
 // startServers starts the vote path (prizes serve) and the baseline, each
 // on its own free port.
 func (h *harness) startServers(ctx context.Context) error {
-	addr, err := freePort()
+	addr, err := stack.FreePort()
 	if err != nil {
 		return err
 	}
@@ -270,26 +268,26 @@ func (h *harness) startServers(ctx context.Context) error {
 	if err := h.startServe(ctx, true); err != nil {
 		return err
 	}
-	baseAddr, err := freePort()
+	baseAddr, err := stack.FreePort()
 	if err != nil {
 		return err
 	}
 	h.baseAddr = baseAddr
 	h.logf("starting the baseline on %s", baseAddr)
 	args := append(slices.Clone(h.cfg.Baseline[1:]), "--addr", baseAddr)
-	if h.base, err = start("baseline", filepath.Join(h.dir, "baseline.log"), childEnv(h.cfg.Env), h.cfg.Baseline[0], args...); err != nil {
+	if h.base, err = stack.Start("baseline", filepath.Join(h.dir, "baseline.log"), stack.ChildEnv(h.cfg.Env), h.cfg.Baseline[0], args...); err != nil {
 		return err
 	}
-	if err := h.base.waitHTTP(ctx, "http://"+baseAddr+"/healthz", 30*time.Second); err != nil {
+	if err := h.base.WaitHTTP(ctx, "http://"+baseAddr+"/healthz", 30*time.Second); err != nil {
 		return err
 	}
 	h.cpu = &cpuSampler{pids: map[string]int{
-		"prizes serve": h.serve.pid(),
-		"baseline":     h.base.pid(),
+		"prizes serve": h.serve.PID(),
+		"baseline":     h.base.PID(),
 		"loadgen":      os.Getpid(),
 	}}
-	if h.redis.proc != nil {
-		h.cpu.pids["redis"] = h.redis.proc.pid()
+	if h.redis.Dedicated() {
+		h.cpu.pids["redis"] = h.redis.PID()
 	}
 	h.cpu.pgPort = portOf(h.cfg.DatabaseURL)
 	return nil
@@ -299,7 +297,7 @@ func (h *harness) startServers(ctx context.Context) error {
 // without, and waits until it is ready.
 func (h *harness) startServe(ctx context.Context, flush bool) error {
 	h.logf("starting prizes serve on %s (flusher %v)", h.serveAddr, flush)
-	env := childEnv(h.cfg.Env, append(slices.Clone(h.env),
+	env := stack.ChildEnv(h.cfg.Env, append(slices.Clone(h.env),
 		"PRIZES_HTTP_ADDR="+h.serveAddr, "PRIZES_FLUSH="+strconv.FormatBool(flush),
 		// A fixed consumer name lets each new serve take over what the
 		// previous one left pending, without waiting for the claim timeout.
@@ -307,14 +305,14 @@ func (h *harness) startServe(ctx context.Context, flush bool) error {
 	h.restarts++
 	logPath := filepath.Join(h.dir, fmt.Sprintf("serve-%d.log", h.restarts))
 	var err error
-	if h.serve, err = start("prizes serve", logPath, env, h.cfg.Prizes, "serve"); err != nil {
+	if h.serve, err = stack.Start("prizes serve", logPath, env, h.cfg.Prizes, "serve"); err != nil {
 		return err
 	}
-	if err := h.serve.waitHTTP(ctx, "http://"+h.serveAddr+"/readyz", time.Minute); err != nil {
+	if err := h.serve.WaitHTTP(ctx, "http://"+h.serveAddr+"/readyz", time.Minute); err != nil {
 		return err
 	}
 	if h.cpu != nil {
-		h.cpu.pids["prizes serve"] = h.serve.pid()
+		h.cpu.pids["prizes serve"] = h.serve.PID()
 	}
 	return nil
 }
@@ -322,8 +320,8 @@ func (h *harness) startServe(ctx context.Context, flush bool) error {
 // restartServe stops prizes serve, which first drains what its flusher
 // holds, and starts it again with or without its flusher.
 func (h *harness) restartServe(ctx context.Context, flush bool) error {
-	if err := h.serve.stop(30 * time.Second); err != nil {
-		return fmt.Errorf("bench: restart prizes serve: %w: %s", err, h.serve.logTail())
+	if err := h.serve.Stop(30 * time.Second); err != nil {
+		return fmt.Errorf("bench: restart prizes serve: %w: %s", err, h.serve.LogTail())
 	}
 	return h.startServe(ctx, flush)
 }
@@ -334,41 +332,28 @@ func (h *harness) teardown() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if h.base != nil {
-		if err := h.base.stop(5 * time.Second); err != nil {
+		if err := h.base.Stop(5 * time.Second); err != nil {
 			h.problem("stop baseline: %v", err)
 		}
 	}
 	if h.serve != nil {
-		if err := h.serve.stop(20 * time.Second); err != nil {
-			h.problem("stop prizes serve: %v: %s", err, h.serve.logTail())
+		if err := h.serve.Stop(20 * time.Second); err != nil {
+			h.problem("stop prizes serve: %v: %s", err, h.serve.LogTail())
 		}
 	}
 	if h.db != nil {
-		if err := h.db.drop(ctx); err != nil {
+		if err := h.db.Drop(ctx); err != nil {
 			h.problem("%v", err)
 		}
 	}
-	if h.redis != nil {
-		if h.redis.proc == nil {
+	if h.redis.Redis != nil {
+		if !h.redis.Dedicated() {
 			h.redis.deletePrefix(ctx, h.prefix)
 		}
-		h.redis.stop()
+		h.redis.Stop()
 	}
 	if h.dir != "" {
 		os.RemoveAll(h.dir)
-	}
-}
-
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if n := len(s); n%2 == 1 {
-		return s[n/2]
-	} else {
-		return (s[n/2-1] + s[n/2]) / 2
 	}
 }
 
@@ -393,21 +378,4 @@ func portOf(dsn string) string {
 		return port
 	}
 	return "5432"
-}
-
-// machine describes this machine.
-func machine() Machine {
-	m := Machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				m.CPUModel = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
-		m.Kernel = "Linux " + strings.TrimSpace(string(b))
-	}
-	return m
 }

@@ -115,9 +115,9 @@ func (h *harness) measure(ctx context.Context) error {
 		as, bs, rs = append(as, p.Baseline), append(bs, p.VotePath), append(rs, p.Ratio)
 		is, irs, ds = append(is, p.IngestOnly), append(irs, p.IngestRatio), append(ds, p.Drain.Rate)
 	}
-	h.rep.MedianBaseline, h.rep.MedianVotePath, h.rep.MedianRatio = median(as), median(bs), median(rs)
+	h.rep.MedianBaseline, h.rep.MedianVotePath, h.rep.MedianRatio = loadtest.Median(as), loadtest.Median(bs), loadtest.Median(rs)
 	if cfg.IngestOnly {
-		h.rep.MedianIngestOnly, h.rep.MedianIngestRatio, h.rep.MedianDrain = median(is), median(irs), median(ds)
+		h.rep.MedianIngestOnly, h.rep.MedianIngestRatio, h.rep.MedianDrain = loadtest.Median(is), loadtest.Median(irs), loadtest.Median(ds)
 	}
 
 	if rate := h.rep.MedianVotePath / 2; rate > 0 {
@@ -187,7 +187,7 @@ type checkResult struct {
 // and then compares the live counters with the ledger. A difference is not
 // an error here: the caller decides what it means.
 func (h *harness) check(ctx context.Context, wait time.Duration) (checkResult, error) {
-	stdout, _, err := h.prizes.run(ctx, "check", "--edition", h.cfg.Edition, "--wait", wait.String())
+	stdout, _, err := h.prizes.Run(ctx, "check", "--edition", h.cfg.Edition, "--wait", wait.String())
 	var out checkResult
 	if jerr := json.Unmarshal(stdout, &out); jerr != nil {
 		return out, fmt.Errorf("bench: check: %w (%v)", jerr, err)

@@ -1,97 +1,31 @@
 package bench
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/wsisvote/prizes/loadtest/stack"
 )
 
-// redisServer is a Redis the harness starts for itself, so that its memory
-// holds nothing but what the benchmark put there.
+// redisServer is the Redis a run votes into, with the measurements the
+// benchmark takes of what its memory holds.
 type redisServer struct {
-	proc   *process
-	addr   string
-	client *goredis.Client
-}
-
-// startRedis starts redis-server (bin) on a free loopback port, without
-// persistence, as a child process whose output goes to dir.
-func startRedis(ctx context.Context, bin, dir string) (*redisServer, error) {
-	addr, err := freePort()
-	if err != nil {
-		return nil, fmt.Errorf("start redis: %w", err)
-	}
-	_, port, _ := strings.Cut(addr, ":")
-	p, err := start("redis-server", filepath.Join(dir, "redis.log"), nil, bin,
-		"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--daemonize", "no", "--protected-mode", "no", "--dir", dir)
-	if err != nil {
-		return nil, fmt.Errorf("start redis: %w", err)
-	}
-	r := &redisServer{proc: p, addr: addr, client: goredis.NewClient(&goredis.Options{Addr: addr})}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if err := r.client.Ping(ctx).Err(); err == nil {
-			return r, nil
-		}
-		if p.exited() || time.Now().After(deadline) {
-			r.stop()
-			return nil, fmt.Errorf("start redis on %s: not answering: %s", addr, p.logTail())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// sharedRedis connects to a Redis the harness did not start.
-func sharedRedis(url string) (*redisServer, error) {
-	o, err := goredis.ParseURL(url)
-	if err != nil {
-		return nil, fmt.Errorf("shared redis: %w", err)
-	}
-	return &redisServer{addr: o.Addr, client: goredis.NewClient(o)}, nil
-}
-
-// url returns the redis:// URL of the server.
-func (r *redisServer) url() string { return "redis://" + r.addr + "/0" }
-
-// stop stops the server if the harness started it.
-func (r *redisServer) stop() {
-	r.client.Close()
-	if r.proc != nil {
-		_ = r.proc.stop(5 * time.Second)
-	}
+	*stack.Redis
 }
 
 // deletePrefix removes every key under prefix, to leave a shared Redis as
 // it was found.
-func (r *redisServer) deletePrefix(ctx context.Context, prefix string) {
-	iter := r.client.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+func (r redisServer) deletePrefix(ctx context.Context, prefix string) {
+	iter := r.Client.Scan(ctx, 0, prefix+"*", 1000).Iterator()
 	for iter.Next(ctx) {
-		r.client.Del(ctx, iter.Val())
+		r.Client.Del(ctx, iter.Val())
 	}
-}
-
-// info returns the fields of one INFO section.
-func (r *redisServer) info(ctx context.Context, section string) (map[string]string, error) {
-	s, err := r.client.Info(ctx, section).Result()
-	if err != nil {
-		return nil, fmt.Errorf("redis info %s: %w", section, err)
-	}
-	out := map[string]string{}
-	sc := bufio.NewScanner(strings.NewReader(s))
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(strings.TrimSpace(sc.Text()), ":"); ok {
-			out[k] = v
-		}
-	}
-	return out, nil
 }
 
 // memory is what INFO memory says at one moment.
@@ -100,8 +34,8 @@ type memory struct {
 	Dataset int64 `json:"used_memory_dataset"`
 }
 
-func (r *redisServer) memory(ctx context.Context) (memory, error) {
-	m, err := r.info(ctx, "memory")
+func (r redisServer) memory(ctx context.Context) (memory, error) {
+	m, err := r.Info(ctx, "memory")
 	if err != nil {
 		return memory{}, err
 	}
@@ -124,12 +58,12 @@ type KeyClass struct {
 // keyClasses sums MEMORY USAGE over every key under prefix, grouped by the
 // part of the key after the shard's hash tag ("{v3}:seen:demo:C1" is
 // "seen").
-func (r *redisServer) keyClasses(ctx context.Context, prefix string) ([]KeyClass, error) {
+func (r redisServer) keyClasses(ctx context.Context, prefix string) ([]KeyClass, error) {
 	by := map[string]*KeyClass{}
-	iter := r.client.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	iter := r.Client.Scan(ctx, 0, prefix+"*", 1000).Iterator()
 	for iter.Next(ctx) {
 		key := iter.Val()
-		n, err := r.client.MemoryUsage(ctx, key, 0).Result()
+		n, err := r.Client.MemoryUsage(ctx, key, 0).Result()
 		if err != nil {
 			return nil, fmt.Errorf("memory usage of %s: %w", key, err)
 		}
@@ -159,9 +93,9 @@ func (r *redisServer) keyClasses(ctx context.Context, prefix string) ([]KeyClass
 
 // expiring returns how many keys under prefix have a time to live and the
 // longest of those times.
-func (r *redisServer) expiring(ctx context.Context, prefix string) (int, time.Duration, error) {
+func (r redisServer) expiring(ctx context.Context, prefix string) (int, time.Duration, error) {
 	var keys []string
-	iter := r.client.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	iter := r.Client.Scan(ctx, 0, prefix+"*", 1000).Iterator()
 	for iter.Next(ctx) {
 		keys = append(keys, iter.Val())
 	}
@@ -170,7 +104,7 @@ func (r *redisServer) expiring(ctx context.Context, prefix string) (int, time.Du
 	}
 	n, longest := 0, time.Duration(0)
 	for start := 0; start < len(keys); start += 1000 {
-		pipe := r.client.Pipeline()
+		pipe := r.Client.Pipeline()
 		cmds := make([]*goredis.DurationCmd, 0, 1000)
 		for _, k := range keys[start:min(start+1000, len(keys))] {
 			cmds = append(cmds, pipe.PTTL(ctx, k))

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/wsisvote/prizes/loadtest"
+	"github.com/wsisvote/prizes/loadtest/stack"
 )
 
 // Targets are the figures a run is held to.
@@ -19,11 +20,11 @@ const (
 // Report is everything one benchmark run measured. It is written as JSON
 // and rendered as Markdown.
 type Report struct {
-	Date     time.Time `json:"date"`
-	Command  string    `json:"command"`
-	Machine  Machine   `json:"machine"`
-	Settings Settings  `json:"settings"`
-	Setup    Setup     `json:"setup"`
+	Date     time.Time     `json:"date"`
+	Command  string        `json:"command"`
+	Machine  stack.Machine `json:"machine"`
+	Settings Settings      `json:"settings"`
+	Setup    Setup         `json:"setup"`
 	// Runs are every measured run in the order they ran.
 	Runs []RunReport `json:"runs"`
 	// Pairs are the closed-loop runs, baseline then vote path, side by side.
@@ -43,16 +44,6 @@ type Report struct {
 	Elapsed time.Duration `json:"elapsed_ns"`
 	// Problems lists what went wrong without stopping the run.
 	Problems []string `json:"problems,omitempty"`
-}
-
-// Machine describes where the benchmark ran.
-type Machine struct {
-	CPUs      int    `json:"cpus"`
-	CPUModel  string `json:"cpu_model"`
-	GoVersion string `json:"go_version"`
-	Kernel    string `json:"kernel"`
-	Redis     string `json:"redis"`
-	Postgres  string `json:"postgres"`
 }
 
 // Settings are the knobs of the run.

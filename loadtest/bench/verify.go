@@ -92,7 +92,7 @@ func (h *harness) checkMemory(ctx context.Context, votes int64) error {
 // checkLedger compares the 202s with prizes recount, per project, and looks
 // up every receipt in the ledger.
 func (h *harness) checkLedger(ctx context.Context, acc *loadtest.Stats) error {
-	stdout, _, err := h.prizes.run(ctx, "recount", "--edition", h.cfg.Edition)
+	stdout, _, err := h.prizes.Run(ctx, "recount", "--edition", h.cfg.Edition)
 	if err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func (h *harness) checkLedger(ctx context.Context, acc *loadtest.Stats) error {
 		unique[r] = struct{}{}
 	}
 	c.UniqueReceipts = int64(len(unique))
-	if c.ReceiptsInLedger, err = h.db.receiptsInLedger(ctx, h.cfg.Edition, acc.Receipts); err != nil {
+	if c.ReceiptsInLedger, err = receiptsInLedger(ctx, h.db.URL, h.cfg.Edition, acc.Receipts); err != nil {
 		h.problem("%v", err)
 	}
 	c.OK = c.Accepted == c.LedgerTotal && len(c.Mismatches) == 0 && c.Converged &&

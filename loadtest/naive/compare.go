@@ -273,8 +273,8 @@ func (c *comparison) run(ctx context.Context) error {
 		as, bs, ns = append(as, r.Baseline), append(bs, r.VotePath), append(ns, r.Naive)
 		ba, bc = append(ba, r.OverBaseline), append(bc, r.OverNaive)
 	}
-	c.rep.MedianBaseline, c.rep.MedianVotePath, c.rep.MedianNaive = median(as), median(bs), median(ns)
-	c.rep.MedianOverBaseline, c.rep.MedianOverNaive = median(ba), median(bc)
+	c.rep.MedianBaseline, c.rep.MedianVotePath, c.rep.MedianNaive = loadtest.Median(as), loadtest.Median(bs), loadtest.Median(ns)
+	c.rep.MedianOverBaseline, c.rep.MedianOverNaive = loadtest.Median(ba), loadtest.Median(bc)
 	// The other servers are stopped first so that the flush and the copy
 	// have the machine to themselves.
 	c.base.Stop(5 * time.Second)
@@ -462,18 +462,6 @@ func ratio(x, y float64) float64 {
 		return 0
 	}
 	return x / y
-}
-
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if n := len(s); n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -2,11 +2,13 @@
 // loopback and for one run only: a dedicated redis-server, a fresh
 // PostgreSQL database on a server the caller names, subcommands of the
 // prizes binary, and long-running children such as prizes serve. It is the
-// plumbing of the replay and of the naive comparison; the bench harness
-// keeps its own copy of the same steps.
+// plumbing of the replay, of the naive comparison and of the bench harness,
+// kept in one place so that the three start and stop things the same way
+// and their figures stay comparable.
 package stack
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -199,8 +201,10 @@ func Tail(b []byte, n int) string {
 }
 
 // Redis is a redis-server started for one run, so that nothing else shares
-// its memory or its CPU.
+// its memory or its CPU, or, when no redis-server binary is at hand, a
+// server the caller connected to and shares with others.
 type Redis struct {
+	// proc is nil for a server the caller connected to.
 	proc   *Process
 	addr   string
 	Client *goredis.Client
@@ -234,30 +238,64 @@ func StartRedis(ctx context.Context, bin, dir string) (*Redis, error) {
 	}
 }
 
+// ConnectRedis connects to the Redis at url, which the caller did not
+// start and Stop leaves running. Others may be using it, so what it holds
+// and how much memory it uses are not the run's alone.
+func ConnectRedis(url string) (*Redis, error) {
+	o, err := goredis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("shared redis: %w", err)
+	}
+	return &Redis{addr: o.Addr, Client: goredis.NewClient(o)}, nil
+}
+
+// Dedicated reports whether StartRedis started the server for this run.
+func (r *Redis) Dedicated() bool { return r.proc != nil }
+
 // URL returns the redis:// URL of the server.
 func (r *Redis) URL() string { return "redis://" + r.addr + "/0" }
 
-// PID returns the server's process id.
-func (r *Redis) PID() int { return r.proc.PID() }
+// PID returns the server's process id, or 0 for a server the caller
+// connected to, whose process is not this one's child.
+func (r *Redis) PID() int {
+	if r.proc == nil {
+		return 0
+	}
+	return r.proc.PID()
+}
 
-// Version returns the server's version.
+// Info returns the fields of one section of INFO.
+func (r *Redis) Info(ctx context.Context, section string) (map[string]string, error) {
+	s, err := r.Client.Info(ctx, section).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redis info %s: %w", section, err)
+	}
+	out := map[string]string{}
+	sc := bufio.NewScanner(strings.NewReader(s))
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(strings.TrimSpace(sc.Text()), ":"); ok {
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
+// Version returns the server's version, or "" when INFO cannot be read:
+// the version only labels a report.
 func (r *Redis) Version(ctx context.Context) string {
-	s, err := r.Client.Info(ctx, "server").Result()
+	m, err := r.Info(ctx, "server")
 	if err != nil {
 		return ""
 	}
-	for _, line := range strings.Split(s, "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "redis_version:"); ok {
-			return v
-		}
-	}
-	return ""
+	return m["redis_version"]
 }
 
-// Stop stops the server.
+// Stop closes the client and stops the server if StartRedis started it.
 func (r *Redis) Stop() {
 	r.Client.Close()
-	_ = r.proc.Stop(5 * time.Second)
+	if r.proc != nil {
+		_ = r.proc.Stop(5 * time.Second)
+	}
 }
 
 // Database is a PostgreSQL database created for one run.
