@@ -5,8 +5,10 @@ TEST_FLAGS ?= -race -count=1 -timeout 20m
 
 .PHONY: run test bench build vet fuzz replay
 
-run:
-	deploy/local/stack.sh run $(GO) run ./cmd/prizes dev
+# run builds first and starts the binary itself (not through `go run`), so that
+# Ctrl-C or a TERM reaches the server, which then stops cleanly.
+run: build
+	deploy/local/stack.sh run bin/prizes dev
 
 test:
 	deploy/local/stack.sh test $(GO) test $(TEST_FLAGS) ./...

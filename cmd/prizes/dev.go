@@ -35,7 +35,7 @@ The demo contest is running.
   live tally   %[1]s/api/v1/editions/demo/tally
   metrics      %[1]s/metrics
   voter token  %[2]s (voter_id<TAB>token)
-  more voters  PRIZES_DATABASE_URL='%[3]s' go run ./cmd/prizes voters --edition demo --count N --out FILE
+  more voters  PRIZES_DATABASE_URL='%[3]s' bin/prizes voters --edition demo --count N --out FILE
 
 Cast a first vote from another shell:
   TOKEN=$(cut -f2 %[2]s)
