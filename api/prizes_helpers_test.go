@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,19 +21,6 @@ import (
 	"github.com/wsisvote/prizes/voting"
 	vpg "github.com/wsisvote/prizes/voting/postgres"
 )
-
-// stepClock moves a microsecond on every reading, so stored times differ.
-type stepClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *stepClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(time.Microsecond)
-	return c.t
-}
 
 // contest is the real handler over the real lifecycle store on a fresh
 // database, with accounts for every role.
@@ -56,7 +42,7 @@ type contest struct {
 func newContest(tb testing.TB) *contest {
 	tb.Helper()
 	pool := testenv.Postgres(tb)
-	clk := &stepClock{t: t0}
+	clk := testenv.NewStepClock(t0)
 	k := &contest{tb: tb, ctx: context.Background(), pool: pool, votes: vpg.New(pool),
 		store: ppg.New(pool, ppg.Options{Now: clk.Now}), edition: "wsis2026",
 		ids: map[string]int64{}, tokens: map[string]string{}}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,20 +20,6 @@ import (
 // t0 is the fixture clock's start.
 var t0 = time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)
 
-// clock is a clock that moves a microsecond on every reading, so that stored
-// times are distinct and ordered.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(time.Microsecond)
-	return c.t
-}
-
 // fixture is a lifecycle store on a fresh database, with the voting store on
 // the same pool for the ledger.
 type fixture struct {
@@ -42,7 +27,7 @@ type fixture struct {
 	pool      *pgxpool.Pool
 	store     *ppg.Store
 	votes     *vpg.Store
-	clock     *clock
+	clock     *testenv.StepClock
 	organiser prizes.Actor
 	edition   string
 }
@@ -50,7 +35,7 @@ type fixture struct {
 func newFixture(tb testing.TB, opts ...func(*ppg.Options)) *fixture {
 	tb.Helper()
 	pool := testenv.Postgres(tb)
-	f := &fixture{ctx: context.Background(), pool: pool, votes: vpg.New(pool), clock: &clock{t: t0}, edition: "e2026"}
+	f := &fixture{ctx: context.Background(), pool: pool, votes: vpg.New(pool), clock: testenv.NewStepClock(t0), edition: "e2026"}
 	o := ppg.Options{Now: f.clock.Now}
 	for _, fn := range opts {
 		fn(&o)
