@@ -17,6 +17,7 @@ type config struct {
 	HTTPAddr       string
 	RedisURL       string
 	RedisPrefix    string
+	PprofAddr      string
 	DatabaseURL    string
 	Shards         int
 	Flush          bool
@@ -111,6 +112,7 @@ func (c *config) bind(fs *flag.FlagSet, e env) error {
 		str(&c.HTTPAddr, "http-addr", "HTTP_ADDR", "127.0.0.1:8080", "address the API listens on"),
 		str(&c.RedisURL, "redis-url", "REDIS_URL", "redis://127.0.0.1:6379/0",
 			"Redis URL; a comma-separated host:port list or redis-cluster://host:port,... means Redis Cluster"),
+		str(&c.PprofAddr, "pprof-addr", "PPROF_ADDR", "", "address to serve Go profiles on (/debug/pprof/); none when empty, keep it on loopback"),
 		str(&c.RedisPrefix, "redis-prefix", "REDIS_PREFIX", "",
 			"namespace for every Redis key, so several deployments can share one Redis"),
 		str(&c.DatabaseURL, "database-url", "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/prizes?sslmode=disable", "PostgreSQL URL"),

@@ -174,6 +174,10 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 		return err
 	}
 	handler := api.New(cfg)
+	if a.cfg.PprofAddr != "" {
+		stopProfiles := serveProfiles(a, a.cfg.PprofAddr)
+		defer stopProfiles()
+	}
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
 	if err != nil {
 		stopBG()
