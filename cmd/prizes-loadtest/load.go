@@ -23,6 +23,7 @@ func runLoad(ctx context.Context, a *app, args []string) error {
 	seed := fs.Uint64("seed", 1, "seed of the favourites and the voters' choices")
 	window := fs.Int("window", 1000, "voters voting at the same time; each casts all its votes before the next start")
 	jsonOut := fs.Bool("json", false, "print the result as JSON on stdout")
+	pow := fs.Bool("pow", false, "fetch and solve a proof-of-work challenge before each vote, for an edition whose rules set vote_challenge")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -51,12 +52,24 @@ func runLoad(ctx context.Context, a *app, args []string) error {
 	live := &loadtest.Live{}
 	pctx, stop := context.WithCancel(ctx)
 	go loadtest.Progress(pctx, a.stderr, "votes", live, time.Second)
+	var work loadtest.Workload = loadtest.NewVotes(target, ballots)
+	var solver *loadtest.ProofOfWork
+	if *pow {
+		solver = loadtest.NewProofOfWork(work, &loadtest.Challenger{BaseURL: *baseURL})
+		work = solver
+	}
 	res, err := loadtest.Run(ctx, loadtest.Options{
 		Addr: target.Addr, Workers: *workers, Rate: *rate, Duration: *duration, Requests: *requests, Live: live,
-	}, loadtest.NewVotes(target, ballots))
+	}, work)
 	stop()
 	if err != nil {
 		return err
+	}
+	if solver != nil {
+		fmt.Fprintf(a.stderr, "challenges: %d solved, %d failed\n", solver.Solved.Load(), solver.Failed.Load())
+		if e := solver.LastError(); e != nil {
+			fmt.Fprintf(a.stderr, "last challenge error: %v\n", e)
+		}
 	}
 	if *jsonOut {
 		enc := json.NewEncoder(a.stdout)

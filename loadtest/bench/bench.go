@@ -139,6 +139,8 @@ type harness struct {
 	env []string
 	// restarts counts restarts of prizes serve, for its log file names.
 	restarts int
+	// lagSum adds up the flush lag histograms of the b runs.
+	lagSum PromHistogram
 }
 
 func (h *harness) logf(format string, args ...any) {

@@ -103,6 +103,16 @@ func (r *Report) Markdown(w io.Writer, jsonName string) {
 	m := r.Memory
 	p("| Redis memory per accepted vote, after flush (and once rate limit counters expired) | %.2f bytes (**%.2f bytes**) | ≤ %.0f %s |\n",
 		m.AtFlushPerVote, m.BytesPerVote, TargetBytesPerVote, mark(m.AtFlushPerVote <= TargetBytesPerVote))
+	if l := r.FlushLag; l != nil {
+		p("| flush lag under load, vote accepted to committed (b runs, %s votes), p50 / p99 | %s / **%s** | p99 < %s %s |\n",
+			count(l.Votes), secs(l.P50), secs(l.P99), secs(TargetFlushLagP99), mark(l.P99 < TargetFlushLagP99))
+	} else {
+		p("| flush lag under load, vote accepted to committed (b runs), p50 / p99 | not measured | p99 < %s |\n", secs(TargetFlushLagP99))
+	}
+	if sm := r.ServeMemory; sm != nil {
+		p("| prizes serve resident memory during the b runs (VmRSS every %s), peak / end of the last run | %s / %s | |\n",
+			dur(sm.Interval), mib(sm.Peak), mib(sm.End))
+	}
 	c := r.Correctness
 	p("| ledger recount = 202 answers, per project | %s | exact %s |\n", yesNo(c.OK), mark(c.OK))
 	p("| create %s voters (`prizes voters`) | %s (%s voters/s) | |\n\n", num(float64(s.Voters)), dur(r.Setup.Voters), num(r.Setup.VotersPerSecond))
@@ -290,6 +300,14 @@ func codes(r RunReport) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// secs formats seconds read from a Prometheus histogram.
+func secs(s float64) string {
+	return loadtest.FormatDuration(time.Duration(s * float64(time.Second)))
+}
+
+// mib formats bytes as mebibytes.
+func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
 
 func count(n int64) string { return num(float64(n)) }
 

@@ -75,3 +75,49 @@ func TestWriteFiles_keepsProse(t *testing.T) {
 		t.Errorf("JSON report has ratio %v, bytes per vote %v; want 0.9, 2", back.MedianRatio, back.Memory.BytesPerVote)
 	}
 }
+
+func TestReport_Markdown_serveRows(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		p99  float64
+		want string
+	}{
+		{"within target", 0.4, "| 120 ms / **400 ms** | p99 < 1 s ✅ |"},
+		{"over target", 2.5, "| 120 ms / **2.5 s** | p99 < 1 s ❌ |"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := report(t, 0.7)
+			r.FlushLag = &bench.Lag{Votes: 5000, P50: 0.12, P99: tc.p99, Buckets: []bench.Bucket{{LE: "1", Count: 4990}, {LE: "+Inf", Count: 5000}}}
+			r.ServeMemory = &bench.ServeMemory{Peak: 150 << 20, End: 96 << 19, Interval: time.Second}
+			// The bucket bounds include +Inf, which the JSON report must
+			// still be able to hold.
+			dir := t.TempDir()
+			md, js := filepath.Join(dir, "benchmarks.md"), filepath.Join(dir, "benchmarks.json")
+			if err := bench.WriteFiles(r, md, js); err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(md)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := string(b)
+			if !strings.Contains(got, tc.want) {
+				t.Errorf("flush lag row %q missing:\n%s", tc.want, got)
+			}
+			if !strings.Contains(got, "| 150.0 MiB / 48.0 MiB |") {
+				t.Errorf("serve memory row missing:\n%s", got)
+			}
+			var back bench.Report
+			j, err := os.ReadFile(js)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(j, &back); err != nil {
+				t.Fatal(err)
+			}
+			if back.FlushLag == nil || back.FlushLag.P99 != tc.p99 || len(back.FlushLag.Buckets) != 2 || back.ServeMemory == nil || back.ServeMemory.Peak != 150<<20 {
+				t.Errorf("JSON report lost the flush lag or the serve memory: %+v %+v", back.FlushLag, back.ServeMemory)
+			}
+		})
+	}
+}

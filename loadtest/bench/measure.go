@@ -85,7 +85,7 @@ func (h *harness) measure(ctx context.Context) error {
 			return err
 		}
 		b, err := h.load(ctx, runSpec{name: fmt.Sprintf("b%d", i), target: "vote path", addr: votePath.Addr,
-			opts: o, work: votes, acc: acc, flushing: true, votePath: true})
+			opts: o, work: votes, acc: acc, flushing: true, votePath: true, observe: true})
 		if err != nil {
 			return err
 		}
@@ -119,6 +119,7 @@ func (h *harness) measure(ctx context.Context) error {
 	if cfg.IngestOnly {
 		h.rep.MedianIngestOnly, h.rep.MedianIngestRatio, h.rep.MedianDrain = loadtest.Median(is), loadtest.Median(irs), loadtest.Median(ds)
 	}
+	h.summarizeServe()
 
 	if rate := h.rep.MedianVotePath / 2; rate > 0 {
 		o := loadtest.Options{Workers: cfg.OpenWorkers, Rate: rate, Duration: cfg.OpenDuration, KeepReceipts: true}
@@ -223,7 +224,14 @@ type runSpec struct {
 	votePath bool
 	// warmUp runs are not reported.
 	warmUp bool
+	// observe runs, the full vote path ones, also measure the flush lag
+	// and the resident memory of prizes serve.
+	observe bool
 }
+
+// rssInterval is how often the resident memory of prizes serve is sampled
+// during an observed run.
+const rssInterval = time.Second
 
 // load makes one run with live progress and records it in the report.
 func (h *harness) load(ctx context.Context, rs runSpec) (RunReport, error) {
@@ -244,9 +252,23 @@ func (h *harness) load(ctx context.Context, rs runSpec) (RunReport, error) {
 	h.logf("run %s: %s, %s for %s", rs.name, rs.target, desc, o.Duration)
 	pctx, stop := context.WithCancel(ctx)
 	go loadtest.Progress(pctx, h.cfg.Log, rs.name, o.Live, time.Second)
+	var lag0 PromHistogram
+	var lagErr error
+	var rss *rssSampler
+	if rs.observe {
+		if lag0, lagErr = scrapeHistogram(ctx, h.metricsURL(), FlushLagMetric); lagErr != nil {
+			h.problem("run %s: flush lag not measured: %v", rs.name, lagErr)
+		}
+		rss = startRSS(h.serve.PID(), rssInterval)
+	}
 	cpu0, t0 := h.cpu.sample(), time.Now()
 	res, err := loadtest.Run(ctx, o, rs.work)
 	cpu := cpu0.diff(h.cpu.sample(), time.Since(t0).Seconds())
+	var rssPeak, rssEnd int64
+	rssOK := false
+	if rss != nil {
+		rssPeak, rssEnd, rssOK = rss.finish()
+	}
 	stop()
 	if err != nil {
 		return RunReport{}, fmt.Errorf("bench: run %s: %w", rs.name, err)
@@ -266,8 +288,24 @@ func (h *harness) load(ctx context.Context, rs runSpec) (RunReport, error) {
 		}
 		r.Backlog = st.Pending + st.Unread
 	}
+	if rs.observe {
+		if rssOK {
+			r.ServeRSSPeak, r.ServeRSSEnd = rssPeak, rssEnd
+		} else {
+			h.problem("run %s: the resident memory of prizes serve could not be read", rs.name)
+		}
+		if lagErr == nil {
+			if r.FlushLag, err = h.flushLag(ctx, rs.name, lag0); err != nil {
+				return RunReport{}, err
+			}
+		}
+	}
 	h.logf("run %s: %.0f votes/s, %d requests, %d accepted, %d transport errors, %d left in the log, latency %s",
 		rs.name, r.AcceptedPerS, r.Requests, r.Accepted, r.TransportErrors, r.Backlog, r.Latency)
+	if l := r.FlushLag; l != nil {
+		h.logf("run %s: flush lag of %d votes p50 %.3fs p99 %.3fs; prizes serve RSS peak %d MiB, end %d MiB",
+			rs.name, l.Votes, l.P50, l.P99, r.ServeRSSPeak>>20, r.ServeRSSEnd>>20)
+	}
 	if bad := r.Requests - r.Accepted; bad > 0 && !rs.warmUp {
 		h.problem("run %s: %d of %d requests were not accepted (%s)", rs.name, bad, r.Requests, codes(r))
 	}
@@ -278,4 +316,47 @@ func (h *harness) load(ctx context.Context, rs runSpec) (RunReport, error) {
 		h.rep.Runs = append(h.rep.Runs, r)
 	}
 	return r, nil
+}
+
+func (h *harness) metricsURL() string { return "http://" + h.serveAddr + "/metrics" }
+
+// flushLag waits until the flusher has committed every vote of the run
+// just made, then returns what prizes_flush_lag_seconds observed since
+// before, a scrape taken before the run. The runs of the harness start
+// with an empty log, so the difference is the run's votes and nothing else.
+// A failed scrape is a problem of the report, not of the run.
+func (h *harness) flushLag(ctx context.Context, run string, before PromHistogram) (*Lag, error) {
+	st, err := h.check(ctx, h.cfg.FlushTimeout)
+	if err != nil {
+		return nil, err
+	}
+	if n := st.Pending + st.Unread; n > 0 {
+		h.problem("run %s: %d votes still in the log after %s; its flush lag misses them", run, n, h.cfg.FlushTimeout)
+	}
+	after, err := scrapeHistogram(ctx, h.metricsURL(), FlushLagMetric)
+	if err != nil {
+		h.problem("run %s: flush lag not measured: %v", run, err)
+		return nil, nil
+	}
+	diff := after.Sub(before)
+	h.lagSum = h.lagSum.Add(diff)
+	return lagOf(diff), nil
+}
+
+// summarizeServe sets the report's flush lag and serve memory from the b
+// runs.
+func (h *harness) summarizeServe() {
+	if h.lagSum.Total() > 0 {
+		h.rep.FlushLag = lagOf(h.lagSum)
+	}
+	var m ServeMemory
+	for _, r := range h.rep.Runs {
+		if r.ServeRSSPeak > 0 && r.Mode == "closed" && r.Target == "vote path" {
+			m.Peak, m.End = max(m.Peak, r.ServeRSSPeak), r.ServeRSSEnd
+		}
+	}
+	if m.Peak > 0 {
+		m.Interval = rssInterval
+		h.rep.ServeMemory = &m
+	}
 }

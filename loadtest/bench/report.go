@@ -15,6 +15,9 @@ const (
 	// TargetBytesPerVote is the most Redis memory an accepted vote may leave
 	// behind once it is flushed.
 	TargetBytesPerVote = 16.0
+	// TargetFlushLagP99 is the longest, in seconds, that 99% of the votes of
+	// the full vote path runs may wait between acceptance and commit.
+	TargetFlushLagP99 = 1.0
 )
 
 // Report is everything one benchmark run measured. It is written as JSON
@@ -34,12 +37,17 @@ type Report struct {
 	MedianRatio    float64 `json:"median_ratio"`
 	// The ingest-only medians are set when the pairs include runs without
 	// flusher.
-	MedianIngestOnly  float64     `json:"median_ingest_only_votes_per_s,omitempty"`
-	MedianIngestRatio float64     `json:"median_ingest_ratio,omitempty"`
-	MedianDrain       float64     `json:"median_drain_votes_per_s,omitempty"`
-	Open              *RunReport  `json:"open_loop"`
-	Memory            Memory      `json:"memory"`
-	Correctness       Correctness `json:"correctness"`
+	MedianIngestOnly  float64    `json:"median_ingest_only_votes_per_s,omitempty"`
+	MedianIngestRatio float64    `json:"median_ingest_ratio,omitempty"`
+	MedianDrain       float64    `json:"median_drain_votes_per_s,omitempty"`
+	Open              *RunReport `json:"open_loop"`
+	Memory            Memory     `json:"memory"`
+	// FlushLag is prizes_flush_lag_seconds over every full vote path (b)
+	// run together.
+	FlushLag *Lag `json:"flush_lag,omitempty"`
+	// ServeMemory is the resident memory of prizes serve during the b runs.
+	ServeMemory *ServeMemory `json:"serve_memory,omitempty"`
+	Correctness Correctness  `json:"correctness"`
 	// Elapsed is the whole benchmark, set-up and tear-down included.
 	Elapsed time.Duration `json:"elapsed_ns"`
 	// Problems lists what went wrong without stopping the run.
@@ -101,6 +109,24 @@ type RunReport struct {
 	// vote path run ended: what its flusher had not kept up with.
 	Backlog int64              `json:"backlog"`
 	CPU     map[string]float64 `json:"cpu_cores"`
+	// FlushLag is what prizes serve observed of the run's votes, from
+	// acceptance to commit, scraped from /metrics before the run and once
+	// its votes were all flushed; set for vote path runs with the flusher.
+	FlushLag *Lag `json:"flush_lag,omitempty"`
+	// ServeRSSPeak and ServeRSSEnd are the largest resident memory of
+	// prizes serve sampled during the run and the last, in bytes.
+	ServeRSSPeak int64 `json:"serve_rss_peak_bytes,omitempty"`
+	ServeRSSEnd  int64 `json:"serve_rss_end_bytes,omitempty"`
+}
+
+// ServeMemory is the resident memory of prizes serve under load.
+type ServeMemory struct {
+	// Peak is the largest VmRSS sampled during any b run, End the one at
+	// the end of the last, both in bytes.
+	Peak int64 `json:"peak_rss_bytes"`
+	End  int64 `json:"end_rss_bytes"`
+	// Interval is how often VmRSS was sampled.
+	Interval time.Duration `json:"interval_ns"`
 }
 
 // Pair is one baseline run and the vote path runs after it.

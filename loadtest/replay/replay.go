@@ -10,7 +10,6 @@ package replay
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -99,11 +98,6 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			Votes: s.Votes(), Workers: s.Arrival.Workers, Mode: s.Arrival.Mode, Zipf: s.Popularity.Exponent, Window: s.Window,
 			Addresses: s.Clients.Addresses, PrizesEnv: s.PrizesEnv, Attacks: s.Attacks, Jury: s.Jury},
 	}}
-	if s.Edition.ProofOfWork {
-		// Each vote would need its own challenge from GET /api/v1/challenge
-		// solved before it is sent; the generator does not do that yet.
-		return r.rep, errors.New("replay: proof_of_work editions are not replayed yet")
-	}
 	err := r.run(ctx)
 	r.teardown()
 	r.rep.Wall = time.Since(started)
@@ -204,6 +198,11 @@ func (r *run) provision(ctx context.Context) error {
 		"--nominees", strconv.Itoa(s.Edition.NomineesPerCategory)); err != nil {
 		return err
 	}
+	if s.Edition.ProofOfWork {
+		if err := r.requireChallenge(ctx); err != nil {
+			return err
+		}
+	}
 	r.rep.Provision.Seed = time.Since(t)
 	r.logf("creating %d voters", s.Voters)
 	t = time.Now()
@@ -278,11 +277,17 @@ func (r *run) ingest(ctx context.Context) (*loadtest.Stats, *loadtest.Ballots, *
 			return nil, nil, nil, err
 		}
 	}
+	var work loadtest.Workload = traffic
+	var pow *loadtest.ProofOfWork
+	if s.Edition.ProofOfWork {
+		pow = loadtest.NewProofOfWork(traffic, &loadtest.Challenger{BaseURL: r.api.base})
+		work = pow
+	}
 	r.logf("casting %d ballots (%s loop, %d connections)", ballots.Len(), s.Arrival.Mode, s.Arrival.Workers)
 	// The stage clock restarts here: reading the voters file and the ballot
 	// is the generator's own preparation, not the system's.
 	r.stageAt, r.cpuMark = time.Now(), r.cpu.sample()
-	stats, samples, elapsed, err := ingest(ctx, r.addr, s.Arrival, traffic, r.cfg.Log)
+	stats, samples, elapsed, err := ingest(ctx, r.addr, s.Arrival, work, r.cfg.Log)
 	r.rep.Timeline = samples
 	in := &r.rep.Ingest
 	in.Requests = stats.Answers() + stats.TransportErrors
@@ -300,8 +305,33 @@ func (r *run) ingest(ctx context.Context) (*loadtest.Stats, *loadtest.Ballots, *
 	}
 	in.Latency = stats.Latency.Summary()
 	in.Duplicates = traffic.Duplicates.Load()
+	if pow != nil {
+		in.ChallengesSolved, in.ChallengeFailures = pow.Solved.Load(), pow.Failed.Load()
+		if e := pow.LastError(); e != nil {
+			in.ChallengeError = e.Error()
+			r.rep.Problems = append(r.rep.Problems, fmt.Sprintf("%d challenges could not be fetched or solved: %v", in.ChallengeFailures, e))
+		}
+	}
 	r.stage("ingest", fmt.Sprintf("%d requests, %d accepted, %.0f votes/s", in.Requests, in.Accepted, in.AcceptedPerS))
 	return stats, ballots, traffic, err
+}
+
+// requireChallenge makes every vote of the scenario's edition need a
+// solved proof of work. The organiser sets vote_challenge with PATCH
+// /api/v1/editions/{e}/rules, which is refused once voting is open, and
+// `prizes seed --demo` creates the edition already voting; so the replay
+// sets the rule in the database it created for itself, before prizes serve
+// starts and loads the edition.
+func (r *run) requireChallenge(ctx context.Context) error {
+	n, err := r.db.Exec(ctx, `UPDATE editions SET rules = rules || '{"vote_challenge": true}'::jsonb WHERE id = $1`, r.s.Edition.ID)
+	if err != nil {
+		return fmt.Errorf("replay: require a proof of work: %w", err)
+	}
+	if n != 1 {
+		return fmt.Errorf("replay: require a proof of work: edition %q not found", r.s.Edition.ID)
+	}
+	r.logf("edition %s: every vote needs a solved challenge", r.s.Edition.ID)
+	return nil
 }
 
 // checkResult is the part of prizes check's output the replay reads.

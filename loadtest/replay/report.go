@@ -87,8 +87,13 @@ type IngestReport struct {
 	TransportErrors int64            `json:"transport_errors"`
 	LastError       string           `json:"last_error,omitempty"`
 	Duplicates      int64            `json:"duplicates_sent"`
-	Elapsed         time.Duration    `json:"elapsed_ns"`
-	Latency         loadtest.Summary `json:"latency"`
+	// ChallengesSolved and ChallengeFailures count the proof-of-work
+	// puzzles of an edition that asks for one with every vote.
+	ChallengesSolved  int64            `json:"challenges_solved,omitempty"`
+	ChallengeFailures int64            `json:"challenge_failures,omitempty"`
+	ChallengeError    string           `json:"challenge_error,omitempty"`
+	Elapsed           time.Duration    `json:"elapsed_ns"`
+	Latency           loadtest.Summary `json:"latency"`
 	// BacklogAtEnd is how many votes were still in the log when the last
 	// answer came.
 	BacklogAtEnd int64 `json:"backlog_at_end"`
@@ -247,6 +252,10 @@ func Markdown(rep *Report) string {
 		"%d transport errors; %s votes still in the log at the last answer.\n\n",
 		num(in.Requests), dur(in.Elapsed), num(in.Accepted), in.AcceptedPerS, dur(in.Latency.P50), dur(in.Latency.P90),
 		dur(in.Latency.P99), dur(in.Latency.P999), dur(in.Latency.Max), in.TransportErrors, num(in.BacklogAtEnd))
+	if in.ChallengesSolved+in.ChallengeFailures > 0 {
+		p("Every vote carried a proof of work: %s challenges fetched and solved by the generator, %s failed.\n\n",
+			num(in.ChallengesSolved), num(in.ChallengeFailures))
+	}
 	if len(in.Statuses) > 0 {
 		keys := make([]string, 0, len(in.Statuses))
 		for k := range in.Statuses {

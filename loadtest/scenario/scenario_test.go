@@ -156,3 +156,13 @@ func TestJury_Panel(t *testing.T) {
 		}
 	}
 }
+
+func TestLoad_powSmoke(t *testing.T) {
+	s, err := scenario.Load("../scenarios/pow-smoke.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Edition.ProofOfWork {
+		t.Error("pow-smoke does not ask for a proof of work with every vote")
+	}
+}

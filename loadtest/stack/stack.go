@@ -342,6 +342,21 @@ func (d *Database) Drop(ctx context.Context) error {
 	return nil
 }
 
+// Exec runs one statement in the database and returns how many rows it
+// changed.
+func (d *Database) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
+	conn, err := pgx.Connect(ctx, d.URL)
+	if err != nil {
+		return 0, fmt.Errorf("database %s: connect: %w", d.Name, err)
+	}
+	defer conn.Close(ctx)
+	tag, err := conn.Exec(ctx, sql, args...)
+	if err != nil {
+		return 0, fmt.Errorf("database %s: %w", d.Name, err)
+	}
+	return tag.RowsAffected(), nil
+}
+
 // Version returns the server's version string.
 func (d *Database) Version(ctx context.Context) string {
 	conn, err := pgx.Connect(ctx, d.URL)
