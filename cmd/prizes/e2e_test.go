@@ -514,3 +514,43 @@ func (s *server) castCounting(bs [][2]string, workers int, stop <-chan struct{},
 	wg.Wait()
 	return results
 }
+
+// TestFlush_severalProcesses: with serve's own flusher off, two `prizes flush`
+// processes share the vote log as one consumer group; one of them is then
+// killed, and whatever it held pending is claimed by the other (the takeover
+// itself is rehearsed deterministically in TestFlusher_killedBetweenCommitAndAck).
+// The ledger ends with every accepted vote exactly once.
+func TestFlush_severalProcesses(t *testing.T) {
+	d := newDeployment(t, testenv.RedisURL(t))
+	s := d.serve("PRIZES_FLUSH=false")
+	flusher := func(name string) *exec.Cmd {
+		cmd := d.command("flush")
+		cmd.Env = append(cmd.Env, "PRIZES_CONSUMER="+name, "PRIZES_FLUSH_WAIT=300ms")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if cmd.ProcessState == nil {
+				cmd.Process.Signal(syscall.SIGKILL)
+				cmd.Wait()
+			}
+		})
+		return cmd
+	}
+	a, b := flusher("flusher-a"), flusher("flusher-b")
+	tokens := d.voters(500)
+	results := s.cast(ballots(tokens, s.projects(t), 4), 32, nil)
+	ids, want := accepted(results)
+	if len(ids) != len(tokens)*4 {
+		t.Fatalf("%d of %d votes accepted", len(ids), len(tokens)*4)
+	}
+	a.Process.Signal(syscall.SIGKILL)
+	a.Wait()
+	d.waitLedger(ids, 60*time.Second)
+	checkRecount(t, d.recount(), want)
+	b.Process.Signal(syscall.SIGTERM)
+	if err := b.Wait(); err != nil {
+		t.Fatalf("prizes flush exited with %v", err)
+	}
+	s.stop(t)
+}
