@@ -242,10 +242,29 @@ func (f *Flusher) flush(ctx context.Context, batch []Entry) error {
 			return fmt.Errorf("flush %d votes: %w: %w", len(votes), errStopped, err)
 		}
 	}
+	// The shards are acknowledged at once rather than one after another: each
+	// is a round trip of its own, and on a cluster often to another node.
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+	)
 	for shard, logIDs := range ids {
-		if err := f.Stream.Ack(wctx, shard, logIDs); err != nil {
-			return fmt.Errorf("flush %d votes: ack shard %d: %w", len(votes), shard, err)
-		}
+		wg.Add(1)
+		go func(shard int, logIDs []string) {
+			defer wg.Done()
+			if err := f.Stream.Ack(wctx, shard, logIDs); err != nil {
+				mu.Lock()
+				if first == nil {
+					first = fmt.Errorf("flush %d votes: ack shard %d: %w", len(votes), shard, err)
+				}
+				mu.Unlock()
+			}
+		}(shard, logIDs)
+	}
+	wg.Wait()
+	if first != nil {
+		return first
 	}
 	if f.Observer != nil {
 		lags := make([]time.Duration, len(votes))
