@@ -9,7 +9,6 @@ import (
 	"mime"
 	"net/http"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 
@@ -129,8 +128,8 @@ func (s *server) cast(c *gin.Context) (voting.Receipt, error) {
 	if err != nil {
 		return voting.Receipt{}, fmt.Errorf("cast vote: %w", err)
 	}
-	voter, err := strconv.ParseInt(claims.Subject, 10, 64)
-	if err != nil || voter <= 0 {
+	voter, ok := claims.AccountID()
+	if !ok {
 		return voting.Receipt{}, fmt.Errorf("cast vote: token subject %q is not a voter id: %w", claims.Subject, voting.ErrUnauthenticated)
 	}
 	ip := clientAddr(c)

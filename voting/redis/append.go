@@ -116,12 +116,18 @@ func (s *Store) Append(ctx context.Context, v *voting.Vote) error {
 	k := &s.keys[v.VoterID%shards]
 	r := s.requests.Get().(*request)
 	r.state.Store(stateQueued)
-	r.keys = [5]string{k.seen + v.Edition + ":" + v.Slot, k.log, k.tally + v.Edition,
-		k.rate + strconv.FormatInt(v.VoterID, 10), k.count + v.Edition + ":" + v.Category}
+	// The rate and count keys are built only when the script will use them;
+	// otherwise the bare shard prefix stands in, which keeps every key of the
+	// call in the shard's cluster slot and costs no allocation.
+	r.keys = [5]string{k.seen + v.Edition + ":" + v.Slot, k.log, k.tally + v.Edition, k.rate, k.count}
 	r.cap, r.voter = int64(max(v.CategoryCap, 0)), v.VoterID
 	r.limit = [2]int64{}
 	if !v.Unmetered && s.opts.VoteLimit.Interval > 0 {
+		r.keys[3] = k.rate + strconv.FormatInt(v.VoterID, 10)
 		r.limit = [2]int64{max(s.opts.VoteLimit.Interval.Milliseconds(), 1), int64(max(s.opts.VoteLimit.Burst, 1))}
+	}
+	if r.cap > 0 {
+		r.keys[4] = k.count + v.Edition + ":" + v.Category
 	}
 	r.offset = v.VoterID / shards
 	r.payload = Encode(r.payload[:0], v)
