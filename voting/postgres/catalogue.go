@@ -141,15 +141,3 @@ func (s *Store) listen(ctx context.Context, changed chan<- struct{}, onErr func(
 		}
 	}
 }
-
-// SetPhase moves an edition to a phase.
-func (s *Store) SetPhase(ctx context.Context, edition string, phase voting.Phase) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE editions SET phase = $2, updated_at = now() WHERE id = $1`, edition, string(phase))
-	if err != nil {
-		return fmt.Errorf("set phase of %q: %w", edition, translate(err))
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("set phase of %q: %w", edition, voting.ErrUnknownEdition)
-	}
-	return nil
-}

@@ -140,20 +140,3 @@ func (s *Store) LedgerVotes(ctx context.Context, edition string) (int64, error) 
 	}
 	return n, nil
 }
-
-// HasVotes reports which of the given vote ids are in the ledger.
-func (s *Store) HasVotes(ctx context.Context, ids []string) (map[string]bool, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id::text FROM votes WHERE id = ANY($1::uuid[])`, ids)
-	if err != nil {
-		return nil, fmt.Errorf("look up votes: %w", translate(err))
-	}
-	found, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("look up votes: %w", translate(err))
-	}
-	out := make(map[string]bool, len(found))
-	for _, id := range found {
-		out[id] = true
-	}
-	return out, nil
-}

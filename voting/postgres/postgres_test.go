@@ -68,10 +68,6 @@ func TestStore_Insert(t *testing.T) {
 	if err != nil || total != 4 {
 		t.Fatalf("ledger holds %d, %v; want 4", total, err)
 	}
-	has, err := s.HasVotes(ctx, []string{batch[0].ID, uuid.NewString()})
-	if err != nil || !has[batch[0].ID] || len(has) != 1 {
-		t.Fatalf("HasVotes = %v, %v", has, err)
-	}
 }
 
 func TestStore_Insert_concurrentReplays(t *testing.T) {
@@ -158,7 +154,7 @@ func TestStore_Watch(t *testing.T) {
 	// in time.
 	go s.Watch(ctx, cat, time.Hour, func(err error) { t.Log(err) })
 	time.Sleep(200 * time.Millisecond)
-	if err := s.SetPhase(ctx, ed.ID, voting.PhaseCounting); err != nil {
+	if _, err := s.Pool().Exec(ctx, `UPDATE editions SET phase = 'counting' WHERE id = $1`, ed.ID); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
@@ -170,9 +166,6 @@ func TestStore_Watch(t *testing.T) {
 			t.Fatal("catalogue did not see the phase change")
 		}
 		time.Sleep(20 * time.Millisecond)
-	}
-	if err := s.SetPhase(ctx, "nope", voting.PhaseVoting); err == nil {
-		t.Fatal("SetPhase on an unknown edition succeeded")
 	}
 }
 
