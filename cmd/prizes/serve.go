@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	goredis "github.com/redis/go-redis/v9"
 	"net"
 	"net/http"
 	"sync"
@@ -25,8 +26,10 @@ import (
 
 // stack is the set of connected stores a serving or flushing process uses.
 type stack struct {
-	pg      *postgres.Store
-	log     *vredis.Store
+	pg  *postgres.Store
+	log *vredis.Store
+	// redis is the client the vote log uses; other Redis adapters share it.
+	redis   goredis.UniversalClient
 	metrics *prom.Metrics
 	reg     *prometheus.Registry
 	// background starts a goroutine that the server waits for on shutdown;
@@ -55,11 +58,12 @@ func (a *app) connect(ctx context.Context) (*stack, error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return &stack{pg: pg, log: store, metrics: prom.New(reg), reg: reg}, nil
+	return &stack{pg: pg, log: store, redis: client, metrics: prom.New(reg), reg: reg}, nil
 }
 
 func (s *stack) close() {
 	s.log.Close()
+	s.redis.Close()
 	s.pg.Pool().Close()
 }
 
@@ -134,8 +138,14 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 		return err
 	}
 
+	// Background work stops, and is waited for, when serve returns, before
+	// the stores it uses are closed.
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
+	defer func() {
+		stopBG()
+		wg.Wait()
+	}()
 	goBG := func(f func(ctx context.Context)) {
 		wg.Add(1)
 		go func() { defer wg.Done(); f(bg) }()
@@ -155,7 +165,8 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 		NewID: func() string { return uuid.Must(uuid.NewV7()).String() },
 	}
 	cfg := api.Config{
-		Votes: svc, Catalogue: cat, Tally: &voting.CachedTally{Source: st.log, TTL: time.Second, Now: time.Now}, Tokens: verifier, Metrics: st.metrics,
+		Votes: svc, Catalogue: cat, Tokens: verifier, Metrics: st.metrics,
+		Tally:          &voting.CachedTally{Source: st.log, TTL: time.Second, Now: time.Now},
 		Registry:       promhttp.HandlerFor(st.reg, promhttp.HandlerOpts{Registry: st.reg}),
 		TrustedProxies: a.cfg.trustedProxies(), Logger: a.log,
 		Ready: []api.Check{
@@ -164,13 +175,9 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 		},
 	}
 	if err := a.wirePrizes(bg, st, &cfg); err != nil {
-		stopBG()
-		wg.Wait()
 		return err
 	}
 	if err := a.wireIdentity(bg, st, &cfg); err != nil {
-		stopBG()
-		wg.Wait()
 		return err
 	}
 	handler := api.New(cfg)
@@ -180,8 +187,6 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	}
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
 	if err != nil {
-		stopBG()
-		wg.Wait()
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 120 * time.Second}
@@ -217,8 +222,6 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	if fErr := <-flushDone; fErr != nil && err == nil {
 		err = fErr
 	}
-	stopBG()
-	wg.Wait()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

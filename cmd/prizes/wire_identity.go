@@ -11,7 +11,6 @@ import (
 	ipostgres "github.com/wsisvote/prizes/identity/postgres"
 	iredis "github.com/wsisvote/prizes/identity/redis"
 	"github.com/wsisvote/prizes/identity/smtp"
-	vredis "github.com/wsisvote/prizes/voting/redis"
 )
 
 // identityRefresh is how often a node reloads its identity secrets, picks
@@ -41,13 +40,8 @@ func (a *app) wireIdentity(ctx context.Context, st *stack, cfg *api.Config) erro
 	if err != nil {
 		return err
 	}
-	client, err := vredis.Connect(a.cfg.RedisURL)
+	meter, err := iredis.New(ctx, st.redis, iredis.Options{Prefix: a.cfg.RedisPrefix})
 	if err != nil {
-		return fmt.Errorf("redis url: %w", err)
-	}
-	meter, err := iredis.New(ctx, client, iredis.Options{Prefix: a.cfg.RedisPrefix})
-	if err != nil {
-		client.Close()
 		return err
 	}
 	// The per-account vote limit is applied by the vote store inside its
@@ -64,19 +58,16 @@ func (a *app) wireIdentity(ctx context.Context, st *stack, cfg *api.Config) erro
 	})
 	if err != nil {
 		meter.Close()
-		client.Close()
 		return err
 	}
 	key, err := store.ActiveSigningKey(ctx, time.Now())
 	if err != nil {
 		meter.Close()
-		client.Close()
 		return err
 	}
 	signer, err := api.NewSigner(key.ID, key.Private, time.Now)
 	if err != nil {
 		meter.Close()
-		client.Close()
 		return err
 	}
 	issuer := api.NewIssuer(signer)
@@ -93,7 +84,6 @@ func (a *app) wireIdentity(ctx context.Context, st *stack, cfg *api.Config) erro
 			select {
 			case <-ctx.Done():
 				meter.Close()
-				client.Close()
 				return
 			case <-t.C:
 			}
