@@ -3,11 +3,12 @@ package main
 import (
 	"flag"
 	"fmt"
-	vredis "github.com/wsisvote/prizes/voting/redis"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	vredis "github.com/wsisvote/prizes/voting/redis"
 )
 
 // config is every setting of the prizes binary. It is parsed once, here, from

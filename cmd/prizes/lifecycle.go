@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wsisvote/prizes/api"
+	ipostgres "github.com/wsisvote/prizes/identity/postgres"
 	ppg "github.com/wsisvote/prizes/prizes/postgres"
 	"github.com/wsisvote/prizes/voting/postgres"
 )
@@ -92,7 +93,7 @@ func runAccount(ctx context.Context, a *app, args []string) error {
 }
 
 func mintToken(ctx context.Context, pg *postgres.Store, acc postgres.Account, role string, ttl time.Duration) (string, error) {
-	key, err := pg.ActiveSigningKey(ctx)
+	key, err := ipostgres.New(pg.Pool()).ActiveSigningKey(ctx, time.Now())
 	if err != nil {
 		return "", err
 	}

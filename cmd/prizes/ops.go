@@ -15,6 +15,7 @@ import (
 
 	"github.com/wsisvote/prizes/api"
 	"github.com/wsisvote/prizes/deploy/migrations"
+	ipostgres "github.com/wsisvote/prizes/identity/postgres"
 	"github.com/wsisvote/prizes/prizes"
 	ppg "github.com/wsisvote/prizes/prizes/postgres"
 	"github.com/wsisvote/prizes/voting"
@@ -119,7 +120,7 @@ func runVoters(ctx context.Context, a *app, args []string) error {
 	if _, ok := snap.Edition(*edition); !ok {
 		return fmt.Errorf("voters: edition %q: %w", *edition, voting.ErrUnknownEdition)
 	}
-	key, err := pg.ActiveSigningKey(ctx)
+	key, err := ipostgres.New(pg.Pool()).ActiveSigningKey(ctx, time.Now())
 	if err != nil {
 		return err
 	}

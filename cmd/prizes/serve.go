@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	goredis "github.com/redis/go-redis/v9"
 	"net"
 	"net/http"
 	"sync"
@@ -15,9 +14,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/wsisvote/prizes/api"
 	"github.com/wsisvote/prizes/deploy/migrations"
+	ipostgres "github.com/wsisvote/prizes/identity/postgres"
 	"github.com/wsisvote/prizes/voting"
 	"github.com/wsisvote/prizes/voting/postgres"
 	prom "github.com/wsisvote/prizes/voting/prometheus"
@@ -119,19 +120,15 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 		return err
 	}
 	cat := voting.NewCatalogue(snap)
-	keys, err := st.pg.VerificationKeys(ctx, voterTokenTTL)
-	if err != nil {
+	// A fresh deployment has no key until one is first needed; asking for the
+	// active key makes it now, so tokens minted later verify here.
+	signingKeys := ipostgres.New(st.pg.Pool())
+	if _, err := signingKeys.ActiveSigningKey(ctx, time.Now()); err != nil {
 		return err
 	}
-	if len(keys) == 0 {
-		// A fresh deployment has no key until one is first needed; make it
-		// now so that tokens minted later verify here.
-		if _, err := st.pg.ActiveSigningKey(ctx); err != nil {
-			return err
-		}
-		if keys, err = st.pg.VerificationKeys(ctx, voterTokenTTL); err != nil {
-			return err
-		}
+	keys, err := signingKeys.VerificationKeys(ctx, voterTokenTTL)
+	if err != nil {
+		return err
 	}
 	verifier, err := api.NewVerifier(keys, time.Now)
 	if err != nil {
@@ -157,7 +154,7 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 			a.log.Warn("catalogue refresh failed", "err", err)
 		})
 	})
-	goBG(func(ctx context.Context) { refreshKeys(ctx, a, st, verifier) })
+	goBG(func(ctx context.Context) { refreshKeys(ctx, a, st, signingKeys, verifier) })
 	goBG(func(ctx context.Context) { st.watchBacklog(ctx, 2*time.Second) })
 
 	svc := &voting.Service{
@@ -230,7 +227,7 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 
 // refreshKeys reloads the verification keys now and then, so a key rotated in
 // by another node is trusted here too.
-func refreshKeys(ctx context.Context, a *app, st *stack, v *api.Verifier) {
+func refreshKeys(ctx context.Context, a *app, st *stack, signingKeys *ipostgres.Store, v *api.Verifier) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
@@ -239,7 +236,7 @@ func refreshKeys(ctx context.Context, a *app, st *stack, v *api.Verifier) {
 			return
 		case <-t.C:
 		}
-		keys, err := st.pg.VerificationKeys(ctx, voterTokenTTL)
+		keys, err := signingKeys.VerificationKeys(ctx, voterTokenTTL)
 		if err != nil {
 			st.metrics.StoreError("postgres", "keys")
 			a.log.Warn("refresh verification keys", "err", err)

@@ -27,8 +27,8 @@ type SigningKey struct {
 	Retired time.Time
 }
 
-// keyLock is the lock voting/postgres takes to create the first key; taking
-// the same one keeps the two from creating a key each.
+// keyLock serialises the creation and rotation of keys by nodes that start
+// or rotate together.
 const keyLock = 7_201_330_002
 
 // ActiveSigningKey returns the newest key that signs at now, creating one
@@ -45,6 +45,17 @@ func (s *Store) ActiveSigningKey(ctx context.Context, now time.Time) (SigningKey
 			FROM signing_keys
 			WHERE coalesce(activates_at, created_at) <= $1 AND (retired_at IS NULL OR retired_at > $1)
 			ORDER BY coalesce(activates_at, created_at) DESC, created_at DESC LIMIT 1`, now))
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		// Nodes starting together each ask for the first key; the one that
+		// took the lock first made it, with its own clock's now, which may be
+		// a little after this caller's. Such a key signs from its creation.
+		k, err = scanKey(tx.QueryRow(ctx, `SELECT kid, private_key, created_at, coalesce(activates_at, created_at),
+				coalesce(retired_at, 'epoch'::timestamptz)
+			FROM signing_keys
+			WHERE retired_at IS NULL AND coalesce(activates_at, created_at) = created_at
+			ORDER BY created_at DESC LIMIT 1`))
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
@@ -79,6 +90,26 @@ func (s *Store) RotateSigningKey(ctx context.Context, now time.Time, delay time.
 		return SigningKey{}, wrap("rotate signing key", err)
 	}
 	return k, nil
+}
+
+// VerificationKeys returns the public keys of every key that signs now or
+// will (a key rotated in is trusted before it signs), and of every key retired
+// within maxAge, so tokens signed before a rotation stay valid until they
+// expire.
+func (s *Store) VerificationKeys(ctx context.Context, maxAge time.Duration) (map[string]ed25519.PublicKey, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT kid, private_key, created_at, coalesce(activates_at, created_at),
+			coalesce(retired_at, 'epoch'::timestamptz)
+		FROM signing_keys
+		WHERE retired_at IS NULL OR retired_at > now() - make_interval(secs => $1)`, maxAge.Seconds())
+	keys, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (SigningKey, error) { return scanKey(r) })
+	if err != nil {
+		return nil, wrap("verification keys", err)
+	}
+	out := make(map[string]ed25519.PublicKey, len(keys))
+	for _, k := range keys {
+		out[k.ID] = k.Private.Public().(ed25519.PublicKey)
+	}
+	return out, nil
 }
 
 // SigningKeys lists every key, newest first, without their private halves.

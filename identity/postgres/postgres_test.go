@@ -313,7 +313,7 @@ func TestStore_Secrets(t *testing.T) {
 
 func TestStore_SigningKeys(t *testing.T) {
 	ctx := context.Background()
-	s, pool := newStore(t)
+	s, _ := newStore(t)
 	k1, err := s.ActiveSigningKey(ctx, t0)
 	if err != nil {
 		t.Fatal(err)
@@ -331,7 +331,7 @@ func TestStore_SigningKeys(t *testing.T) {
 	if a, _ := s.ActiveSigningKey(ctx, t0.Add(2*time.Minute)); a.ID != k2.ID {
 		t.Errorf("after the delay %s signs, want the new %s", a.ID, k2.ID)
 	}
-	ver, err := vpostgres.New(pool).VerificationKeys(ctx, 24*time.Hour)
+	ver, err := s.VerificationKeys(ctx, 24*time.Hour)
 	if err != nil || len(ver) != 2 {
 		t.Fatalf("verification keys = %v, %v; want both", ver, err)
 	}
@@ -345,7 +345,7 @@ func TestStore_SigningKeys(t *testing.T) {
 	if err := s.RevokeSigningKey(ctx, k1.ID); !errors.Is(err, identity.ErrNotFound) {
 		t.Errorf("revoke twice: %v", err)
 	}
-	if ver, _ := vpostgres.New(pool).VerificationKeys(ctx, 24*time.Hour); len(ver) != 1 {
+	if ver, _ := s.VerificationKeys(ctx, 24*time.Hour); len(ver) != 1 {
 		t.Errorf("after revocation %d verification keys, want 1", len(ver))
 	}
 }
@@ -378,5 +378,36 @@ func TestStore_Grants(t *testing.T) {
 	}
 	if gs, _ := s.Grants(ctx, a.ID); len(gs) != 1 || gs[0].Role != identity.RoleOrganiser {
 		t.Errorf("grants after revoke = %+v", gs)
+	}
+}
+
+// TestStore_ActiveSigningKey_concurrent: nodes starting together on a fresh
+// database end up signing with one and the same key.
+func TestStore_ActiveSigningKey_concurrent(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t)
+	var wg sync.WaitGroup
+	ids := make([]string, 5)
+	for i := range ids {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			k, err := s.ActiveSigningKey(ctx, time.Now())
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ids[i] = k.ID
+		}(i)
+	}
+	wg.Wait()
+	for _, id := range ids {
+		if id != ids[0] {
+			t.Fatalf("nodes starting together got different keys: %v", ids)
+		}
+	}
+	keys, err := s.VerificationKeys(ctx, 24*time.Hour)
+	if err != nil || len(keys) != 1 || keys[ids[0]] == nil {
+		t.Fatalf("VerificationKeys = %v, %v", keys, err)
 	}
 }

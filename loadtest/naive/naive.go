@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wsisvote/prizes/api"
+	ipostgres "github.com/wsisvote/prizes/identity/postgres"
 	"github.com/wsisvote/prizes/voting"
 	"github.com/wsisvote/prizes/voting/postgres"
 )
@@ -79,7 +80,7 @@ func Open(ctx context.Context, url string) (*Server, func(), error) {
 	if err != nil {
 		return fail(err)
 	}
-	keys, err := store.VerificationKeys(ctx, 24*time.Hour)
+	keys, err := ipostgres.New(pool).VerificationKeys(ctx, 24*time.Hour)
 	if err != nil {
 		return fail(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wsisvote/prizes/api"
+	ipostgres "github.com/wsisvote/prizes/identity/postgres"
 	"github.com/wsisvote/prizes/internal/testenv"
 	"github.com/wsisvote/prizes/loadtest/naive"
 	"github.com/wsisvote/prizes/prizes"
@@ -129,7 +130,7 @@ func seed(t testing.TB, url string, voters int) *seeded {
 	if err := store.SeedEdition(ctx, ed, cats, projects); err != nil {
 		t.Fatal(err)
 	}
-	key, err := store.ActiveSigningKey(ctx)
+	key, err := ipostgres.New(pool).ActiveSigningKey(ctx, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

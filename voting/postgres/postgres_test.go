@@ -207,32 +207,3 @@ func TestStore_CreateVoters(t *testing.T) {
 		seen[v.ID] = true
 	}
 }
-
-func TestStore_ActiveSigningKey(t *testing.T) {
-	ctx := context.Background()
-	s := postgres.New(testenv.Postgres(t))
-	var wg sync.WaitGroup
-	ids := make([]string, 5)
-	for i := range ids {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			k, err := s.ActiveSigningKey(ctx)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			ids[i] = k.ID
-		}(i)
-	}
-	wg.Wait()
-	for _, id := range ids {
-		if id != ids[0] {
-			t.Fatalf("nodes starting together got different keys: %v", ids)
-		}
-	}
-	keys, err := s.VerificationKeys(ctx, 24*time.Hour)
-	if err != nil || len(keys) != 1 || keys[ids[0]] == nil {
-		t.Fatalf("VerificationKeys = %v, %v", keys, err)
-	}
-}
