@@ -384,7 +384,10 @@ func TestTokens_RoleEscalation(t *testing.T) {
 	f := newFixture(t)
 	voter := f.token(t, "42", api.RoleVoter)
 	parts := strings.Split(voter, ".")
-	payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
 	var m map[string]any
 	if err := json.Unmarshal(payload, &m); err != nil {
 		t.Fatal(err)
@@ -397,15 +400,19 @@ func TestTokens_RoleEscalation(t *testing.T) {
 		t.Errorf("token with roles added to its payload: %v", err)
 	}
 	_, otherKey := testKey(t, 9)
-	selfSigned, _ := api.NewSigner(testKid, otherKey, f.clock.Now)
+	selfSigned, err := api.NewSigner(testKid, otherKey, f.clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
 	own, err := selfSigned.IssueClaims(api.Claims{Role: api.RoleOrganiser, RegisteredClaims: jwt.RegisteredClaims{Subject: "42"}}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for name, tok := range map[string]string{"voter": voter, "payload edited": escalated, "own key": own} {
-		// The private tally is for organisers only.
-		wantError(t, f.do(t, request{path: "/api/v1/editions/secret/tally", token: tok}), http.StatusForbidden, "tally_hidden")
-		_ = name
+		t.Run(name, func(t *testing.T) {
+			// The private tally is for organisers only.
+			wantError(t, f.do(t, request{path: "/api/v1/editions/secret/tally", token: tok}), http.StatusForbidden, "tally_hidden")
+		})
 	}
 	organiser, err := f.signer.IssueClaims(api.Claims{Role: api.RoleVoter, Roles: []string{"voter", "owner", "organiser"},
 		RegisteredClaims: jwt.RegisteredClaims{Subject: "7"}}, time.Hour)
@@ -427,7 +434,10 @@ func TestTokens_RoleEscalation(t *testing.T) {
 	if !c.JurorOf("demo", "C1") || c.JurorOf("demo", "C2") || c.JurorOf("other", "C1") || c.HasRole(api.RoleOrganiser) {
 		t.Errorf("juror claims = %+v", c)
 	}
-	vc, _ := f.verify.Verify(voter)
+	vc, err := f.verify.Verify(voter)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if vc.JurorOf("demo", "C1") || vc.HasRole(api.RoleOwner) {
 		t.Errorf("a rehearsal voter token carries more than the voter role: %+v", vc)
 	}
@@ -482,12 +492,9 @@ func TestCastVote_ForwardedHeaders(t *testing.T) {
 			fake := &fakeIdentity{}
 			f := newFixture(t, withIdentity(t, fakeConfig(fake)),
 				func(c *api.Config) { c.TrustedProxies = tt.proxies })
-			h := map[string]string{"Content-Type": "application/json"}
-			for k, v := range tt.headers {
-				h[k] = v
-			}
-			w := f.do(t, request{method: http.MethodPost, path: "/api/v1/editions/demo/votes", body: `{"project_id":"p-c1-a"}`,
-				token: f.token(t, "42", api.RoleVoter), headers: h, remote: "10.1.2.3:5000"})
+			r := postJSON("/api/v1/editions/demo/votes", `{"project_id":"p-c1-a"}`, tt.headers)
+			r.token, r.remote = f.token(t, "42", api.RoleVoter), "10.1.2.3:5000"
+			w := f.do(t, r)
 			if w.Code != http.StatusAccepted {
 				t.Fatalf("vote: %d %s", w.Code, w.Body)
 			}

@@ -484,14 +484,24 @@ func TestService_IssueChallenge(t *testing.T) {
 		}
 	})
 	t.Run("keys rotate and old puzzles stay valid until they expire", func(t *testing.T) {
+		// A puzzle issued five minutes before the key is due, and answered
+		// after the rotation, is still within its ten minutes.
+		f.clock.Add(24*time.Hour - 5*time.Minute)
 		sol := f.solved(t, identity.PurposeVote, quiet)
-		f.clock.Add(24*time.Hour + time.Minute)
+		f.clock.Add(6 * time.Minute)
 		if err := f.svc.LoadKeys(ctx); err != nil {
 			t.Fatal(err)
 		}
 		fresh := f.solved(t, identity.PurposeVote, quiet)
 		if fresh.Salt[strings.Index(fresh.Salt, "&k="):] == sol.Salt[strings.Index(sol.Salt, "&k="):] {
 			t.Error("the challenge key did not rotate")
+		}
+		if err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 1, Client: quiet, Challenge: true, Solution: sol.Encode()}); err != nil {
+			t.Errorf("puzzle signed with the replaced key: %v", err)
+		}
+		f.clock.Add(5 * time.Minute)
+		if err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 1, Client: quiet, Challenge: true, Solution: fresh.Encode()}); err != nil {
+			t.Errorf("puzzle signed with the new key: %v", err)
 		}
 	})
 }

@@ -140,7 +140,6 @@ func (s *Service) LoadKeys(ctx context.Context) error {
 
 func (s *Service) now() time.Time { return s.cfg.Now() }
 
-// exempt reports whether c's address is in an exempt network.
 // Exempt reports whether c is on a network the rate limits skip.
 func (s *Service) Exempt(c Client) bool { return s.exempt(c) }
 
