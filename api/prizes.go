@@ -1,10 +1,7 @@
 package api
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -227,25 +224,10 @@ func readBody(c *gin.Context) ([]byte, error) {
 	return body, nil
 }
 
-// decodeBody reads one JSON object into v strictly: unknown fields, wrong
-// types and trailing data are refused with voting.ErrInvalid.
+// decodeBody reads one JSON object of at most maxLifecycleBody bytes into
+// v strictly, as decodeAuthBody does.
 func decodeBody(c *gin.Context, v any) error {
-	body, err := readBody(c)
-	if err != nil {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		if errors.Is(err, io.EOF) {
-			return fmt.Errorf("empty body: %w", voting.ErrInvalid)
-		}
-		return fmt.Errorf("%s: %w", describeJSON(err), voting.ErrInvalid)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return fmt.Errorf("unexpected data after the JSON object: %w", voting.ErrInvalid)
-	}
-	return nil
+	return decodeAuthBody(c, maxLifecycleBody, v)
 }
 
 // act runs a role route's work with its actor, answering the error or the

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -185,7 +186,7 @@ func TestPrizes_wrongPhase(t *testing.T) {
 			before := k.fingerprint()
 			w := k.call(c.as, c.method, k.ed(c.path), c.body)
 			var e errorResponse
-			_ = decodeQuiet(w, &e)
+			_ = json.Unmarshal(w.Body.Bytes(), &e) // a non-JSON answer leaves e empty
 			if slices.Contains(c.allowed, p) {
 				if e.Error.Code == "wrong_phase" {
 					t.Errorf("%s in %s: refused as wrong phase: %s", c.name, p, w.Body)

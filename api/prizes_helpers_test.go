@@ -200,8 +200,3 @@ func (k *contest) castVotes(project, category string, n int) {
 		k.tb.Fatal(err)
 	}
 }
-
-// decodeQuiet unmarshals a JSON answer into v, or reports why it could not.
-func decodeQuiet(w *httptest.ResponseRecorder, v any) error {
-	return json.Unmarshal(w.Body.Bytes(), v)
-}

@@ -122,10 +122,6 @@ const primaryVotes = "votes"
 // (with the nominees above the tie marked), and a *TieError listing the ties.
 func SelectChampions(ed Edition, nominees []Nominee, decisions []TieDecision) ([]CategoryChampions, error) {
 	chain := ed.Rules.ChampionTieBreak
-	steps := make([]string, len(chain))
-	for i, t := range chain {
-		steps[i] = string(t)
-	}
 	byCat := map[string][]Nominee{}
 	for _, n := range nominees {
 		byCat[n.Category] = append(byCat[n.Category], n)
@@ -157,7 +153,7 @@ func SelectChampions(ed Edition, nominees []Nominee, decisions []TieDecision) ([
 			}
 			cands[i] = c
 		}
-		placings := Rank(primaryVotes, steps, cands)
+		placings := Rank(primaryVotes, stepNames(chain), cands)
 		k := ed.Rules.ChampionsPerCategory
 		selected, tie := Cut(placings, k)
 		cc := CategoryChampions{Category: cat.Code, Name: cat.Name, Places: k, Nominees: make([]NomineeStanding, len(placings))}

@@ -243,10 +243,6 @@ func (r Rules) pick(s *scored, method Aggregation) float64 {
 // places above it.
 func (r Rules) rankJury(contenders []Contender, agg map[string]*scored, method Aggregation, decision *TieDecision) ([]Placing, int, []string) {
 	chain := r.WinnerTieBreak
-	steps := make([]string, len(chain))
-	for i, t := range chain {
-		steps[i] = string(t)
-	}
 	var cands []Candidate
 	for _, c := range contenders {
 		s, ok := agg[c.ProjectID]
@@ -275,7 +271,7 @@ func (r Rules) rankJury(contenders []Contender, agg map[string]*scored, method A
 		}
 		cands = append(cands, cand)
 	}
-	placings := Rank(primaryAggregate, steps, cands)
+	placings := Rank(primaryAggregate, stepNames(chain), cands)
 	selected, tie := Cut(placings, r.WinnersPerCategory)
 	return placings, selected, tie
 }

@@ -34,28 +34,12 @@ type Placing struct {
 // in order; primary and steps name them for SeparatedBy. Candidates still
 // tied are listed by id, so the output is deterministic.
 func Rank(primary string, steps []string, cs []Candidate) []Placing {
-	sorted := append([]Candidate(nil), cs...)
-	sort.SliceStable(sorted, func(i, j int) bool {
-		if sorted[i].Primary != sorted[j].Primary {
-			return sorted[i].Primary > sorted[j].Primary
-		}
-		return sorted[i].ID < sorted[j].ID
-	})
-	var leaves [][]Candidate
-	var bounds []string // bounds[i] separates leaves[i] from leaves[i+1]
-	start := 0
-	for i := 1; i <= len(sorted); i++ {
-		if i < len(sorted) && sorted[i].Primary == sorted[start].Primary {
-			continue
-		}
-		if len(leaves) > 0 {
-			bounds = append(bounds, primary)
-		}
-		l, b := refine(sorted[start:i], steps, 0)
-		leaves = append(leaves, l...)
-		bounds = append(bounds, b...)
-		start = i
+	// The primary value is the first step of one refinement.
+	all := make([]Candidate, len(cs))
+	for i, c := range cs {
+		all[i] = Candidate{ID: c.ID, Steps: append([]float64{c.Primary}, c.Steps...)}
 	}
+	leaves, bounds := refine(all, append([]string{primary}, steps...), 0)
 	out := make([]Placing, 0, len(cs))
 	for i, leaf := range leaves {
 		rank := len(out) + 1
@@ -68,6 +52,15 @@ func Rank(primary string, steps []string, cs []Candidate) []Placing {
 		}
 	}
 	return out
+}
+
+// stepNames names a tie-break chain's steps for Rank.
+func stepNames(chain []TieBreak) []string {
+	steps := make([]string, len(chain))
+	for i, t := range chain {
+		steps[i] = string(t)
+	}
+	return steps
 }
 
 // refine splits a group tied so far by the steps from step on. It returns the

@@ -32,15 +32,11 @@ type fixture struct {
 	edition   string
 }
 
-func newFixture(tb testing.TB, opts ...func(*ppg.Options)) *fixture {
+func newFixture(tb testing.TB) *fixture {
 	tb.Helper()
 	pool := testenv.Postgres(tb)
 	f := &fixture{ctx: context.Background(), pool: pool, votes: vpg.New(pool), clock: testenv.NewStepClock(t0), edition: "e2026"}
-	o := ppg.Options{Now: f.clock.Now}
-	for _, fn := range opts {
-		fn(&o)
-	}
-	f.store = ppg.New(pool, o)
+	f.store = ppg.New(pool, ppg.Options{Now: f.clock.Now})
 	f.organiser = f.account(tb, "organiser", "organiser@example.org", "CH")
 	return f
 }
@@ -138,7 +134,8 @@ func (f *fixture) nominees(tb testing.TB, n int) map[string][]string {
 	return out
 }
 
-// voter is a voter account with a country.
+// voters creates n voter accounts, their countries taken in turn from
+// countries, and returns their ids.
 func (f *fixture) voters(tb testing.TB, n int, countries ...string) []int64 {
 	tb.Helper()
 	ids := make([]int64, n)
@@ -153,18 +150,14 @@ func (f *fixture) voters(tb testing.TB, n int, countries ...string) []int64 {
 }
 
 // cast writes votes straight into the ledger, one per voter for project,
-// cast at the given times (or one after another from t0).
-func (f *fixture) cast(tb testing.TB, project, category string, voters []int64, status voting.Status, at ...time.Time) {
+// cast one second after another from t0.
+func (f *fixture) cast(tb testing.TB, project, category string, voters []int64, status voting.Status) {
 	tb.Helper()
 	votes := make([]voting.Vote, len(voters))
 	for i, v := range voters {
-		cast := t0.Add(time.Duration(i+1) * time.Second)
-		if i < len(at) {
-			cast = at[i]
-		}
 		votes[i] = voting.Vote{
 			ID: uuid.Must(uuid.NewV7()).String(), Edition: f.edition, VoterID: v, ProjectID: project,
-			Category: category, Slot: category, Status: status, CastAt: cast,
+			Category: category, Slot: category, Status: status, CastAt: t0.Add(time.Duration(i+1) * time.Second),
 		}
 	}
 	if _, err := f.votes.Insert(f.ctx, votes); err != nil {
@@ -185,5 +178,15 @@ func (f *fixture) score(tb testing.TB, juror prizes.Actor, project string, d pri
 	}
 	if _, err := f.store.SubmitScores(f.ctx, juror, f.edition, project); err != nil {
 		tb.Fatalf("submit scores: %v", err)
+	}
+}
+
+// bypassAppendOnly runs sql on the audit log with its append-only trigger
+// off, as someone editing the database behind the service's back would.
+func (f *fixture) bypassAppendOnly(tb testing.TB, sql string) {
+	tb.Helper()
+	if _, err := f.pool.Exec(f.ctx, `ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only; `+sql+
+		`; ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only`); err != nil {
+		tb.Fatal(err)
 	}
 }

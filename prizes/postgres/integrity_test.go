@@ -27,13 +27,6 @@ func TestStore_VerifyAudit(t *testing.T) {
 	if _, err := f.pool.Exec(f.ctx, `DELETE FROM audit_log WHERE edition_id = $1`, f.edition); err == nil {
 		t.Fatal("the audit log accepted a delete")
 	}
-	bypass := func(sql string) {
-		t.Helper()
-		if _, err := f.pool.Exec(f.ctx, `ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only; `+sql+
-			`; ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only`); err != nil {
-			t.Fatal(err)
-		}
-	}
 	tests := []struct {
 		name string
 		sql  string
@@ -48,25 +41,21 @@ func TestStore_VerifyAudit(t *testing.T) {
 			g := newFixture(t)
 			g.createEdition(t, smallRules)
 			g.nominees(t, 2)
-			if _, err := g.pool.Exec(g.ctx, `ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only; `+tt.sql+
-				`; ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only`); err != nil {
-				t.Fatal(err)
-			}
+			g.bypassAppendOnly(t, tt.sql)
 			rep, err := g.store.VerifyAudit(g.ctx, g.edition)
 			if err != nil || rep.OK || rep.Problems[0].Seq != tt.seq {
 				t.Fatalf("report %+v, %v; want the first problem at %d", rep, err, tt.seq)
 			}
 		})
 	}
-	bypass(`UPDATE audit_log SET details = '{}' WHERE seq = 1`)
+	f.bypassAppendOnly(t, `UPDATE audit_log SET details = '{}' WHERE seq = 1`)
 	if rep, _ := f.store.VerifyAudit(f.ctx, f.edition); rep.OK {
 		t.Fatal("altered first entry not found")
 	}
 }
 
 // TestStore_concurrentJury: jurors saving at once each land in the audit
-// chain, which stays intact; and of two owners entering the same
-// organisation at once, exactly one succeeds.
+// chain, which stays intact.
 func TestStore_concurrentJury(t *testing.T) {
 	f := newFixture(t)
 	f.createEdition(t, `{"nominees_per_category":4,"champions_per_category":4,"winners_per_category":1,
@@ -100,7 +89,10 @@ func TestStore_concurrentJury(t *testing.T) {
 		t.Fatalf("audit after concurrent saves: %+v, %v", rep, err)
 	}
 	var saves int
-	log, _ := f.store.AuditLog(f.ctx, f.edition, 0, 0)
+	log, err := f.store.AuditLog(f.ctx, f.edition, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, e := range log {
 		if e.Action == prizes.ActionSaveScores {
 			saves++
@@ -111,6 +103,8 @@ func TestStore_concurrentJury(t *testing.T) {
 	}
 }
 
+// TestStore_oneEntryPerOrganisation: of owners entering the same
+// organisation at once, exactly one succeeds.
 func TestStore_oneEntryPerOrganisation(t *testing.T) {
 	f := newFixture(t)
 	f.createEdition(t, smallRules)
