@@ -41,7 +41,7 @@ func runBench(ctx context.Context, a *app, args []string) error {
 	if *jsonOut == "" {
 		*jsonOut = strings.TrimSuffix(*out, filepath.Ext(*out)) + ".json"
 	}
-	bin, err := findPrizes(ctx, a, *prizesBin)
+	bin, err := findPrizes(ctx, a, "bench", *prizesBin)
 	if err != nil {
 		return err
 	}
@@ -93,16 +93,17 @@ func runBench(ctx context.Context, a *app, args []string) error {
 }
 
 // findPrizes returns the prizes binary at path, building it there from
-// ./cmd/prizes when it does not exist.
-func findPrizes(ctx context.Context, a *app, path string) (string, error) {
+// ./cmd/prizes when it does not exist. cmd names the subcommand in its
+// messages.
+func findPrizes(ctx context.Context, a *app, cmd, path string) (string, error) {
 	if _, err := os.Stat(path); err == nil {
 		return filepath.Abs(path)
 	}
-	fmt.Fprintf(a.stderr, "bench: building %s\n", path)
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", path, "./cmd/prizes")
-	cmd.Stdout, cmd.Stderr = a.stderr, a.stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("bench: build %s: %w", path, err)
+	fmt.Fprintf(a.stderr, "%s: building %s\n", cmd, path)
+	build := exec.CommandContext(ctx, "go", "build", "-o", path, "./cmd/prizes")
+	build.Stdout, build.Stderr = a.stderr, a.stderr
+	if err := build.Run(); err != nil {
+		return "", fmt.Errorf("%s: build %s: %w", cmd, path, err)
 	}
 	return filepath.Abs(path)
 }

@@ -56,7 +56,7 @@ func runNaive(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("naive: %w", err)
 	}
-	bin, err := findPrizes(ctx, a, *prizesBin)
+	bin, err := findPrizes(ctx, a, "naive", *prizesBin)
 	if err != nil {
 		return err
 	}

@@ -44,7 +44,7 @@ func runReplay(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("replay: the replay starts its own Redis: %w", err)
 	}
-	bin, err := findPrizes(ctx, a, *prizesBin)
+	bin, err := findPrizes(ctx, a, "replay", *prizesBin)
 	if err != nil {
 		return err
 	}

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -23,15 +21,11 @@ func runReport(ctx context.Context, a *app, args []string) error {
 	if *out == "" {
 		*out = strings.TrimSuffix(*in, filepath.Ext(*in)) + ".md"
 	}
-	b, err := os.ReadFile(*in)
+	rep, err := bench.ReadReport(*in)
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	var rep bench.Report
-	if err := json.Unmarshal(b, &rep); err != nil {
-		return fmt.Errorf("report: %s: %w", *in, err)
-	}
-	if err := bench.WriteFiles(&rep, *out, *in); err != nil {
+	if err := bench.WriteFiles(rep, *out, *in); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stderr, "report: wrote %s from %s\n", *out, *in)

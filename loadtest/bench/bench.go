@@ -343,19 +343,11 @@ func (h *harness) teardown() {
 			h.problem("stop prizes serve: %v: %s", err, h.serve.LogTail())
 		}
 	}
-	if h.db != nil {
-		if err := h.db.Drop(ctx); err != nil {
-			h.problem("%v", err)
-		}
+	if h.redis.Redis != nil && !h.redis.Dedicated() {
+		h.redis.deletePrefix(ctx, h.prefix)
 	}
-	if h.redis.Redis != nil {
-		if !h.redis.Dedicated() {
-			h.redis.deletePrefix(ctx, h.prefix)
-		}
-		h.redis.Stop()
-	}
-	if h.dir != "" {
-		os.RemoveAll(h.dir)
+	if err := stack.Teardown(ctx, h.db, h.redis.Redis, h.dir); err != nil {
+		h.problem("%v", err)
 	}
 }
 

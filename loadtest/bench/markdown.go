@@ -328,3 +328,16 @@ func num(f float64) string {
 	}
 	return b.String()
 }
+
+// ReadReport reads a JSON report written by WriteFiles, to render it again.
+func ReadReport(path string) (*Report, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read bench report: %w", err)
+	}
+	var rep Report
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		return nil, fmt.Errorf("read bench report %s: %w", path, err)
+	}
+	return &rep, nil
+}

@@ -1,7 +1,6 @@
 package bench_test
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,6 +29,16 @@ func report(tb testing.TB, ratio float64) *bench.Report {
 		Memory:      bench.Memory{Before: 1000, After: 3000, Delta: 2000, Votes: 1000, BytesPerVote: 2},
 		Correctness: bench.Correctness{Accepted: 1000, LedgerTotal: 1000, OK: true},
 	}
+}
+
+// readJSON reads back the JSON report WriteFiles wrote to path.
+func readJSON(tb testing.TB, path string) *bench.Report {
+	tb.Helper()
+	rep, err := bench.ReadReport(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return rep
 }
 
 func TestWriteFiles_keepsProse(t *testing.T) {
@@ -63,14 +72,7 @@ func TestWriteFiles_keepsProse(t *testing.T) {
 	if strings.Count(got, "## Latest run") != 1 || !strings.Contains(got, "**0.90**") || strings.Contains(got, "**0.70**") {
 		t.Errorf("the section was not replaced by the new run's:\n%s", got)
 	}
-	var back bench.Report
-	j, err := os.ReadFile(js)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(j, &back); err != nil {
-		t.Fatal(err)
-	}
+	back := readJSON(t, js)
 	if back.MedianRatio != 0.9 || back.Memory.BytesPerVote != 2 {
 		t.Errorf("JSON report has ratio %v, bytes per vote %v; want 0.9, 2", back.MedianRatio, back.Memory.BytesPerVote)
 	}
@@ -107,14 +109,7 @@ func TestReport_Markdown_serveRows(t *testing.T) {
 			if !strings.Contains(got, "| 150.0 MiB / 48.0 MiB |") {
 				t.Errorf("serve memory row missing:\n%s", got)
 			}
-			var back bench.Report
-			j, err := os.ReadFile(js)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := json.Unmarshal(j, &back); err != nil {
-				t.Fatal(err)
-			}
+			back := readJSON(t, js)
 			if back.FlushLag == nil || back.FlushLag.P99 != tc.p99 || len(back.FlushLag.Buckets) != 2 || back.ServeMemory == nil || back.ServeMemory.Peak != 150<<20 {
 				t.Errorf("JSON report lost the flush lag or the serve memory: %+v %+v", back.FlushLag, back.ServeMemory)
 			}

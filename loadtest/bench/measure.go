@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wsisvote/prizes/loadtest"
+	"github.com/wsisvote/prizes/loadtest/stack"
 )
 
 // measure runs the load and the checks after it.
@@ -175,25 +175,15 @@ func (h *harness) drain(ctx context.Context) (Drain, error) {
 	return d, nil
 }
 
-// checkResult is the part of prizes check's output the harness reads.
-type checkResult struct {
-	Converged   bool  `json:"converged"`
-	Pending     int64 `json:"pending"`
-	Unread      int64 `json:"unread"`
-	LiveTotal   int64 `json:"live_total"`
-	LedgerTotal int64 `json:"ledger_total"`
-}
-
 // check runs prizes check, which waits up to wait for the vote log to drain
 // and then compares the live counters with the ledger. A difference is not
 // an error here: the caller decides what it means.
-func (h *harness) check(ctx context.Context, wait time.Duration) (checkResult, error) {
-	stdout, _, err := h.prizes.Run(ctx, "check", "--edition", h.cfg.Edition, "--wait", wait.String())
-	var out checkResult
-	if jerr := json.Unmarshal(stdout, &out); jerr != nil {
-		return out, fmt.Errorf("bench: check: %w (%v)", jerr, err)
+func (h *harness) check(ctx context.Context, wait time.Duration) (stack.Check, error) {
+	c, err := h.prizes.Check(ctx, h.cfg.Edition, wait.String())
+	if err != nil {
+		return c, fmt.Errorf("bench: %w", err)
 	}
-	return out, nil
+	return c, nil
 }
 
 // ratio returns x/y, or 0 when y is not positive.

@@ -2,13 +2,13 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/wsisvote/prizes/loadtest"
+	"github.com/wsisvote/prizes/loadtest/stack"
 )
 
 // checkFlush waits until the flusher has drained the vote log and the live
@@ -17,7 +17,7 @@ func (h *harness) checkFlush(ctx context.Context, acc *loadtest.Stats) error {
 	h.logf("waiting for the flush")
 	t := time.Now()
 	deadline := t.Add(h.cfg.FlushTimeout)
-	var out checkResult
+	var out stack.Check
 	for {
 		var err error
 		if out, err = h.check(ctx, 30*time.Second); err != nil {
@@ -92,28 +92,15 @@ func (h *harness) checkMemory(ctx context.Context, votes int64) error {
 // checkLedger compares the 202s with prizes recount, per project, and looks
 // up every receipt in the ledger.
 func (h *harness) checkLedger(ctx context.Context, acc *loadtest.Stats) error {
-	stdout, _, err := h.prizes.Run(ctx, "recount", "--edition", h.cfg.Edition)
+	rc, err := h.prizes.Recount(ctx, h.cfg.Edition)
 	if err != nil {
-		return err
-	}
-	var rc struct {
-		Projects []struct {
-			ProjectID string `json:"project_id"`
-			Votes     int64  `json:"votes"`
-		} `json:"projects"`
-		Total int64 `json:"total"`
-	}
-	if err := json.Unmarshal(stdout, &rc); err != nil {
-		return fmt.Errorf("bench: recount output: %w", err)
+		return fmt.Errorf("bench: %w", err)
 	}
 	c := &h.rep.Correctness
 	c.Accepted = acc.AcceptedTotal()
 	c.LedgerTotal = rc.Total
 	c.TransportErrors = acc.TransportErrors
-	recounted := map[string]int64{}
-	for _, p := range rc.Projects {
-		recounted[p.ProjectID] += p.Votes
-	}
+	recounted := rc.ByProject
 	ids := map[string]bool{}
 	for id := range recounted {
 		ids[id] = true

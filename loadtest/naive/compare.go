@@ -2,7 +2,6 @@ package naive
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -400,13 +399,9 @@ func (c *comparison) child(ctx context.Context, name string, cmd []string, addr 
 // waitLog waits until the vote path's log is empty, so that no run pays for
 // the flush of an earlier one.
 func (c *comparison) waitLog(ctx context.Context) error {
-	out, _, err := c.prizes.Run(ctx, "check", "--edition", "demo", "--wait", "2m")
-	var st struct {
-		Pending int64 `json:"pending"`
-		Unread  int64 `json:"unread"`
-	}
-	if jerr := json.Unmarshal(out, &st); jerr != nil {
-		return fmt.Errorf("naive compare: check: %w (%v)", jerr, err)
+	st, err := c.prizes.Check(ctx, "demo", "2m")
+	if err != nil {
+		return fmt.Errorf("naive compare: %w", err)
 	}
 	if st.Pending+st.Unread > 0 {
 		c.rep.Problems = append(c.rep.Problems, fmt.Sprintf("%d votes still in the log before a run", st.Pending+st.Unread))
@@ -444,16 +439,8 @@ func (c *comparison) teardown() {
 			c.rep.Problems = append(c.rep.Problems, err.Error())
 		}
 	}
-	if c.db != nil {
-		if err := c.db.Drop(ctx); err != nil {
-			c.rep.Problems = append(c.rep.Problems, err.Error())
-		}
-	}
-	if c.redis != nil {
-		c.redis.Stop()
-	}
-	if c.dir != "" {
-		os.RemoveAll(c.dir)
+	if err := stack.Teardown(ctx, c.db, c.redis, c.dir); err != nil {
+		c.rep.Problems = append(c.rep.Problems, err.Error())
 	}
 }
 

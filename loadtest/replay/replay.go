@@ -42,8 +42,6 @@ type Config struct {
 	// Env is the environment children start from; PRIZES_* variables in it
 	// are dropped.
 	Env []string
-	// OutDir receives the report: NAME.md, NAME.json and the plots.
-	OutDir string
 	// Labels, when set, is a file to write every voter's address and
 	// attack label to.
 	Labels string
@@ -334,25 +332,15 @@ func (r *run) requireChallenge(ctx context.Context) error {
 	return nil
 }
 
-// checkResult is the part of prizes check's output the replay reads.
-type checkResult struct {
-	Converged   bool  `json:"converged"`
-	Pending     int64 `json:"pending"`
-	Unread      int64 `json:"unread"`
-	LiveTotal   int64 `json:"live_total"`
-	LedgerTotal int64 `json:"ledger_total"`
-}
-
 // drain waits until the flusher has moved every accepted vote into the
 // ledger and the live counters agree with it.
 func (r *run) drain(ctx context.Context, accepted int64) error {
 	r.rep.Ingest.BacklogAtEnd = -1
 	deadline := time.Now().Add(r.cfg.FlushTimeout)
 	for first := true; ; first = false {
-		stdout, _, err := r.prizes.Run(ctx, "check", "--edition", r.s.Edition.ID, "--wait", "30s")
-		var st checkResult
-		if jerr := json.Unmarshal(stdout, &st); jerr != nil {
-			return fmt.Errorf("replay: check: %w (%v)", jerr, err)
+		st, err := r.prizes.Check(ctx, r.s.Edition.ID, "30s")
+		if err != nil {
+			return fmt.Errorf("replay: %w", err)
 		}
 		if first {
 			r.rep.Ingest.BacklogAtEnd = st.Pending + st.Unread
@@ -450,26 +438,13 @@ func (r *run) recount(ctx context.Context, stats *loadtest.Stats, ballots *loadt
 	c := &r.rep.Correctness
 	c.VerifyExit0 = verr == nil
 	c.SignatureValid, c.ResultsMatch, c.Differences = v.SignatureValid, v.Matches, v.Differences
-	stdout, _, err := r.prizes.Run(ctx, "recount", "--edition", id)
+	rc, err := r.prizes.Recount(ctx, id)
 	if err != nil {
-		return err
+		return fmt.Errorf("replay: %w", err)
 	}
 	r.stage("recount", "prizes recount --verify and prizes recount")
 
-	var rc struct {
-		Projects []struct {
-			ProjectID string `json:"project_id"`
-			Votes     int64  `json:"votes"`
-		} `json:"projects"`
-		Total int64 `json:"total"`
-	}
-	if err := json.Unmarshal(stdout, &rc); err != nil {
-		return fmt.Errorf("replay: recount output: %w", err)
-	}
-	recounted := map[string]int64{}
-	for _, p := range rc.Projects {
-		recounted[p.ProjectID] += p.Votes
-	}
+	recounted := rc.ByProject
 	accepted := map[string]int64{}
 	c.ByLabel = map[string]int64{}
 	for l, n := range stats.Accepted {
@@ -525,16 +500,8 @@ func (r *run) teardown() {
 			r.rep.Problems = append(r.rep.Problems, fmt.Sprintf("stop prizes serve: %v: %s", err, r.serve.LogTail()))
 		}
 	}
-	if r.db != nil {
-		if err := r.db.Drop(ctx); err != nil {
-			r.rep.Problems = append(r.rep.Problems, err.Error())
-		}
-	}
-	if r.redis != nil {
-		r.redis.Stop()
-	}
-	if r.dir != "" {
-		os.RemoveAll(r.dir)
+	if err := stack.Teardown(ctx, r.db, r.redis, r.dir); err != nil {
+		r.rep.Problems = append(r.rep.Problems, err.Error())
 	}
 }
 
