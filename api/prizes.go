@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -191,8 +190,8 @@ func (s *server) prizesRoutes(v1 *gin.RouterGroup, cfg PrizesConfig) {
 // the route's roles the token carries, which is what the audit log records.
 func (l *lifecycle) actorOf(c *gin.Context) (prizes.Actor, error) {
 	claims := claimsOf(c)
-	id, err := strconv.ParseInt(claims.Subject, 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := claims.AccountID()
+	if !ok {
 		return prizes.Actor{}, fmt.Errorf("token subject %q is not an account id: %w", claims.Subject, voting.ErrUnauthenticated)
 	}
 	role := claims.Role
