@@ -1,9 +1,11 @@
 // Package postgres is the PostgreSQL adapter of the prize lifecycle: editions
 // and their phases, entries and review, Champions, the jury, signed results
 // and the audit log. Every change runs in one transaction that holds the
-// edition's row lock, checks the edition's phase first, and appends to the
-// audit log before it commits, so a refused call changes nothing and an
-// accepted one is never missing from the log.
+// edition's row lock and checks the edition's phase first, so a refused call
+// changes nothing. Every organiser and juror action, and an owner's submit
+// and withdraw, is appended to the audit log in that same transaction, so
+// none of them is ever missing from the log; an owner's drafts and edits
+// are not audited.
 package postgres
 
 import (
