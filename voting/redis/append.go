@@ -13,56 +13,85 @@ import (
 	"github.com/wsisvote/prizes/voting"
 )
 
-// appendScript is the one atomic step of an append. The voter's rate limit
-// (GCRA on Redis's clock, when the store has one) comes first, so a flood of
-// attempts, duplicates included, is refused before it costs anything else.
-// Claiming the ballot slot comes next and a duplicate writes nothing more, so
-// the log and the tally never hold a vote the bitmap refused. The shebang
-// makes Redis refuse the script before it starts when memory is full, rather
-// than after the bit is set.
+// appendScript is the atomic step of an append, for one or more votes of
+// one shard at once: a batch of votes costs one script call rather than one
+// each, which is most of what Redis spends on a vote. Votes are taken in
+// order, each exactly as if it were alone, so two votes of one voter in one
+// call see each other.
 //
-// With a category cap (several votes per category, each project its own
-// slot), the voter's count in the category is taken with the slot claim and
-// both are undone when the cap is reached.
+// For each vote, the voter's rate limit (GCRA on Redis's clock, when the
+// store has one) comes first, so a flood of attempts, duplicates included,
+// is refused before it costs anything else. Claiming the ballot slot comes
+// next and a duplicate writes nothing more, so the log and the tally never
+// hold a vote the bitmap refused. With a category cap (several votes per
+// category, each project its own slot), the voter's count in the category is
+// taken with the slot claim and both are undone when the cap is reached. An
+// append the log refuses undoes the claim too, and the other votes of the
+// call go on. The shebang makes Redis refuse the whole call before it starts
+// when memory is full.
 //
-// KEYS: the dedup bitmap, the log stream, the tally hash, the voter's rate key,
-// the category's count hash.
-// ARGV: the bit offset, the encoded vote, "1" when the vote counts, the
-// project id, the limit's interval in ms (0: no limit), its burst, the
-// category cap (0: none), the voter id.
+// KEYS: the shard's log stream, then for each vote its dedup bitmap, tally
+// hash, voter's rate key and category count hash.
+// ARGV: the limit's interval in ms (0: no limit), its burst and the category
+// cap (0: none), shared by the votes of the call; then for each vote its bit
+// offset, encoded vote, "1" when it counts, project id and voter id.
 //
-// It returns 1 for recorded, 0 for a duplicate, 2 when the category cap is
-// reached, and -1-W when the rate limit refuses the vote for W more
-// milliseconds.
+// It returns one number per vote: 1 for recorded, 0 for a duplicate, 2 when
+// the category cap is reached, 3 when the log refused the entry, and -1-W
+// when the rate limit refuses the vote for W more milliseconds.
 const appendScript = `#!lua
-local interval = tonumber(ARGV[5])
+local interval = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local cap = tonumber(ARGV[3])
+local now = 0
 if interval > 0 then
 	local t = redis.call('TIME')
-	local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-	local tat = tonumber(redis.call('GET', KEYS[4])) or now
-	if tat < now then
-		tat = now
+	now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local out = {}
+for i = 1, (#KEYS - 1) / 4 do
+	local k = 1 + (i - 1) * 4
+	local a = 3 + (i - 1) * 5
+	local res = 1
+	if interval > 0 then
+		local tat = tonumber(redis.call('GET', KEYS[k + 3])) or now
+		if tat < now then
+			tat = now
+		end
+		local wait = tat - now - interval * (burst - 1)
+		if wait > 0 then
+			res = -1 - wait
+		else
+			redis.call('SET', KEYS[k + 3], tat + interval, 'PX', tat + interval - now)
+		end
 	end
-	local wait = tat - now - interval * (tonumber(ARGV[6]) - 1)
-	if wait > 0 then
-		return -1 - wait
+	if res == 1 and redis.call('SETBIT', KEYS[k + 1], ARGV[a + 1], 1) == 1 then
+		res = 0
 	end
-	redis.call('SET', KEYS[4], tat + interval, 'PX', tat + interval - now)
+	local counted = false
+	if res == 1 and cap > 0 then
+		counted = true
+		if redis.call('HINCRBY', KEYS[k + 4], ARGV[a + 5], 1) > cap then
+			res = 2
+		end
+	end
+	if res == 1 then
+		local added = redis.pcall('XADD', KEYS[1], '*', 'v', ARGV[a + 2])
+		if type(added) == 'table' and added.err then
+			res = 3
+		elseif ARGV[a + 3] == '1' then
+			redis.call('HINCRBY', KEYS[k + 2], ARGV[a + 4], 1)
+		end
+	end
+	if res >= 2 then
+		if counted then
+			redis.call('HINCRBY', KEYS[k + 4], ARGV[a + 5], -1)
+		end
+		redis.call('SETBIT', KEYS[k + 1], ARGV[a + 1], 0)
+	end
+	out[i] = res
 end
-if redis.call('SETBIT', KEYS[1], ARGV[1], 1) == 1 then
-	return 0
-end
-local cap = tonumber(ARGV[7])
-if cap > 0 and redis.call('HINCRBY', KEYS[5], ARGV[8], 1) > cap then
-	redis.call('HINCRBY', KEYS[5], ARGV[8], -1)
-	redis.call('SETBIT', KEYS[1], ARGV[1], 0)
-	return 2
-end
-redis.call('XADD', KEYS[2], '*', 'v', ARGV[2])
-if ARGV[3] == '1' then
-	redis.call('HINCRBY', KEYS[3], ARGV[4], 1)
-end
-return 1
+return out
 `
 
 // maxBitOffset is the largest offset SETBIT accepts (a 512 MB string).
@@ -83,17 +112,23 @@ const (
 // request is one append on its way through the queue. Requests are pooled,
 // with their encoding buffer, so the hot path allocates little.
 type request struct {
-	keys    [5]string
+	// keys are the vote's dedup bitmap, tally, rate key and count key.
+	keys    [4]string
+	shard   int
+	params  callParams
 	offset  int64
 	payload []byte
 	counts  string
 	project string
-	limit   [2]int64
-	cap     int64
 	voter   int64
 	state   atomic.Int32
-	cmd     *goredis.Cmd
 	done    chan error
+}
+
+// callParams are the script arguments shared by the votes of one call: the
+// rate limit's interval (ms, 0 for none) and burst, and the category cap.
+type callParams struct {
+	interval, burst, cap int64
 }
 
 // Append records v: in one atomic step it claims the voter's ballot slot,
@@ -119,15 +154,18 @@ func (s *Store) Append(ctx context.Context, v *voting.Vote) error {
 	// The rate and count keys are built only when the script will use them;
 	// otherwise the bare shard prefix stands in, which keeps every key of the
 	// call in the shard's cluster slot and costs no allocation.
-	r.keys = [5]string{k.seen + v.Edition + ":" + v.Slot, k.log, k.tally + v.Edition, k.rate, k.count}
-	r.cap, r.voter = int64(max(v.CategoryCap, 0)), v.VoterID
-	r.limit = [2]int64{}
+	shard := v.VoterID % shards
+	r.keys = [4]string{k.seen + v.Edition + ":" + v.Slot, k.tally + v.Edition, k.rate, k.count}
+	r.shard = int(shard)
+	r.params = callParams{cap: int64(max(v.CategoryCap, 0))}
+	r.voter = v.VoterID
 	if !v.Unmetered && s.opts.VoteLimit.Interval > 0 {
-		r.keys[3] = k.rate + strconv.FormatInt(v.VoterID, 10)
-		r.limit = [2]int64{max(s.opts.VoteLimit.Interval.Milliseconds(), 1), int64(max(s.opts.VoteLimit.Burst, 1))}
+		r.keys[2] = k.rate + strconv.FormatInt(v.VoterID, 10)
+		r.params.interval = max(s.opts.VoteLimit.Interval.Milliseconds(), 1)
+		r.params.burst = int64(max(s.opts.VoteLimit.Burst, 1))
 	}
-	if r.cap > 0 {
-		r.keys[4] = k.count + v.Edition + ":" + v.Category
+	if r.params.cap > 0 {
+		r.keys[3] = k.count + v.Edition + ":" + v.Category
 	}
 	r.offset = v.VoterID / shards
 	r.payload = Encode(r.payload[:0], v)
@@ -190,9 +228,8 @@ func (s *Store) check(v *voting.Vote) error {
 }
 
 func (s *Store) release(r *request) {
-	r.keys = [5]string{}
+	r.keys = [4]string{}
 	r.project = ""
-	r.cmd = nil
 	if cap(r.payload) > 64<<10 {
 		r.payload = nil
 	}
@@ -204,6 +241,7 @@ func (s *Store) release(r *request) {
 // once and a burst shares its round trips.
 func (s *Store) work() {
 	defer s.workers.Done()
+	var b sender
 	batch := make([]*request, 0, s.opts.PipelineSize)
 	for r := range s.queue {
 		batch = append(batch[:0], r)
@@ -219,15 +257,32 @@ func (s *Store) work() {
 				break fill
 			}
 		}
-		s.send(batch)
+		b.send(s, batch)
 		clear(batch)
 	}
 }
 
-// send runs one batch as a pipeline of EVALSHA calls and answers each
-// request. The pipeline does not use any caller's context: once sent, a vote
-// is waited for, and the client's own timeouts bound the wait.
-func (s *Store) send(batch []*request) {
+// call is one script call: the votes of a batch that share a shard and the
+// call's parameters.
+type call struct {
+	shard  int
+	params callParams
+	reqs   []*request
+	cmd    *goredis.Cmd
+}
+
+// sender is a worker's reusable state for building pipelines.
+type sender struct {
+	calls []call
+	keys  []string
+	args  []any
+}
+
+// send runs one batch as a pipeline with one script call per shard and
+// answers each request. The pipeline does not use any caller's context:
+// once sent, a vote is waited for, and the client's own timeouts bound the
+// wait.
+func (b *sender) send(s *Store, batch []*request) {
 	live := batch[:0]
 	for _, r := range batch {
 		if r.state.CompareAndSwap(stateQueued, stateSent) {
@@ -236,51 +291,100 @@ func (s *Store) send(batch []*request) {
 			s.release(r)
 		}
 	}
+	b.group(live)
 	ctx := context.Background()
-	for attempt := 1; len(live) > 0; attempt++ {
+	for attempt := 1; len(b.calls) > 0; attempt++ {
 		pipe := s.c.Pipeline()
-		for _, r := range live {
-			r.cmd = pipe.EvalSha(ctx, s.sha, r.keys[:], r.offset, r.payload, r.counts, r.project, r.limit[0], r.limit[1], r.cap, r.voter)
+		for i := range b.calls {
+			b.calls[i].cmd = b.evalSha(ctx, pipe, s, &b.calls[i])
 		}
 		_, _ = pipe.Exec(ctx)
-		// NOSCRIPT means the script did not run, so exactly those requests
-		// may be sent again once it is loaded; the others are answered now.
-		retry := live[:0]
-		for _, r := range live {
-			err := r.cmd.Err()
+		// NOSCRIPT means the script did not run, so exactly those calls may
+		// be sent again once it is loaded; the others are answered now.
+		retry := b.calls[:0]
+		for _, c := range b.calls {
+			err := c.cmd.Err()
 			if err != nil && goredis.HasErrorPrefix(err, "NOSCRIPT") && attempt < scriptAttempts {
-				retry = append(retry, r)
+				retry = append(retry, c)
 				continue
 			}
-			err = result(r.cmd)
-			r.cmd = nil
-			r.done <- err
+			answer(c.reqs, c.cmd)
 		}
-		live = retry
-		if len(live) == 0 {
-			return
+		b.calls = retry
+		if len(b.calls) == 0 {
+			break
 		}
 		if _, err := s.loadScript(ctx); err != nil {
-			for _, r := range live {
-				r.cmd = nil
-				r.done <- err
+			for _, c := range b.calls {
+				for _, r := range c.reqs {
+					r.done <- err
+				}
 			}
-			return
+			break
 		}
+	}
+	clear(b.calls[:cap(b.calls)])
+	b.calls = b.calls[:0]
+}
+
+// group sorts live into calls, one per shard and parameters, keeping the
+// order of the votes within each call.
+func (b *sender) group(live []*request) {
+	b.calls = b.calls[:0]
+next:
+	for _, r := range live {
+		for i := range b.calls {
+			if c := &b.calls[i]; c.shard == r.shard && c.params == r.params {
+				c.reqs = append(c.reqs, r)
+				continue next
+			}
+		}
+		b.calls = append(b.calls, call{shard: r.shard, params: r.params, reqs: []*request{r}})
 	}
 }
 
-// result translates the script's answer: 1 for recorded, 0 for a duplicate,
-// 2 for a full category, -1-W for a rate-limit refusal with W milliseconds to wait.
-func result(cmd *goredis.Cmd) error {
-	n, err := cmd.Int64()
+// evalSha adds c's script call to pipe.
+func (b *sender) evalSha(ctx context.Context, pipe goredis.Pipeliner, s *Store, c *call) *goredis.Cmd {
+	keys := append(b.keys[:0], s.keys[c.shard].log)
+	args := append(b.args[:0], c.params.interval, c.params.burst, c.params.cap)
+	for _, r := range c.reqs {
+		keys = append(keys, r.keys[:]...)
+		args = append(args, r.offset, r.payload, r.counts, r.project, r.voter)
+	}
+	cmd := pipe.EvalSha(ctx, s.sha, keys, args...)
+	// The command holds its own copy of keys and args, so the buffers can
+	// be used for the next call.
+	b.keys, b.args = keys, args
+	clear(b.args)
+	return cmd
+}
+
+// answer tells each request of a call its outcome.
+func answer(reqs []*request, cmd *goredis.Cmd) {
+	res, err := cmd.Int64Slice()
+	if err == nil && len(res) != len(reqs) {
+		err = fmt.Errorf("append script answered %d results for %d votes", len(res), len(reqs))
+	}
+	for i, r := range reqs {
+		if err != nil {
+			r.done <- wrap("run append script", err)
+			continue
+		}
+		r.done <- result(res[i])
+	}
+}
+
+// result translates the script's answer for one vote: 1 for recorded, 0 for
+// a duplicate, 2 for a full category, 3 for an entry the log refused, -1-W
+// for a rate-limit refusal with W milliseconds to wait.
+func result(n int64) error {
 	switch {
-	case err != nil:
-		return wrap("run append script", err)
 	case n == 0:
 		return voting.ErrDuplicate
 	case n == 2:
 		return voting.ErrCategoryFull
+	case n == 3:
+		return fmt.Errorf("vote log refused the entry: %w", voting.ErrUnavailable)
 	case n < 0:
 		return &voting.RateLimitError{RetryAfter: time.Duration(-1-n) * time.Millisecond}
 	}

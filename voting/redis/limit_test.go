@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"sync"
 	"testing"
 	"time"
 
@@ -89,6 +91,75 @@ func TestStore_Append_categoryCap(t *testing.T) {
 		pending, unread, err := s.Backlog(ctx)
 		if err != nil || pending+unread != 3 {
 			t.Fatalf("log holds %d+%d entries, %v; want the 3 accepted", pending, unread, err)
+		}
+	})
+}
+
+// TestStore_Append_mixedBatch: votes that reach Redis in the same script
+// call are each taken as if alone. Many appends at once on one shard and one
+// worker share calls, and the outcomes per voter are those of any order: the
+// rate limit, the dedup bit and the category cap see the votes before them
+// in the same call.
+func TestStore_Append_mixedBatch(t *testing.T) {
+	eachRedis(t, func(t *testing.T, c goredis.UniversalClient) {
+		ctx := context.Background()
+		s := newStore(t, c, redis.Options{Shards: 1, Workers: 1, VoteLimit: redis.Limit{Interval: time.Minute, Burst: 2}})
+		g := newVotes(t)
+		var vs []*voting.Vote
+		for round := 0; round < 50; round++ {
+			limited := int64(1000 + round*10)
+			for _, cat := range []string{"C1", "C2", "C3"} {
+				vs = append(vs, g.vote(limited, cat, "p"))
+			}
+			dup := limited + 1
+			vs = append(vs, g.vote(dup, "C1", "p"), g.vote(dup, "C1", "p"))
+			for _, p := range []string{"a", "b", "c"} {
+				v := g.vote(limited+2, "C4", p)
+				v.Slot, v.CategoryCap, v.Unmetered = p, 2, true
+				vs = append(vs, v)
+			}
+		}
+		errs := make([]error, len(vs))
+		var wg sync.WaitGroup
+		for i, v := range vs {
+			wg.Go(func() { errs[i] = s.Append(ctx, v) })
+		}
+		wg.Wait()
+
+		outcomes := map[string]int{}
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				outcomes["accepted"]++
+			case errors.Is(err, voting.ErrRateLimited):
+				outcomes["limited"]++
+			case errors.Is(err, voting.ErrDuplicate):
+				outcomes["duplicate"]++
+			case errors.Is(err, voting.ErrCategoryFull):
+				outcomes["full"]++
+			default:
+				t.Fatalf("vote %d: %v", i, err)
+			}
+		}
+		// Each round: 2 of 3 within the limit, 1 of 2 identical, 2 of 3
+		// under the cap.
+		want := map[string]int{"accepted": 50 * 5, "limited": 50, "duplicate": 50, "full": 50}
+		if !maps.Equal(outcomes, want) {
+			t.Fatalf("outcomes %v; want %v", outcomes, want)
+		}
+		tally, err := s.Tally(ctx, g.edition)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var total int64
+		for _, n := range tally {
+			total += n
+		}
+		if total != 50*5 {
+			t.Errorf("tally %v sums to %d; want %d", tally, total, 50*5)
+		}
+		if pending, unread := backlog(t, s); pending+unread != 50*5 {
+			t.Errorf("log holds %d+%d entries; want %d", pending, unread, 50*5)
 		}
 	})
 }
