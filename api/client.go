@@ -55,7 +55,10 @@ func networkOf(a netip.Addr) string {
 	if err != nil {
 		return ""
 	}
-	return p.String()
+	// Appending to a buffer on the stack makes one string where
+	// Prefix.String makes two; the text is the same.
+	var buf [len("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128")]byte
+	return string(p.AppendTo(buf[:0]))
 }
 
 // clean makes a header value safe to store: valid UTF-8 without control

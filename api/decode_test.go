@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/wsisvote/prizes/api"
 	"github.com/wsisvote/prizes/voting"
@@ -20,6 +22,15 @@ func TestDecodeVote(t *testing.T) {
 		{"plain", `{"project_id":"p-1"}`, "p-1"},
 		{"uuid", `{"project_id":"0190f3c2-7d4e-7a1b-9c3d-5e6f7a8b9c0d"}`, "0190f3c2-7d4e-7a1b-9c3d-5e6f7a8b9c0d"},
 		{"surrounding whitespace", " \n{ \"project_id\" : \"p-1\" }\n ", "p-1"},
+		{"every kind of whitespace", "\t\r\n {\t\"project_id\"\r:\n\"p-1\" \t}\r\n", "p-1"},
+		{"every id character", `{"project_id":"azAZ09._:-"}`, "azAZ09._:-"},
+		// The decoder matches field names without regard to case and takes
+		// escapes and the last of repeated fields; these bodies leave the
+		// fast path and must still be accepted as before.
+		{"key in capitals", `{"PROJECT_ID":"p-1"}`, "p-1"},
+		{"escaped id", `{"project_id":"p\u002d1"}`, "p-1"},
+		{"escaped key", `{"project\u005fid":"p-1"}`, "p-1"},
+		{"repeated key", `{"project_id":"p-1","project_id":"p-2"}`, "p-2"},
 		{"longest id", `{"project_id":"` + strings.Repeat("a", api.MaxProjectID) + `"}`, strings.Repeat("a", api.MaxProjectID)},
 		{"empty", ``, ""},
 		{"whitespace only", "  ", ""},
@@ -39,6 +50,10 @@ func TestDecodeVote(t *testing.T) {
 		{"id with slash", `{"project_id":"../p"}`, ""},
 		{"id with NUL", `{"project_id":"p\u0000"}`, ""},
 		{"id non-ASCII", `{"project_id":"pé"}`, ""},
+		{"escaped id character outside the set", `{"project_id":"p\u0020"}`, ""},
+		{"trailing comma", `{"project_id":"p-1",}`, ""},
+		{"no closing brace", `{"project_id":"p-1" `, ""},
+		{"vertical tab is not JSON whitespace", "{\"project_id\":\"p-1\"}\v", ""},
 		{"over the limit", `{"project_id":"p-1"}` + strings.Repeat(" ", api.MaxVoteBody), ""},
 	}
 	for _, tt := range tests {
@@ -63,6 +78,115 @@ func TestDecodeVote(t *testing.T) {
 	}
 }
 
+// TestDecodeVote_Messages pins what a refused body is told, which the fast
+// path must leave exactly as the decoder words it.
+func TestDecodeVote_Messages(t *testing.T) {
+	tests := []struct {
+		body string
+		want string
+	}{
+		{``, "decode vote: empty body: invalid request"},
+		{`{"project_id":7}`, "decode vote: project_id must be a string, not number: invalid request"},
+		{`[]`, "decode vote: body must be a JSON object, not array: invalid request"},
+		{`{"project_id":"p-1"`, "decode vote: truncated JSON: invalid request"},
+		{`{"project_id" "p-1"}`, "decode vote: malformed JSON at byte 15: invalid request"},
+		{`{"project_id":"p-1","x":1}`, `decode vote: unknown field "x": invalid request`},
+		{`{"project_id":"p-1"} {}`, "decode vote: unexpected data after the JSON object: invalid request"},
+		{`{"project_id":""}`, "decode vote: project_id is required: invalid request"},
+		{`{"project_id":"p/1"}`, "decode vote: project_id has a character outside [A-Za-z0-9._:-]: invalid request"},
+		{`{"project_id":"` + strings.Repeat("a", api.MaxProjectID+1) + `"}`,
+			"decode vote: project_id is longer than 64 bytes: invalid request"},
+		{strings.Repeat(" ", api.MaxVoteBody+1), "decode vote: body exceeds 1024 bytes: invalid request"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.body, func(t *testing.T) {
+			_, err := api.DecodeVote(strings.NewReader(tt.body))
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("DecodeVote(%q) error = %v, want %q", tt.body, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestDecodeVote_Readers checks that the body is read whole however the
+// reader hands it over, and that a failing read is refused.
+func TestDecodeVote_Readers(t *testing.T) {
+	const body = `{"project_id":"p-1"}`
+	tests := []struct {
+		name    string
+		r       io.Reader
+		want    string
+		wantErr error // nil when the vote must be accepted
+	}{
+		{"one byte at a time", iotest.OneByteReader(strings.NewReader(body)), "p-1", nil},
+		{"end of input with the last bytes", iotest.DataErrReader(strings.NewReader(body)), "p-1", nil},
+		{"half then fail", io.MultiReader(strings.NewReader(body[:10]), iotest.ErrReader(io.ErrUnexpectedEOF)), "", io.ErrUnexpectedEOF},
+		{"timeout", iotest.TimeoutReader(iotest.OneByteReader(strings.NewReader(body))), "", iotest.ErrTimeout},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := api.DecodeVote(tt.r)
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) || !errors.Is(err, voting.ErrInvalid) {
+					t.Fatalf("DecodeVote = %+v, %v; want an error wrapping %v and voting.ErrInvalid", got, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got.ProjectID != tt.want {
+				t.Fatalf("DecodeVote = %+v, %v; want project id %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestDecodeVote_OwnsProjectID checks that an accepted id is not a view of
+// the buffer the body was read into, which the next vote reuses.
+func TestDecodeVote_OwnsProjectID(t *testing.T) {
+	first, err := api.DecodeVote(strings.NewReader(`{"project_id":"first-id"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 100 {
+		if _, err := api.DecodeVote(strings.NewReader(`{"project_id":"later-id"}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if first.ProjectID != "first-id" {
+		t.Errorf("first project id became %q after later votes", first.ProjectID)
+	}
+}
+
+func TestScanVote(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want string // the id taken, or "" when the body is left to the decoder
+	}{
+		{"plain", `{"project_id":"p-1"}`, "p-1"},
+		{"whitespace", " \t{\r\n\"project_id\" :\t\"p-1\"\n}\r ", "p-1"},
+		{"longest id", `{"project_id":"` + strings.Repeat("7", api.MaxProjectID) + `"}`, strings.Repeat("7", api.MaxProjectID)},
+		{"id too long", `{"project_id":"` + strings.Repeat("7", api.MaxProjectID+1) + `"}`, ""},
+		{"empty id", `{"project_id":""}`, ""},
+		{"escape in id", `{"project_id":"p\u002d1"}`, ""},
+		{"character outside the set", `{"project_id":"p 1"}`, ""},
+		{"other case", `{"Project_id":"p-1"}`, ""},
+		{"second field", `{"project_id":"p-1","a":1}`, ""},
+		{"trailing data", `{"project_id":"p-1"}x`, ""},
+		{"not a string", `{"project_id":1}`, ""},
+		{"unterminated", `{"project_id":"p-1`, ""},
+		{"missing brace", `{"project_id":"p-1"`, ""},
+		{"empty", ``, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id, ok := api.ScanVote([]byte(tt.body))
+			if ok != (tt.want != "") || string(id) != tt.want {
+				t.Errorf("ScanVote(%q) = %q, %v; want %q", tt.body, id, ok, tt.want)
+			}
+		})
+	}
+}
+
 func FuzzDecodeVote(f *testing.F) {
 	for _, seed := range []string{
 		`{"project_id":"p-1"}`,
@@ -72,6 +196,11 @@ func FuzzDecodeVote(f *testing.F) {
 		`{"Project_ID":"p-1"}`,
 		`{"project_id":"\u0070"}`,
 		`{"project_id":1}`,
+		` { "project_id" : "a.b:c_d-e" } `,
+		"{\t\"project_id\"\r\n:\"p\"}",
+		`{"project_id":"p-1","project_id":"p-2"}`,
+		`{"project_id":"p-1",}`,
+		`{"project_id":"` + strings.Repeat("a", api.MaxProjectID+1) + `"}`,
 		`null`,
 		`[]`,
 		``,
@@ -80,6 +209,22 @@ func FuzzDecodeVote(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		got, err := api.DecodeVote(bytes.NewReader(data))
+		// The fast path either leaves a body to the decoder or takes from it
+		// exactly what the decoder would.
+		if id, ok := api.ScanVote(data); ok {
+			want, err := api.DecodeVoteJSON(data)
+			if err != nil || want.ProjectID != string(id) {
+				t.Fatalf("fast path took %q from %q; the decoder gives %+v, %v", id, data, want, err)
+			}
+		}
+		// Within the size limit, DecodeVote answers as the decoder alone
+		// does, down to the words of its error.
+		if len(data) <= api.MaxVoteBody {
+			want, wantErr := api.DecodeVoteJSON(data)
+			if got != want || errorText(err) != errorText(wantErr) {
+				t.Fatalf("DecodeVote(%q) = %+v, %v; the decoder gives %+v, %v", data, got, err, want, wantErr)
+			}
+		}
 		if err != nil {
 			if !errors.Is(err, voting.ErrInvalid) {
 				t.Fatalf("error %v does not wrap voting.ErrInvalid", err)
@@ -102,4 +247,11 @@ func FuzzDecodeVote(f *testing.F) {
 			t.Fatalf("round trip of %+v gave %+v, %v", got, back, err)
 		}
 	})
+}
+
+func errorText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }

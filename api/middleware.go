@@ -19,23 +19,44 @@ import (
 // or embedding responses.
 func securityHeaders(c *gin.Context) {
 	h := c.Writer.Header()
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
-	h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-	h.Set("Cross-Origin-Opener-Policy", "same-origin")
-	h.Set("Cross-Origin-Resource-Policy", "same-origin")
-	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+	for _, sh := range securityHeaderValues {
+		h[sh.key] = sh.value
+	}
 	c.Next()
+}
+
+// securityHeaderValues are the headers securityHeaders sets, by canonical
+// key. Header.Set would allocate a new one-element slice for each of them on
+// every response; they are assigned into the header map as they are instead.
+// Sharing the slices between responses is safe because nothing writes into
+// a header value in place: Header.Set and Del replace or drop the slice, and
+// Header.Add appends to it, which copies it elsewhere since every value here
+// has len == cap (a one-element literal). A value must never be built with
+// spare capacity, and no code may assign to an element of a response's
+// header value.
+var securityHeaderValues = [...]struct {
+	key   string
+	value []string
+}{
+	{"X-Content-Type-Options", []string{"nosniff"}},
+	{"Referrer-Policy", []string{"no-referrer"}},
+	{"X-Frame-Options", []string{"DENY"}},
+	{"Content-Security-Policy", []string{"default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"}},
+	{"Strict-Transport-Security", []string{"max-age=63072000; includeSubDomains"}},
+	{"Cross-Origin-Opener-Policy", []string{"same-origin"}},
+	{"Cross-Origin-Resource-Policy", []string{"same-origin"}},
+	{"Permissions-Policy", []string{"camera=(), microphone=(), geolocation=(), payment=()"}},
 }
 
 // noStore keeps API answers out of every cache: a vote receipt or an error is
 // meant for one request, and live counts are stale as soon as they are sent.
+// The shared value is safe for the reasons given at securityHeaderValues.
 func noStore(c *gin.Context) {
-	c.Writer.Header().Set("Cache-Control", "no-store")
+	c.Writer.Header()["Cache-Control"] = noStoreValue
 	c.Next()
 }
+
+var noStoreValue = []string{"no-store"}
 
 // observe reports every request to the observer by its route template, so
 // the number of distinct routes stays bounded whatever paths clients send.

@@ -263,7 +263,7 @@ func (v *Verifier) Verify(token string) (Claims, error) {
 	gen := v.gen.Load()
 	var sum [sha256.Size]byte
 	if v.cache != nil {
-		sum = sha256.Sum256([]byte(token))
+		sum = tokenKey(token)
 		if c, ok := v.cache.get(sum, gen, now); ok {
 			return c, nil
 		}

@@ -38,6 +38,19 @@ func newTokenCache(size int) *tokenCache {
 	return c
 }
 
+// tokenKey returns the cache key of token: the SHA-256 of the whole token.
+// Converting a token of usual size to []byte would allocate on every
+// request, so it is copied to a buffer on the stack instead; a token longer
+// than the buffer is converted.
+func tokenKey(token string) [sha256.Size]byte {
+	var buf [1 << 10]byte
+	if len(token) > len(buf) {
+		return sha256.Sum256([]byte(token))
+	}
+	n := copy(buf[:], token)
+	return sha256.Sum256(buf[:n])
+}
+
 // shard picks by the first byte of the hash, which is uniform.
 func (c *tokenCache) shard(k [sha256.Size]byte) *cacheShard {
 	return &c.shards[int(k[0])%cacheShards]

@@ -10,7 +10,9 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -38,14 +40,105 @@ type VoteRequest struct {
 // bytes, with no fields but project_id and nothing after it. project_id must
 // be 1 to MaxProjectID characters from [A-Za-z0-9._:-]. Every error wraps
 // voting.ErrInvalid and says what was wrong.
+//
+// DecodeVote reads into a pooled buffer and takes the common body,
+// {"project_id":"<id>"} with optional whitespace, without the JSON decoder;
+// every other body goes through the decoder, so what is refused and the
+// message that says why are the decoder's.
 func DecodeVote(r io.Reader) (VoteRequest, error) {
-	body, err := io.ReadAll(io.LimitReader(r, MaxVoteBody+1))
+	buf := getScratch()
+	defer putScratch(buf)
+	body, err := readInto(r, (*buf)[:MaxVoteBody+1])
 	if err != nil {
 		return VoteRequest{}, fmt.Errorf("decode vote: read body: %w: %w", voting.ErrInvalid, err)
 	}
 	if len(body) > MaxVoteBody {
 		return VoteRequest{}, fmt.Errorf("decode vote: body exceeds %d bytes: %w", MaxVoteBody, voting.ErrInvalid)
 	}
+	if id, ok := scanVote(body); ok {
+		// The id is copied out of the buffer, which is reused once this
+		// function returns.
+		return VoteRequest{ProjectID: string(id)}, nil
+	}
+	return decodeVoteJSON(body)
+}
+
+// readInto reads r into buf until r is exhausted or buf is full, and returns
+// what it read. Like io.ReadAll over an io.LimitReader of len(buf), it
+// reports io.EOF as success and any other error as it is.
+func readInto(r io.Reader, buf []byte) ([]byte, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		// A reader returns io.EOF itself, never wrapped, at the end of its
+		// input; io.ReadAll compares it the same way.
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return buf[:n], err
+		}
+	}
+	return buf[:n], nil
+}
+
+// scanVote returns the project id of a body that is exactly one object
+// {"project_id":"<id>"}, with JSON whitespace allowed around every token and
+// an id of 1 to MaxProjectID bytes from [A-Za-z0-9._:-]. Such a body is
+// accepted by decodeVoteJSON with the same id. It returns false for any
+// other body, valid or not, which then goes to decodeVoteJSON; the id it
+// returns is a slice of body.
+func scanVote(body []byte) ([]byte, bool) {
+	const key = `"project_id"`
+	i := skipSpace(body, 0)
+	if !hasByte(body, i, '{') {
+		return nil, false
+	}
+	i = skipSpace(body, i+1)
+	if !bytes.HasPrefix(body[i:], []byte(key)) {
+		return nil, false
+	}
+	i = skipSpace(body, i+len(key))
+	if !hasByte(body, i, ':') {
+		return nil, false
+	}
+	i = skipSpace(body, i+1)
+	if !hasByte(body, i, '"') {
+		return nil, false
+	}
+	i++
+	start := i
+	for i < len(body) && i-start <= MaxProjectID && idByte(body[i]) {
+		i++
+	}
+	id := body[start:i]
+	if len(id) == 0 || len(id) > MaxProjectID || !hasByte(body, i, '"') {
+		return nil, false
+	}
+	i = skipSpace(body, i+1)
+	if !hasByte(body, i, '}') || skipSpace(body, i+1) != len(body) {
+		return nil, false
+	}
+	return id, true
+}
+
+// skipSpace returns the index of the first byte of b at or after i that is
+// not JSON whitespace.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+func hasByte(b []byte, i int, c byte) bool {
+	return i < len(b) && b[i] == c
+}
+
+// decodeVoteJSON is DecodeVote's strict path: the JSON decoder, which
+// refuses unknown fields and trailing data, then the id's own rules.
+func decodeVoteJSON(body []byte) (VoteRequest, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	var req VoteRequest
@@ -104,12 +197,6 @@ func idByte(b byte) bool {
 		b == '-' || b == '_' || b == '.' || b == ':'
 }
 
-type voteResponse struct {
-	VoteID   string `json:"vote_id"`
-	Status   string `json:"status"`
-	Category string `json:"category"`
-}
-
 // castVote is POST /api/v1/editions/:edition/votes.
 func (s *server) castVote(c *gin.Context) {
 	receipt, err := s.cast(c)
@@ -118,7 +205,7 @@ func (s *server) castVote(c *gin.Context) {
 		return
 	}
 	s.obs.VoteResult(resultAccepted)
-	c.JSON(http.StatusAccepted, voteResponse{VoteID: receipt.VoteID, Status: resultAccepted, Category: receipt.Category})
+	writeReceipt(c, receipt)
 }
 
 // cast authenticates the voter before reading the body, so an anonymous
@@ -185,4 +272,126 @@ func checkJSON(ct string) error {
 		return fmt.Errorf("content type %q is not application/json: %w", ct, voting.ErrInvalid)
 	}
 	return nil
+}
+
+// jsonContentType is the Content-Type of the receipt, the one Gin's c.JSON
+// sets. The slice is shared by every response and never written to; see
+// securityHeaderValues for why sharing it is safe.
+var jsonContentType = []string{"application/json; charset=utf-8"}
+
+// writeReceipt answers 202 with the receipt as the JSON object
+// {"vote_id":"...","status":"accepted","category":"..."}, byte for byte what
+// c.JSON writes for it, with the same headers (c.JSON sets no
+// Content-Length either; net/http adds it). It is written by hand because it
+// answers nearly every request the service takes, and encoding it by
+// reflection into a new buffer each time was a large share of the route's
+// own cost.
+func writeReceipt(c *gin.Context, r voting.Receipt) {
+	buf := getScratch()
+	defer putScratch(buf)
+	b := appendReceipt((*buf)[:0], r)
+	*buf = b
+	c.Status(http.StatusAccepted)
+	if h := c.Writer.Header(); len(h["Content-Type"]) == 0 {
+		h["Content-Type"] = jsonContentType
+	}
+	if _, err := c.Writer.Write(b); err != nil {
+		// This is what Gin's renderer does with a failed write: the client
+		// is gone, and nothing more can be said to it.
+		_ = c.Error(err)
+		c.Abort()
+	}
+}
+
+// appendReceipt appends the JSON of a 202 answer to b, its fields in the
+// order encoding/json would write them.
+func appendReceipt(b []byte, r voting.Receipt) []byte {
+	b = append(b, `{"vote_id":`...)
+	b = appendJSONString(b, r.VoteID)
+	b = append(b, `,"status":`...)
+	b = appendJSONString(b, resultAccepted)
+	b = append(b, `,"category":`...)
+	b = appendJSONString(b, r.Category)
+	return append(b, '}')
+}
+
+// appendJSONString appends s to b as a JSON string exactly as json.Marshal
+// writes it: quote and backslash escaped, control characters as their short
+// escape (\b \f \n \r \t) or as \u00XX, <, > and & as \u003c, \u003e and
+// \u0026 (so the JSON is safe inside HTML), U+2028 and U+2029 as \u2028 and
+// \u2029, and each byte of invalid UTF-8 as \ufffd. Valid UTF-8 otherwise
+// passes through unchanged.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			start = i + size
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			start = i + size
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// maxScratch is the largest scratch buffer kept for reuse. A receipt with
+// unusually long fields grows its buffer; that one is left to the garbage
+// collector rather than kept forever.
+const maxScratch = 4 << 10
+
+// scratch holds the buffers the vote route reads bodies into and writes
+// receipts from, so that neither allocates per request. Each buffer has room
+// for a whole body and its limit-detecting extra byte. A pool keeps nothing
+// a caller can observe: a buffer is only used between getScratch and
+// putScratch.
+var scratch = sync.Pool{New: func() any {
+	b := make([]byte, 0, MaxVoteBody+1)
+	return &b
+}}
+
+func getScratch() *[]byte { return scratch.Get().(*[]byte) }
+
+// putScratch returns a buffer to the pool. Nothing may hold a slice of it
+// afterwards.
+func putScratch(b *[]byte) {
+	if cap(*b) > maxScratch {
+		return
+	}
+	*b = (*b)[:0]
+	scratch.Put(b)
 }

@@ -5,6 +5,7 @@ package prometheus
 
 import (
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,6 +27,22 @@ type Metrics struct {
 	storeErrors *prometheus.CounterVec
 	pending     prometheus.Gauge
 	unread      prometheus.Gauge
+
+	// requestSeries and voteSeries remember the series of each label set
+	// once it is first used: requestSeries maps a requestKey to its
+	// prometheus.Observer, voteSeries a result code to its
+	// prometheus.Counter. Looking a series up by its label values hashes
+	// and validates them, and formats the status code, on every request;
+	// a cached series is the same series, since none is ever deleted. Both
+	// hold one entry per series, so they are bounded as the series are.
+	requestSeries sync.Map
+	voteSeries    sync.Map
+}
+
+// requestKey is the label set of one request duration series.
+type requestKey struct {
+	route  string
+	status int
 }
 
 // New builds the collectors and registers them with reg; a nil reg leaves
@@ -86,12 +103,23 @@ func (m *Metrics) VoteResult(code string) {
 		m.accepted.Inc()
 		return
 	}
-	m.votes.WithLabelValues(code).Inc()
+	if c, ok := m.voteSeries.Load(code); ok {
+		c.(prometheus.Counter).Inc()
+		return
+	}
+	c, _ := m.voteSeries.LoadOrStore(code, m.votes.WithLabelValues(code))
+	c.(prometheus.Counter).Inc()
 }
 
 // ObserveRequest records one HTTP request's duration by route template and status.
 func (m *Metrics) ObserveRequest(route string, status int, d time.Duration) {
-	m.requests.WithLabelValues(route, strconv.Itoa(status)).Observe(d.Seconds())
+	k := requestKey{route: route, status: status}
+	if o, ok := m.requestSeries.Load(k); ok {
+		o.(prometheus.Observer).Observe(d.Seconds())
+		return
+	}
+	o, _ := m.requestSeries.LoadOrStore(k, m.requests.WithLabelValues(route, strconv.Itoa(status)))
+	o.(prometheus.Observer).Observe(d.Seconds())
 }
 
 // Flushed implements voting.FlushObserver.

@@ -137,17 +137,62 @@ func TestMetrics_ObserveRequest(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := metrics.New(reg)
 	route := "/api/v1/editions/:edition/votes"
+	other := "/api/v1/editions/:edition/tally"
 	m.ObserveRequest(route, 202, 100*time.Millisecond)
 	m.ObserveRequest(route, 202, 200*time.Millisecond)
 	m.ObserveRequest(route, 409, time.Millisecond)
+	m.ObserveRequest(other, 202, 50*time.Millisecond)
 
-	s := read(t, reg, "prizes_http_request_duration_seconds", map[string]string{"route": route, "code": "202"})
-	if s.count != 2 || !near(s.sum, 0.3) {
-		t.Errorf("202 series: count %d sum %v, want 2 and 0.3", s.count, s.sum)
+	tests := []struct {
+		route, code string
+		count       uint64
+		sum         float64
+	}{
+		{route, "202", 2, 0.3},
+		{route, "409", 1, 0.001},
+		{other, "202", 1, 0.05},
 	}
-	if s := read(t, reg, "prizes_http_request_duration_seconds", map[string]string{"route": route, "code": "409"}); s.count != 1 {
-		t.Errorf("409 series: count %d, want 1", s.count)
+	for _, tt := range tests {
+		s := read(t, reg, "prizes_http_request_duration_seconds", map[string]string{"route": tt.route, "code": tt.code})
+		if s.count != tt.count || !near(s.sum, tt.sum) {
+			t.Errorf("%s %s series: count %d sum %v, want %d and %v", tt.route, tt.code, s.count, s.sum, tt.count, tt.sum)
+		}
 	}
+}
+
+// TestMetrics_ObserveRequest_Concurrent checks that concurrent first uses
+// of a series, which race to remember it, all land in that one series.
+func TestMetrics_ObserveRequest_Concurrent(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := metrics.New(reg)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for i := range 100 {
+				m.ObserveRequest("/healthz", 200+i%2, time.Millisecond)
+			}
+		})
+	}
+	wg.Wait()
+	for _, code := range []string{"200", "201"} {
+		if s := read(t, reg, "prizes_http_request_duration_seconds", map[string]string{"route": "/healthz", "code": code}); s.count != 400 {
+			t.Errorf("code %s: count %d, want 400", code, s.count)
+		}
+	}
+}
+
+// BenchmarkMetrics_ObserveRequest measures what the vote path pays per
+// request for metrics: one duration and one vote result.
+func BenchmarkMetrics_ObserveRequest(b *testing.B) {
+	m := metrics.New(prometheus.NewRegistry())
+	route := "/api/v1/editions/:edition/votes"
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			m.ObserveRequest(route, 409, time.Millisecond)
+			m.VoteResult("duplicate_vote")
+		}
+	})
 }
 
 func TestMetrics_Flushed(t *testing.T) {
