@@ -29,6 +29,7 @@ type config struct {
 	ClaimIdle      time.Duration
 	PipelineSize   int
 	Workers        int
+	GCPercent      int
 	Identity       identityConfig
 }
 
@@ -124,6 +125,8 @@ func (c *config) bind(fs *flag.FlagSet, e env) error {
 		num(&c.BatchSize, "flush-batch", "FLUSH_BATCH", 2000, "most votes per ledger transaction"),
 		num(&c.PipelineSize, "pipeline", "PIPELINE", 512, "most votes per Redis pipeline"),
 		num(&c.Workers, "redis-workers", "REDIS_WORKERS", 4, "goroutines sending vote pipelines to Redis"),
+		num(&c.GCPercent, "gc-percent", "GC_PERCENT", 400,
+			"garbage collection target of serve and flush, as GOGC (0 keeps GOGC or the runtime's default)"),
 		dur(&c.BatchWait, "flush-wait", "FLUSH_WAIT", 50*time.Millisecond, "how long a partial flush batch waits for more votes"),
 		dur(&c.ClaimIdle, "claim-idle", "CLAIM_IDLE", 15*time.Second, "how long a vote may stay pending with a dead flusher before another takes it"),
 	} {
