@@ -29,9 +29,11 @@ type Stream interface {
 	// Claim takes over up to max entries of one shard that another consumer
 	// read but did not acknowledge within minIdle (it died, most likely).
 	Claim(ctx context.Context, shard, max int, minIdle time.Duration) ([]Entry, error)
-	// Ack acknowledges entries that are safely in the ledger and removes them
-	// from the log.
-	Ack(ctx context.Context, shard int, logIDs []string) error
+	// Acknowledge acknowledges entries that are safely in the ledger, given
+	// by shard, and removes them from the log. It returns ErrUnavailable
+	// when the store cannot be reached; entries it could not acknowledge
+	// stay pending.
+	Acknowledge(ctx context.Context, logIDs map[int][]string) error
 }
 
 // Ledger is the system of record.
@@ -58,7 +60,10 @@ type FlushObserver interface {
 //
 // One reader per shard feeds one writer, so a ledger transaction carries the
 // votes of every shard: under load the batches are large and PostgreSQL sees
-// few transactions however many shards there are.
+// few transactions however many shards there are. The writer hands each
+// committed batch to an acknowledger and goes on to the next, so that while
+// a backlog drains, the ledger is kept busy: the readers fetch the next batch
+// and the acknowledger clears the last one from the log during each insert.
 type Flusher struct {
 	Stream   Stream
 	Ledger   Ledger
@@ -113,7 +118,20 @@ func (f *Flusher) Run(ctx context.Context) error {
 			f.readShard(readCtx, shard, read)
 		}(shard)
 	}
-	err := f.write(ctx, read)
+	// Batches are acknowledged by a goroutine of their own, so that the
+	// writer starts the next COPY while the last batch's XACK and XDEL are
+	// on their way: the acknowledgement then costs the ledger no time. The
+	// channel holds one batch, so acknowledgements never fall more than
+	// two batches behind the commits.
+	acks := make(chan committed, 1)
+	acked := make(chan struct{})
+	go func() {
+		defer close(acked)
+		f.acknowledge(ctx, acks)
+	}()
+	err := f.write(ctx, read, acks)
+	close(acks)
+	<-acked
 	stopReading()
 	wg.Wait()
 	return err
@@ -122,6 +140,7 @@ func (f *Flusher) Run(ctx context.Context) error {
 // readShard sends the entries of one shard to the writer: entries another
 // consumer left pending too long, then new ones.
 func (f *Flusher) readShard(ctx context.Context, shard int, out chan<- []Entry) {
+	size := f.readSize()
 	nextClaim := time.Time{}
 	backoff := 100 * time.Millisecond
 	send := func(es []Entry) bool {
@@ -137,7 +156,7 @@ func (f *Flusher) readShard(ctx context.Context, shard int, out chan<- []Entry) 
 	for ctx.Err() == nil {
 		if now := f.Now(); !now.Before(nextClaim) {
 			nextClaim = now.Add(f.ClaimIdle / 2)
-			claimed, err := f.Stream.Claim(ctx, shard, f.BatchSize, f.ClaimIdle)
+			claimed, err := f.Stream.Claim(ctx, shard, size, f.ClaimIdle)
 			if err != nil {
 				f.fail(ctx, "claim", err, &backoff)
 				continue
@@ -145,8 +164,13 @@ func (f *Flusher) readShard(ctx context.Context, shard int, out chan<- []Entry) 
 			if len(claimed) > 0 && !send(claimed) {
 				return
 			}
+			// A full claim means a dead consumer left more behind, so the
+			// next round claims again rather than half a ClaimIdle later.
+			if len(claimed) >= size {
+				nextClaim = time.Time{}
+			}
 		}
-		got, err := f.Stream.Read(ctx, shard, f.BatchSize, f.BatchWait)
+		got, err := f.Stream.Read(ctx, shard, size, f.BatchWait)
 		if err != nil {
 			if ctx.Err() == nil {
 				f.fail(ctx, "read", err, &backoff)
@@ -157,16 +181,36 @@ func (f *Flusher) readShard(ctx context.Context, shard int, out chan<- []Entry) 
 		if len(got) > 0 && !send(got) {
 			return
 		}
-		if len(got) > 0 && len(got) < f.BatchSize {
+		if len(got) > 0 && len(got) < size {
 			sleep(ctx, f.BatchWait)
 		}
 	}
 }
 
+// minReadSize keeps a shard read large enough that its round trip stays a
+// small part of its cost when there are many shards.
+const minReadSize = 100
+
+// readSize is how many entries a shard reader asks for at a time: the
+// shard's share of a batch. The readers then hold about one batch between
+// them, and the channel to the writer one more, rather than a batch each: a
+// flusher that starts on a long backlog does not read and decode a batch for
+// every shard while its first one is written, and one that dies leaves that
+// much less pending for the others to claim. The smaller replies also cost
+// less to take apart than the same entries in whole batches.
+func (f *Flusher) readSize() int {
+	shards := max(f.Stream.Shards(), 1)
+	return min(f.BatchSize, max((f.BatchSize+shards-1)/shards, minReadSize))
+}
+
 // write gathers entries into batches and flushes each when it is full or has
-// waited BatchWait. When ctx ends it flushes what it holds and returns.
-func (f *Flusher) write(ctx context.Context, in <-chan []Entry) error {
-	var batch []Entry
+// waited BatchWait, handing every committed batch to acks. When ctx ends it
+// flushes what it holds and returns.
+func (f *Flusher) write(ctx context.Context, in <-chan []Entry, acks chan<- committed) error {
+	var (
+		batch []Entry
+		votes []Vote
+	)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	backoff := 100 * time.Millisecond
@@ -174,18 +218,23 @@ func (f *Flusher) write(ctx context.Context, in <-chan []Entry) error {
 		if len(batch) == 0 {
 			return nil
 		}
-		err := f.flush(ctx, batch)
-		if errors.Is(err, errStopped) {
-			return err
+		votes = votes[:0]
+		for _, e := range batch {
+			votes = append(votes, e.Vote)
 		}
-		if err != nil {
+		done, err := f.insert(ctx, batch, votes)
+		batch = batch[:0]
+		switch {
+		case errors.Is(err, errStopped):
+			return err
+		case err != nil:
 			// Nothing was acknowledged: the entries stay pending and are
 			// claimed again once idle.
-			f.fail(ctx, "flush", err, &backoff)
-		} else {
-			backoff = 100 * time.Millisecond
+			f.fail(ctx, "insert", err, &backoff)
+			return nil
 		}
-		batch = batch[:0]
+		backoff = 100 * time.Millisecond
+		acks <- done
 		return nil
 	}
 	for {
@@ -220,58 +269,63 @@ func (f *Flusher) write(ctx context.Context, in <-chan []Entry) error {
 	}
 }
 
-// flush writes one batch and acknowledges it, shard by shard. On a failed
-// insert nothing is acknowledged.
-func (f *Flusher) flush(ctx context.Context, batch []Entry) error {
-	votes := make([]Vote, len(batch))
-	ids := make(map[int][]string)
-	for i, e := range batch {
-		votes[i] = e.Vote
-		ids[e.Shard] = append(ids[e.Shard], e.LogID)
-	}
+// committed is a batch that is in the ledger and still in the log: the log
+// ids of its entries, by shard.
+type committed struct {
+	size int
+	ids  map[int][]string
+}
+
+// insert writes one batch into the ledger and returns what is left to
+// acknowledge. votes are the batch's votes, in a slice the caller reuses.
+func (f *Flusher) insert(ctx context.Context, batch []Entry, votes []Vote) (committed, error) {
 	// A flush that has started runs to its end even when ctx is cancelled, so
 	// a clean shutdown does not leave committed batches unacknowledged.
-	wctx := context.WithoutCancel(ctx)
-	inserted, err := f.Ledger.Insert(wctx, votes)
+	inserted, err := f.Ledger.Insert(context.WithoutCancel(ctx), votes)
 	if err != nil {
-		return fmt.Errorf("flush %d votes: insert: %w", len(votes), err)
+		return committed{}, fmt.Errorf("flush %d votes: insert: %w", len(votes), err)
 	}
 	now := f.Now()
 	if f.AfterCommit != nil {
 		if err := f.AfterCommit(); err != nil {
-			return fmt.Errorf("flush %d votes: %w: %w", len(votes), errStopped, err)
+			return committed{}, fmt.Errorf("flush %d votes: %w: %w", len(votes), errStopped, err)
 		}
 	}
-	// The shards are acknowledged at once rather than one after another: each
-	// is a round trip of its own, and on a cluster often to another node.
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first error
-	)
-	for shard, logIDs := range ids {
-		wg.Add(1)
-		go func(shard int, logIDs []string) {
-			defer wg.Done()
-			if err := f.Stream.Ack(wctx, shard, logIDs); err != nil {
-				mu.Lock()
-				if first == nil {
-					first = fmt.Errorf("flush %d votes: ack shard %d: %w", len(votes), shard, err)
-				}
-				mu.Unlock()
-			}
-		}(shard, logIDs)
-	}
-	wg.Wait()
-	if first != nil {
-		return first
+	done := committed{size: len(batch), ids: make(map[int][]string)}
+	for _, e := range batch {
+		done.ids[e.Shard] = append(done.ids[e.Shard], e.LogID)
 	}
 	if f.Observer != nil {
 		lags := make([]time.Duration, len(votes))
-		for i, v := range votes {
-			lags[i] = now.Sub(v.CastAt)
+		for i := range votes {
+			lags[i] = now.Sub(votes[i].CastAt)
 		}
 		f.Observer.Flushed(len(batch), inserted, lags)
+	}
+	return done, nil
+}
+
+// acknowledge acknowledges committed batches, in the order they were
+// committed, until in is closed. A batch whose acknowledgement fails stays
+// pending in the log; it is claimed once idle, inserted again, and the ledger
+// skips it.
+func (f *Flusher) acknowledge(ctx context.Context, in <-chan committed) {
+	backoff := 100 * time.Millisecond
+	for b := range in {
+		if err := f.ack(ctx, b); err != nil {
+			f.fail(ctx, "ack", err, &backoff)
+			continue
+		}
+		backoff = 100 * time.Millisecond
+	}
+}
+
+// ack acknowledges one committed batch.
+func (f *Flusher) ack(ctx context.Context, b committed) error {
+	// Acknowledgements run to their end even when ctx is cancelled, for the
+	// same reason as the insert before them.
+	if err := f.Stream.Acknowledge(context.WithoutCancel(ctx), b.ids); err != nil {
+		return fmt.Errorf("flush %d votes: ack: %w", b.size, err)
 	}
 	return nil
 }

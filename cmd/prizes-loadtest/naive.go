@@ -24,7 +24,9 @@ func runNaive(ctx context.Context, a *app, args []string) error {
 	duration := fs.Duration("duration", 10*time.Second, "length of each run")
 	warmup := fs.Duration("warmup", 2*time.Second, "unmeasured run against each target first")
 	rounds := fs.Int("rounds", 3, "runs against each target, in turn")
-	flushVotes := fs.Int64("flush-votes", 100_000, "votes the flusher and the raw COPY each move")
+	flushVotes := fs.Int64("flush-votes", 100_000, "votes the flusher and the raw COPY each move, per flush round")
+	flushRounds := fs.Int("flush-rounds", 3, "rounds of filling the log, flushing it and copying the rows raw")
+	flushBatch := fs.Int("flush-batch", 0, "batch size for prizes flush (PRIZES_FLUSH_BATCH); 0 keeps its default")
 	fsync := fs.String("fsync", "server", "PostgreSQL fsync during the run: server (as the server runs), on or off (ALTER SYSTEM, reset afterwards; a server started with -c fsync=... ignores it)")
 	redisBin := fs.String("redis-server", "redis-server", "redis-server binary for the dedicated Redis")
 	render := fs.Bool("render", false, "measure nothing: write the section of --out again from --json")
@@ -67,7 +69,7 @@ func runNaive(ctx context.Context, a *app, args []string) error {
 	rep, err := naive.Compare(ctx, naive.CompareConfig{
 		Prizes: bin, Baseline: []string{self, "baseline"}, NaiveServe: []string{self, "naive-serve"},
 		DatabaseURL: dbURL, RedisServer: redisServer, Env: a.environ, Voters: *voters, Workers: *workers,
-		Duration: *duration, Warmup: *warmup, Rounds: *rounds, FlushVotes: *flushVotes, Fsync: strings.TrimPrefix(*fsync, "server"),
+		Duration: *duration, Warmup: *warmup, Rounds: *rounds, FlushVotes: *flushVotes, FlushRounds: *flushRounds, FlushBatch: *flushBatch, Fsync: strings.TrimPrefix(*fsync, "server"),
 		Command: naiveCommandLine(a), Log: a.stderr,
 	})
 	if err != nil {
@@ -76,9 +78,10 @@ func runNaive(ctx context.Context, a *app, args []string) error {
 	if err := naive.WriteFiles(rep, *out, *jsonOut, rel); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "baseline %.0f, vote path %.0f, naive %.0f votes/s; b/a %.2f (target %.1f), b/c %.2f (target %.0f); flusher / raw COPY %.2f (target %.1f)\n",
+	fmt.Fprintf(a.stdout, "baseline %.0f, vote path %.0f, naive %.0f votes/s; b/a %.2f (target %.1f), b/c %.2f (target %.0f); "+
+		"flusher / raw COPY %.2f steady state (target %.1f), %.2f with process start\n",
 		rep.MedianBaseline, rep.MedianVotePath, rep.MedianNaive, rep.MedianOverBaseline, naive.TargetOverBaseline,
-		rep.MedianOverNaive, naive.TargetOverNaive, rep.Flush.FlushOverCopy, naive.TargetFlushOverCopy)
+		rep.MedianOverNaive, naive.TargetOverNaive, rep.Flush.FlushOverCopy, naive.TargetFlushOverCopy, rep.Flush.WallOverCopy)
 	return nil
 }
 

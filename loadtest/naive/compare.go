@@ -48,8 +48,13 @@ type CompareConfig struct {
 	Duration    time.Duration
 	Warmup      time.Duration
 	Rounds      int
-	// FlushVotes is how many votes the flush measurement moves.
-	FlushVotes int64
+	// FlushVotes is how many votes each round of the flush measurement
+	// moves, and FlushRounds how many rounds it runs.
+	FlushVotes  int64
+	FlushRounds int
+	// FlushBatch, when positive, is the batch size prizes flush runs with
+	// (PRIZES_FLUSH_BATCH); otherwise it runs with its default.
+	FlushBatch int
 	// Fsync is "on" or "off" to set PostgreSQL's fsync for the run (with
 	// ALTER SYSTEM, reset at the end), or "" to leave the server as it is.
 	// It matters most to the naive design, whose every vote is a commit.
@@ -75,6 +80,9 @@ func (c *CompareConfig) defaults() {
 	if c.FlushVotes <= 0 {
 		c.FlushVotes = 100_000
 	}
+	if c.FlushRounds <= 0 {
+		c.FlushRounds = 3
+	}
 	if c.Log == nil {
 		c.Log = io.Discard
 	}
@@ -91,17 +99,6 @@ type Round struct {
 	OverNaive    float64 `json:"vote_path_over_naive"`
 	NaiveP99     float64 `json:"naive_p99_ms"`
 	VotePathP99  float64 `json:"vote_path_p99_ms"`
-}
-
-// Flush compares the flusher with a raw COPY of the same rows.
-type Flush struct {
-	Votes         int64         `json:"votes"`
-	FlusherTime   time.Duration `json:"flusher_ns"`
-	FlusherPerS   float64       `json:"flusher_votes_per_s"`
-	CopyRows      int64         `json:"copy_rows"`
-	CopyTime      time.Duration `json:"copy_ns"`
-	CopyPerS      float64       `json:"copy_rows_per_s"`
-	FlushOverCopy float64       `json:"flush_over_copy"`
 }
 
 // CompareReport is the outcome of a comparison.
@@ -127,6 +124,13 @@ type CompareReport struct {
 	Problems []string      `json:"problems,omitempty"`
 }
 
+// The vote log's key prefix and shard count, set for every prizes process
+// of the run, so that the flush measurement can watch the same log.
+const (
+	redisPrefix = "naive:"
+	shards      = 16
+)
+
 type comparison struct {
 	cfg      CompareConfig
 	rep      *CompareReport
@@ -148,7 +152,7 @@ func (c *comparison) logf(format string, args ...any) {
 
 // Compare runs the same closed-loop load against the plain Gin handler
 // (a), the vote path (b) and the naive design (c), in turn, on one machine
-// in one run, then measures the flusher against a raw COPY.
+// in one run, then measures the flusher against a raw COPY (see Flush).
 func Compare(ctx context.Context, cfg CompareConfig) (*CompareReport, error) {
 	cfg.defaults()
 	started := time.Now()
@@ -177,7 +181,8 @@ func (c *comparison) run(ctx context.Context) error {
 	if err := c.setFsync(ctx); err != nil {
 		return err
 	}
-	env := []string{"PRIZES_DATABASE_URL=" + c.db.URL, "PRIZES_REDIS_URL=" + c.redis.URL(), "PRIZES_REDIS_PREFIX=naive:",
+	env := []string{"PRIZES_DATABASE_URL=" + c.db.URL, "PRIZES_REDIS_URL=" + c.redis.URL(), "PRIZES_REDIS_PREFIX=" + redisPrefix,
+		"PRIZES_SHARDS=" + strconv.Itoa(shards),
 		"PRIZES_CONSUMER=naive", "PRIZES_LIMIT_VOTE_IP=off"}
 	c.prizes = &stack.Prizes{Bin: cfg.Prizes, Env: stack.ChildEnv(cfg.Env, env...)}
 	for _, args := range [][]string{{"migrate"}, {"seed", "--demo"}, {"voters", "--count", strconv.Itoa(cfg.Voters), "--out", filepath.Join(c.dir, "voters.tsv")}} {
@@ -279,103 +284,6 @@ func (c *comparison) run(ctx context.Context) error {
 	c.base.Stop(5 * time.Second)
 	c.naive.Stop(5 * time.Second)
 	return c.flush(ctx, b)
-}
-
-// flush fills the vote log with the flusher stopped, then times prizes
-// flush moving those votes into the ledger, and a raw COPY of the same rows
-// into a table of the same shape.
-func (c *comparison) flush(ctx context.Context, w loadtest.Workload) error {
-	if err := c.waitLog(ctx); err != nil {
-		return err
-	}
-	if err := c.serve.Stop(30 * time.Second); err != nil {
-		return fmt.Errorf("naive compare: restart serve: %w", err)
-	}
-	if err := c.startServe(ctx, false); err != nil {
-		return err
-	}
-	res, err := c.load(ctx, "fill the log", c.serveAdr, loadtest.Options{Workers: c.cfg.Workers, Requests: c.cfg.FlushVotes}, w)
-	if err != nil {
-		return err
-	}
-	if err := c.serve.Stop(30 * time.Second); err != nil {
-		return fmt.Errorf("naive compare: stop serve: %w", err)
-	}
-	conn, err := pgx.Connect(ctx, c.db.URL)
-	if err != nil {
-		return fmt.Errorf("naive compare: %w", err)
-	}
-	defer conn.Close(ctx)
-	var before int64
-	var since time.Time
-	if err := conn.QueryRow(ctx, "SELECT count(*), now() FROM votes").Scan(&before, &since); err != nil {
-		return fmt.Errorf("naive compare: count votes: %w", err)
-	}
-	f := &c.rep.Flush
-	f.Votes = res.AcceptedTotal()
-	c.logf("flushing %d votes with prizes flush", f.Votes)
-	t := time.Now()
-	fl, err := stack.Start("prizes flush", filepath.Join(c.dir, "flush.log"), c.prizes.Env, c.cfg.Prizes, "flush")
-	if err != nil {
-		return err
-	}
-	defer fl.Stop(10 * time.Second)
-	deadline := t.Add(5 * time.Minute)
-	for {
-		var n int64
-		if err := conn.QueryRow(ctx, "SELECT count(*) FROM votes").Scan(&n); err != nil {
-			return fmt.Errorf("naive compare: count votes: %w", err)
-		}
-		if n-before >= f.Votes {
-			break
-		}
-		if fl.Exited() || time.Now().After(deadline) {
-			return fmt.Errorf("naive compare: flush stopped at %d of %d votes: %s", n-before, f.Votes, fl.LogTail())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	f.FlusherTime = time.Since(t)
-	f.FlusherPerS = float64(f.Votes) / f.FlusherTime.Seconds()
-	c.logf("flusher: %d votes in %s, %.0f votes/s", f.Votes, f.FlusherTime.Round(time.Millisecond), f.FlusherPerS)
-
-	// The raw COPY loads the very rows the flusher wrote, read back first
-	// so that only the load is timed.
-	rows, err := conn.Query(ctx, "SELECT * FROM votes WHERE committed_at >= $1", since)
-	if err != nil {
-		return fmt.Errorf("naive compare: read votes: %w", err)
-	}
-	cols := make([]string, 0, 16)
-	for _, fd := range rows.FieldDescriptions() {
-		cols = append(cols, fd.Name)
-	}
-	var data [][]any
-	for rows.Next() {
-		v, err := rows.Values()
-		if err != nil {
-			return fmt.Errorf("naive compare: read votes: %w", err)
-		}
-		data = append(data, v)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("naive compare: read votes: %w", err)
-	}
-	if _, err := conn.Exec(ctx, "CREATE TABLE raw_votes (LIKE votes INCLUDING ALL)"); err != nil {
-		return fmt.Errorf("naive compare: %w", err)
-	}
-	t = time.Now()
-	n, err := conn.CopyFrom(ctx, pgx.Identifier{"raw_votes"}, cols, pgx.CopyFromRows(data))
-	f.CopyTime = time.Since(t)
-	if err != nil {
-		return fmt.Errorf("naive compare: raw copy: %w", err)
-	}
-	f.CopyRows = n
-	f.CopyPerS = float64(n) / f.CopyTime.Seconds()
-	f.FlushOverCopy = ratio(f.FlusherPerS, f.CopyPerS)
-	c.logf("raw COPY: %d rows in %s, %.0f rows/s; flusher / COPY %.2f", n, f.CopyTime.Round(time.Millisecond), f.CopyPerS, f.FlushOverCopy)
-	if n != f.Votes {
-		c.rep.Problems = append(c.rep.Problems, fmt.Sprintf("the flusher wrote %d rows for %d accepted votes", n, f.Votes))
-	}
-	return nil
 }
 
 func (c *comparison) startServe(ctx context.Context, flush bool) error {

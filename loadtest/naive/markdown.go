@@ -41,13 +41,34 @@ func Markdown(rep *CompareReport, jsonName string) string {
 	p("| b/a, median of rounds | **%.2f** | ≥ %.1f %s |\n", rep.MedianOverBaseline, TargetOverBaseline, check(rep.MedianOverBaseline >= TargetOverBaseline))
 	p("| b/c, median of rounds | **%.2f** | ≥ %.0f %s |\n", rep.MedianOverNaive, TargetOverNaive, check(rep.MedianOverNaive >= TargetOverNaive))
 	f := rep.Flush
-	p("| flusher (`prizes flush`) moving %s votes into the ledger | %s votes/s (%s, process start included) | |\n", num(float64(f.Votes)), num(f.FlusherPerS), f.FlusherTime.Round(time.Millisecond))
-	p("| raw COPY of the same %s rows into a table of the ledger's shape | %s rows/s (%s) | |\n", num(float64(f.CopyRows)), num(f.CopyPerS), f.CopyTime.Round(time.Millisecond))
-	p("| flusher / raw COPY | **%.2f** | ≥ %.1f %s |\n\n", f.FlushOverCopy, TargetFlushOverCopy, check(f.FlushOverCopy >= TargetFlushOverCopy))
+	if len(f.Rounds) == 0 {
+		p("| flusher / raw COPY | not measured | ≥ %.1f |\n\n", TargetFlushOverCopy)
+	} else {
+		p("| flusher (`prizes flush`) moving %s votes into the ledger, steady state: first batch to last, median of %d rounds | %s votes/s | |\n",
+			num(float64(f.VotesPerRound)), len(f.Rounds), num(f.SteadyPerS))
+		p("| the same, process start included: start until the log is empty, median | %s votes/s (first batch %s after start) | |\n",
+			num(f.WallPerS), f.FirstBatch.Round(time.Millisecond))
+		p("| raw COPY of the same rows into an empty table of the ledger's shape, median | %s rows/s | |\n", num(f.CopyPerS))
+		p("| flusher / raw COPY, steady state (median of rounds) | **%.2f** | ≥ %.1f %s |\n", f.FlushOverCopy, TargetFlushOverCopy, check(f.FlushOverCopy >= TargetFlushOverCopy))
+		p("| flusher / raw COPY, process start included (median of rounds) | %.2f | |\n\n", f.WallOverCopy)
+	}
 	p("| round | (a) Gin | (b) vote path | (c) naive | b/a | b/c | p99 (b) | p99 (c) | (c) not accepted |\n|---|---|---|---|---|---|---|---|---|\n")
 	for i, r := range rep.Rounds {
 		p("| %d | %s | %s | %s | %.2f | %.2f | %.1f ms | %.1f ms | %d |\n", i+1, num(r.Baseline), num(r.VotePath), num(r.Naive),
 			r.OverBaseline, r.OverNaive, r.VotePathP99, r.NaiveP99, r.NaiveRefused)
+	}
+	if len(f.Rounds) > 0 {
+		p("\nThe flush rounds. Steady state: from the start of the flusher's first batch to the start of its last, read from the\n")
+		p("ledger's `committed_at`, over the votes of every batch but the last. With start: from starting `prizes flush` until\n")
+		p("the vote log is empty. CPU in µs per vote (per row for the COPY), from `/proc`, over the same spans.\n\n")
+		p("| round | votes | batches | steady state | with start | first batch | raw COPY | steady / COPY | with start / COPY | CPU: flusher, Redis, PostgreSQL | CPU, COPY: PostgreSQL, client |\n")
+		p("|---|---|---|---|---|---|---|---|---|---|---|\n")
+		for i, r := range f.Rounds {
+			p("| %d | %s | %d | %s votes/s (%s) | %s votes/s (%s) | %s | %s rows/s (%s) | %.2f | %.2f | %.1f, %.1f, %.1f | %.1f, %.1f |\n",
+				i+1, num(float64(r.Votes)), r.Batches, num(r.SteadyPerS), r.Steady.Round(time.Millisecond), num(r.WallPerS), r.Wall.Round(time.Millisecond),
+				r.FirstBatch.Round(time.Millisecond), num(r.CopyPerS), r.CopyTime.Round(time.Millisecond),
+				r.SteadyOverCopy, r.WallOverCopy, r.FlusherCPU, r.RedisCPU, r.PostgresCPU, r.CopyPostgresCPU, r.CopyClientCPU)
+		}
 	}
 	p("\nWhole comparison: %s.\n", rep.Elapsed.Round(time.Second))
 	for _, pr := range rep.Problems {

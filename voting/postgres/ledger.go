@@ -1,44 +1,44 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/wsisvote/prizes/voting"
 )
 
-// ledgerColumns are the votes columns the flusher writes, in COPY order.
-var ledgerColumns = []string{
-	"id", "edition_id", "voter_id", "project_id", "category_code", "slot", "status",
-	"reasons", "cast_at", "client_net", "user_agent", "device_hint", "account_age_s",
-}
-
 // Insert writes votes into the ledger. The common case, a batch none of whose
-// votes is in the ledger yet, is one COPY straight into votes: all rows or
-// none, since COPY is atomic. When any row conflicts (a batch replayed after a
-// crash between commit and acknowledge, or a second vote in a filled slot),
-// the batch goes again through a staging table and one INSERT ... SELECT that
-// skips every row whose id, or whose (edition, voter, slot), is already there.
-// Replaying a batch therefore changes nothing.
+// votes is in the ledger yet, is one COPY straight into votes, run outside a
+// transaction block: a COPY is then a transaction of its own, all rows or
+// none, and costs no BEGIN and COMMIT round trips. When any row conflicts (a
+// batch replayed after a crash between commit and acknowledge, or a second
+// vote in a filled slot), the batch goes again through a staging table and
+// one INSERT ... SELECT that skips every row whose id, or whose (edition,
+// voter, slot), is already there. Replaying a batch therefore changes
+// nothing.
 func (s *Store) Insert(ctx context.Context, votes []voting.Vote) (int, error) {
 	if len(votes) == 0 {
 		return 0, nil
 	}
-	rows, err := ledgerRows(votes)
-	if err != nil {
+	buf := s.copyBuffer()
+	defer s.releaseCopyBuffer(buf)
+	var err error
+	if buf.b, err = appendCopy(buf.b[:0], votes); err != nil {
 		return 0, fmt.Errorf("ledger insert %d votes: %w", len(votes), err)
 	}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"votes"}, ledgerColumns, pgx.CopyFromRows(rows))
-		return err
-	})
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("ledger insert %d votes: %w", len(votes), translate(err))
+	}
+	tag, err := conn.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(buf.b), copyInto("votes"))
+	conn.Release()
 	if err == nil {
-		return len(rows), nil
+		return int(tag.RowsAffected()), nil
 	}
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) || pgErr.Code != uniqueViolation {
@@ -50,7 +50,7 @@ func (s *Store) Insert(ctx context.Context, votes []voting.Vote) (int, error) {
 			(LIKE votes INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`); err != nil {
 			return fmt.Errorf("create staging: %w", err)
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"votes_staging"}, ledgerColumns, pgx.CopyFromRows(rows)); err != nil {
+		if _, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(buf.b), copyInto("votes_staging")); err != nil {
 			return fmt.Errorf("copy: %w", err)
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO votes (id, edition_id, voter_id, project_id, category_code, slot,
@@ -74,32 +74,25 @@ func (s *Store) Insert(ctx context.Context, votes []voting.Vote) (int, error) {
 // row.
 const uniqueViolation = "23505"
 
-// ledgerRows turns votes into COPY rows.
-func ledgerRows(votes []voting.Vote) ([][]any, error) {
-	rows := make([][]any, len(votes))
-	for i := range votes {
-		v := &votes[i]
-		// Ids go to COPY as [16]byte, which pgx encodes natively; a uuid.UUID
-		// would go through database/sql's Valuer as text.
-		id, err := uuid.Parse(v.ID)
-		if err != nil {
-			return nil, fmt.Errorf("vote id %q: %w", v.ID, voting.ErrInvalid)
-		}
-		pid, err := uuid.Parse(v.ProjectID)
-		if err != nil {
-			return nil, fmt.Errorf("project id %q: %w", v.ProjectID, voting.ErrInvalid)
-		}
-		reasons := v.Reasons
-		if reasons == nil {
-			reasons = []string{}
-		}
-		rows[i] = []any{
-			[16]byte(id), v.Edition, v.VoterID, [16]byte(pid), v.Category, v.Slot, string(v.Status),
-			reasons, v.CastAt, v.Client.Network, v.Client.UserAgent, v.Client.DeviceHint,
-			int64(v.Client.AccountAge.Seconds()),
-		}
+// copyBuffer holds one encoded batch. Buffers are reused because a batch of
+// a few thousand votes takes a few hundred kilobytes, every batch.
+type copyBuffer struct{ b []byte }
+
+// maxPooledCopyBuffer bounds the buffers kept for reuse, so that one huge
+// batch does not pin its memory for good.
+const maxPooledCopyBuffer = 16 << 20
+
+func (s *Store) copyBuffer() *copyBuffer {
+	if b, ok := s.copyBuffers.Get().(*copyBuffer); ok {
+		return b
 	}
-	return rows, nil
+	return &copyBuffer{}
+}
+
+func (s *Store) releaseCopyBuffer(b *copyBuffer) {
+	if cap(b.b) <= maxPooledCopyBuffer {
+		s.copyBuffers.Put(b)
+	}
 }
 
 // Recount computes every ballot project's counted votes from the ledger alone

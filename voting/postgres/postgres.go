@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -18,6 +19,8 @@ import (
 // Store is the PostgreSQL side of voting.
 type Store struct {
 	pool *pgxpool.Pool
+	// copyBuffers are the encoding buffers of ledger inserts.
+	copyBuffers sync.Pool
 }
 
 var _ voting.Ledger = (*Store)(nil)

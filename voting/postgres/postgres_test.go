@@ -2,6 +2,8 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -205,5 +207,72 @@ func TestStore_CreateVoters(t *testing.T) {
 			t.Fatalf("voter id %d repeated or not positive", v.ID)
 		}
 		seen[v.ID] = true
+	}
+}
+
+// TestStore_Insert_fields checks that every field of a vote reaches the
+// ledger as it was, through the COPY and through the staging table a
+// conflicting batch takes.
+func TestStore_Insert_fields(t *testing.T) {
+	ctx := context.Background()
+	s, _, projects := seeded(t)
+	full := vote(7, projects[0])
+	full.Status = voting.StatusFlagged
+	full.Reasons = []string{"young account", "Ünïcödé, \"quoted\" {braced}", ""}
+	full.CastAt = time.Date(2021, 3, 14, 15, 9, 26, 535897932, time.FixedZone("CET", 3600))
+	full.Client = voting.Client{Network: "2001:db8:1234::/48", UserAgent: "Mozilla/5.0 (Linux; Android 14) Ünïcödé",
+		DeviceHint: "dev-9", AccountAge: 36*time.Hour + 999*time.Millisecond}
+	bare := vote(8, projects[3])
+	bare.Reasons, bare.Client = nil, voting.Client{}
+	bare.CastAt = time.Date(1960, 1, 1, 0, 0, 0, 1000, time.UTC)
+	// The replayed batch conflicts on full and so goes through staging,
+	// where only fresh is new.
+	fresh := vote(9, projects[6])
+	fresh.Reasons = []string{"shared network"}
+	if n, err := s.Insert(ctx, []voting.Vote{full, bare}); err != nil || n != 2 {
+		t.Fatalf("insert = %d, %v; want 2", n, err)
+	}
+	if n, err := s.Insert(ctx, []voting.Vote{full, fresh}); err != nil || n != 1 {
+		t.Fatalf("replay with one new vote = %d, %v; want 1", n, err)
+	}
+	for _, want := range []voting.Vote{full, bare, fresh} {
+		var got voting.Vote
+		var status string
+		var ageSeconds int64
+		err := s.Pool().QueryRow(ctx, `SELECT id::text, edition_id, voter_id, project_id::text, category_code, slot, status,
+			reasons, cast_at, client_net, user_agent, device_hint, account_age_s FROM votes WHERE id = $1`, want.ID).Scan(
+			&got.ID, &got.Edition, &got.VoterID, &got.ProjectID, &got.Category, &got.Slot, &status,
+			&got.Reasons, &got.CastAt, &got.Client.Network, &got.Client.UserAgent, &got.Client.DeviceHint, &ageSeconds)
+		if err != nil {
+			t.Fatalf("read back %s: %v", want.ID, err)
+		}
+		got.Status = voting.Status(status)
+		got.Client.AccountAge = time.Duration(ageSeconds) * time.Second
+		// The ledger keeps microseconds and whole seconds of account age,
+		// and an absent list of reasons as an empty one.
+		want.CastAt = want.CastAt.Truncate(time.Microsecond)
+		want.Client.AccountAge = want.Client.AccountAge.Truncate(time.Second)
+		if want.Reasons == nil {
+			want.Reasons = []string{}
+		}
+		if !got.CastAt.Equal(want.CastAt) {
+			t.Errorf("vote %s: cast at %v; want %v", want.ID, got.CastAt, want.CastAt)
+		}
+		got.CastAt = want.CastAt
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("vote %s read back as\n%+v\nwant\n%+v", want.ID, got, want)
+		}
+	}
+}
+
+func TestStore_Insert_invalidID(t *testing.T) {
+	s, _, projects := seeded(t)
+	v := vote(1, projects[0])
+	v.ID = "not-a-uuid"
+	if _, err := s.Insert(context.Background(), []voting.Vote{vote(2, projects[0]), v}); !errors.Is(err, voting.ErrInvalid) {
+		t.Fatalf("insert with a bad id: %v; want ErrInvalid", err)
+	}
+	if n, err := s.LedgerVotes(context.Background(), "demo"); err != nil || n != 0 {
+		t.Fatalf("ledger holds %d, %v; want nothing from the refused batch", n, err)
 	}
 }

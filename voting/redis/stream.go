@@ -1,8 +1,13 @@
 package redis
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -30,6 +35,18 @@ func (s *Store) Read(ctx context.Context, shard, max int, wait time.Duration) ([
 	case wait > 0:
 		block = time.Millisecond
 	}
+	if s.rawReadFits(block) {
+		msgs, ok, err := s.readRaw(ctx, k, max, block)
+		if err != nil {
+			return nil, wrap(fmt.Sprintf("read shard %d", shard), err)
+		}
+		if ok {
+			return s.entries(ctx, shard, msgs), nil
+		}
+		// Redis answered with an error (a moved slot, a missing group, a
+		// server loading): the typed command below knows how to follow or
+		// mend each, so the read is made again through it.
+	}
 	args := &goredis.XReadGroupArgs{
 		Group:    s.opts.Group,
 		Consumer: s.opts.Consumer,
@@ -52,11 +69,67 @@ func (s *Store) Read(ctx context.Context, shard, max int, wait time.Duration) ([
 	if err != nil {
 		return nil, wrap(fmt.Sprintf("read shard %d", shard), err)
 	}
-	var msgs []goredis.XMessage
+	var msgs []message
 	for _, st := range streams {
-		msgs = append(msgs, st.Messages...)
+		msgs = appendMessages(msgs, st.Messages)
 	}
 	return s.entries(ctx, shard, msgs), nil
+}
+
+// readRaw reads like Read, but takes Redis's reply as it came over the wire
+// and parses it here. go-redis would build a map, a field name and a boxed
+// value for every entry, which was the largest share of the flusher's own
+// CPU; here a reply is one string, and each vote's strings are slices of
+// it. ok is false when Redis answered with an error, which the caller hands
+// to the typed command.
+func (s *Store) readRaw(ctx context.Context, k *shardKeys, max int, block time.Duration) (msgs []message, ok bool, err error) {
+	args := make([]any, 0, 11)
+	args = append(args, "XREADGROUP", "GROUP", s.opts.Group, s.opts.Consumer, "COUNT", max)
+	if block >= 0 {
+		args = append(args, "BLOCK", int64(block/time.Millisecond))
+	}
+	args = append(args, "STREAMS", k.log, ">")
+	// The reply is written into a buffer sized for the entries asked for,
+	// which spares go-redis growing its own one append at a time.
+	var buf bytes.Buffer
+	buf.Grow(max*rawEntrySize + bytes.MinRead)
+	cmd := goredis.NewRawWriteToCmd(ctx, &buf, args...)
+	_ = s.c.Process(ctx, cmd)
+	if err := cmd.Err(); err != nil {
+		return nil, false, err
+	}
+	raw := buf.Bytes()
+	if len(raw) > 0 && (raw[0] == '-' || raw[0] == '!') {
+		return nil, false, nil
+	}
+	msgs, err = parseReadReply(string(raw))
+	if err != nil {
+		return nil, false, err
+	}
+	return msgs, true, nil
+}
+
+// rawEntrySize is about what one entry takes in a reply: its id, the field
+// name and an encoded vote, with their RESP headers.
+const rawEntrySize = 256
+
+// rawReadFits reports whether a read blocking for block may go as a raw
+// command. A raw command waits for its reply only as long as the client's
+// read timeout, whereas the typed one waits for the block and ten seconds
+// more; a block of up to half the read timeout leaves a slow reply room.
+func (s *Store) rawReadFits(block time.Duration) bool {
+	var timeout time.Duration
+	switch c := s.c.(type) {
+	case *goredis.Client:
+		timeout = c.Options().ReadTimeout
+	case *goredis.ClusterClient:
+		timeout = c.Options().ReadTimeout
+	default:
+		return false
+	}
+	// go-redis reads a timeout of zero or less, once the client is built,
+	// as none at all.
+	return timeout <= 0 || 2*block <= timeout
 }
 
 // Claim takes over up to max entries of one shard that were delivered to a
@@ -90,7 +163,7 @@ func (s *Store) Claim(ctx context.Context, shard, max int, minIdle time.Duration
 			}
 		}
 		taken += len(msgs)
-		out = append(out, s.entries(ctx, shard, msgs)...)
+		out = append(out, s.entries(ctx, shard, appendMessages(nil, msgs))...)
 		if next == "0-0" || next == "" {
 			break
 		}
@@ -99,23 +172,79 @@ func (s *Store) Claim(ctx context.Context, shard, max int, minIdle time.Duration
 	return out, nil
 }
 
-// Ack acknowledges entries that are safely in the ledger and deletes them
-// from the log, in one transaction, so a flushed vote leaves no memory behind
-// in Redis.
+// Ack acknowledges entries of one shard that are safely in the ledger and
+// deletes them from the log; see Acknowledge.
 func (s *Store) Ack(ctx context.Context, shard int, logIDs []string) error {
-	k, err := s.shard("ack", shard)
-	if err != nil || len(logIDs) == 0 {
-		return err
+	return s.Acknowledge(ctx, map[int][]string{shard: logIDs})
+}
+
+// Acknowledge acknowledges entries that are safely in the ledger, by shard,
+// and deletes them from the log. On each shard the XACK and the XDEL go in
+// one transaction, so a flushed vote leaves no memory behind in Redis and an
+// entry is never deleted while still pending. On a single Redis every shard
+// goes in one transaction, one round trip for the whole batch; a
+// transaction cannot span a cluster's hash slots, so there each shard has
+// one of its own, all sent at once.
+func (s *Store) Acknowledge(ctx context.Context, logIDs map[int][]string) error {
+	n := 0
+	for shard, ids := range logIDs {
+		if _, err := s.shard("ack", shard); err != nil {
+			return err
+		}
+		n += len(ids)
 	}
-	_, err = s.c.TxPipelined(ctx, func(p goredis.Pipeliner) error {
-		p.XAck(ctx, k.log, s.opts.Group, logIDs...)
-		p.XDel(ctx, k.log, logIDs...)
+	if n == 0 {
 		return nil
-	})
-	if err != nil {
-		return wrap(fmt.Sprintf("ack %d entries on shard %d", len(logIDs), shard), err)
 	}
-	return nil
+	if _, ok := s.c.(*goredis.ClusterClient); !ok {
+		_, err := s.c.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+			for shard, ids := range logIDs {
+				s.queueAck(ctx, p, shard, ids)
+			}
+			return nil
+		})
+		if err != nil {
+			return wrap(fmt.Sprintf("ack %d entries on %d shards", n, len(logIDs)), err)
+		}
+		return nil
+	}
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+	)
+	for shard, ids := range logIDs {
+		if len(ids) == 0 {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.c.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+				s.queueAck(ctx, p, shard, ids)
+				return nil
+			})
+			if err != nil {
+				mu.Lock()
+				if first == nil {
+					first = wrap(fmt.Sprintf("ack %d entries on shard %d", len(ids), shard), err)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return first
+}
+
+// queueAck adds the XACK and XDEL of one shard's entries to p.
+func (s *Store) queueAck(ctx context.Context, p goredis.Pipeliner, shard int, ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	k := &s.keys[shard]
+	p.XAck(ctx, k.log, s.opts.Group, ids...)
+	p.XDel(ctx, k.log, ids...)
 }
 
 func (s *Store) shard(op string, shard int) (*shardKeys, error) {
@@ -125,25 +254,65 @@ func (s *Store) shard(op string, shard int) (*shardKeys, error) {
 	return &s.keys[shard], nil
 }
 
+// message is one stream entry as read: its id and its fields, of which the
+// encoded vote under field is the one that matters. fields holds every
+// field and value in turn, and is only kept when the entry is not that one
+// field alone, for the dead-letter stream.
+type message struct {
+	id      string
+	vote    string
+	hasVote bool
+	fields  []string
+}
+
+// appendMessages appends go-redis's stream messages to msgs.
+func appendMessages(msgs []message, xs []goredis.XMessage) []message {
+	for _, x := range xs {
+		m := message{id: x.ID}
+		if v, ok := x.Values[field].(string); ok {
+			m.vote, m.hasVote = v, true
+		}
+		if len(x.Values) != 1 || !m.hasVote {
+			for f, v := range x.Values {
+				m.fields = append(m.fields, f, fmt.Sprint(v))
+			}
+		}
+		msgs = append(msgs, m)
+	}
+	return msgs
+}
+
+// values returns the entry's fields and values, as XADD takes them.
+func (m *message) values() []any {
+	if m.fields == nil && m.hasVote {
+		return []any{field, m.vote}
+	}
+	out := make([]any, len(m.fields))
+	for i, f := range m.fields {
+		out[i] = f
+	}
+	return out
+}
+
 // entries decodes stream messages. Those that do not decode are copied to the
 // dead-letter stream and acknowledged there and then: no flusher could ever
 // insert them, and left pending they would be claimed forever. If moving
 // them fails they stay pending and are tried again at the next claim.
-func (s *Store) entries(ctx context.Context, shard int, msgs []goredis.XMessage) []voting.Entry {
+func (s *Store) entries(ctx context.Context, shard int, msgs []message) []voting.Entry {
 	out := make([]voting.Entry, 0, len(msgs))
 	var dead []deadEntry
-	for _, m := range msgs {
-		raw, ok := m.Values[field].(string)
-		if !ok {
+	for i := range msgs {
+		m := &msgs[i]
+		if !m.hasVote {
 			dead = append(dead, deadEntry{msg: m, reason: "no " + field + " field"})
 			continue
 		}
-		v, err := decode(raw)
+		v, err := decode(m.vote)
 		if err != nil {
 			dead = append(dead, deadEntry{msg: m, reason: err.Error()})
 			continue
 		}
-		out = append(out, voting.Entry{Shard: shard, LogID: m.ID, Vote: v})
+		out = append(out, voting.Entry{Shard: shard, LogID: m.id, Vote: v})
 	}
 	if len(dead) > 0 {
 		s.bury(ctx, shard, dead)
@@ -152,7 +321,7 @@ func (s *Store) entries(ctx context.Context, shard int, msgs []goredis.XMessage)
 }
 
 type deadEntry struct {
-	msg    goredis.XMessage
+	msg    *message
 	reason string
 }
 
@@ -161,12 +330,8 @@ func (s *Store) bury(ctx context.Context, shard int, dead []deadEntry) {
 	ids := make([]string, len(dead))
 	_, err := s.c.TxPipelined(ctx, func(p goredis.Pipeliner) error {
 		for i, d := range dead {
-			ids[i] = d.msg.ID
-			values := make([]any, 0, 4+2*len(d.msg.Values))
-			values = append(values, "source_id", d.msg.ID, "error", d.reason)
-			for f, v := range d.msg.Values {
-				values = append(values, f, v)
-			}
+			ids[i] = d.msg.id
+			values := append([]any{"source_id", d.msg.id, "error", d.reason}, d.msg.values()...)
 			p.XAdd(ctx, &goredis.XAddArgs{Stream: k.dead, Values: values})
 		}
 		p.XAck(ctx, k.log, s.opts.Group, ids...)
@@ -176,4 +341,152 @@ func (s *Store) bury(ctx context.Context, shard int, dead []deadEntry) {
 	if err == nil {
 		s.deadLetters.Add(int64(len(dead)))
 	}
+}
+
+// parseReadReply parses the raw reply of an XREADGROUP on one stream, in
+// RESP2 (an array of [stream, entries] pairs) or RESP3 (a map of stream to
+// entries), or the null of a read that found nothing. Each entry is an
+// array of its id and its field-value array, which is null for an entry
+// deleted while pending.
+func parseReadReply(s string) ([]message, error) {
+	r := resp{s: s}
+	var msgs []message
+	switch kind, n := r.aggregate(); {
+	case kind == '_' || n < 0:
+		// Nothing arrived within the block.
+	case kind == '%' || kind == '*':
+		for range n {
+			if kind == '*' && r.expect('*') != 2 {
+				r.fail("stream pair")
+			}
+			r.str() // the stream's name
+			count := r.expect('*')
+			if count > len(r.s) {
+				r.fail("entry count")
+				break
+			}
+			msgs = slices.Grow(msgs, count)
+			for range count {
+				msgs = append(msgs, r.message())
+			}
+		}
+	default:
+		r.fail("reply type")
+	}
+	if r.err == nil && len(r.s) != 0 {
+		r.fail("trailing bytes")
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	return msgs, nil
+}
+
+// resp reads RESP from the front of s. After the first failure every read
+// returns a zero value, so the caller checks err once at the end.
+type resp struct {
+	s   string
+	err error
+}
+
+func (r *resp) fail(what string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("parse stream reply: bad %s", what)
+	}
+	r.s = ""
+}
+
+// header reads a type byte and the rest of its line.
+func (r *resp) header() (byte, string) {
+	i := strings.Index(r.s, "\r\n")
+	if i < 1 {
+		r.fail("line")
+		return 0, ""
+	}
+	kind, text := r.s[0], r.s[1:i]
+	r.s = r.s[i+2:]
+	return kind, text
+}
+
+// aggregate reads the header of an array, map or null, and returns its type
+// and length (-1 for a null).
+func (r *resp) aggregate() (byte, int) {
+	kind, text := r.header()
+	if kind == '_' {
+		return kind, -1
+	}
+	n, err := strconv.Atoi(text)
+	if err != nil || n < -1 {
+		r.fail("length")
+		return 0, 0
+	}
+	return kind, n
+}
+
+// expect reads the header of an aggregate of the given type and returns its
+// length; a null counts as empty.
+func (r *resp) expect(kind byte) int {
+	got, n := r.aggregate()
+	if got == '_' || n < 0 {
+		return 0
+	}
+	if got != kind {
+		r.fail("aggregate type")
+		return 0
+	}
+	return n
+}
+
+// str reads a bulk or simple string.
+func (r *resp) str() string {
+	kind, text := r.header()
+	switch kind {
+	case '+':
+		return text
+	case '$':
+		n, err := strconv.Atoi(text)
+		if err != nil || n < 0 || n+2 > len(r.s) || r.s[n:n+2] != "\r\n" {
+			r.fail("bulk string")
+			return ""
+		}
+		v := r.s[:n]
+		r.s = r.s[n+2:]
+		return v
+	}
+	r.fail("string type")
+	return ""
+}
+
+// message reads one stream entry.
+func (r *resp) message() message {
+	if r.expect('*') != 2 {
+		r.fail("entry")
+		return message{}
+	}
+	m := message{id: r.str()}
+	kind, n := r.aggregate()
+	if kind == '_' || n < 0 {
+		return m
+	}
+	if kind != '*' || n%2 != 0 || n > len(r.s) {
+		r.fail("fields")
+		return m
+	}
+	if n == 2 {
+		// The common entry, the vote alone, keeps no field list.
+		if f := r.str(); f == field {
+			m.vote, m.hasVote = r.str(), true
+		} else {
+			m.fields = []string{f, r.str()}
+		}
+		return m
+	}
+	m.fields = make([]string, n)
+	for i := range m.fields {
+		m.fields[i] = r.str()
+		if i%2 == 1 && m.fields[i-1] == field && !m.hasVote {
+			m.vote, m.hasVote = m.fields[i], true
+		}
+	}
+	return m
 }

@@ -2,6 +2,8 @@ package redis_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -162,15 +164,21 @@ func TestStore_deadLetters(t *testing.T) {
 		if err := s.Append(ctx, good); err != nil {
 			t.Fatal(err)
 		}
+		// A field beside a good vote does not make the entry a dead letter.
+		extra := g.vote(4, "C1", "p1")
+		if err := c.XAdd(ctx, &goredis.XAddArgs{Stream: logKey(o.Prefix, 0), Values: []any{"v", redis.Encode(nil, extra), "note", "x"}}).Err(); err != nil {
+			t.Fatal(err)
+		}
 
 		es, err := s.Read(ctx, 0, 10, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(es) != 1 {
-			t.Fatalf("read %d entries, want the one good vote", len(es))
+		if len(es) != 2 {
+			t.Fatalf("read %d entries, want the two good votes", len(es))
 		}
 		sameVote(t, es[0].Vote, *good)
+		sameVote(t, es[1].Vote, *extra)
 		if got := s.DeadLetters(); got != int64(len(bad)) {
 			t.Errorf("dead letters %d, want %d", got, len(bad))
 		}
@@ -181,7 +189,7 @@ func TestStore_deadLetters(t *testing.T) {
 		if len(dead) != len(bad) || dead[0].Values["v"] != "garbage" || dead[1].Values["other"] != "field" {
 			t.Errorf("dead-letter stream %v, want both bad entries kept", dead)
 		}
-		if err := s.Ack(ctx, 0, []string{es[0].LogID}); err != nil {
+		if err := s.Ack(ctx, 0, []string{es[0].LogID, es[1].LogID}); err != nil {
 			t.Fatal(err)
 		}
 		if p, u := backlog(t, s); p != 0 || u != 0 {
@@ -225,6 +233,122 @@ func TestStore_MemoryUsed(t *testing.T) {
 		}
 		if err := s.Ping(context.Background()); err != nil {
 			t.Errorf("ping: %v", err)
+		}
+	})
+}
+
+// clientsWith returns a client of each test topology that speaks protocol
+// and waits readTimeout for a reply (go-redis's default when zero), closed
+// when the test ends.
+func clientsWith(tb testing.TB, protocol int, readTimeout time.Duration) map[string]goredis.UniversalClient {
+	tb.Helper()
+	o, err := goredis.ParseURL(testenv.RedisURL(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	o.Protocol, o.ReadTimeout = protocol, readTimeout
+	single := goredis.NewClient(o)
+	cluster := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: testenv.RedisClusterAddrs(tb), Protocol: protocol, ReadTimeout: readTimeout})
+	tb.Cleanup(func() {
+		single.Close()
+		cluster.Close()
+	})
+	return map[string]goredis.UniversalClient{"standalone": single, "cluster": cluster}
+}
+
+// TestStore_Read_protocols reads the log through clients speaking RESP2 and
+// RESP3, whose stream replies differ in shape, and checks that every vote
+// comes back whole, field for field.
+func TestStore_Read_protocols(t *testing.T) {
+	t.Parallel()
+	for _, protocol := range []int{2, 3} {
+		for name, c := range clientsWith(t, protocol, 0) {
+			t.Run(fmt.Sprintf("%s RESP%d", name, protocol), func(t *testing.T) {
+				t.Parallel()
+				o := redis.Options{Prefix: testenv.ID(t), Shards: 4}
+				s := newStore(t, c, o)
+				g := newVotes(t)
+				want := map[string]voting.Vote{}
+				for i := range 60 {
+					v := g.vote(int64(i+1), "C1", "p1")
+					if i%3 == 0 {
+						v.Status, v.Reasons = voting.StatusFlagged, []string{"young account", "Ünïcödé", ""}
+					}
+					if err := s.Append(context.Background(), v); err != nil {
+						t.Fatal(err)
+					}
+					want[v.ID] = *v
+				}
+				got := 0
+				for shard, es := range readAll(t, s) {
+					for _, e := range es {
+						if e.Shard != shard || e.LogID == "" {
+							t.Errorf("entry %+v read from shard %d", e, shard)
+						}
+						sameVote(t, e.Vote, want[e.Vote.ID])
+						got++
+					}
+				}
+				if got != len(want) {
+					t.Errorf("read %d votes; want %d", got, len(want))
+				}
+			})
+		}
+	}
+}
+
+// TestStore_Read_longWait checks that a read may wait longer than the
+// client's read timeout allows a reply to take, as the typed command can.
+func TestStore_Read_longWait(t *testing.T) {
+	t.Parallel()
+	for name, c := range clientsWith(t, 3, 100*time.Millisecond) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := newStore(t, c, redis.Options{Prefix: testenv.ID(t), Shards: 2})
+			start := time.Now()
+			es, err := s.Read(context.Background(), 1, 10, 300*time.Millisecond)
+			if err != nil || len(es) != 0 {
+				t.Fatalf("read an empty shard waiting 300ms on a 100ms read timeout: %d entries, %v; want none and no error", len(es), err)
+			}
+			if waited := time.Since(start); waited < 250*time.Millisecond {
+				t.Errorf("read returned after %s; want it to wait for the log", waited)
+			}
+		})
+	}
+}
+
+// TestStore_Acknowledge acknowledges the entries of every shard in one call.
+func TestStore_Acknowledge(t *testing.T) {
+	t.Parallel()
+	eachRedis(t, func(t *testing.T, c goredis.UniversalClient) {
+		o := redis.Options{Prefix: testenv.ID(t), Shards: 4}
+		s := newStore(t, c, o)
+		const n = 40
+		appendN(t, s, newVotes(t), n)
+		ids := map[int][]string{}
+		for shard, es := range readAll(t, s) {
+			for _, e := range es {
+				ids[shard] = append(ids[shard], e.LogID)
+			}
+		}
+		if len(ids) < 2 {
+			t.Fatalf("votes landed on %d shards; the test needs several", len(ids))
+		}
+		ctx := context.Background()
+		if err := s.Acknowledge(ctx, map[int][]string{0: {"1-1"}, 9: {"1-1"}}); !errors.Is(err, voting.ErrInvalid) {
+			t.Errorf("acknowledge on shard 9 of 4: %v; want ErrInvalid", err)
+		}
+		if err := s.Acknowledge(ctx, ids); err != nil {
+			t.Fatalf("acknowledge: %v", err)
+		}
+		if p, u := backlog(t, s); p != 0 || u != 0 {
+			t.Errorf("backlog after acknowledge: pending %d, unread %d; want 0, 0", p, u)
+		}
+		if got := logLen(t, c, o.Prefix, o.Shards); got != 0 {
+			t.Errorf("log holds %d entries after acknowledge, want 0", got)
+		}
+		if err := s.Acknowledge(ctx, nil); err != nil {
+			t.Errorf("acknowledge nothing: %v", err)
 		}
 	})
 }
