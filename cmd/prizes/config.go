@@ -124,7 +124,7 @@ func (c *config) bind(fs *flag.FlagSet, e env) error {
 		num(&c.Shards, "shards", "SHARDS", 16, "number of vote log shards (must be the same on every node)"),
 		num(&c.BatchSize, "flush-batch", "FLUSH_BATCH", 2000, "most votes per ledger transaction"),
 		num(&c.PipelineSize, "pipeline", "PIPELINE", 512, "most votes per Redis pipeline"),
-		num(&c.Workers, "redis-workers", "REDIS_WORKERS", 4, "goroutines sending vote pipelines to Redis"),
+		num(&c.Workers, "redis-workers", "REDIS_WORKERS", 1, "goroutines sending vote pipelines to Redis"),
 		num(&c.GCPercent, "gc-percent", "GC_PERCENT", 400,
 			"garbage collection target of serve and flush, as GOGC (0 keeps GOGC or the runtime's default)"),
 		dur(&c.BatchWait, "flush-wait", "FLUSH_WAIT", 50*time.Millisecond, "how long a partial flush batch waits for more votes"),
