@@ -283,15 +283,15 @@ func (h *harness) startServers(ctx context.Context) error {
 	if err := h.base.WaitHTTP(ctx, "http://"+baseAddr+"/healthz", 30*time.Second); err != nil {
 		return err
 	}
-	h.cpu = &cpuSampler{pids: map[string]int{
+	h.cpu = &cpuSampler{stack.CPUSampler{PIDs: map[string]int{
 		"prizes serve": h.serve.PID(),
 		"baseline":     h.base.PID(),
 		"loadgen":      os.Getpid(),
-	}}
+	}}}
 	if h.redis.Dedicated() {
-		h.cpu.pids["redis"] = h.redis.PID()
+		h.cpu.PIDs["redis"] = h.redis.PID()
 	}
-	h.cpu.pgPort = portOf(h.cfg.DatabaseURL)
+	h.cpu.PostgresPort = portOf(h.cfg.DatabaseURL)
 	return nil
 }
 
@@ -314,7 +314,7 @@ func (h *harness) startServe(ctx context.Context, flush bool) error {
 		return err
 	}
 	if h.cpu != nil {
-		h.cpu.pids["prizes serve"] = h.serve.PID()
+		h.cpu.PIDs["prizes serve"] = h.serve.PID()
 	}
 	return nil
 }

@@ -187,7 +187,7 @@ func (c *comparison) timeFlusher(ctx context.Context, round int, conn *pgx.Conn,
 		env = append(slices.Clone(env), "PRIZES_FLUSH_BATCH="+strconv.Itoa(c.cfg.FlushBatch))
 	}
 	cpu := c.cpu()
-	before := cpu.sample()
+	before := cpu.Sample()
 	var since time.Time
 	if err := conn.QueryRow(ctx, "SELECT now()").Scan(&since); err != nil {
 		return since, fmt.Errorf("naive compare: %w", err)
@@ -198,7 +198,7 @@ func (c *comparison) timeFlusher(ctx context.Context, round int, conn *pgx.Conn,
 		return since, err
 	}
 	defer fl.Stop(10 * time.Second)
-	cpu.pids["flusher"] = fl.PID()
+	cpu.PIDs["flusher"] = fl.PID()
 	deadline := start.Add(5 * time.Minute)
 	for {
 		pending, unread, err := log.Backlog(ctx)
@@ -206,7 +206,7 @@ func (c *comparison) timeFlusher(ctx context.Context, round int, conn *pgx.Conn,
 		if err == nil && pending+unread == 0 {
 			// The flusher's own CPU time is read while it still runs;
 			// before only lacks it, and counts as zero.
-			after := cpu.sample()
+			after := cpu.Sample()
 			before["flusher"] = 0
 			r.Wall = now.Sub(start)
 			per := func(name string) float64 { return perItem(before, after, name, r.Votes) }
@@ -296,12 +296,12 @@ func (c *comparison) rawCopy(ctx context.Context, conn *pgx.Conn, round int, sin
 		return fmt.Errorf("naive compare: %w", err)
 	}
 	cpu := c.cpu()
-	cpu.pids["client"] = os.Getpid()
-	before := cpu.sample()
+	cpu.PIDs["client"] = os.Getpid()
+	before := cpu.Sample()
 	t := time.Now()
 	n, err := conn.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(data))
 	r.CopyTime = time.Since(t)
-	after := cpu.sample()
+	after := cpu.Sample()
 	if err != nil {
 		return fmt.Errorf("naive compare: raw copy: %w", err)
 	}

@@ -241,7 +241,7 @@ func (r *run) provision(ctx context.Context) error {
 	}
 	r.rep.Provision.Serve = time.Since(t)
 	r.api = &client{base: "http://" + r.addr, edition: s.Edition.ID, http: &http.Client{Timeout: time.Minute}}
-	r.cpu = &cpuSampler{pids: map[string]int{"prizes serve": r.serve.PID(), "redis": r.redis.PID(), "loadgen": os.Getpid()}}
+	r.cpu = &cpuSampler{stack.CPUSampler{PIDs: map[string]int{"prizes serve": r.serve.PID(), "redis": r.redis.PID(), "loadgen": os.Getpid()}}}
 	r.stage("provision", fmt.Sprintf("redis, database, migrate, seed, %d voters, %d accounts, serve", s.Voters, 1+s.Jury.Jurors))
 	return nil
 }

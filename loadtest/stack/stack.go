@@ -1,10 +1,11 @@
 // Package stack starts and stops what a load scenario runs against, on
 // loopback and for one run only: a dedicated redis-server, a fresh
 // PostgreSQL database on a server the caller names, subcommands of the
-// prizes binary, and long-running children such as prizes serve. It is the
-// plumbing of the replay, of the naive comparison and of the bench harness,
-// kept in one place so that the three start and stop things the same way
-// and their figures stay comparable.
+// prizes binary, and long-running children such as prizes serve; and it
+// reads from /proc the CPU time their processes use. It is the plumbing of
+// the replay, of the naive comparison and of the bench harness, kept in one
+// place so that the three start, stop and measure things the same way and
+// their figures stay comparable.
 package stack
 
 import (
