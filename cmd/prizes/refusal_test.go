@@ -100,3 +100,31 @@ func TestServe_voteRateLimit(t *testing.T) {
 		t.Fatalf("ledger counts %d votes; want the 2 accepted", r.Total)
 	}
 }
+
+// TestFlush_metricsAddressTaken: prizes flush refuses to start when its
+// metrics address is taken, rather than flush with no metrics.
+func TestFlush_metricsAddressTaken(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	d := newDeployment(t, testenv.RedisURL(t))
+	cmd := d.command("flush", "--metrics-addr", taken.Addr().String())
+	done := make(chan error, 1)
+	var out strings.Builder
+	cmd.Stderr = &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(out.String(), "listen for metrics") {
+			t.Fatalf("prizes flush with a taken metrics address: %v, stderr %s; want a listen error", err, out.String())
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("prizes flush kept running with its metrics address taken")
+	}
+}

@@ -264,11 +264,21 @@ func runFlush(ctx context.Context, a *app, args []string) error {
 	}
 	defer st.close()
 	if *metricsAddr != "" {
+		// Listening before the flusher starts makes a taken port an error
+		// now, rather than a flusher that silently exports nothing.
+		ln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen for metrics: %w", err)
+		}
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(st.reg, promhttp.HandlerOpts{}))
-		srv := &http.Server{Addr: *metricsAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-		go srv.ListenAndServe()
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go srv.Serve(ln)
 		defer srv.Close()
+	}
+	if a.cfg.PprofAddr != "" {
+		stopProfiles := serveProfiles(a, a.cfg.PprofAddr)
+		defer stopProfiles()
 	}
 	bg, stop := context.WithCancel(ctx)
 	defer stop()
