@@ -5,14 +5,12 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wsisvote/prizes/identity"
+	"github.com/wsisvote/prizes/internal/unavailable"
 )
 
 // Store is the PostgreSQL side of identity.
@@ -37,20 +35,7 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 // anything that means "the database could not be reached" becomes
 // identity.ErrUnavailable, and the original stays in the chain.
 func translate(err error) error {
-	if err == nil {
-		return nil
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch pgErr.Code[:2] {
-		case "08", "57", "53": // connection exception, operator intervention, insufficient resources
-			return fmt.Errorf("%w: %w", identity.ErrUnavailable, err)
-		}
-		return err
-	}
-	var netErr net.Error
-	var connErr *pgconn.ConnectError
-	if errors.As(err, &netErr) || errors.As(err, &connErr) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) {
+	if unavailable.Postgres(err) {
 		return fmt.Errorf("%w: %w", identity.ErrUnavailable, err)
 	}
 	return err

@@ -16,12 +16,9 @@ package redis
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"hash/fnv"
-	"net"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,6 +26,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/wsisvote/prizes/identity"
+	"github.com/wsisvote/prizes/internal/unavailable"
 )
 
 var _ identity.Meter = (*Meter)(nil)
@@ -440,31 +438,8 @@ func (m *Meter) Count(ctx context.Context, counters []identity.Counter) ([]int64
 // wrap names the operation and turns a connection failure into
 // identity.ErrUnavailable, keeping the driver's error in the chain.
 func wrap(op string, err error) error {
-	if unavailable(err) {
+	if unavailable.Redis(err) {
 		return fmt.Errorf("%s: %w: %w", op, identity.ErrUnavailable, err)
 	}
 	return fmt.Errorf("%s: %w", op, err)
-}
-
-// unavailable reports whether err means Redis could not be reached or
-// could not serve the command right now, as opposed to a wrong command.
-func unavailable(err error) bool {
-	if err == nil {
-		return false
-	}
-	var rerr goredis.Error
-	if errors.As(err, &rerr) {
-		code, _, _ := strings.Cut(strings.TrimPrefix(rerr.Error(), "ERR "), " ")
-		switch code {
-		case "CLUSTERDOWN", "LOADING", "TRYAGAIN", "MASTERDOWN", "READONLY", "BUSY",
-			"NOREPLICAS", "OOM", "MOVED", "ASK", "NOSCRIPT", "MISCONF":
-			return true
-		}
-		return false
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		var op *net.OpError
-		return errors.As(err, &op)
-	}
-	return true
 }

@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"time"
 
 	"github.com/google/uuid"
@@ -21,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/wsisvote/prizes/internal/unavailable"
 	"github.com/wsisvote/prizes/prizes"
 	"github.com/wsisvote/prizes/voting"
 	vpg "github.com/wsisvote/prizes/voting/postgres"
@@ -183,20 +183,7 @@ func constraintOf(err error, code string) string {
 // anything that means "the database could not be reached" becomes
 // voting.ErrUnavailable, and the original stays in the chain.
 func translate(err error) error {
-	if err == nil {
-		return nil
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch pgErr.Code[:2] {
-		case "08", "57", "53":
-			return fmt.Errorf("%w: %w", voting.ErrUnavailable, err)
-		}
-		return err
-	}
-	var netErr net.Error
-	var connErr *pgconn.ConnectError
-	if errors.As(err, &netErr) || errors.As(err, &connErr) || pgconn.Timeout(err) {
+	if unavailable.Postgres(err) {
 		return fmt.Errorf("%w: %w", voting.ErrUnavailable, err)
 	}
 	return err

@@ -5,14 +5,12 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"sync"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/wsisvote/prizes/internal/unavailable"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -43,23 +41,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // anything that means "the database could not be reached" becomes
 // voting.ErrUnavailable, and the original stays in the chain.
 func translate(err error) error {
-	if err == nil {
-		return nil
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch pgErr.Code[:2] {
-		case "08", "57", "53": // connection exception, operator intervention, insufficient resources
-			return fmt.Errorf("%w: %w", voting.ErrUnavailable, err)
-		}
-		return err
-	}
-	var netErr net.Error
-	if errors.As(err, &netErr) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) {
-		return fmt.Errorf("%w: %w", voting.ErrUnavailable, err)
-	}
-	var connErr *pgconn.ConnectError
-	if errors.As(err, &connErr) {
+	if unavailable.Postgres(err) {
 		return fmt.Errorf("%w: %w", voting.ErrUnavailable, err)
 	}
 	return err
