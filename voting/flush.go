@@ -9,7 +9,9 @@ import (
 )
 
 // Entry is one vote read from the vote log, with the shard it was read from
-// and the log's own id for it.
+// and the log's own id for the entry that holds it. A log entry may hold
+// several votes, which then share its LogID; it is acknowledged once all of
+// them are in the ledger.
 type Entry struct {
 	Shard int
 	LogID string
@@ -22,11 +24,12 @@ type Entry struct {
 type Stream interface {
 	// Shards returns the number of shard streams.
 	Shards() int
-	// Read returns up to max new entries of one shard for this consumer,
-	// waiting at most wait for the first. It returns ErrUnavailable when the
+	// Read returns the votes of up to max new log entries of one shard for
+	// this consumer, waiting at most wait for the first; the votes of one
+	// log entry come in the same Read, one after the other. It returns ErrUnavailable when the
 	// store cannot be reached.
 	Read(ctx context.Context, shard, max int, wait time.Duration) ([]Entry, error)
-	// Claim takes over up to max entries of one shard that another consumer
+	// Claim takes over the votes of up to max log entries of one shard that another consumer
 	// read but did not acknowledge within minIdle (it died, most likely).
 	Claim(ctx context.Context, shard, max int, minIdle time.Duration) ([]Entry, error)
 	// Acknowledge acknowledges entries that are safely in the ledger, given
@@ -166,7 +169,7 @@ func (f *Flusher) readShard(ctx context.Context, shard int, out chan<- []Entry) 
 			}
 			// A full claim means a dead consumer left more behind, so the
 			// next round claims again rather than half a ClaimIdle later.
-			if len(claimed) >= size {
+			if logEntries(claimed) >= size {
 				nextClaim = time.Time{}
 			}
 		}
@@ -181,10 +184,21 @@ func (f *Flusher) readShard(ctx context.Context, shard int, out chan<- []Entry) 
 		if len(got) > 0 && !send(got) {
 			return
 		}
-		if len(got) > 0 && len(got) < size {
+		if len(got) > 0 && logEntries(got) < size {
 			sleep(ctx, f.BatchWait)
 		}
 	}
+}
+
+// logEntries counts the log entries es came from.
+func logEntries(es []Entry) int {
+	n := 0
+	for i := range es {
+		if i == 0 || es[i].LogID != es[i-1].LogID || es[i].Shard != es[i-1].Shard {
+			n++
+		}
+	}
+	return n
 }
 
 // minReadSize keeps a shard read large enough that its round trip stays a
@@ -293,7 +307,11 @@ func (f *Flusher) insert(ctx context.Context, batch []Entry, votes []Vote) (comm
 	}
 	done := committed{size: len(batch), ids: make(map[int][]string)}
 	for _, e := range batch {
-		done.ids[e.Shard] = append(done.ids[e.Shard], e.LogID)
+		// The votes of one log entry are next to each other.
+		ids := done.ids[e.Shard]
+		if len(ids) == 0 || ids[len(ids)-1] != e.LogID {
+			done.ids[e.Shard] = append(ids, e.LogID)
+		}
 	}
 	if f.Observer != nil {
 		lags := make([]time.Duration, len(votes))

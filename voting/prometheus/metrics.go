@@ -81,11 +81,11 @@ func New(reg *prometheus.Registry) *Metrics {
 		}, []string{"store", "op"}),
 		pending: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "prizes_stream_pending_entries",
-			Help: "Vote log entries read by a flusher but not yet acknowledged.",
+			Help: "Vote log entries (each holding one or more votes) read by a flusher but not yet acknowledged.",
 		}),
 		unread: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "prizes_stream_unread_entries",
-			Help: "Vote log entries no flusher has read yet.",
+			Help: "Vote log entries (each holding one or more votes) no flusher has read yet.",
 		}),
 	}
 	// The accepted series is resolved once, since it is the one the vote

@@ -25,10 +25,15 @@ import (
 // next and a duplicate writes nothing more, so the log and the tally never
 // hold a vote the bitmap refused. With a category cap (several votes per
 // category, each project its own slot), the voter's count in the category is
-// taken with the slot claim and both are undone when the cap is reached. An
-// append the log refuses undoes the claim too, and the other votes of the
-// call go on. The shebang makes Redis refuse the whole call before it starts
-// when memory is full.
+// taken with the slot claim and both are undone when the cap is reached.
+//
+// The votes the call accepts then go into the log together, as one entry
+// with one field per vote (see voteField): an entry costs Redis about as much
+// to append, deliver, acknowledge and delete whatever it holds, so one per
+// call rather than one per vote. The tally is bumped only once the entry is
+// in. An entry the log refuses undoes the claims of every vote it held. The
+// shebang makes Redis refuse the whole call before it starts when memory is
+// full.
 //
 // KEYS: the shard's log stream, then for each vote its dedup bitmap, tally
 // hash, voter's rate key and category count hash.
@@ -49,6 +54,8 @@ if interval > 0 then
 	now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 local out = {}
+local entry = {}
+local taken = {}
 for i = 1, (#KEYS - 1) / 4 do
 	local k = 1 + (i - 1) * 4
 	local a = 3 + (i - 1) * 5
@@ -68,28 +75,35 @@ for i = 1, (#KEYS - 1) / 4 do
 	if res == 1 and redis.call('SETBIT', KEYS[k + 1], ARGV[a + 1], 1) == 1 then
 		res = 0
 	end
-	local counted = false
-	if res == 1 and cap > 0 then
-		counted = true
-		if redis.call('HINCRBY', KEYS[k + 4], ARGV[a + 5], 1) > cap then
-			res = 2
-		end
+	if res == 1 and cap > 0 and redis.call('HINCRBY', KEYS[k + 4], ARGV[a + 5], 1) > cap then
+		redis.call('HINCRBY', KEYS[k + 4], ARGV[a + 5], -1)
+		redis.call('SETBIT', KEYS[k + 1], ARGV[a + 1], 0)
+		res = 2
 	end
 	if res == 1 then
-		local added = redis.pcall('XADD', KEYS[1], '*', 'v', ARGV[a + 2])
-		if type(added) == 'table' and added.err then
-			res = 3
+		local n = #taken + 1
+		taken[n] = i
+		entry[2 * n - 1] = n == 1 and 'v' or 'v' .. n
+		entry[2 * n] = ARGV[a + 2]
+	end
+	out[i] = res
+end
+if #taken > 0 then
+	local added = redis.pcall('XADD', KEYS[1], '*', unpack(entry))
+	local refused = type(added) == 'table' and added.err ~= nil
+	for _, i in ipairs(taken) do
+		local k = 1 + (i - 1) * 4
+		local a = 3 + (i - 1) * 5
+		if refused then
+			if cap > 0 then
+				redis.call('HINCRBY', KEYS[k + 4], ARGV[a + 5], -1)
+			end
+			redis.call('SETBIT', KEYS[k + 1], ARGV[a + 1], 0)
+			out[i] = 3
 		elseif ARGV[a + 3] == '1' then
 			redis.call('HINCRBY', KEYS[k + 2], ARGV[a + 4], 1)
 		end
 	end
-	if res >= 2 then
-		if counted then
-			redis.call('HINCRBY', KEYS[k + 4], ARGV[a + 5], -1)
-		end
-		redis.call('SETBIT', KEYS[k + 1], ARGV[a + 1], 0)
-	end
-	out[i] = res
 end
 return out
 `
@@ -155,7 +169,7 @@ func (s *Store) Append(ctx context.Context, v *voting.Vote) error {
 	// otherwise the bare shard prefix stands in, which keeps every key of the
 	// call in the shard's cluster slot and costs no allocation.
 	shard := v.VoterID % shards
-	r.keys = [4]string{k.seen + v.Edition + ":" + v.Slot, k.tally + v.Edition, k.rate, k.count}
+	r.keys = [4]string{k.seen + v.Edition + ":" + v.Slot, tallyKey(k.tally, v.Edition, tallyBucket(v.ProjectID)), k.rate, k.count}
 	r.shard = int(shard)
 	r.params = callParams{cap: int64(max(v.CategoryCap, 0))}
 	r.voter = v.VoterID
@@ -327,14 +341,19 @@ func (b *sender) send(s *Store, batch []*request) {
 	b.calls = b.calls[:0]
 }
 
-// group sorts live into calls, one per shard and parameters, keeping the
-// order of the votes within each call.
+// maxCallVotes bounds the votes of one script call: the script hands its
+// log entry, two values per vote, to XADD through Lua's unpack, which takes
+// at most a few thousand.
+const maxCallVotes = 1000
+
+// group sorts live into calls, one per shard and parameters (more when one
+// would pass maxCallVotes), keeping the order of the votes within each call.
 func (b *sender) group(live []*request) {
 	b.calls = b.calls[:0]
 next:
 	for _, r := range live {
 		for i := range b.calls {
-			if c := &b.calls[i]; c.shard == r.shard && c.params == r.params {
+			if c := &b.calls[i]; c.shard == r.shard && c.params == r.params && len(c.reqs) < maxCallVotes {
 				c.reqs = append(c.reqs, r)
 				continue next
 			}

@@ -311,8 +311,8 @@ func TestStore_Close(t *testing.T) {
 				t.Errorf("append %d: %v", i, err)
 			}
 		}
-		if got := logLen(t, c, o.Prefix, o.Shards); got != accepted {
-			t.Errorf("log holds %d entries, %d appends succeeded", got, accepted)
+		if got := logVotes(t, c, o.Prefix, o.Shards); got != accepted {
+			t.Errorf("log holds %d votes, %d appends succeeded", got, accepted)
 		}
 		if err := s.Append(context.Background(), g.vote(n+1, "C1", "p1")); !errors.Is(err, voting.ErrUnavailable) {
 			t.Errorf("append after close: %v, want ErrUnavailable", err)

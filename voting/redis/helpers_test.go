@@ -62,6 +62,23 @@ func logLen(tb testing.TB, c goredis.UniversalClient, prefix string, shards int)
 	return total
 }
 
+// logVotes counts the votes in the log's entries, which may hold several
+// each, read straight from Redis.
+func logVotes(tb testing.TB, c goredis.UniversalClient, prefix string, shards int) int64 {
+	tb.Helper()
+	var total int64
+	for i := range shards {
+		msgs, err := c.XRange(context.Background(), logKey(prefix, i), "-", "+").Result()
+		if err != nil {
+			tb.Fatalf("xrange shard %d: %v", i, err)
+		}
+		for _, m := range msgs {
+			total += int64(len(m.Values))
+		}
+	}
+	return total
+}
+
 // votes makes votes with ids unique to the test.
 type votes struct {
 	edition string

@@ -9,7 +9,8 @@
 //
 //	{v<shard>}:log                      the vote log, one stream per shard
 //	{v<shard>}:seen:<edition>:<slot>    dedup bitmap, bit voterID / Shards
-//	{v<shard>}:tally:<edition>          live tally, field projectID
+//	{v<shard>}:tally:<edition>:<b>      live tally, field projectID, for the
+//	                                    projects of bucket b (see tallyBucket)
 //	{v<shard>}:dead                     entries that did not decode
 //
 // Redis 7 or later is required (the append script declares itself with a
@@ -205,13 +206,15 @@ func (s *Store) Shards() int { return s.opts.Shards }
 func (s *Store) DeadLetters() int64 { return s.deadLetters.Load() }
 
 // Tally returns the live count of every project of an edition, summed over
-// the shards. It is a view for dashboards: published numbers come from the
-// ledger.
+// the shards and their buckets. It is a view for dashboards: published
+// numbers come from the ledger.
 func (s *Store) Tally(ctx context.Context, edition string) (map[string]int64, error) {
 	pipe := s.c.Pipeline()
-	cmds := make([]*goredis.MapStringStringCmd, len(s.keys))
-	for i, k := range s.keys {
-		cmds[i] = pipe.HGetAll(ctx, k.tally+edition)
+	cmds := make([]*goredis.MapStringStringCmd, 0, len(s.keys)*tallyBuckets)
+	for _, k := range s.keys {
+		for b := range tallyBuckets {
+			cmds = append(cmds, pipe.HGetAll(ctx, tallyKey(k.tally, edition, b)))
+		}
 	}
 	_, _ = pipe.Exec(ctx)
 	out := make(map[string]int64)
@@ -229,6 +232,31 @@ func (s *Store) Tally(ctx context.Context, edition string) (map[string]int64, er
 		}
 	}
 	return out, nil
+}
+
+// tallyBuckets is how many hashes a shard spreads an edition's tally over.
+// Redis keeps a hash of up to a few hundred small fields as one flat list,
+// which HINCRBY scans field by field: with the 360 projects of a WSIS
+// edition in one hash, the increment was the dearest command of a vote.
+// Sixteen buckets keep each list to a couple of dozen projects. The number
+// is part of the key layout: every node must use the same.
+const tallyBuckets = 16
+
+// tallyBucket places a project in a bucket by the FNV-1a hash of its id, so
+// that every node puts it in the same one.
+func tallyBucket(project string) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(project); i++ {
+		h ^= uint32(project[i])
+		h *= 16777619
+	}
+	return int(h % tallyBuckets)
+}
+
+// tallyKey is the key of one bucket of an edition's tally in a shard, given
+// the shard's tally prefix.
+func tallyKey(prefix, edition string, bucket int) string {
+	return prefix + edition + ":" + strconv.Itoa(bucket)
 }
 
 // Backlog returns, across every shard stream, how many entries were

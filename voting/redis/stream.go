@@ -15,8 +15,20 @@ import (
 	"github.com/wsisvote/prizes/voting"
 )
 
-// field is the single stream field an encoded vote is stored under.
-const field = "v"
+// voteField reports whether a log entry's field holds an encoded vote. The
+// append script writes the votes of one call as one entry, one field per
+// vote, named v, v2, v3 and so on.
+func voteField(name string) bool {
+	if name == "" || name[0] != 'v' {
+		return false
+	}
+	for i := 1; i < len(name); i++ {
+		if name[i] < '0' || name[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // Read returns up to max entries of one shard that no consumer of the group
 // has seen, waiting at most wait for the first. An entry that does not
@@ -254,25 +266,28 @@ func (s *Store) shard(op string, shard int) (*shardKeys, error) {
 	return &s.keys[shard], nil
 }
 
-// message is one stream entry as read: its id and its fields, of which the
-// encoded vote under field is the one that matters. fields holds every
-// field and value in turn, and is only kept when the entry is not that one
-// field alone, for the dead-letter stream.
+// message is one stream entry as read: its id and the encoded votes of its
+// vote fields. fields holds every field and value in turn, and is only kept
+// when the entry holds something besides votes, for the dead-letter stream.
 type message struct {
-	id      string
-	vote    string
-	hasVote bool
-	fields  []string
+	id     string
+	votes  []string
+	fields []string
 }
 
 // appendMessages appends go-redis's stream messages to msgs.
 func appendMessages(msgs []message, xs []goredis.XMessage) []message {
 	for _, x := range xs {
 		m := message{id: x.ID}
-		if v, ok := x.Values[field].(string); ok {
-			m.vote, m.hasVote = v, true
+		other := false
+		for f, v := range x.Values {
+			if s, ok := v.(string); ok && voteField(f) {
+				m.votes = append(m.votes, s)
+			} else {
+				other = true
+			}
 		}
-		if len(x.Values) != 1 || !m.hasVote {
+		if other || len(m.votes) == 0 {
 			for f, v := range x.Values {
 				m.fields = append(m.fields, f, fmt.Sprint(v))
 			}
@@ -282,10 +297,55 @@ func appendMessages(msgs []message, xs []goredis.XMessage) []message {
 	return msgs
 }
 
-// values returns the entry's fields and values, as XADD takes them.
+// entries decodes stream messages into one Entry per vote; the votes of one
+// message share its log id, and are acknowledged together once all of them
+// are in the ledger. A vote that does not decode is copied to the
+// dead-letter stream: no flusher could ever insert it. A message with no vote
+// left is acknowledged there and then, since left pending it would be
+// claimed forever; one that still holds good votes waits for them, so should
+// it be delivered again its bad votes are copied again. If copying fails the
+// message stays pending and is tried again at the next claim.
+func (s *Store) entries(ctx context.Context, shard int, msgs []message) []voting.Entry {
+	n := 0
+	for i := range msgs {
+		n += len(msgs[i].votes)
+	}
+	out := make([]voting.Entry, 0, n)
+	var dead []deadLetter
+	for i := range msgs {
+		m := &msgs[i]
+		if len(m.votes) == 0 {
+			dead = append(dead, deadLetter{id: m.id, reason: "no vote field", values: m.values(), ack: true})
+			continue
+		}
+		good := 0
+		for j, enc := range m.votes {
+			v, err := decode(enc)
+			if err != nil {
+				dead = append(dead, deadLetter{id: m.id, reason: err.Error(), values: []any{voteFieldName(j), enc}})
+				continue
+			}
+			out = append(out, voting.Entry{Shard: shard, LogID: m.id, Vote: v})
+			good++
+		}
+		if good == 0 {
+			dead[len(dead)-1].ack = true
+		}
+	}
+	if len(dead) > 0 {
+		s.bury(ctx, shard, dead)
+	}
+	return out
+}
+
+// values returns the message's fields and values, as XADD takes them.
 func (m *message) values() []any {
-	if m.fields == nil && m.hasVote {
-		return []any{field, m.vote}
+	if m.fields == nil {
+		out := make([]any, 0, 2*len(m.votes))
+		for j, v := range m.votes {
+			out = append(out, voteFieldName(j), v)
+		}
+		return out
 	}
 	out := make([]any, len(m.fields))
 	for i, f := range m.fields {
@@ -294,48 +354,43 @@ func (m *message) values() []any {
 	return out
 }
 
-// entries decodes stream messages. Those that do not decode are copied to the
-// dead-letter stream and acknowledged there and then: no flusher could ever
-// insert them, and left pending they would be claimed forever. If moving
-// them fails they stay pending and are tried again at the next claim.
-func (s *Store) entries(ctx context.Context, shard int, msgs []message) []voting.Entry {
-	out := make([]voting.Entry, 0, len(msgs))
-	var dead []deadEntry
-	for i := range msgs {
-		m := &msgs[i]
-		if !m.hasVote {
-			dead = append(dead, deadEntry{msg: m, reason: "no " + field + " field"})
-			continue
-		}
-		v, err := decode(m.vote)
-		if err != nil {
-			dead = append(dead, deadEntry{msg: m, reason: err.Error()})
-			continue
-		}
-		out = append(out, voting.Entry{Shard: shard, LogID: m.id, Vote: v})
+// voteFieldName is the name the append script gives the j-th vote (from 0)
+// of an entry.
+func voteFieldName(j int) string {
+	if j == 0 {
+		return "v"
 	}
-	if len(dead) > 0 {
-		s.bury(ctx, shard, dead)
-	}
-	return out
+	return "v" + strconv.Itoa(j+1)
 }
 
-type deadEntry struct {
-	msg    *message
+// deadLetter is what goes to the dead-letter stream: the fields that did not
+// decode, the log entry they came from and why, and whether that entry is
+// to be acknowledged with it.
+type deadLetter struct {
+	id     string
 	reason string
+	values []any
+	ack    bool
 }
 
-func (s *Store) bury(ctx context.Context, shard int, dead []deadEntry) {
+// bury copies dead letters to the shard's dead-letter stream and, in the
+// same transaction, acknowledges and deletes the log entries they leave
+// empty.
+func (s *Store) bury(ctx context.Context, shard int, dead []deadLetter) {
 	k := &s.keys[shard]
-	ids := make([]string, len(dead))
+	var ids []string
 	_, err := s.c.TxPipelined(ctx, func(p goredis.Pipeliner) error {
-		for i, d := range dead {
-			ids[i] = d.msg.id
-			values := append([]any{"source_id", d.msg.id, "error", d.reason}, d.msg.values()...)
+		for _, d := range dead {
+			values := append([]any{"source_id", d.id, "error", d.reason}, d.values...)
 			p.XAdd(ctx, &goredis.XAddArgs{Stream: k.dead, Values: values})
+			if d.ack {
+				ids = append(ids, d.id)
+			}
 		}
-		p.XAck(ctx, k.log, s.opts.Group, ids...)
-		p.XDel(ctx, k.log, ids...)
+		if len(ids) > 0 {
+			p.XAck(ctx, k.log, s.opts.Group, ids...)
+			p.XDel(ctx, k.log, ids...)
+		}
 		return nil
 	})
 	if err == nil {
@@ -385,8 +440,9 @@ func parseReadReply(s string) ([]message, error) {
 // resp reads RESP from the front of s. After the first failure every read
 // returns a zero value, so the caller checks err once at the end.
 type resp struct {
-	s   string
-	err error
+	s     string
+	err   error
+	votes []string
 }
 
 func (r *resp) fail(what string) {
@@ -472,21 +528,28 @@ func (r *resp) message() message {
 		r.fail("fields")
 		return m
 	}
-	if n == 2 {
-		// The common entry, the vote alone, keeps no field list.
-		if f := r.str(); f == field {
-			m.vote, m.hasVote = r.str(), true
+	// The votes of all entries share one backing array, which spares an
+	// allocation per entry; each message keeps its own stretch of it.
+	start := len(r.votes)
+	at := r.s
+	other := false
+	for i := 0; i < n; i += 2 {
+		f, v := r.str(), r.str()
+		if voteField(f) {
+			r.votes = append(r.votes, v)
 		} else {
-			m.fields = []string{f, r.str()}
-		}
-		return m
-	}
-	m.fields = make([]string, n)
-	for i := range m.fields {
-		m.fields[i] = r.str()
-		if i%2 == 1 && m.fields[i-1] == field && !m.hasVote {
-			m.vote, m.hasVote = m.fields[i], true
+			other = true
 		}
 	}
+	if other && r.err == nil {
+		// Something besides votes: the whole entry is kept, should it go
+		// to the dead-letter stream.
+		again := resp{s: at}
+		m.fields = make([]string, n)
+		for i := range m.fields {
+			m.fields[i] = again.str()
+		}
+	}
+	m.votes = r.votes[start:len(r.votes):len(r.votes)]
 	return m
 }

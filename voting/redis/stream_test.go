@@ -170,26 +170,44 @@ func TestStore_deadLetters(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// A bad vote in an entry of several goes aside alone.
+		first, last := g.vote(6, "C1", "p1"), g.vote(8, "C1", "p2")
+		shared, err := c.XAdd(ctx, &goredis.XAddArgs{Stream: logKey(o.Prefix, 0),
+			Values: []any{"v", redis.Encode(nil, first), "v2", "garbage too", "v3", redis.Encode(nil, last)}}).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+
 		es, err := s.Read(ctx, 0, 10, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(es) != 2 {
-			t.Fatalf("read %d entries, want the two good votes", len(es))
+		if len(es) != 4 {
+			t.Fatalf("read %d entries, want the four good votes", len(es))
 		}
 		sameVote(t, es[0].Vote, *good)
 		sameVote(t, es[1].Vote, *extra)
-		if got := s.DeadLetters(); got != int64(len(bad)) {
-			t.Errorf("dead letters %d, want %d", got, len(bad))
+		sameVote(t, es[2].Vote, *first)
+		sameVote(t, es[3].Vote, *last)
+		if es[2].LogID != shared || es[3].LogID != shared {
+			t.Errorf("votes of entry %s read with log ids %s and %s", shared, es[2].LogID, es[3].LogID)
+		}
+		if got := s.DeadLetters(); got != int64(len(bad))+1 {
+			t.Errorf("dead letters %d, want %d", got, len(bad)+1)
 		}
 		dead, err := c.XRange(ctx, o.Prefix+"{v0}:dead", "-", "+").Result()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(dead) != len(bad) || dead[0].Values["v"] != "garbage" || dead[1].Values["other"] != "field" {
-			t.Errorf("dead-letter stream %v, want both bad entries kept", dead)
+		if len(dead) != len(bad)+1 || dead[0].Values["v"] != "garbage" || dead[1].Values["other"] != "field" ||
+			dead[2].Values["v2"] != "garbage too" || dead[2].Values["source_id"] != shared {
+			t.Errorf("dead-letter stream %v, want the three bad ones kept", dead)
 		}
-		if err := s.Ack(ctx, 0, []string{es[0].LogID, es[1].LogID}); err != nil {
+		// The entry with good votes stays pending until they are acknowledged.
+		if p, u := backlog(t, s); p != 3 || u != 0 {
+			t.Errorf("backlog before ack: pending %d, unread %d; want 3, 0", p, u)
+		}
+		if err := s.Ack(ctx, 0, []string{es[0].LogID, es[1].LogID, shared}); err != nil {
 			t.Fatal(err)
 		}
 		if p, u := backlog(t, s); p != 0 || u != 0 {

@@ -1,0 +1,200 @@
+package redis_test
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/wsisvote/prizes/internal/testenv"
+	"github.com/wsisvote/prizes/voting"
+	"github.com/wsisvote/prizes/voting/redis"
+)
+
+// holdHook holds the first pipeline sent once it is armed until release is
+// closed, so that appends queue up behind it.
+type holdHook struct {
+	armed   atomic.Bool
+	once    sync.Once
+	held    chan struct{}
+	release chan struct{}
+}
+
+func (h *holdHook) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+
+func (h *holdHook) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook { return next }
+
+func (h *holdHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []goredis.Cmder) error {
+		if h.armed.Load() {
+			h.once.Do(func() {
+				close(h.held)
+				<-h.release
+			})
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// logIDs returns the distinct log ids of es, in order.
+func logIDs(es []voting.Entry) []string {
+	var ids []string
+	for _, e := range es {
+		if len(ids) == 0 || ids[len(ids)-1] != e.LogID {
+			ids = append(ids, e.LogID)
+		}
+	}
+	return ids
+}
+
+// TestStore_Append_sharedEntry checks that the votes of one script call go
+// into the log as one entry, and that such an entry comes back whole through
+// a read and through a claim, and leaves nothing behind once acknowledged.
+func TestStore_Append_sharedEntry(t *testing.T) {
+	t.Parallel()
+	for name, c := range clientsWith(t, 3, 0) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			hold := &holdHook{held: make(chan struct{}), release: make(chan struct{})}
+			c.AddHook(hold)
+			o := redis.Options{Prefix: testenv.ID(t), Shards: 1, Workers: 1, Consumer: "first"}
+			s := newStore(t, c, o)
+			o.Consumer = "second"
+			second := newStore(t, c, o)
+			g := newVotes(t)
+			ctx := context.Background()
+
+			// The first vote's pipeline is held; the others queue behind it
+			// and go together once it is released.
+			hold.armed.Store(true)
+			const n = 100
+			want := map[string]voting.Vote{}
+			errs := make(chan error, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				v := g.vote(int64(i+1), "C1", "p"+strconv.Itoa(i%7))
+				want[v.ID] = *v
+				wg.Go(func() { errs <- s.Append(ctx, v) })
+				if i == 0 {
+					<-hold.held
+				}
+			}
+			time.Sleep(100 * time.Millisecond)
+			close(hold.release)
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Fatalf("append: %v", err)
+				}
+			}
+
+			read := readAll(t, s)[0]
+			entries := len(logIDs(read))
+			if len(read) != n || entries > 10 {
+				t.Fatalf("read %d votes in %d entries; want %d votes sharing a few entries", len(read), entries, n)
+			}
+			if p, u := backlog(t, s); p != int64(entries) || u != 0 {
+				t.Errorf("backlog: pending %d, unread %d; want %d, 0", p, u, entries)
+			}
+
+			// The second consumer claims the same votes, shared entries and
+			// all, as the first one left them pending.
+			time.Sleep(20 * time.Millisecond)
+			claimed, err := second.Claim(ctx, 0, n, 10*time.Millisecond)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(claimed) != n || len(logIDs(claimed)) != entries {
+				t.Errorf("claimed %d votes in %d entries; want %d in %d", len(claimed), len(logIDs(claimed)), n, entries)
+			}
+			got := map[string]bool{}
+			for _, e := range claimed {
+				sameVote(t, e.Vote, want[e.Vote.ID])
+				got[e.Vote.ID] = true
+			}
+			if len(got) != n {
+				t.Errorf("claimed %d distinct votes; want %d", len(got), n)
+			}
+			if err := second.Ack(ctx, 0, logIDs(claimed)); err != nil {
+				t.Fatal(err)
+			}
+			if p, u := backlog(t, s); p != 0 || u != 0 {
+				t.Errorf("backlog after ack: pending %d, unread %d; want 0, 0", p, u)
+			}
+			if l := logLen(t, c, o.Prefix, 1); l != 0 {
+				t.Errorf("log holds %d entries after ack; want 0", l)
+			}
+		})
+	}
+}
+
+// TestStore_Tally_buckets checks that an edition's tally is spread over
+// small hashes: a WSIS edition's 360 projects in one hash would make every
+// increment scan them all.
+func TestStore_Tally_buckets(t *testing.T) {
+	t.Parallel()
+	eachRedis(t, func(t *testing.T, c goredis.UniversalClient) {
+		o := redis.Options{Prefix: testenv.ID(t), Shards: 1}
+		s := newStore(t, c, o)
+		g := newVotes(t)
+		ctx := context.Background()
+		const projects = 360
+		for i := range projects {
+			v := g.vote(int64(i+1), "C1", "project-"+strconv.Itoa(i))
+			if err := s.Append(ctx, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tally, err := s.Tally(ctx, g.edition)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tally) != projects {
+			t.Fatalf("tally has %d projects; want %d", len(tally), projects)
+		}
+		for p, n := range tally {
+			if n != 1 {
+				t.Errorf("project %s: %d votes; want 1", p, n)
+			}
+		}
+		var (
+			mu   sync.Mutex
+			keys []string
+		)
+		err = forEachNode(ctx, c, func(ctx context.Context, node *goredis.Client) error {
+			ks, err := node.Keys(ctx, o.Prefix+"{v0}:tally:"+g.edition+":*").Result()
+			mu.Lock()
+			keys = append(keys, ks...)
+			mu.Unlock()
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(keys) < 8 {
+			t.Fatalf("tally in %d hashes %v; want it spread over at least 8", len(keys), keys)
+		}
+		for _, k := range keys {
+			if n, err := c.HLen(ctx, k).Result(); err != nil || n > 64 {
+				t.Errorf("tally hash %s holds %d projects (%v); want at most 64", k, n, err)
+			}
+		}
+	})
+}
+
+// forEachNode runs fn on the one server of a single Redis, or on every
+// master of a cluster, all at once.
+func forEachNode(ctx context.Context, c goredis.UniversalClient, fn func(ctx context.Context, node *goredis.Client) error) error {
+	switch c := c.(type) {
+	case *goredis.ClusterClient:
+		return c.ForEachMaster(ctx, fn)
+	case *goredis.Client:
+		return fn(ctx, c)
+	}
+	return nil
+}
