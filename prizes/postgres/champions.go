@@ -111,7 +111,7 @@ func (s *Store) closeCounting(ctx context.Context, tx pgx.Tx, ed prizes.Edition,
 				return fmt.Errorf("check the vote log: %w", err)
 			}
 			if pending+unread > 0 {
-				return fmt.Errorf("%d votes are still on their way to the ledger: %w", pending+unread, prizes.ErrNotReady)
+				return fmt.Errorf("%d vote log entries are still on their way to the ledger: %w", pending+unread, prizes.ErrNotReady)
 			}
 		}
 	}

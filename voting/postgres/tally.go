@@ -2,9 +2,11 @@ package postgres
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/wsisvote/prizes/voting"
@@ -15,22 +17,29 @@ import (
 // With completeBallot, only the votes of voters who voted in every category
 // that has nominees count. Ordered by category, then project id.
 func (s *Store) Tallies(ctx context.Context, edition string, completeBallot bool) ([]voting.Tally, error) {
+	// The votes are grouped by project and voter country first, a few
+	// thousand groups kept in a hash table; the distinct countries per
+	// project are then counted from those. Counting them straight from the
+	// votes sorted every counting vote, on disk for a WSIS-sized ledger,
+	// and took four times as long.
 	rows, err := s.pool.Query(ctx, `
 		WITH ballot AS (
 			SELECT id, category_code FROM projects
 			WHERE edition_id = $1 AND status IN ('nominated', 'champion', 'winner')
-		), counting AS (
-			SELECT v.voter_id, v.project_id, v.category_code, v.cast_at FROM votes v
-			WHERE v.edition_id = $1 AND v.status IN ('counted', 'flagged')
 		), complete AS (
-			SELECT voter_id FROM counting GROUP BY voter_id
+			SELECT voter_id FROM votes
+			WHERE edition_id = $1 AND status IN ('counted', 'flagged')
+			GROUP BY voter_id
 			HAVING count(DISTINCT category_code) >= (SELECT count(DISTINCT category_code) FROM ballot)
+		), by_country AS (
+			SELECT v.project_id, nullif(a.country, '') AS country, count(*) AS n, max(v.cast_at) AS last
+			FROM votes v LEFT JOIN accounts a ON a.id = v.voter_id
+			WHERE v.edition_id = $1 AND v.status IN ('counted', 'flagged')
+				AND (NOT $2 OR v.voter_id IN (SELECT voter_id FROM complete))
+			GROUP BY 1, 2
 		), counted AS (
-			SELECT c.project_id, count(*) AS n,
-				count(DISTINCT nullif(a.country, '')) AS countries, max(c.cast_at) AS last
-			FROM counting c LEFT JOIN accounts a ON a.id = c.voter_id
-			WHERE NOT $2 OR c.voter_id IN (SELECT voter_id FROM complete)
-			GROUP BY c.project_id
+			SELECT project_id, sum(n)::bigint AS n, count(country) AS countries, max(last) AS last
+			FROM by_country GROUP BY project_id
 		)
 		SELECT b.id::text, b.category_code, coalesce(c.n, 0), coalesce(c.countries, 0), c.last
 		FROM ballot b LEFT JOIN counted c ON c.project_id = b.id
@@ -56,20 +65,50 @@ func (s *Store) Tallies(ctx context.Context, edition string, completeBallot bool
 // EachVote calls fn with every vote of edition in ascending id order,
 // whatever its status, streaming so that a million votes need no more memory
 // than one. Client details are left out. It stops at fn's first error.
+//
+// The rows come in PostgreSQL's binary format and are taken apart here: the
+// generic scan allocated five strings per vote, and the strings other than
+// the vote id repeat (projects, categories, statuses), so they are shared.
+// Ordering by the column rather than by a text rendering of it lets the
+// primary key give the order, with no sort.
 func (s *Store) EachVote(ctx context.Context, edition string, fn func(voting.Vote) error) error {
-	rows, err := s.pool.Query(ctx, `SELECT id::text, voter_id, project_id::text, category_code, slot, status, cast_at
-		FROM votes WHERE edition_id = $1 ORDER BY id`, edition)
+	rows, err := s.pool.Query(ctx, `SELECT id, voter_id, project_id, category_code, slot, status, cast_at
+		FROM votes WHERE edition_id = $1 ORDER BY votes.id`, pgx.QueryResultFormats{pgx.BinaryFormatCode}, edition)
 	if err != nil {
 		return fmt.Errorf("read ledger of %q: %w", edition, translate(err))
 	}
-	var v voting.Vote
-	var status string
-	v.Edition = edition
-	_, err = pgx.ForEachRow(rows, []any{&v.ID, &v.VoterID, &v.ProjectID, &v.Category, &v.Slot, &status, &v.CastAt}, func() error {
-		v.Status = voting.Status(status)
-		return fn(v)
-	})
-	if err != nil {
+	defer rows.Close()
+	shared := map[string]string{}
+	intern := func(b []byte) string {
+		if s, ok := shared[string(b)]; ok {
+			return s
+		}
+		s := string(b)
+		shared[s] = s
+		return s
+	}
+	projects := map[[16]byte]string{}
+	v := voting.Vote{Edition: edition}
+	for rows.Next() {
+		raw := rows.RawValues()
+		if len(raw) != 7 || len(raw[0]) != 16 || len(raw[1]) != 8 || len(raw[2]) != 16 || len(raw[6]) != 8 {
+			return fmt.Errorf("read ledger of %q: unexpected row layout", edition)
+		}
+		v.ID = uuid.UUID(raw[0]).String()
+		v.VoterID = int64(binary.BigEndian.Uint64(raw[1]))
+		p, ok := projects[[16]byte(raw[2])]
+		if !ok {
+			p = uuid.UUID(raw[2]).String()
+			projects[[16]byte(raw[2])] = p
+		}
+		v.ProjectID = p
+		v.Category, v.Slot, v.Status = intern(raw[3]), intern(raw[4]), voting.Status(intern(raw[5]))
+		v.CastAt = time.UnixMicro(int64(binary.BigEndian.Uint64(raw[6])) + postgresEpoch).UTC()
+		if err := fn(v); err != nil {
+			return fmt.Errorf("read ledger of %q: %w", edition, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read ledger of %q: %w", edition, translate(err))
 	}
 	return nil

@@ -2,6 +2,10 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
+	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,4 +102,60 @@ func find(ts []voting.Tally, id string) voting.Tally {
 		}
 	}
 	return voting.Tally{}
+}
+
+// TestStore_EachVote: every vote of the edition comes back once, in
+// ascending id order, with the fields the ledger digest covers exactly as
+// they went in, and fn's error stops the walk.
+func TestStore_EachVote(t *testing.T) {
+	ctx := context.Background()
+	s, _, projects := seeded(t)
+	var votes []voting.Vote
+	for i := range 300 {
+		p := projects[i%len(projects)]
+		v := vote(int64(1000+i), p)
+		v.CastAt = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC).Add(time.Duration(i)*time.Second + 123456*time.Microsecond)
+		switch i % 4 {
+		case 1:
+			v.Status = voting.StatusFlagged
+		case 2:
+			v.Status = voting.StatusInvalidated
+		case 3:
+			v.Slot = p.ID // the one-vote-per-project rule
+		}
+		votes = append(votes, v)
+	}
+	// Ids in the ledger's order, which is not the order of insertion.
+	slices.Reverse(votes)
+	if _, err := s.Insert(ctx, votes); err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Clone(votes)
+	slices.SortFunc(want, func(a, b voting.Vote) int { return strings.Compare(a.ID, b.ID) })
+	var got []voting.Vote
+	if err := s.EachVote(ctx, "demo", func(v voting.Vote) error { got = append(got, v); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("EachVote saw %d votes; want %d", len(got), len(want))
+	}
+	for i, w := range want {
+		w.Client, w.Reasons = voting.Client{}, nil
+		if g := got[i]; !reflect.DeepEqual(g, w) {
+			t.Fatalf("vote %d:\n got %+v\nwant %+v", i, g, w)
+		}
+	}
+
+	stop := errors.New("stop")
+	n := 0
+	err := s.EachVote(ctx, "demo", func(voting.Vote) error {
+		n++
+		if n == 10 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || n != 10 {
+		t.Errorf("EachVote after fn failed: %d calls, %v; want 10 and fn's error", n, err)
+	}
 }
