@@ -21,6 +21,33 @@ import (
 // resultsInput gathers what an edition's results are computed from: the
 // ledger (counts and digest), the tie decisions and the submitted scorecards.
 func (s *Store) resultsInput(ctx context.Context, q querier, ed prizes.Edition) (prizes.ResultsInput, error) {
+	// The digest walks every vote of the ledger, the longest read here by
+	// far; it runs on a connection of its own while q serves the others.
+	dctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	digest := make(chan error, 1)
+	h := prizes.NewLedgerHasher()
+	go func() {
+		digest <- s.ledger.EachVote(dctx, ed.ID, func(v voting.Vote) error { h.Add(v); return nil })
+	}()
+	in, err := s.countsAndScores(ctx, q, ed)
+	if err != nil {
+		cancel()
+	}
+	if derr := <-digest; err == nil {
+		err = derr
+	}
+	if err != nil {
+		return in, err
+	}
+	in.Ledger = h.Summary()
+	return in, nil
+}
+
+// countsAndScores reads the part of an edition's results input that is not
+// the ledger digest: the nominees with their counts, the tie decisions and
+// the submitted scorecards.
+func (s *Store) countsAndScores(ctx context.Context, q querier, ed prizes.Edition) (prizes.ResultsInput, error) {
 	in := prizes.ResultsInput{Edition: ed}
 	var err error
 	if in.Nominees, err = s.nominees(ctx, q, ed); err != nil {
@@ -32,11 +59,6 @@ func (s *Store) resultsInput(ctx context.Context, q querier, ed prizes.Edition) 
 	if in.Scorecards, err = scorecards(ctx, q, ed.ID, 0, true); err != nil {
 		return in, err
 	}
-	h := prizes.NewLedgerHasher()
-	if err := s.ledger.EachVote(ctx, ed.ID, func(v voting.Vote) error { h.Add(v); return nil }); err != nil {
-		return in, err
-	}
-	in.Ledger = h.Summary()
 	return in, nil
 }
 

@@ -111,7 +111,8 @@ func TestStore_EachVote(t *testing.T) {
 	ctx := context.Background()
 	s, _, projects := seeded(t)
 	var votes []voting.Vote
-	for i := range 300 {
+	// More votes than one batch of the reader, so that batches are reused.
+	for i := range 2500 {
 		p := projects[i%len(projects)]
 		v := vote(int64(1000+i), p)
 		v.CastAt = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC).Add(time.Duration(i)*time.Second + 123456*time.Microsecond)
@@ -146,16 +147,18 @@ func TestStore_EachVote(t *testing.T) {
 		}
 	}
 
-	stop := errors.New("stop")
-	n := 0
-	err := s.EachVote(ctx, "demo", func(voting.Vote) error {
-		n++
-		if n == 10 {
-			return stop
+	for _, at := range []int{10, 1500} {
+		stop := errors.New("stop")
+		n := 0
+		err := s.EachVote(ctx, "demo", func(voting.Vote) error {
+			n++
+			if n == at {
+				return stop
+			}
+			return nil
+		})
+		if !errors.Is(err, stop) || n != at {
+			t.Errorf("EachVote with fn failing at vote %d: %d calls, %v; want %d and fn's error", at, n, err, at)
 		}
-		return nil
-	})
-	if !errors.Is(err, stop) || n != 10 {
-		t.Errorf("EachVote after fn failed: %d calls, %v; want 10 and fn's error", n, err)
 	}
 }
