@@ -37,13 +37,21 @@ type Stream interface {
 	// when the store cannot be reached; entries it could not acknowledge
 	// stay pending.
 	Acknowledge(ctx context.Context, logIDs map[int][]string) error
+	// Reject keeps votes the ledger refuses for good (ErrInvalid) aside,
+	// with the reason, where an operator can find them; the flusher then
+	// acknowledges their log entries with the rest of their batch, so that
+	// such a vote neither holds its batch back forever nor is lost. It
+	// returns ErrUnavailable when the store cannot be reached.
+	Reject(ctx context.Context, entries []Entry, reason string) error
 }
 
 // Ledger is the system of record.
 type Ledger interface {
 	// Insert writes votes idempotently: a vote whose id (or whose voter and
 	// slot) is already in the ledger is skipped. It returns how many rows were
-	// new, and commits before returning.
+	// new, and commits before returning. A vote the ledger can never hold (an
+	// id that is not a UUID, say) fails the whole call with an error
+	// wrapping ErrInvalid, and nothing is written.
 	Insert(ctx context.Context, votes []Vote) (int, error)
 }
 
@@ -52,7 +60,8 @@ type FlushObserver interface {
 	// Flushed reports one committed batch: its size, how many rows were new,
 	// and each vote's lag from acceptance to commit.
 	Flushed(size, inserted int, lags []time.Duration)
-	// FlushError reports a failed step ("read", "claim", "insert", "ack").
+	// FlushError reports a failed step ("read", "claim", "insert", "ack"),
+	// or a vote the ledger refused and the flusher set aside ("reject").
 	FlushError(step string, err error)
 }
 
@@ -296,6 +305,9 @@ func (f *Flusher) insert(ctx context.Context, batch []Entry, votes []Vote) (comm
 	// A flush that has started runs to its end even when ctx is cancelled, so
 	// a clean shutdown does not leave committed batches unacknowledged.
 	inserted, err := f.Ledger.Insert(context.WithoutCancel(ctx), votes)
+	if errors.Is(err, ErrInvalid) {
+		inserted, err = f.insertValid(context.WithoutCancel(ctx), batch)
+	}
 	if err != nil {
 		return committed{}, fmt.Errorf("flush %d votes: insert: %w", len(votes), err)
 	}
@@ -321,6 +333,55 @@ func (f *Flusher) insert(ctx context.Context, batch []Entry, votes []Vote) (comm
 		f.Observer.Flushed(len(batch), inserted, lags)
 	}
 	return done, nil
+}
+
+// insertValid writes the votes of a batch the ledger refused as invalid:
+// it halves the batch until each vote the ledger refuses stands alone, writes
+// the others, and sets the refused ones aside with Stream.Reject. It costs
+// a few inserts per refused vote, which only a bug elsewhere produces.
+func (f *Flusher) insertValid(ctx context.Context, batch []Entry) (int, error) {
+	type refusal struct {
+		entry  Entry
+		reason string
+	}
+	var refused []refusal
+	var walk func(es []Entry) (int, error)
+	walk = func(es []Entry) (int, error) {
+		votes := make([]Vote, len(es))
+		for i, e := range es {
+			votes[i] = e.Vote
+		}
+		n, err := f.Ledger.Insert(ctx, votes)
+		switch {
+		case err == nil:
+			return n, nil
+		case !errors.Is(err, ErrInvalid):
+			return 0, err
+		case len(es) == 1:
+			refused = append(refused, refusal{es[0], err.Error()})
+			return 0, nil
+		}
+		half := len(es) / 2
+		a, err := walk(es[:half])
+		if err != nil {
+			return a, err
+		}
+		b, err := walk(es[half:])
+		return a + b, err
+	}
+	inserted, err := walk(batch)
+	if err != nil {
+		return inserted, err
+	}
+	for _, r := range refused {
+		if err := f.Stream.Reject(ctx, []Entry{r.entry}, r.reason); err != nil {
+			return inserted, fmt.Errorf("set aside vote %s: %w", r.entry.Vote.ID, err)
+		}
+		if f.Observer != nil {
+			f.Observer.FlushError("reject", fmt.Errorf("vote %s set aside: %s", r.entry.Vote.ID, r.reason))
+		}
+	}
+	return inserted, nil
 }
 
 // acknowledge acknowledges committed batches, in the order they were

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -30,6 +31,8 @@ type fakeLog struct {
 	failAcks   int
 	ackHook    func()
 	violations []string
+	// rejected are the ids of the votes set aside with Reject.
+	rejected map[string]string
 }
 
 func newFakeLog(ledger *fakeLedger, shards, perShard int) *fakeLog {
@@ -82,6 +85,21 @@ func (l *fakeLog) Claim(ctx context.Context, shard, max int, minIdle time.Durati
 	return out, nil
 }
 
+func (l *fakeLog) Reject(ctx context.Context, entries []voting.Entry, reason string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.rejected == nil {
+		l.rejected = map[string]string{}
+	}
+	for _, e := range entries {
+		if !l.pending[e.LogID] {
+			l.violations = append(l.violations, "set aside but not pending: "+e.LogID)
+		}
+		l.rejected[e.Vote.ID] = reason
+	}
+	return nil
+}
+
 func (l *fakeLog) Acknowledge(ctx context.Context, ids map[int][]string) error {
 	if l.ackHook != nil {
 		l.ackHook()
@@ -94,7 +112,7 @@ func (l *fakeLog) Acknowledge(ctx context.Context, ids map[int][]string) error {
 	}
 	for shard, list := range ids {
 		for _, id := range list {
-			if !l.ledger.has(id) {
+			if _, aside := l.rejected[id]; !l.ledger.has(id) && !aside {
 				l.violations = append(l.violations, "acknowledged before commit: "+id)
 			}
 			if !l.pending[id] {
@@ -124,6 +142,9 @@ type fakeLedger struct {
 	votes    map[string]int
 	batches  []int
 	failures int
+	// invalid are vote ids the ledger refuses: a batch holding one fails
+	// whole with ErrInvalid, as a COPY does.
+	invalid map[string]bool
 	// insertHook runs at the start of every insert, with its number from 1.
 	insertHook func(n int)
 }
@@ -141,6 +162,11 @@ func (l *fakeLedger) Insert(_ context.Context, votes []voting.Vote) (int, error)
 	if l.failures > 0 {
 		l.failures--
 		return 0, fmt.Errorf("insert: %w", voting.ErrUnavailable)
+	}
+	for _, v := range votes {
+		if l.invalid[v.ID] {
+			return 0, fmt.Errorf("insert: vote id %q: %w", v.ID, voting.ErrInvalid)
+		}
 	}
 	if l.votes == nil {
 		l.votes = map[string]int{}
@@ -182,15 +208,18 @@ func (o *errorLog) FlushError(step string, err error) {
 	o.steps = append(o.steps, step)
 }
 
-func (o *errorLog) failed(step string) bool {
+func (o *errorLog) failed(step string) bool { return o.count(step) > 0 }
+
+func (o *errorLog) count(step string) int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	n := 0
 	for _, s := range o.steps {
 		if s == step {
-			return true
+			n++
 		}
 	}
-	return false
+	return n
 }
 
 // drain runs f until the log is empty and the ledger holds want votes, then
@@ -354,5 +383,43 @@ func TestFlusher_Run_afterCommitStops(t *testing.T) {
 	}
 	if ledger.count() == 0 || len(log.acked) != 0 {
 		t.Fatalf("ledger %d, acknowledged %d; want a committed batch and nothing acknowledged", ledger.count(), len(log.acked))
+	}
+}
+
+// TestFlusher_Run_invalidVotes: votes the ledger refuses for good are set
+// aside one by one, the other votes of their batches land, and every entry
+// is acknowledged, so no batch is held back for ever.
+func TestFlusher_Run_invalidVotes(t *testing.T) {
+	const shards, perShard = 2, 500
+	ledger := &fakeLedger{invalid: map[string]bool{"0-7": true, "0-8": true, "1-499": true}}
+	log := newFakeLog(ledger, shards, perShard)
+	errs := &errorLog{}
+	f := &voting.Flusher{Stream: log, Ledger: ledger, Observer: errs, BatchSize: 200, BatchWait: 5 * time.Millisecond, ClaimIdle: time.Hour}
+	drain(t, f, log, ledger, shards*perShard-len(ledger.invalid))
+
+	for _, v := range log.violations {
+		t.Error(v)
+	}
+	if len(log.acked) != shards*perShard {
+		t.Errorf("%d entries acknowledged; want all %d", len(log.acked), shards*perShard)
+	}
+	for id := range ledger.invalid {
+		if ledger.has(id) {
+			t.Errorf("invalid vote %s is in the ledger", id)
+		}
+		if reason, ok := log.rejected[id]; !ok || !strings.Contains(reason, id) {
+			t.Errorf("invalid vote %s set aside with reason %q (%v); want its own error", id, reason, ok)
+		}
+	}
+	if len(log.rejected) != len(ledger.invalid) {
+		t.Errorf("%d votes set aside; want %d", len(log.rejected), len(ledger.invalid))
+	}
+	for id, n := range ledger.votes {
+		if n != 1 {
+			t.Errorf("vote %s inserted %d times; want once", id, n)
+		}
+	}
+	if got := errs.count("reject"); got != len(ledger.invalid) {
+		t.Errorf("%d rejections reported; want %d", got, len(ledger.invalid))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -42,7 +43,7 @@ func (s *Store) Insert(ctx context.Context, votes []voting.Vote) (int, error) {
 	}
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) || pgErr.Code != uniqueViolation {
-		return 0, fmt.Errorf("ledger insert %d votes: copy: %w", len(votes), translate(err))
+		return 0, fmt.Errorf("ledger insert %d votes: copy: %w", len(votes), translateRow(err))
 	}
 	var inserted int64
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -65,10 +66,30 @@ func (s *Store) Insert(ctx context.Context, votes []voting.Vote) (int, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("ledger insert %d votes: %w", len(votes), translate(err))
+		return 0, fmt.Errorf("ledger insert %d votes: %w", len(votes), translateRow(err))
 	}
 	return int(inserted), nil
 }
+
+// translateRow is translate for writes of ledger rows: a row PostgreSQL
+// refuses for its content (a data exception such as a malformed value, a
+// failed CHECK such as an unknown status, a missing value) will be refused
+// however often it is sent, so it is reported as voting.ErrInvalid, which
+// tells the flusher to set the vote aside rather than retry it.
+func translateRow(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (strings.HasPrefix(pgErr.Code, "22") || pgErr.Code == checkViolation || pgErr.Code == notNullViolation) {
+		return fmt.Errorf("%w: %w", voting.ErrInvalid, err)
+	}
+	return translate(err)
+}
+
+// PostgreSQL's SQLSTATEs for a row refused by a CHECK constraint and for a
+// missing value in a NOT NULL column.
+const (
+	checkViolation   = "23514"
+	notNullViolation = "23502"
+)
 
 // uniqueViolation is PostgreSQL's SQLSTATE for a unique constraint refusing a
 // row.

@@ -265,14 +265,26 @@ func TestStore_Insert_fields(t *testing.T) {
 	}
 }
 
-func TestStore_Insert_invalidID(t *testing.T) {
+// TestStore_Insert_invalid: a vote the ledger can never hold, whether the
+// encoder or PostgreSQL refuses it, fails its whole batch with ErrInvalid and
+// writes nothing.
+func TestStore_Insert_invalid(t *testing.T) {
 	s, _, projects := seeded(t)
-	v := vote(1, projects[0])
-	v.ID = "not-a-uuid"
-	if _, err := s.Insert(context.Background(), []voting.Vote{vote(2, projects[0]), v}); !errors.Is(err, voting.ErrInvalid) {
-		t.Fatalf("insert with a bad id: %v; want ErrInvalid", err)
-	}
-	if n, err := s.LedgerVotes(context.Background(), "demo"); err != nil || n != 0 {
-		t.Fatalf("ledger holds %d, %v; want nothing from the refused batch", n, err)
+	for name, spoil := range map[string]func(v *voting.Vote){
+		"id not a UUID":       func(v *voting.Vote) { v.ID = "not-a-uuid" },
+		"project not a UUID":  func(v *voting.Vote) { v.ProjectID = "p1" },
+		"unknown status":      func(v *voting.Vote) { v.Status = "bogus" },
+		"NUL in a user agent": func(v *voting.Vote) { v.Client.UserAgent = "a\x00b" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			v := vote(1, projects[0])
+			spoil(&v)
+			if _, err := s.Insert(context.Background(), []voting.Vote{vote(2, projects[0]), v}); !errors.Is(err, voting.ErrInvalid) {
+				t.Fatalf("insert: %v; want ErrInvalid", err)
+			}
+			if n, err := s.LedgerVotes(context.Background(), "demo"); err != nil || n != 0 {
+				t.Fatalf("ledger holds %d, %v; want nothing from the refused batch", n, err)
+			}
+		})
 	}
 }

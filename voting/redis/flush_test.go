@@ -3,15 +3,19 @@ package redis_test
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/wsisvote/prizes/internal/testenv"
 	"github.com/wsisvote/prizes/voting"
+	"github.com/wsisvote/prizes/voting/postgres"
 	"github.com/wsisvote/prizes/voting/redis"
 )
 
@@ -128,6 +132,94 @@ func TestFlusher_crashAfterCommit(t *testing.T) {
 				continue
 			}
 			sameVote(t, got, *v)
+		}
+		if got := logLen(t, c, o.Prefix, o.Shards); got != 0 {
+			t.Errorf("log holds %d entries after flushing, want 0", got)
+		}
+	})
+}
+
+// TestFlusher_invalidVotes runs the flusher from the Redis log into the real
+// PostgreSQL ledger with votes the ledger can never hold, one of them in an
+// entry it shares with a good vote: the good votes land, the bad ones go to
+// the dead-letter stream with their reason and source entry, and the log
+// empties, so nothing is held back or lost.
+func TestFlusher_invalidVotes(t *testing.T) {
+	t.Parallel()
+	eachRedis(t, func(t *testing.T, c goredis.UniversalClient) {
+		o := redis.Options{Prefix: testenv.ID(t), Shards: 2}
+		s := newStore(t, c, o)
+		ledger := postgres.New(testenv.Postgres(t))
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		edition := "e" + strconv.FormatInt(time.Now().UnixNano(), 36)
+		project := uuid.NewString()
+		mk := func(voter int64) *voting.Vote {
+			return &voting.Vote{ID: uuid.Must(uuid.NewV7()).String(), Edition: edition, VoterID: voter, ProjectID: project,
+				Category: "C1", Slot: "C1", Status: voting.StatusCounted, CastAt: time.Now().UTC()}
+		}
+		const good = 40
+		for i := range good {
+			if err := s.Append(ctx, mk(int64(i+1))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Entries as the append script writes them, with spoiled votes.
+		bad, badStatus, mate := mk(101), mk(102), mk(104)
+		bad.ID = "not-a-uuid"
+		badStatus.Status = "bogus"
+		shared, err := c.XAdd(ctx, &goredis.XAddArgs{Stream: logKey(o.Prefix, 0),
+			Values: []any{"v", redis.Encode(nil, bad), "v2", redis.Encode(nil, mate)}}).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.XAdd(ctx, &goredis.XAddArgs{Stream: logKey(o.Prefix, 0), Values: []any{"v", redis.Encode(nil, badStatus)}}).Err(); err != nil {
+			t.Fatal(err)
+		}
+
+		f := &voting.Flusher{Stream: s, Ledger: ledger, BatchSize: 500, BatchWait: 10 * time.Millisecond, ClaimIdle: time.Hour}
+		run, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- f.Run(run) }()
+		for {
+			n, err := ledger.LedgerVotes(ctx, edition)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, u := backlog(t, s)
+			if n == good+1 && p == 0 && u == 0 {
+				break
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("no convergence: ledger %d of %d, pending %d, unread %d", n, good+1, p, u)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		stop()
+		if err := <-done; err != nil {
+			t.Fatalf("flusher: %v", err)
+		}
+
+		if got := s.DeadLetters(); got != 2 {
+			t.Errorf("dead letters %d; want 2", got)
+		}
+		dead, err := c.XRange(ctx, o.Prefix+"{v0}:dead", "-", "+").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		aside := map[string]goredis.XMessage{}
+		for _, m := range dead {
+			v, err := redis.Decode([]byte(m.Values["v"].(string)))
+			if err != nil {
+				t.Fatalf("dead letter %v: %v", m.Values, err)
+			}
+			aside[v.ID] = m
+		}
+		if m, ok := aside[bad.ID]; !ok || m.Values["source_id"] != shared || !strings.Contains(m.Values["error"].(string), "not-a-uuid") {
+			t.Errorf("vote with a bad id set aside as %v (%v); want it with its entry %s and reason", m.Values, ok, shared)
+		}
+		if m, ok := aside[badStatus.ID]; !ok || m.Values["error"] == "" {
+			t.Errorf("vote with a bad status set aside as %v (%v); want it with a reason", m.Values, ok)
 		}
 		if got := logLen(t, c, o.Prefix, o.Shards); got != 0 {
 			t.Errorf("log holds %d entries after flushing, want 0", got)

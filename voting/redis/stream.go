@@ -249,6 +249,32 @@ func (s *Store) Acknowledge(ctx context.Context, logIDs map[int][]string) error 
 	return first
 }
 
+// Reject copies votes the ledger refused to their shards' dead-letter
+// streams, each with the reason and the log entry it came from; see
+// voting.Stream. The flusher acknowledges those entries with the rest of
+// their batch; should that batch be delivered again, its refused votes are
+// set aside again, so a vote may stand twice in the dead-letter stream, with
+// the same source entry.
+func (s *Store) Reject(ctx context.Context, entries []voting.Entry, reason string) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	pipe := s.c.Pipeline()
+	for _, e := range entries {
+		k, err := s.shard("reject", e.Shard)
+		if err != nil {
+			return err
+		}
+		values := []any{"source_id", e.LogID, "error", reason, voteFieldName(0), Encode(nil, &e.Vote)}
+		pipe.XAdd(ctx, &goredis.XAddArgs{Stream: k.dead, Values: values})
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return wrap(fmt.Sprintf("set aside %d votes", len(entries)), err)
+	}
+	s.deadLetters.Add(int64(len(entries)))
+	return nil
+}
+
 // queueAck adds the XACK and XDEL of one shard's entries to p.
 func (s *Store) queueAck(ctx context.Context, p goredis.Pipeliner, shard int, ids []string) {
 	if len(ids) == 0 {
