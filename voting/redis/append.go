@@ -21,7 +21,9 @@ import (
 //
 // For each vote, the voter's rate limit (GCRA on Redis's clock, when the
 // store has one) comes first, so a flood of attempts, duplicates included,
-// is refused before it costs anything else. Claiming the ballot slot comes
+// is refused before it costs anything else. The limits of all the call's
+// votes are read with one MGET; a voter with two votes in the call sees the
+// first one's update. Claiming the ballot slot comes
 // next and a duplicate writes nothing more, so the log and the tally never
 // hold a vote the bitmap refused. With a category cap (several votes per
 // category, each project its own slot), the voter's count in the category is
@@ -48,20 +50,28 @@ const appendScript = `#!lua
 local interval = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local cap = tonumber(ARGV[3])
+local votes = (#KEYS - 1) / 4
 local now = 0
+local stored, updated = {}, {}
 if interval > 0 then
 	local t = redis.call('TIME')
 	now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+	local rate = {}
+	for i = 1, votes do
+		rate[i] = KEYS[4 * i]
+	end
+	stored = redis.call('MGET', unpack(rate))
 end
 local out = {}
 local entry = {}
 local taken = {}
-for i = 1, (#KEYS - 1) / 4 do
+for i = 1, votes do
 	local k = 1 + (i - 1) * 4
 	local a = 3 + (i - 1) * 5
 	local res = 1
 	if interval > 0 then
-		local tat = tonumber(redis.call('GET', KEYS[k + 3])) or now
+		local key = KEYS[k + 3]
+		local tat = updated[key] or tonumber(stored[i]) or now
 		if tat < now then
 			tat = now
 		end
@@ -69,7 +79,8 @@ for i = 1, (#KEYS - 1) / 4 do
 		if wait > 0 then
 			res = -1 - wait
 		else
-			redis.call('SET', KEYS[k + 3], tat + interval, 'PX', tat + interval - now)
+			redis.call('SET', key, tat + interval, 'PX', tat + interval - now)
+			updated[key] = tat + interval
 		end
 	end
 	if res == 1 and redis.call('SETBIT', KEYS[k + 1], ARGV[a + 1], 1) == 1 then
