@@ -2,6 +2,7 @@ package redis_test
 
 import (
 	"context"
+	"maps"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -197,4 +198,29 @@ func forEachNode(ctx context.Context, c goredis.UniversalClient, fn func(ctx con
 		return fn(ctx, c)
 	}
 	return nil
+}
+
+// TestStore_Tally_unbucketed checks that counts kept in an edition's single
+// tally hash, as they were before the buckets, still count.
+func TestStore_Tally_unbucketed(t *testing.T) {
+	t.Parallel()
+	eachRedis(t, func(t *testing.T, c goredis.UniversalClient) {
+		o := redis.Options{Prefix: testenv.ID(t), Shards: 2}
+		s := newStore(t, c, o)
+		g := newVotes(t)
+		ctx := context.Background()
+		if err := c.HSet(ctx, o.Prefix+"{v1}:tally:"+g.edition, "p1", 5, "p2", 1).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Append(ctx, g.vote(1, "C1", "p1")); err != nil {
+			t.Fatal(err)
+		}
+		tally, err := s.Tally(ctx, g.edition)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[string]int64{"p1": 6, "p2": 1}; !maps.Equal(tally, want) {
+			t.Errorf("tally %v; want %v", tally, want)
+		}
+	})
 }
