@@ -24,8 +24,13 @@ vet:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeVote -fuzztime 60s -fuzzminimizetime 2s ./api/
 
+# bench measures the vote path against the plain Gin handler (a/b) on the
+# throwaway stack, then the three targets of the naive comparison (a/b/c, and
+# the flusher against a raw COPY) on a private PostgreSQL with fsync on, as a
+# system of record runs, kept in a temp folder that is removed afterwards.
 bench: build
 	deploy/local/stack.sh test bin/prizes-loadtest bench --out docs/benchmarks.md
+	d=$$(mktemp -d) && PRIZES_DATA_DIR=$$d deploy/local/stack.sh run bin/prizes-loadtest naive; s=$$?; rm -rf "$$d"; exit $$s
 
 # replay plays the WSIS 2021 volume end to end on a fresh local deployment and
 # writes docs/replay/wsis2021.md (SCENARIO=path/to/file.json for another).
