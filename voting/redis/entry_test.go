@@ -94,6 +94,25 @@ func TestStore_Append_sharedEntry(t *testing.T) {
 				}
 			}
 
+			// A lone vote is field v, as before entries were shared; several
+			// are v1, v2, ..., with no v.
+			msgs, err := c.XRange(ctx, logKey(o.Prefix, 0), "-", "+").Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range msgs {
+				for f := range m.Values {
+					if n := len(m.Values); (n == 1 && f != "v") || (n > 1 && (f == "v" || len(f) < 2)) {
+						t.Errorf("entry %s of %d votes has field %q", m.ID, n, f)
+					}
+				}
+				if n := len(m.Values); n > 1 {
+					if _, ok := m.Values["v"+strconv.Itoa(n)]; !ok {
+						t.Errorf("entry %s of %d votes has no field v%d", m.ID, n, n)
+					}
+				}
+			}
+
 			read := readAll(t, s)[0]
 			entries := len(logIDs(read))
 			if len(read) != n || entries > 10 {

@@ -169,7 +169,7 @@ func TestFlusher_invalidVotes(t *testing.T) {
 		bad.ID = "not-a-uuid"
 		badStatus.Status = "bogus"
 		shared, err := c.XAdd(ctx, &goredis.XAddArgs{Stream: logKey(o.Prefix, 0),
-			Values: []any{"v", redis.Encode(nil, bad), "v2", redis.Encode(nil, mate)}}).Result()
+			Values: []any{"v1", redis.Encode(nil, bad), "v2", redis.Encode(nil, mate)}}).Result()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -209,7 +209,8 @@ func TestFlusher_invalidVotes(t *testing.T) {
 		}
 		aside := map[string]goredis.XMessage{}
 		for _, m := range dead {
-			v, err := redis.Decode([]byte(m.Values["v"].(string)))
+			enc, _ := m.Values["v"].(string)
+			v, err := redis.Decode([]byte(enc))
 			if err != nil {
 				t.Fatalf("dead letter %v: %v", m.Values, err)
 			}

@@ -17,7 +17,7 @@ import (
 
 // voteField reports whether a log entry's field holds an encoded vote. The
 // append script writes the votes of one call as one entry, one field per
-// vote, named v, v2, v3 and so on.
+// vote: v for a lone vote, v1, v2 and so on for several.
 func voteField(name string) bool {
 	if name == "" || name[0] != 'v' {
 		return false
@@ -265,7 +265,7 @@ func (s *Store) Reject(ctx context.Context, entries []voting.Entry, reason strin
 		if err != nil {
 			return err
 		}
-		values := []any{"source_id", e.LogID, "error", reason, voteFieldName(0), Encode(nil, &e.Vote)}
+		values := []any{"source_id", e.LogID, "error", reason, voteFieldName(0, 1), Encode(nil, &e.Vote)}
 		pipe.XAdd(ctx, &goredis.XAddArgs{Stream: k.dead, Values: values})
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
@@ -348,7 +348,7 @@ func (s *Store) entries(ctx context.Context, shard int, msgs []message) []voting
 		for j, enc := range m.votes {
 			v, err := decode(enc)
 			if err != nil {
-				dead = append(dead, deadLetter{id: m.id, reason: err.Error(), values: []any{voteFieldName(j), enc}})
+				dead = append(dead, deadLetter{id: m.id, reason: err.Error(), values: []any{voteFieldName(j, len(m.votes)), enc}})
 				continue
 			}
 			out = append(out, voting.Entry{Shard: shard, LogID: m.id, Vote: v})
@@ -369,7 +369,7 @@ func (m *message) values() []any {
 	if m.fields == nil {
 		out := make([]any, 0, 2*len(m.votes))
 		for j, v := range m.votes {
-			out = append(out, voteFieldName(j), v)
+			out = append(out, voteFieldName(j, len(m.votes)), v)
 		}
 		return out
 	}
@@ -381,9 +381,9 @@ func (m *message) values() []any {
 }
 
 // voteFieldName is the name the append script gives the j-th vote (from 0)
-// of an entry.
-func voteFieldName(j int) string {
-	if j == 0 {
+// of an entry of n.
+func voteFieldName(j, n int) string {
+	if n == 1 {
 		return "v"
 	}
 	return "v" + strconv.Itoa(j+1)

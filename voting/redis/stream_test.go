@@ -173,7 +173,7 @@ func TestStore_deadLetters(t *testing.T) {
 		// A bad vote in an entry of several goes aside alone.
 		first, last := g.vote(6, "C1", "p1"), g.vote(8, "C1", "p2")
 		shared, err := c.XAdd(ctx, &goredis.XAddArgs{Stream: logKey(o.Prefix, 0),
-			Values: []any{"v", redis.Encode(nil, first), "v2", "garbage too", "v3", redis.Encode(nil, last)}}).Result()
+			Values: []any{"v1", redis.Encode(nil, first), "v2", "garbage too", "v3", redis.Encode(nil, last)}}).Result()
 		if err != nil {
 			t.Fatal(err)
 		}
