@@ -47,17 +47,25 @@ ensure_packages() {
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# free_port prints a loopback port that is free now, and whose +10000 companion
-# (the Redis Cluster bus port) is free too. Both stay below the kernel's
-# ephemeral range (32768 and up by default), where outgoing connections of a
-# busy machine could take a port between this check and the server's bind.
+# free_port NAME sets the variable NAME to a loopback port that is free now,
+# whose +10000 companion (the Redis Cluster bus port) is free too, and neither
+# of which an earlier call handed out: the servers start one after the other,
+# so a port handed out but not yet bound looks free. It sets NAME rather than
+# printing, because TAKEN must be kept by this shell, not by a subshell of a
+# command substitution. Both ports stay below the kernel's ephemeral range
+# (32768 and up by default), where outgoing connections of a busy machine
+# could take a port between this check and the server's bind.
 declare -A TAKEN=()
 free_port() {
-	local p
+	# The candidate's name must differ from any NAME a caller passes, since
+	# printf -v would set this function's local instead.
+	local free_port_candidate
 	for _ in $(seq 1 200); do
-		p=$(( 10000 + RANDOM % 12000 ))
-		if [ -z "${TAKEN[$p]:-}" ] && ! port_busy "$p" && ! port_busy $((p + 10000)); then
-			TAKEN[$p]=1; echo "$p"; return 0
+		free_port_candidate=$(( 10000 + RANDOM % 12000 ))
+		set -- "$1" "$free_port_candidate" $((free_port_candidate + 10000))
+		if [ -z "${TAKEN[$2]:-}" ] && [ -z "${TAKEN[$3]:-}" ] && ! port_busy "$2" && ! port_busy "$3"; then
+			TAKEN[$2]=1; TAKEN[$3]=1
+			printf -v "$1" '%s' "$2"; return 0
 		fi
 	done
 	log "no free port found"; exit 1
@@ -94,7 +102,7 @@ start_cluster() { # start_cluster DIR -> sets CLUSTER_PORTS
 	local dir=$1 p addrs=()
 	CLUSTER_PORTS=()
 	for i in 1 2 3; do
-		p=$(free_port)
+		free_port p
 		start_redis "$dir/node$i" "$p" --cluster-enabled yes --cluster-config-file "$dir/node$i/nodes.conf" \
 			--cluster-node-timeout 2000
 		CLUSTER_PORTS+=("$p"); addrs+=("127.0.0.1:$p")
@@ -113,8 +121,12 @@ start_pg() { # start_pg DIR PORT
 		run_as_pg "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
 			run_as_pg "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >"$dir/initdb.log" 2>&1
 	fi
-	run_as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start -o \
-		"-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir -c fsync=${PG_FSYNC:-on} -c max_connections=300 -c shared_buffers=256MB" >/dev/null
+	if ! run_as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start -o \
+		"-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir -c fsync=${PG_FSYNC:-on} -c max_connections=300 -c shared_buffers=256MB" >/dev/null; then
+		log "postgresql did not start on port $port; the end of its log:"
+		tail -n 20 "$dir/postgres.log" >&2 || true
+		return 1
+	fi
 	if ! psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -tAc "select 1 from pg_database where datname='prizes'" | grep -q 1; then
 		psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -qc "create database prizes" >/dev/null
 	fi
@@ -176,7 +188,7 @@ test)
 	ensure_mailpit
 	TMP=$(mktemp -d "${TMPDIR:-/tmp}/prizes-test.XXXXXX")
 	chmod 755 "$TMP"
-	REDIS_PORT=$(free_port); PG_PORT=$(free_port); SMTP_PORT=$(free_port); MAILPIT_PORT=$(free_port)
+	free_port REDIS_PORT; free_port PG_PORT; free_port SMTP_PORT; free_port MAILPIT_PORT
 	cleanup() {
 		stop_redis "$REDIS_PORT"
 		for p in "${CLUSTER_PORTS[@]:-}"; do [ -n "$p" ] && stop_redis "$p"; done
@@ -205,7 +217,8 @@ run)
 	ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 	DATA=${PRIZES_DATA_DIR:-$ROOT/.data}
 	mkdir -p "$DATA"; chmod 755 "$DATA"
-	REDIS_PORT=${PRIZES_LOCAL_REDIS_PORT:-$(free_port)}; PG_PORT=${PRIZES_LOCAL_PG_PORT:-$(free_port)}
+	REDIS_PORT=${PRIZES_LOCAL_REDIS_PORT:-}; [ -n "$REDIS_PORT" ] || free_port REDIS_PORT
+	PG_PORT=${PRIZES_LOCAL_PG_PORT:-}; [ -n "$PG_PORT" ] || free_port PG_PORT
 	cleanup() { stop_redis "$REDIS_PORT"; stop_pg "$DATA/pg"; stop_mailpit; }
 	trap cleanup EXIT
 	if [ -z "${PRIZES_REDIS_URL:-}" ]; then
@@ -218,7 +231,8 @@ run)
 	fi
 	if [ -z "${PRIZES_SMTP_HOST:-}" ]; then
 		ensure_mailpit
-		SMTP_PORT=${PRIZES_LOCAL_SMTP_PORT:-$(free_port)}; MAILPIT_PORT=${PRIZES_LOCAL_MAILPIT_PORT:-$(free_port)}
+		SMTP_PORT=${PRIZES_LOCAL_SMTP_PORT:-}; [ -n "$SMTP_PORT" ] || free_port SMTP_PORT
+		MAILPIT_PORT=${PRIZES_LOCAL_MAILPIT_PORT:-}; [ -n "$MAILPIT_PORT" ] || free_port MAILPIT_PORT
 		start_mailpit "$DATA/mailpit" "$SMTP_PORT" "$MAILPIT_PORT"
 		export PRIZES_SMTP_HOST=127.0.0.1 PRIZES_SMTP_PORT="$SMTP_PORT" PRIZES_SMTP_TLS=none
 		export PRIZES_MAIL_INBOX="http://127.0.0.1:$MAILPIT_PORT"
