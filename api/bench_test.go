@@ -100,10 +100,22 @@ func (w *reusedWriter) reset() {
 // and the request and response writer are reused, so what is allocated per
 // operation is allocated by the server.
 func BenchmarkVoteRoute(b *testing.B) {
-	f := newFixture(b)
 	receipt := voting.Receipt{VoteID: "0190f3c2-7d4e-7a1b-9c3d-5e6f7a8b9c0d", Category: "C1"}
+	benchmarkVoteRoute(b, casterFunc(func(voting.Ballot) (voting.Receipt, error) { return receipt, nil }), http.StatusAccepted)
+}
+
+// BenchmarkVoteRoute_duplicate measures the same for a vote refused as a
+// duplicate, the answer a flood of replayed votes gets, with the error
+// wrapped as the vote store wraps it.
+func BenchmarkVoteRoute_duplicate(b *testing.B) {
+	dup := fmt.Errorf("cast vote: append vote 0190f3c2-7d4e-7a1b-9c3d-5e6f7a8b9c0d: voter 42, slot C1: %w", voting.ErrDuplicate)
+	benchmarkVoteRoute(b, casterFunc(func(voting.Ballot) (voting.Receipt, error) { return voting.Receipt{}, dup }), http.StatusConflict)
+}
+
+func benchmarkVoteRoute(b *testing.B, votes api.Caster, want int) {
+	f := newFixture(b)
 	h := api.New(api.Config{
-		Votes:     casterFunc(func(voting.Ballot) (voting.Receipt, error) { return receipt, nil }),
+		Votes:     votes,
 		Catalogue: voting.NewCatalogue(testSnapshot()),
 		Tokens:    f.verify,
 		Metrics:   metrics.New(prometheus.NewRegistry()),
@@ -121,8 +133,8 @@ func BenchmarkVoteRoute(b *testing.B) {
 		req.Body = body
 		w.reset()
 		h.ServeHTTP(w, req)
-		if w.code != http.StatusAccepted {
-			b.Fatalf("status %d", w.code)
+		if w.code != want {
+			b.Fatalf("status %d, want %d", w.code, want)
 		}
 	}
 }
