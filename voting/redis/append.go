@@ -35,10 +35,10 @@ import (
 // call rather than one per vote. A lone vote is field v, as every vote was
 // before; several are v1, v2 and so on, with no v, so that a flusher of a
 // build that knew only v sets such an entry aside whole, in the dead-letter
-// stream, rather than take its first vote and drop the others. The tally is bumped only once the entry is
-// in. An entry the log refuses undoes the claims of every vote it held. The
-// shebang makes Redis refuse the whole call before it starts when memory is
-// full.
+// stream, rather than take its first vote and drop the others. The tally is
+// bumped only once the entry is in. An entry the log refuses undoes the
+// claims of every vote it held. The shebang makes Redis refuse the whole
+// call before it starts when memory is full.
 //
 // KEYS: the shard's log stream, then for each vote its dedup bitmap, tally
 // hash, voter's rate key and category count hash.
