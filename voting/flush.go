@@ -26,11 +26,12 @@ type Stream interface {
 	Shards() int
 	// Read returns the votes of up to max new log entries of one shard for
 	// this consumer, waiting at most wait for the first; the votes of one
-	// log entry come in the same Read, one after the other. It returns ErrUnavailable when the
-	// store cannot be reached.
+	// log entry come in the same Read, one after the other. It returns
+	// ErrUnavailable when the store cannot be reached.
 	Read(ctx context.Context, shard, max int, wait time.Duration) ([]Entry, error)
-	// Claim takes over the votes of up to max log entries of one shard that another consumer
-	// read but did not acknowledge within minIdle (it died, most likely).
+	// Claim takes over the votes of up to max log entries of one shard that
+	// another consumer read but did not acknowledge within minIdle (it died,
+	// most likely).
 	Claim(ctx context.Context, shard, max int, minIdle time.Duration) ([]Entry, error)
 	// Acknowledge acknowledges entries that are safely in the ledger, given
 	// by shard, and removes them from the log. It returns ErrUnavailable
