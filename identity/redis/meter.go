@@ -16,6 +16,7 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"strconv"
@@ -26,6 +27,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/wsisvote/prizes/identity"
+	"github.com/wsisvote/prizes/internal/batch"
 	"github.com/wsisvote/prizes/internal/unavailable"
 )
 
@@ -92,12 +94,8 @@ type Meter struct {
 	opts   Options
 	sha    atomic.Pointer[string]
 	denied denyCache
-	queue  chan *take
+	queue  *batch.Queue[*take]
 	takes  sync.Pool
-	mu     sync.RWMutex
-	closed bool
-	once   sync.Once
-	wg     sync.WaitGroup
 }
 
 // take is one queued Take.
@@ -110,10 +108,9 @@ type take struct {
 	until   time.Time
 	limits  []identity.Limit
 	set     *goredis.BoolCmd
-	state   atomic.Int32
 	verdict identity.Verdict
 	err     error
-	done    chan struct{}
+	batch.Request
 }
 
 // shardCall is one script call: the limits of one shard in a batch.
@@ -129,12 +126,6 @@ type limitRef struct {
 	t *take
 	i int
 }
-
-const (
-	stateQueued int32 = iota
-	stateSent
-	stateAbandoned
-)
 
 // New loads the limit script on every master and starts the workers. It
 // returns an error wrapping identity.ErrUnavailable when Redis cannot be
@@ -152,16 +143,16 @@ func New(ctx context.Context, c goredis.UniversalClient, o Options) (*Meter, err
 	if o.Shards <= 0 {
 		o.Shards = 16
 	}
-	m := &Meter{c: c, opts: o, queue: make(chan *take, o.PipelineSize*o.Workers)}
+	m := &Meter{c: c, opts: o}
 	m.denied.init(o.Shards)
-	m.takes.New = func() any { return &take{done: make(chan struct{}, 1)} }
+	m.takes.New = func() any { return &take{} }
 	if err := m.load(ctx); err != nil {
 		return nil, fmt.Errorf("new redis meter: %w", err)
 	}
-	m.wg.Add(o.Workers)
-	for range o.Workers {
-		go m.work()
-	}
+	m.queue = batch.New(o.Workers, o.PipelineSize, func() func([]*take) {
+		calls := make([]shardCall, m.opts.Shards)
+		return func(live []*take) { m.send(live, calls) }
+	}, m.release)
 	return m, nil
 }
 
@@ -177,15 +168,7 @@ func (m *Meter) load(ctx context.Context) error {
 
 // Close stops the workers once every queued request was answered. Requests
 // after Close fail with identity.ErrUnavailable. The client stays open.
-func (m *Meter) Close() {
-	m.once.Do(func() {
-		m.mu.Lock()
-		m.closed = true
-		close(m.queue)
-		m.mu.Unlock()
-		m.wg.Wait()
-	})
-}
+func (m *Meter) Close() { m.queue.Close() }
 
 // limitKey returns a limit's key and shard.
 func (m *Meter) limitKey(l identity.Limit) (string, int) {
@@ -212,7 +195,6 @@ func (m *Meter) Take(ctx context.Context, limits []identity.Limit, spend identit
 		}
 	}
 	t := m.takes.Get().(*take)
-	t.state.Store(stateQueued)
 	t.limits = limits
 	t.keys, t.shards, t.args, t.waits = t.keys[:0], t.shards[:0], t.args[:0], t.waits[:0]
 	for _, l := range limits {
@@ -235,27 +217,11 @@ func (m *Meter) Take(ctx context.Context, limits []identity.Limit, spend identit
 		t.spend = m.opts.Prefix + "{pow:" + key + "}"
 	}
 
-	m.mu.RLock()
-	if m.closed {
-		m.mu.RUnlock()
-		m.release(t)
+	switch err := m.queue.Do(ctx, t); {
+	case errors.Is(err, batch.ErrClosed):
 		return identity.Verdict{}, fmt.Errorf("%s: meter closed: %w", op, identity.ErrUnavailable)
-	}
-	select {
-	case m.queue <- t:
-		m.mu.RUnlock()
-	case <-ctx.Done():
-		m.mu.RUnlock()
-		m.release(t)
-		return identity.Verdict{}, fmt.Errorf("%s: %w", op, ctx.Err())
-	}
-	select {
-	case <-t.done:
-	case <-ctx.Done():
-		if t.state.CompareAndSwap(stateQueued, stateAbandoned) {
-			return identity.Verdict{}, fmt.Errorf("%s: %w", op, ctx.Err())
-		}
-		<-t.done
+	case err != nil:
+		return identity.Verdict{}, fmt.Errorf("%s: %w", op, err)
 	}
 	v, err := t.verdict, t.err
 	m.release(t)
@@ -272,44 +238,10 @@ func (m *Meter) release(t *take) {
 	m.takes.Put(t)
 }
 
-func (m *Meter) work() {
-	defer m.wg.Done()
-	batch := make([]*take, 0, m.opts.PipelineSize)
-	calls := make([]shardCall, m.opts.Shards)
-	for t := range m.queue {
-		batch = append(batch[:0], t)
-	fill:
-		for len(batch) < cap(batch) {
-			select {
-			case t, ok := <-m.queue:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, t)
-			default:
-				break fill
-			}
-		}
-		m.send(batch, calls)
-		clear(batch)
-	}
-}
-
 // send runs a batch as one pipeline, with one script call per shard that
 // has limits in it, and answers each request. NOSCRIPT means a call was not
 // run, so exactly those calls are sent again once the script is loaded.
-func (m *Meter) send(batch []*take, calls []shardCall) {
-	live := batch[:0]
-	for _, t := range batch {
-		if t.state.CompareAndSwap(stateQueued, stateSent) {
-			live = append(live, t)
-		} else {
-			m.release(t)
-		}
-	}
-	if len(live) == 0 {
-		return
-	}
+func (m *Meter) send(live []*take, calls []shardCall) {
 	for i := range calls {
 		c := &calls[i]
 		c.keys, c.args, c.refs, c.cmd = c.keys[:0], c.args[:0], c.refs[:0], nil
@@ -378,7 +310,7 @@ func (m *Meter) send(batch []*take, calls []shardCall) {
 		if t.err == nil {
 			t.verdict, t.err = m.verdict(t)
 		}
-		t.done <- struct{}{}
+		t.Done()
 	}
 }
 

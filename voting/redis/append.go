@@ -2,14 +2,15 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/wsisvote/prizes/internal/batch"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -132,14 +133,6 @@ const maxBitOffset = 1<<32 - 1
 // a restarted or failed-over node answers until the script is loaded again.
 const scriptAttempts = 3
 
-// The states of a request: queued until a worker takes it for a pipeline,
-// or abandoned by a caller whose context ended first.
-const (
-	stateQueued int32 = iota
-	stateSent
-	stateAbandoned
-)
-
 // request is one append on its way through the queue. Requests are pooled,
 // with their encoding buffer, so the hot path allocates little.
 type request struct {
@@ -152,8 +145,9 @@ type request struct {
 	counts  string
 	project string
 	voter   int64
-	state   atomic.Int32
-	done    chan error
+	// err is the outcome, which the worker writes before it calls Done.
+	err error
+	batch.Request
 }
 
 // callParams are the script arguments shared by the votes of one call: the
@@ -181,7 +175,6 @@ func (s *Store) Append(ctx context.Context, v *voting.Vote) error {
 	shards := int64(s.opts.Shards)
 	k := &s.keys[v.VoterID%shards]
 	r := s.requests.Get().(*request)
-	r.state.Store(stateQueued)
 	// The rate and count keys are built only when the script will use them;
 	// otherwise the bare shard prefix stands in, which keeps every key of the
 	// call in the shard's cluster slot and costs no allocation.
@@ -206,31 +199,13 @@ func (s *Store) Append(ctx context.Context, v *voting.Vote) error {
 	}
 	r.project = v.ProjectID
 
-	s.mu.RLock()
-	if s.closed {
-		s.mu.RUnlock()
-		s.release(r)
+	switch err := s.queue.Do(ctx, r); {
+	case errors.Is(err, batch.ErrClosed):
 		return fmt.Errorf("append vote %s: store closed: %w", v.ID, voting.ErrUnavailable)
+	case err != nil:
+		return fmt.Errorf("append vote %s: %w", v.ID, err)
 	}
-	select {
-	case s.queue <- r:
-		s.mu.RUnlock()
-	case <-ctx.Done():
-		s.mu.RUnlock()
-		s.release(r)
-		return fmt.Errorf("append vote %s: %w", v.ID, ctx.Err())
-	}
-
-	var err error
-	select {
-	case err = <-r.done:
-	case <-ctx.Done():
-		if r.state.CompareAndSwap(stateQueued, stateAbandoned) {
-			// The worker that dequeues it will release it.
-			return fmt.Errorf("append vote %s: %w", v.ID, ctx.Err())
-		}
-		err = <-r.done
-	}
+	err := r.err
 	s.release(r)
 	if err != nil {
 		return fmt.Errorf("append vote %s: voter %d, slot %s: %w", v.ID, v.VoterID, v.Slot, err)
@@ -261,36 +236,11 @@ func (s *Store) check(v *voting.Vote) error {
 func (s *Store) release(r *request) {
 	r.keys = [4]string{}
 	r.project = ""
+	r.err = nil
 	if cap(r.payload) > 64<<10 {
 		r.payload = nil
 	}
 	s.requests.Put(r)
-}
-
-// work sends batches until the queue is closed and drained. A batch is
-// whatever is queued when the worker comes for it, so a lone vote goes out at
-// once and a burst shares its round trips.
-func (s *Store) work() {
-	defer s.workers.Done()
-	var b sender
-	batch := make([]*request, 0, s.opts.PipelineSize)
-	for r := range s.queue {
-		batch = append(batch[:0], r)
-	fill:
-		for len(batch) < cap(batch) {
-			select {
-			case r, ok := <-s.queue:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, r)
-			default:
-				break fill
-			}
-		}
-		b.send(s, batch)
-		clear(batch)
-	}
 }
 
 // call is one script call: the votes of a batch that share a shard and the
@@ -313,15 +263,7 @@ type sender struct {
 // answers each request. The pipeline does not use any caller's context:
 // once sent, a vote is waited for, and the client's own timeouts bound the
 // wait.
-func (b *sender) send(s *Store, batch []*request) {
-	live := batch[:0]
-	for _, r := range batch {
-		if r.state.CompareAndSwap(stateQueued, stateSent) {
-			live = append(live, r)
-		} else {
-			s.release(r)
-		}
-	}
+func (b *sender) send(s *Store, live []*request) {
 	b.group(live)
 	ctx := context.Background()
 	for attempt := 1; len(b.calls) > 0; attempt++ {
@@ -348,7 +290,8 @@ func (b *sender) send(s *Store, batch []*request) {
 		if _, err := s.loadScript(ctx); err != nil {
 			for _, c := range b.calls {
 				for _, r := range c.reqs {
-					r.done <- err
+					r.err = err
+					r.Done()
 				}
 			}
 			break
@@ -403,10 +346,11 @@ func answer(reqs []*request, cmd *goredis.Cmd) {
 	}
 	for i, r := range reqs {
 		if err != nil {
-			r.done <- wrap("run append script", err)
-			continue
+			r.err = wrap("run append script", err)
+		} else {
+			r.err = result(res[i])
 		}
-		r.done <- result(res[i])
+		r.Done()
 	}
 }
 

@@ -33,6 +33,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/wsisvote/prizes/internal/batch"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -118,13 +119,7 @@ type Store struct {
 	deadLetters atomic.Int64
 
 	requests sync.Pool
-	queue    chan *request
-	// mu guards closed and the sends on queue, so that Close can close the
-	// queue once no Append is sending on it.
-	mu        sync.RWMutex
-	closed    bool
-	closeOnce sync.Once
-	workers   sync.WaitGroup
+	queue    *batch.Queue[*request]
 }
 
 // New loads the append script on every master, makes sure every shard stream
@@ -136,12 +131,11 @@ func New(ctx context.Context, c goredis.UniversalClient, o Options) (*Store, err
 	}
 	o = o.withDefaults()
 	s := &Store{
-		c:     c,
-		opts:  o,
-		keys:  make([]shardKeys, o.Shards),
-		queue: make(chan *request, o.Workers*o.PipelineSize),
+		c:    c,
+		opts: o,
+		keys: make([]shardKeys, o.Shards),
 	}
-	s.requests.New = func() any { return &request{done: make(chan error, 1)} }
+	s.requests.New = func() any { return &request{} }
 	for i := range s.keys {
 		tag := o.Prefix + "{v" + strconv.Itoa(i) + "}:"
 		s.keys[i] = shardKeys{log: tag + "log", dead: tag + "dead", seen: tag + "seen:", tally: tag + "tally:", rate: tag + "rate:", count: tag + "count:"}
@@ -154,10 +148,10 @@ func New(ctx context.Context, c goredis.UniversalClient, o Options) (*Store, err
 	if err := s.createGroups(ctx); err != nil {
 		return nil, fmt.Errorf("new redis vote store: %w", err)
 	}
-	s.workers.Add(o.Workers)
-	for range o.Workers {
-		go s.work()
-	}
+	s.queue = batch.New(o.Workers, o.PipelineSize, func() func([]*request) {
+		var b sender
+		return func(live []*request) { b.send(s, live) }
+	}, s.release)
 	return s, nil
 }
 
@@ -190,15 +184,7 @@ func (s *Store) createGroups(ctx context.Context) error {
 // Close stops the batch workers once every queued append has been sent and
 // answered. Appends after Close fail with voting.ErrUnavailable. Close does
 // not close the client, which the caller owns.
-func (s *Store) Close() {
-	s.closeOnce.Do(func() {
-		s.mu.Lock()
-		s.closed = true
-		close(s.queue)
-		s.mu.Unlock()
-		s.workers.Wait()
-	})
-}
+func (s *Store) Close() { s.queue.Close() }
 
 // Shards returns the number of shard streams.
 func (s *Store) Shards() int { return s.opts.Shards }
