@@ -381,8 +381,10 @@ func TestServe_manyVoters(t *testing.T) {
 				Converged bool
 				Pending   int64
 				Unread    int64
+				SetAside  *int64 `json:"set_aside"`
 			}
-			if err := json.Unmarshal([]byte(d.run("check", "--edition", "demo")), &check); err != nil || !check.Converged {
+			if err := json.Unmarshal([]byte(d.run("check", "--edition", "demo")), &check); err != nil || !check.Converged ||
+				check.SetAside == nil || *check.SetAside != 0 {
 				t.Fatalf("check = %+v, %v", check, err)
 			}
 			s.stop(t)

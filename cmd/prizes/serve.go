@@ -289,12 +289,16 @@ func runFlush(ctx context.Context, a *app, args []string) error {
 
 // checkJSON is the output of prizes check.
 type checkJSON struct {
-	Edition     string              `json:"edition"`
-	Converged   bool                `json:"converged"`
-	Pending     int64               `json:"pending"`
-	Unread      int64               `json:"unread"`
-	LiveTotal   int64               `json:"live_total"`
-	LedgerTotal int64               `json:"ledger_total"`
+	Edition     string `json:"edition"`
+	Converged   bool   `json:"converged"`
+	Pending     int64  `json:"pending"`
+	Unread      int64  `json:"unread"`
+	LiveTotal   int64  `json:"live_total"`
+	LedgerTotal int64  `json:"ledger_total"`
+	// SetAside counts the dead-letter entries: votes that did not decode or
+	// that the ledger refused, which the live counters may hold and the
+	// ledger does not.
+	SetAside    int64               `json:"set_aside"`
 	Differences []voting.Difference `json:"differences"`
 }
 
@@ -326,6 +330,9 @@ func runCheck(ctx context.Context, a *app, args []string) error {
 			break
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+	if out.SetAside, err = st.log.SetAside(ctx); err != nil {
+		return err
 	}
 	live, err := st.log.Tally(ctx, *edition)
 	if err != nil {

@@ -203,6 +203,9 @@ func TestFlusher_invalidVotes(t *testing.T) {
 		if got := s.DeadLetters(); got != 2 {
 			t.Errorf("dead letters %d; want 2", got)
 		}
+		if got, err := s.SetAside(ctx); err != nil || got != 2 {
+			t.Errorf("set aside %d, %v; want 2", got, err)
+		}
 		dead, err := c.XRange(ctx, o.Prefix+"{v0}:dead", "-", "+").Result()
 		if err != nil {
 			t.Fatal(err)

@@ -189,8 +189,9 @@ func (s *Store) Close() { s.queue.Close() }
 // Shards returns the number of shard streams.
 func (s *Store) Shards() int { return s.opts.Shards }
 
-// DeadLetters returns how many log entries this store moved to the
-// dead-letter streams because they did not decode.
+// DeadLetters returns how many log entries or votes this store moved to the
+// dead-letter streams, because they did not decode or the ledger refused
+// them.
 func (s *Store) DeadLetters() int64 { return s.deadLetters.Load() }
 
 // Tally returns the live count of every project of an edition, summed over
@@ -248,6 +249,28 @@ func tallyBucket(project string) int {
 // the shard's tally prefix.
 func tallyKey(prefix, edition string, bucket int) string {
 	return prefix + edition + ":" + strconv.Itoa(bucket)
+}
+
+// SetAside returns how many entries the dead-letter streams hold, across
+// every shard: votes that did not decode or that the ledger refused, kept
+// there for an operator. It counts what is in Redis, whichever process put
+// it there, unlike DeadLetters.
+func (s *Store) SetAside(ctx context.Context) (int64, error) {
+	pipe := s.c.Pipeline()
+	lens := make([]*goredis.IntCmd, len(s.keys))
+	for i, k := range s.keys {
+		lens[i] = pipe.XLen(ctx, k.dead)
+	}
+	_, _ = pipe.Exec(ctx)
+	var n int64
+	for _, l := range lens {
+		v, err := l.Result()
+		if err != nil {
+			return 0, wrap("count dead letters", err)
+		}
+		n += v
+	}
+	return n, nil
 }
 
 // Backlog returns, across every shard stream, how many entries were
