@@ -84,7 +84,9 @@ func TestStore_Append_sharedEntry(t *testing.T) {
 					<-hold.held
 				}
 			}
-			time.Sleep(100 * time.Millisecond)
+			// Time for the others to queue; one that comes late only
+			// makes one more entry.
+			time.Sleep(250 * time.Millisecond)
 			close(hold.release)
 			wg.Wait()
 			close(errs)
