@@ -118,7 +118,7 @@ func (r *Report) Markdown(w io.Writer, jsonName string) {
 	p("| create %s voters (`prizes voters`) | %s (%s voters/s) | |\n\n", num(float64(s.Voters)), dur(r.Setup.Voters), num(r.Setup.VotersPerSecond))
 
 	p("### Throughput, alternating runs\n\n")
-	p("| run | target | votes/s | requests | refused | transport errors | left in the log | p50 | p99 | p99.9 |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	p("| run | target | votes/s | requests | refused | transport errors | log entries left | p50 | p99 | p99.9 |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, run := range r.Runs {
 		if run.Mode != "closed" {
 			continue

@@ -166,7 +166,7 @@ func (h *harness) drain(ctx context.Context) (Drain, error) {
 			break
 		}
 		if time.Since(t) > h.cfg.FlushTimeout {
-			return Drain{}, fmt.Errorf("bench: drain: %d votes still in the log after %s", st.Pending+st.Unread, h.cfg.FlushTimeout)
+			return Drain{}, fmt.Errorf("bench: drain: %d log entries still unflushed after %s", st.Pending+st.Unread, h.cfg.FlushTimeout)
 		}
 	}
 	d.Elapsed = time.Since(t)
@@ -232,7 +232,7 @@ func (h *harness) load(ctx context.Context, rs runSpec) (RunReport, error) {
 		if st, err := h.check(ctx, h.cfg.FlushTimeout); err != nil {
 			return RunReport{}, err
 		} else if st.Pending+st.Unread > 0 {
-			h.problem("run %s started with %d votes still in the log", rs.name, st.Pending+st.Unread)
+			h.problem("run %s started with %d log entries still unflushed", rs.name, st.Pending+st.Unread)
 		}
 	}
 	desc := "closed loop, " + strconv.Itoa(o.Workers) + " connections"
@@ -290,7 +290,7 @@ func (h *harness) load(ctx context.Context, rs runSpec) (RunReport, error) {
 			}
 		}
 	}
-	h.logf("run %s: %.0f votes/s, %d requests, %d accepted, %d transport errors, %d left in the log, latency %s",
+	h.logf("run %s: %.0f votes/s, %d requests, %d accepted, %d transport errors, %d log entries left, latency %s",
 		rs.name, r.AcceptedPerS, r.Requests, r.Accepted, r.TransportErrors, r.Backlog, r.Latency)
 	if l := r.FlushLag; l != nil {
 		h.logf("run %s: flush lag of %d votes p50 %.3fs p99 %.3fs; prizes serve RSS peak %d MiB, end %d MiB",
@@ -321,7 +321,7 @@ func (h *harness) flushLag(ctx context.Context, run string, before PromHistogram
 		return nil, err
 	}
 	if n := st.Pending + st.Unread; n > 0 {
-		h.problem("run %s: %d votes still in the log after %s; its flush lag misses them", run, n, h.cfg.FlushTimeout)
+		h.problem("run %s: %d log entries still unflushed after %s; its flush lag misses them", run, n, h.cfg.FlushTimeout)
 	}
 	after, err := scrapeHistogram(ctx, h.metricsURL(), FlushLagMetric)
 	if err != nil {

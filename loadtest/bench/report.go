@@ -105,8 +105,9 @@ type RunReport struct {
 	Service         *loadtest.Summary `json:"service_time,omitempty"`
 	Late            int64             `json:"late,omitempty"`
 	Exhausted       bool              `json:"exhausted,omitempty"`
-	// Backlog is how many accepted votes were not in the ledger yet when a
-	// vote path run ended: what its flusher had not kept up with.
+	// Backlog is how many vote log entries (each the votes of one append
+	// script call) were not in the ledger yet when a vote path run ended:
+	// what its flusher had not kept up with.
 	Backlog int64              `json:"backlog"`
 	CPU     map[string]float64 `json:"cpu_cores"`
 	// FlushLag is what prizes serve observed of the run's votes, from

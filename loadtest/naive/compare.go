@@ -312,7 +312,7 @@ func (c *comparison) waitLog(ctx context.Context) error {
 		return fmt.Errorf("naive compare: %w", err)
 	}
 	if st.Pending+st.Unread > 0 {
-		c.rep.Problems = append(c.rep.Problems, fmt.Sprintf("%d votes still in the log before a run", st.Pending+st.Unread))
+		c.rep.Problems = append(c.rep.Problems, fmt.Sprintf("%d log entries still unflushed before a run", st.Pending+st.Unread))
 	}
 	return nil
 }

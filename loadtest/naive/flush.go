@@ -214,7 +214,7 @@ func (c *comparison) timeFlusher(ctx context.Context, round int, conn *pgx.Conn,
 			break
 		}
 		if fl.Exited() || now.After(deadline) {
-			return since, fmt.Errorf("naive compare: flush %d: %d votes still in the log (%v): %s", round, pending+unread, err, fl.LogTail())
+			return since, fmt.Errorf("naive compare: flush %d: %d log entries still unflushed (%v): %s", round, pending+unread, err, fl.LogTail())
 		}
 		select {
 		case <-ctx.Done():

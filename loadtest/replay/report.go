@@ -94,8 +94,8 @@ type IngestReport struct {
 	ChallengeError    string           `json:"challenge_error,omitempty"`
 	Elapsed           time.Duration    `json:"elapsed_ns"`
 	Latency           loadtest.Summary `json:"latency"`
-	// BacklogAtEnd is how many votes were still in the log when the last
-	// answer came.
+	// BacklogAtEnd is how many vote log entries (each the votes of one
+	// append script call) were still in the log when the last answer came.
 	BacklogAtEnd int64 `json:"backlog_at_end"`
 }
 
@@ -249,7 +249,7 @@ func Markdown(rep *Report) string {
 	in := rep.Ingest
 	p("## Ingest\n\n![throughput](%s-throughput.svg)\n\n![latency](%s-latency.svg)\n\n", rep.Scenario, rep.Scenario)
 	p("%s requests in %s: %s accepted, **%.0f votes/s**; latency p50 %s, p90 %s, p99 %s, p99.9 %s, max %s; "+
-		"%d transport errors; %s votes still in the log at the last answer.\n\n",
+		"%d transport errors; %s vote log entries not yet flushed at the last answer.\n\n",
 		num(in.Requests), dur(in.Elapsed), num(in.Accepted), in.AcceptedPerS, dur(in.Latency.P50), dur(in.Latency.P90),
 		dur(in.Latency.P99), dur(in.Latency.P999), dur(in.Latency.Max), in.TransportErrors, num(in.BacklogAtEnd))
 	if in.ChallengesSolved+in.ChallengeFailures > 0 {
