@@ -245,3 +245,59 @@ func TestStore_Tally_unbucketed(t *testing.T) {
 		}
 	})
 }
+
+// TestStore_Append_largeCall checks that a pipeline holding more votes of one
+// shard than one script call may take splits them over several calls, all
+// recorded: Lua hands a call's log entry to XADD with unpack, which takes at
+// most a few thousand values.
+func TestStore_Append_largeCall(t *testing.T) {
+	t.Parallel()
+	for name, c := range clientsWith(t, 3, 0) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			hold := &holdHook{held: make(chan struct{}), release: make(chan struct{})}
+			c.AddHook(hold)
+			o := redis.Options{Prefix: testenv.ID(t), Shards: 1, Workers: 1, PipelineSize: 5000,
+				VoteLimit: redis.Limit{Interval: time.Millisecond, Burst: 10}}
+			s := newStore(t, c, o)
+			g := newVotes(t)
+			ctx := context.Background()
+			hold.armed.Store(true)
+			const n = 2600
+			errs := make(chan error, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				v := g.vote(int64(i+1), "C1", "p"+strconv.Itoa(i%360))
+				wg.Go(func() { errs <- s.Append(ctx, v) })
+				if i == 0 {
+					<-hold.held
+				}
+			}
+			time.Sleep(500 * time.Millisecond)
+			close(hold.release)
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Fatalf("append: %v", err)
+				}
+			}
+			read := readAll(t, s)[0]
+			entries := len(logIDs(read))
+			if len(read) != n || entries < 3 {
+				t.Fatalf("read %d votes in %d entries; want %d in at least 3 (calls of at most 1,000)", len(read), entries, n)
+			}
+			tally, err := s.Tally(ctx, g.edition)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var total int64
+			for _, v := range tally {
+				total += v
+			}
+			if total != n {
+				t.Errorf("tally sums to %d; want %d", total, n)
+			}
+		})
+	}
+}
