@@ -200,9 +200,6 @@ func TestFlusher_invalidVotes(t *testing.T) {
 			t.Fatalf("flusher: %v", err)
 		}
 
-		if got := s.DeadLetters(); got != 2 {
-			t.Errorf("dead letters %d; want 2", got)
-		}
 		if got, err := s.SetAside(ctx); err != nil || got != 2 {
 			t.Errorf("set aside %d, %v; want 2", got, err)
 		}

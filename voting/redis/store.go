@@ -116,8 +116,6 @@ type Store struct {
 	keys []shardKeys
 	sha  string
 
-	deadLetters atomic.Int64
-
 	requests sync.Pool
 	queue    *batch.Queue[*request]
 }
@@ -189,11 +187,6 @@ func (s *Store) Close() { s.queue.Close() }
 // Shards returns the number of shard streams.
 func (s *Store) Shards() int { return s.opts.Shards }
 
-// DeadLetters returns how many log entries or votes this store moved to the
-// dead-letter streams, because they did not decode or the ledger refused
-// them.
-func (s *Store) DeadLetters() int64 { return s.deadLetters.Load() }
-
 // Tally returns the live count of every project of an edition, summed over
 // the shards and their buckets. It is a view for dashboards: published
 // numbers come from the ledger.
@@ -253,8 +246,7 @@ func tallyKey(prefix, edition string, bucket int) string {
 
 // SetAside returns how many entries the dead-letter streams hold, across
 // every shard: votes that did not decode or that the ledger refused, kept
-// there for an operator. It counts what is in Redis, whichever process put
-// it there, unlike DeadLetters.
+// there for an operator, whichever process put them there.
 func (s *Store) SetAside(ctx context.Context) (int64, error) {
 	pipe := s.c.Pipeline()
 	lens := make([]*goredis.IntCmd, len(s.keys))

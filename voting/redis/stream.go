@@ -269,7 +269,6 @@ func (s *Store) Reject(ctx context.Context, entries []voting.Entry, reason strin
 	if _, err := pipe.Exec(ctx); err != nil {
 		return wrap(fmt.Sprintf("set aside %d votes", len(entries)), err)
 	}
-	s.deadLetters.Add(int64(len(entries)))
 	return nil
 }
 
@@ -403,7 +402,9 @@ type deadLetter struct {
 func (s *Store) bury(ctx context.Context, shard int, dead []deadLetter) {
 	k := &s.keys[shard]
 	var ids []string
-	_, err := s.c.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+	// A failed transaction leaves the entries pending: they come again at
+	// the next claim.
+	_, _ = s.c.TxPipelined(ctx, func(p goredis.Pipeliner) error {
 		for _, d := range dead {
 			values := append([]any{"source_id", d.id, "error", d.reason}, d.values...)
 			p.XAdd(ctx, &goredis.XAddArgs{Stream: k.dead, Values: values})
@@ -417,7 +418,4 @@ func (s *Store) bury(ctx context.Context, shard int, dead []deadLetter) {
 		}
 		return nil
 	})
-	if err == nil {
-		s.deadLetters.Add(int64(len(dead)))
-	}
 }

@@ -192,8 +192,8 @@ func TestStore_deadLetters(t *testing.T) {
 		if es[2].LogID != shared || es[3].LogID != shared {
 			t.Errorf("votes of entry %s read with log ids %s and %s", shared, es[2].LogID, es[3].LogID)
 		}
-		if got := s.DeadLetters(); got != int64(len(bad))+1 {
-			t.Errorf("dead letters %d, want %d", got, len(bad)+1)
+		if got, err := s.SetAside(ctx); err != nil || got != int64(len(bad))+1 {
+			t.Errorf("set aside %d, %v; want %d", got, err, len(bad)+1)
 		}
 		dead, err := c.XRange(ctx, o.Prefix+"{v0}:dead", "-", "+").Result()
 		if err != nil {
