@@ -41,6 +41,40 @@ func (h *holdHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis
 	}
 }
 
+// holdPipelines adds a holdHook to c, not armed yet.
+func holdPipelines(c goredis.UniversalClient) *holdHook {
+	h := &holdHook{held: make(chan struct{}), release: make(chan struct{})}
+	c.AddHook(h)
+	return h
+}
+
+// appendBehindHeld appends votes concurrently with the first one's pipeline
+// held, so that the others queue behind it and go out together once it is
+// released, and fails the test unless every append succeeds. settle is how
+// long the others get to queue; one that comes late only makes one more
+// pipeline.
+func appendBehindHeld(tb testing.TB, hold *holdHook, s *redis.Store, votes []*voting.Vote, settle time.Duration) {
+	tb.Helper()
+	hold.armed.Store(true)
+	errs := make(chan error, len(votes))
+	var wg sync.WaitGroup
+	for i, v := range votes {
+		wg.Go(func() { errs <- s.Append(context.Background(), v) })
+		if i == 0 {
+			<-hold.held
+		}
+	}
+	time.Sleep(settle)
+	close(hold.release)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			tb.Fatalf("append: %v", err)
+		}
+	}
+}
+
 // logIDs returns the distinct log ids of es, in order.
 func logIDs(es []voting.Entry) []string {
 	var ids []string
@@ -60,8 +94,7 @@ func TestStore_Append_sharedEntry(t *testing.T) {
 	for name, c := range clientsWith(t, 3, 0) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			hold := &holdHook{held: make(chan struct{}), release: make(chan struct{})}
-			c.AddHook(hold)
+			hold := holdPipelines(c)
 			o := redis.Options{Prefix: testenv.ID(t), Shards: 1, Workers: 1, Consumer: "first"}
 			s := newStore(t, c, o)
 			o.Consumer = "second"
@@ -69,32 +102,15 @@ func TestStore_Append_sharedEntry(t *testing.T) {
 			g := newVotes(t)
 			ctx := context.Background()
 
-			// The first vote's pipeline is held; the others queue behind it
-			// and go together once it is released.
-			hold.armed.Store(true)
 			const n = 100
 			want := map[string]voting.Vote{}
-			errs := make(chan error, n)
-			var wg sync.WaitGroup
+			var votes []*voting.Vote
 			for i := range n {
 				v := g.vote(int64(i+1), "C1", "p"+strconv.Itoa(i%7))
 				want[v.ID] = *v
-				wg.Go(func() { errs <- s.Append(ctx, v) })
-				if i == 0 {
-					<-hold.held
-				}
+				votes = append(votes, v)
 			}
-			// Time for the others to queue; one that comes late only
-			// makes one more entry.
-			time.Sleep(250 * time.Millisecond)
-			close(hold.release)
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				if err != nil {
-					t.Fatalf("append: %v", err)
-				}
-			}
+			appendBehindHeld(t, hold, s, votes, 250*time.Millisecond)
 
 			// A lone vote is field v, as before entries were shared; several
 			// are v1, v2, ..., with no v.
@@ -255,47 +271,23 @@ func TestStore_Append_largeCall(t *testing.T) {
 	for name, c := range clientsWith(t, 3, 0) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			hold := &holdHook{held: make(chan struct{}), release: make(chan struct{})}
-			c.AddHook(hold)
+			hold := holdPipelines(c)
 			o := redis.Options{Prefix: testenv.ID(t), Shards: 1, Workers: 1, PipelineSize: 5000,
 				VoteLimit: redis.Limit{Interval: time.Millisecond, Burst: 10}}
 			s := newStore(t, c, o)
 			g := newVotes(t)
-			ctx := context.Background()
-			hold.armed.Store(true)
 			const n = 2600
-			errs := make(chan error, n)
-			var wg sync.WaitGroup
-			for i := range n {
-				v := g.vote(int64(i+1), "C1", "p"+strconv.Itoa(i%360))
-				wg.Go(func() { errs <- s.Append(ctx, v) })
-				if i == 0 {
-					<-hold.held
-				}
+			votes := make([]*voting.Vote, n)
+			for i := range votes {
+				votes[i] = g.vote(int64(i+1), "C1", "p"+strconv.Itoa(i%360))
 			}
-			time.Sleep(500 * time.Millisecond)
-			close(hold.release)
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				if err != nil {
-					t.Fatalf("append: %v", err)
-				}
-			}
+			appendBehindHeld(t, hold, s, votes, 500*time.Millisecond)
 			read := readAll(t, s)[0]
 			entries := len(logIDs(read))
 			if len(read) != n || entries < 3 {
 				t.Fatalf("read %d votes in %d entries; want %d in at least 3 (calls of at most 1,000)", len(read), entries, n)
 			}
-			tally, err := s.Tally(ctx, g.edition)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var total int64
-			for _, v := range tally {
-				total += v
-			}
-			if total != n {
+			if total := tallyTotal(t, s, g.edition); total != n {
 				t.Errorf("tally sums to %d; want %d", total, n)
 			}
 		})

@@ -62,6 +62,20 @@ func logLen(tb testing.TB, c goredis.UniversalClient, prefix string, shards int)
 	return total
 }
 
+// tallyTotal returns the sum of an edition's live tally.
+func tallyTotal(tb testing.TB, s *redis.Store, edition string) int64 {
+	tb.Helper()
+	tally, err := s.Tally(context.Background(), edition)
+	if err != nil {
+		tb.Fatalf("tally: %v", err)
+	}
+	var total int64
+	for _, n := range tally {
+		total += n
+	}
+	return total
+}
+
 // logVotes counts the votes in the log's entries, which may hold several
 // each, read straight from Redis.
 func logVotes(tb testing.TB, c goredis.UniversalClient, prefix string, shards int) int64 {
