@@ -313,9 +313,10 @@ func TestFlusher_Run_ackOverlapsInsert(t *testing.T) {
 }
 
 func TestFlusher_Run_failures(t *testing.T) {
-	t.Run("insert", func(t *testing.T) {
-		ledger := &fakeLedger{failures: 1}
-		log := newFakeLog(ledger, 1, 50)
+	// runBriefly runs a flusher over log for a moment and returns the steps
+	// it reported as failed.
+	runBriefly := func(t *testing.T, log *fakeLog, ledger *fakeLedger) *errorLog {
+		t.Helper()
 		obs := &errorLog{}
 		f := &voting.Flusher{Stream: log, Ledger: ledger, Observer: obs, BatchSize: 100, BatchWait: time.Millisecond, ClaimIdle: time.Hour}
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
@@ -323,7 +324,12 @@ func TestFlusher_Run_failures(t *testing.T) {
 		if err := f.Run(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if !obs.failed("insert") {
+		return obs
+	}
+	t.Run("insert", func(t *testing.T) {
+		ledger := &fakeLedger{failures: 1}
+		log := newFakeLog(ledger, 1, 50)
+		if obs := runBriefly(t, log, ledger); !obs.failed("insert") {
 			t.Errorf("failed steps %v; want insert", obs.steps)
 		}
 		// The only batch failed, so nothing may be acknowledged: its
@@ -336,14 +342,7 @@ func TestFlusher_Run_failures(t *testing.T) {
 		ledger := &fakeLedger{}
 		log := newFakeLog(ledger, 1, 50)
 		log.failAcks = 1
-		obs := &errorLog{}
-		f := &voting.Flusher{Stream: log, Ledger: ledger, Observer: obs, BatchSize: 100, BatchWait: time.Millisecond, ClaimIdle: time.Hour}
-		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-		defer cancel()
-		if err := f.Run(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if !obs.failed("ack") {
+		if obs := runBriefly(t, log, ledger); !obs.failed("ack") {
 			t.Errorf("failed steps %v; want ack", obs.steps)
 		}
 		if ledger.count() != 50 || len(log.acked) != 0 || log.left() != 50 {
