@@ -50,15 +50,12 @@ type Accounts interface {
 // VoteGate admits a vote before it is cast: rate limits and, per edition,
 // a proof-of-work challenge; *identity.Service is one.
 type VoteGate interface {
-	// AdmitVote returns nil when the vote may go ahead, or
+	// AdmitVote says whether the vote may go ahead, and whether the vote
+	// store's own per-voter limit applies to it. It returns
 	// identity.ErrChallengeRequired, ErrChallengeInvalid, a
 	// *identity.RateLimitError or ErrUnavailable. It costs at most one round
 	// trip to the hot store.
-	AdmitVote(ctx context.Context, a identity.VoteAttempt) error
-	// Exempt reports whether a client is on a network the rate limits skip
-	// (a rehearsal's load generator); the vote store's own per-voter limit
-	// then skips the vote too.
-	Exempt(c identity.Client) bool
+	AdmitVote(ctx context.Context, a identity.VoteAttempt) (identity.Admission, error)
 }
 
 // DefaultAccessTTL is how long an access token from a sign-in is valid.

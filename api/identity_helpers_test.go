@@ -39,6 +39,8 @@ type fakeIdentity struct {
 	session  identity.Session
 	attempts []identity.VoteAttempt
 	codes    []identity.CodeRequest
+	// unmetered is what AdmitVote says of every vote it lets through.
+	unmetered bool
 }
 
 func (f *fakeIdentity) IssueChallenge(context.Context, identity.ChallengeRequest) (identity.Challenge, error) {
@@ -72,14 +74,14 @@ func (f *fakeIdentity) Export(context.Context, int64) (identity.Export, error) {
 
 func (f *fakeIdentity) Erase(context.Context, int64) error { return f.err }
 
-// Exempt exempts no client.
-func (f *fakeIdentity) Exempt(identity.Client) bool { return false }
-
-func (f *fakeIdentity) AdmitVote(_ context.Context, a identity.VoteAttempt) error {
+func (f *fakeIdentity) AdmitVote(_ context.Context, a identity.VoteAttempt) (identity.Admission, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.attempts = append(f.attempts, a)
-	return f.err
+	if f.err != nil {
+		return identity.Admission{}, f.err
+	}
+	return identity.Admission{Unmetered: f.unmetered}, nil
 }
 
 func (f *fakeIdentity) lastAttempt(tb testing.TB) identity.VoteAttempt {

@@ -223,6 +223,18 @@ func TestCastVote_Gate(t *testing.T) {
 			t.Errorf("attempt = %+v", a)
 		}
 	})
+	t.Run("the gate says whether the store meters the vote", func(t *testing.T) {
+		for _, unmetered := range []bool{false, true} {
+			fake := &fakeIdentity{unmetered: unmetered}
+			f := newFixture(t, withIdentity(t, fakeConfig(fake)))
+			if w := f.vote(t, "demo", "p-c1-a", f.token(t, "42", api.RoleVoter)); w.Code != http.StatusAccepted {
+				t.Fatalf("vote: %d %s", w.Code, w.Body)
+			}
+			if got := f.log.recorded(); len(got) != 1 || got[0].Unmetered != unmetered {
+				t.Errorf("gate said unmetered %v; recorded %+v", unmetered, got)
+			}
+		}
+	})
 	t.Run("anonymous votes never reach the gate", func(t *testing.T) {
 		fake := &fakeIdentity{}
 		f := newFixture(t, withIdentity(t, fakeConfig(fake)))

@@ -221,7 +221,8 @@ func (s *server) cast(c *gin.Context) (voting.Receipt, error) {
 	}
 	ip := clientAddr(c)
 	edition := c.Param("edition")
-	if err := s.admitVote(c, edition, voter, ip); err != nil {
+	admission, err := s.admitVote(c, edition, voter, ip)
+	if err != nil {
 		return voting.Receipt{}, fmt.Errorf("cast vote: %w", err)
 	}
 	if err := checkJSON(c.GetHeader("Content-Type")); err != nil {
@@ -236,7 +237,7 @@ func (s *server) cast(c *gin.Context) (voting.Receipt, error) {
 		VoterID:   voter,
 		ProjectID: req.ProjectID,
 		Client:    clientOf(c, ip),
-		Unmetered: s.ident.gate != nil && s.ident.gate.Exempt(identity.Client{IP: ip}),
+		Unmetered: admission.Unmetered,
 	}
 	if claims.Since > 0 {
 		b.AccountSince = time.Unix(claims.Since, 0)
@@ -248,9 +249,9 @@ func (s *server) cast(c *gin.Context) (voting.Receipt, error) {
 // admitVote applies the vote's rate limits and, when the edition asks for
 // it, its proof-of-work challenge, before the body is read: a refused client
 // costs one round trip shared with other votes, and no parsing.
-func (s *server) admitVote(c *gin.Context, edition string, voter int64, ip netip.Addr) error {
+func (s *server) admitVote(c *gin.Context, edition string, voter int64, ip netip.Addr) (identity.Admission, error) {
 	if s.ident.gate == nil {
-		return nil
+		return identity.Admission{}, nil
 	}
 	ed, _ := s.catalogue.Snapshot().Edition(edition)
 	return s.ident.gate.AdmitVote(c.Request.Context(), identity.VoteAttempt{

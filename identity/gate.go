@@ -57,23 +57,30 @@ type VoteAttempt struct {
 	Solution string
 }
 
+// Admission is what AdmitVote says of a vote it lets through.
+type Admission struct {
+	// Unmetered means the client is on an exempt network (a rehearsal's load
+	// generator): the vote store's own per-voter limit skips the vote too.
+	Unmetered bool
+}
+
 // AdmitVote applies the vote rate limits (per client address and per
 // account) and, when the edition asks for one, checks and spends the
 // challenge solution: one round trip to the meter, shared with concurrent
 // votes, or none when nothing applies. It returns ErrChallengeRequired,
 // ErrChallengeInvalid, a *RateLimitError or ErrUnavailable, wrapped.
-func (s *Service) AdmitVote(ctx context.Context, a VoteAttempt) error {
+func (s *Service) AdmitVote(ctx context.Context, a VoteAttempt) (Admission, error) {
 	const op = "admit vote"
 	var spend Spend
 	k := s.keys.Load()
 	if a.Challenge {
 		sol, err := DecodeSolution(a.Solution)
 		if err != nil {
-			return fmt.Errorf("%s: %w", op, err)
+			return Admission{}, fmt.Errorf("%s: %w", op, err)
 		}
 		p, err := k.verify(sol, PurposeVote, s.now())
 		if err != nil {
-			return fmt.Errorf("%s: %w", op, err)
+			return Admission{}, fmt.Errorf("%s: %w", op, err)
 		}
 		spend = Spend{Key: sol.Challenge, Until: p.expires}
 	}
@@ -84,5 +91,8 @@ func (s *Service) AdmitVote(ctx context.Context, a VoteAttempt) error {
 		limits = s.limit(limits, false, "vote-ip", k.clientHash(a.Client), s.cfg.Limits.VotePerIP)
 	}
 	limits = s.limit(limits, exempt, "vote-account", strconv.FormatInt(a.Voter, 10), s.cfg.Limits.VotePerAccount)
-	return s.take(ctx, op, limits, spend)
+	if err := s.take(ctx, op, limits, spend); err != nil {
+		return Admission{}, err
+	}
+	return Admission{Unmetered: exempt}, nil
 }

@@ -397,20 +397,20 @@ func TestService_AdmitVote(t *testing.T) {
 	})
 	t.Run("per account", func(t *testing.T) {
 		for i := range 2 {
-			if err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 7, Client: alice}); err != nil {
+			if _, err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 7, Client: alice}); err != nil {
 				t.Fatalf("vote %d: %v", i, err)
 			}
 		}
-		err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 7, Client: alice})
+		_, err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 7, Client: alice})
 		var rl *identity.RateLimitError
 		if !errors.As(err, &rl) || rl.Limit != "vote-account" || rl.RetryAfter != 30*time.Second {
 			t.Fatalf("third vote: %v, want vote-account limit, retry after 30s", err)
 		}
-		if err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 8, Client: alice}); err != nil {
+		if _, err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 8, Client: alice}); err != nil {
 			t.Errorf("another voter: %v", err)
 		}
 		f.clock.Add(30 * time.Second)
-		if err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 7, Client: alice}); err != nil {
+		if _, err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 7, Client: alice}); err != nil {
 			t.Errorf("after the wait: %v", err)
 		}
 	})
@@ -418,28 +418,32 @@ func TestService_AdmitVote(t *testing.T) {
 		before := f.meter.takes
 		lab := identity.Client{IP: netip.MustParseAddr("10.1.2.3")}
 		for range 5 {
-			if err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 9, Client: lab}); err != nil {
-				t.Fatal(err)
+			a, err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 9, Client: lab})
+			if err != nil || !a.Unmetered {
+				t.Fatalf("exempt client: %+v, %v; want admitted and unmetered", a, err)
 			}
 		}
 		if f.meter.takes != before {
 			t.Errorf("meter asked %d times for exempt votes", f.meter.takes-before)
 		}
+		if a, err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 9, Client: alice}); err != nil || a.Unmetered {
+			t.Fatalf("client off the exempt networks: %+v, %v; want admitted and metered", a, err)
+		}
 	})
 	t.Run("challenge", func(t *testing.T) {
 		lab := identity.Client{IP: netip.MustParseAddr("10.1.2.3")}
-		if err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 10, Client: lab, Challenge: true}); !errors.Is(err, identity.ErrChallengeRequired) {
+		if _, err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 10, Client: lab, Challenge: true}); !errors.Is(err, identity.ErrChallengeRequired) {
 			t.Errorf("no solution: %v", err)
 		}
 		code := f.solved(t, identity.PurposeCode, lab).Encode()
-		if err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 10, Client: lab, Challenge: true, Solution: code}); !errors.Is(err, identity.ErrChallengeInvalid) {
+		if _, err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 10, Client: lab, Challenge: true, Solution: code}); !errors.Is(err, identity.ErrChallengeInvalid) {
 			t.Errorf("code solution on a vote: %v", err)
 		}
 		sol := f.solved(t, identity.PurposeVote, lab).Encode()
-		if err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 10, Client: lab, Challenge: true, Solution: sol}); err != nil {
+		if _, err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 10, Client: lab, Challenge: true, Solution: sol}); err != nil {
 			t.Errorf("solved: %v", err)
 		}
-		if err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 10, Client: lab, Challenge: true, Solution: sol}); !errors.Is(err, identity.ErrChallengeInvalid) {
+		if _, err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 10, Client: lab, Challenge: true, Solution: sol}); !errors.Is(err, identity.ErrChallengeInvalid) {
 			t.Errorf("replayed: %v", err)
 		}
 	})
@@ -447,7 +451,7 @@ func TestService_AdmitVote(t *testing.T) {
 		f.meter.mu.Lock()
 		f.meter.err = identity.ErrUnavailable
 		f.meter.mu.Unlock()
-		if err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 11, Client: alice}); !errors.Is(err, identity.ErrUnavailable) {
+		if _, err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 11, Client: alice}); !errors.Is(err, identity.ErrUnavailable) {
 			t.Errorf("err = %v, want ErrUnavailable", err)
 		}
 	})
@@ -496,11 +500,11 @@ func TestService_IssueChallenge(t *testing.T) {
 		if fresh.Salt[strings.Index(fresh.Salt, "&k="):] == sol.Salt[strings.Index(sol.Salt, "&k="):] {
 			t.Error("the challenge key did not rotate")
 		}
-		if err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 1, Client: quiet, Challenge: true, Solution: sol.Encode()}); err != nil {
+		if _, err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 1, Client: quiet, Challenge: true, Solution: sol.Encode()}); err != nil {
 			t.Errorf("puzzle signed with the replaced key: %v", err)
 		}
 		f.clock.Add(5 * time.Minute)
-		if err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 1, Client: quiet, Challenge: true, Solution: fresh.Encode()}); err != nil {
+		if _, err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 1, Client: quiet, Challenge: true, Solution: fresh.Encode()}); err != nil {
 			t.Errorf("puzzle signed with the new key: %v", err)
 		}
 	})

@@ -140,9 +140,6 @@ func (s *Service) LoadKeys(ctx context.Context) error {
 
 func (s *Service) now() time.Time { return s.cfg.Now() }
 
-// Exempt reports whether c is on a network the rate limits skip.
-func (s *Service) Exempt(c Client) bool { return s.exempt(c) }
-
 func (s *Service) exempt(c Client) bool {
 	if !c.IP.IsValid() {
 		return false
