@@ -60,10 +60,12 @@ func TestStore_Append_voteLimit(t *testing.T) {
 // TestStore_Append_categoryCap: with several votes per category, each project
 // is its own slot and the voter's count in the category is capped; a vote
 // refused by the cap leaves its slot free and nothing in the log or tally.
+// The per-account limit applies as well, each key in its place when a call
+// carries both a rate and a count key per vote.
 func TestStore_Append_categoryCap(t *testing.T) {
 	eachRedis(t, func(t *testing.T, c goredis.UniversalClient) {
 		ctx := context.Background()
-		s := newStore(t, c, redis.Options{Shards: 4})
+		s := newStore(t, c, redis.Options{Shards: 4, VoteLimit: redis.Limit{Interval: time.Minute, Burst: 4}})
 		g := newVotes(t)
 		capped := func(voter int64, project string) *voting.Vote {
 			v := g.vote(voter, "C1", project)
@@ -80,6 +82,9 @@ func TestStore_Append_categoryCap(t *testing.T) {
 		}
 		if err := s.Append(ctx, capped(5, "c")); !errors.Is(err, voting.ErrCategoryFull) {
 			t.Fatalf("third project: %v; want category full", err)
+		}
+		if err := s.Append(ctx, capped(5, "d")); !errors.Is(err, voting.ErrRateLimited) {
+			t.Fatalf("fifth attempt within a minute: %v; want a rate limit", err)
 		}
 		if err := s.Append(ctx, capped(6, "c")); err != nil {
 			t.Fatalf("another voter: %v", err)
