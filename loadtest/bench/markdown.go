@@ -193,6 +193,15 @@ func (r *Report) Markdown(w io.Writer, jsonName string) {
 		p(" %s |\n", perVote)
 	}
 	p("\n")
+	if b, ok := CPUBudget(r); ok {
+		p("**What the ratio target leaves prizes serve.** A run's rate is the cores it keeps busy divided by the CPU each\n")
+		p("vote takes. At the cores the vote path runs kept busy, %.1f of the baseline's rate allows %.1f µs of CPU per vote\n",
+			TargetRatio, b.Rest+b.Allowed)
+		p("in all. Everything but prizes serve (the generator, Redis, PostgreSQL and the rest of the machine) took %.1f,\n", b.Rest)
+		p("which leaves prizes serve **%.1f µs** per vote: it took %.1f, and the Gin handler alone took %.1f. If prizes serve\n",
+			b.Allowed, b.Serve, b.Handler)
+		p("cost no more than the Gin handler, the ratio would be %.2f.\n\n", b.Ceiling)
+	}
 
 	p("### Redis memory\n\n")
 	p("`used_memory` before the load: %s bytes. As soon as every vote was flushed and deleted from the log: %s bytes,\n",
