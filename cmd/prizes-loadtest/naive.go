@@ -19,7 +19,7 @@ func runNaive(ctx context.Context, a *app, args []string) error {
 	prizesBin := fs.String("prizes", "bin/prizes", "prizes binary; built from ./cmd/prizes when missing")
 	out := fs.String("out", "docs/benchmarks.md", "Markdown page the comparison's section is written into")
 	jsonOut := fs.String("json", "docs/naive.json", "JSON report")
-	voters := fs.Int("voters", 60_000, "voters to create; each casts up to one vote per category")
+	voters := fs.Int("voters", 150_000, "voters to create; each casts up to one vote per category")
 	workers := fs.Int("workers", 256, "connections of every closed-loop run")
 	duration := fs.Duration("duration", 10*time.Second, "length of each run")
 	warmup := fs.Duration("warmup", 2*time.Second, "unmeasured run against each target first")

@@ -2,6 +2,7 @@ package naive
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -66,7 +67,7 @@ type CompareConfig struct {
 
 func (c *CompareConfig) defaults() {
 	if c.Voters <= 0 {
-		c.Voters = 60_000
+		c.Voters = 150_000
 	}
 	if c.Workers <= 0 {
 		c.Workers = 256
@@ -239,6 +240,10 @@ func (c *comparison) run(ctx context.Context) error {
 		return loadtest.NewVotes(t, b)
 	}
 	a, b, n := work(baseAddr, aBal), work(c.serveAdr, bBal), work(naiveAddr, cBal)
+	fill, err := c.fillBallots(ctx, projects)
+	if err != nil {
+		return err
+	}
 	closed := loadtest.Options{Workers: cfg.Workers, Duration: cfg.Duration}
 	if cfg.Warmup > 0 {
 		warm := closed
@@ -283,7 +288,31 @@ func (c *comparison) run(ctx context.Context) error {
 	// have the machine to themselves.
 	c.base.Stop(5 * time.Second)
 	c.naive.Stop(5 * time.Second)
-	return c.flush(ctx, b)
+	return c.flush(ctx, work(c.serveAdr, fill))
+}
+
+// fillBallots provisions the voters whose ballots fill the vote log in the
+// flush rounds, apart from those of the runs: how many votes the runs take
+// depends on the machine, and a fast one would leave the rounds nothing.
+func (c *comparison) fillBallots(ctx context.Context, projects []loadtest.Project) (*loadtest.Ballots, error) {
+	categories := map[string]bool{}
+	for _, p := range projects {
+		categories[p.Category] = true
+	}
+	if len(categories) == 0 {
+		return nil, errors.New("naive compare: the edition has no projects")
+	}
+	votes := int64(c.cfg.FlushRounds) * c.cfg.FlushVotes
+	count := (votes + int64(len(categories)) - 1) / int64(len(categories))
+	path := filepath.Join(c.dir, "fill-voters.tsv")
+	if _, _, err := c.prizes.Run(ctx, "voters", "--count", strconv.FormatInt(count, 10), "--out", path); err != nil {
+		return nil, err
+	}
+	voters, err := loadtest.LoadVoters(path)
+	if err != nil {
+		return nil, err
+	}
+	return loadtest.NewBallots(voters, projects, loadtest.BallotOptions{Seed: 2})
 }
 
 func (c *comparison) startServe(ctx context.Context, flush bool) error {

@@ -139,6 +139,11 @@ func (c *comparison) flushRound(ctx context.Context, round int, w loadtest.Workl
 	if err != nil {
 		return r, err
 	}
+	// A round with fewer votes than asked would time a different flush, and
+	// one with none would report a ratio of zero as if measured.
+	if got := res.AcceptedTotal(); got < c.cfg.FlushVotes {
+		return r, fmt.Errorf("naive compare: fill the log %d: %d votes accepted of %d", round, got, c.cfg.FlushVotes)
+	}
 	// Serve is stopped so that the flush and the copy have the machine to
 	// themselves.
 	if err := c.serve.Stop(30 * time.Second); err != nil {
