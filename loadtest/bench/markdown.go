@@ -202,6 +202,7 @@ func (r *Report) Markdown(w io.Writer, jsonName string) {
 			b.Allowed, b.Serve, b.Handler)
 		p("cost no more than the Gin handler, the ratio would be %.2f.\n\n", b.Ceiling)
 	}
+	writeRedisCommands(p, r)
 
 	p("### Redis memory\n\n")
 	p("`used_memory` before the load: %s bytes. As soon as every vote was flushed and deleted from the log: %s bytes,\n",
@@ -349,4 +350,49 @@ func ReadReport(path string) (*Report, error) {
 		return nil, fmt.Errorf("read bench report %s: %w", path, err)
 	}
 	return &rep, nil
+}
+
+// writeRedisCommands renders what Redis spent per accepted vote on each
+// command over the full vote path runs, from their command statistics.
+func writeRedisCommands(p func(string, ...any), r *Report) {
+	sum := map[string]CommandStat{}
+	var votes int64
+	for _, run := range r.Runs {
+		if len(run.RedisCommands) == 0 || run.Accepted == 0 {
+			continue
+		}
+		votes += run.Accepted
+		for name, st := range run.RedisCommands {
+			t := sum[name]
+			t.Calls += st.Calls
+			t.Usec += st.Usec
+			sum[name] = t
+		}
+	}
+	if votes == 0 {
+		return
+	}
+	names := make([]string, 0, len(sum))
+	for name := range sum {
+		names = append(names, name)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if sum[names[i]].Usec != sum[names[j]].Usec {
+			return sum[names[i]].Usec > sum[names[j]].Usec
+		}
+		return names[i] < names[j]
+	})
+	p("**Redis per accepted vote**, from `INFO commandstats` over the vote path runs with the flusher, from the start\n")
+	p("of each run until its votes were flushed. The script (`evalsha`) runs the commands under it, whose time is\n")
+	p("also inside its own; the flusher's are the stream reads, acknowledgements and deletions.\n\n")
+	p("| command | calls per vote | µs per vote |\n|---|---|---|\n")
+	for _, name := range names {
+		st := sum[name]
+		per := float64(st.Usec) / float64(votes)
+		if per < 0.005 {
+			continue
+		}
+		p("| %s | %.3f | %.2f |\n", name, float64(st.Calls)/float64(votes), per)
+	}
+	p("\n")
 }

@@ -116,3 +116,34 @@ func TestReport_Markdown_serveRows(t *testing.T) {
 		})
 	}
 }
+
+// TestReport_Markdown_redisCommands: the Redis table adds up the command
+// statistics of the runs that have them, per accepted vote, largest first.
+func TestReport_Markdown_redisCommands(t *testing.T) {
+	r := report(t, 0.7)
+	for i := range r.Runs {
+		if r.Runs[i].Name == "b1" {
+			r.Runs[i].Accepted = 1000
+			r.Runs[i].RedisCommands = map[string]bench.CommandStat{
+				"evalsha": {Calls: 125, Usec: 5000}, "xack": {Calls: 50, Usec: 300}, "info": {Calls: 1, Usec: 2}}
+		}
+	}
+	r.Runs = append(r.Runs, bench.RunReport{Name: "b2", Target: "vote path", Mode: "closed", Accepted: 3000,
+		RedisCommands: map[string]bench.CommandStat{"evalsha": {Calls: 375, Usec: 11000}}})
+	dir := t.TempDir()
+	md := filepath.Join(dir, "benchmarks.md")
+	if err := bench.WriteFiles(r, md, filepath.Join(dir, "benchmarks.json")); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(b)
+	// 16,000 µs over 4,000 votes; 300 µs over the same; INFO's 0.0005 µs
+	// per vote is left out.
+	want := "| evalsha | 0.125 | 4.00 |\n| xack | 0.013 | 0.07 |\n\n"
+	if !strings.Contains(got, want) || strings.Contains(got, "| info |") {
+		t.Errorf("Redis table is not\n%s\nin:\n%s", want, got)
+	}
+}

@@ -250,6 +250,13 @@ func (h *harness) load(ctx context.Context, rs runSpec) (RunReport, error) {
 			h.problem("run %s: flush lag not measured: %v", rs.name, lagErr)
 		}
 		rss = startRSS(h.serve.PID(), rssInterval)
+		// Command statistics are taken only of a Redis the benchmark has
+		// to itself: anyone else's commands would be counted in.
+		if h.redis.Dedicated() {
+			if err := h.redis.resetStats(ctx); err != nil {
+				h.problem("run %s: Redis commands not measured: %v", rs.name, err)
+			}
+		}
 	}
 	cpu0, t0 := h.cpu.sample(), time.Now()
 	res, err := loadtest.Run(ctx, o, rs.work)
@@ -288,6 +295,15 @@ func (h *harness) load(ctx context.Context, rs runSpec) (RunReport, error) {
 			if r.FlushLag, err = h.flushLag(ctx, rs.name, lag0); err != nil {
 				return RunReport{}, err
 			}
+		}
+		// Read once the flush lag has waited for the run's votes to be
+		// flushed, so that the flusher's commands for them are counted.
+		if h.redis.Dedicated() {
+			cmds, err := h.redis.commandStats(ctx)
+			if err != nil {
+				h.problem("run %s: Redis commands not measured: %v", rs.name, err)
+			}
+			r.RedisCommands = cmds
 		}
 	}
 	h.logf("run %s: %.0f votes/s, %d requests, %d accepted, %d transport errors, %d log entries left, latency %s",

@@ -118,6 +118,9 @@ type RunReport struct {
 	// prizes serve sampled during the run and the last, in bytes.
 	ServeRSSPeak int64 `json:"serve_rss_peak_bytes,omitempty"`
 	ServeRSSEnd  int64 `json:"serve_rss_end_bytes,omitempty"`
+	// RedisCommands is what Redis spent per command from the start of the
+	// run until its votes were flushed, for vote path runs with the flusher.
+	RedisCommands map[string]CommandStat `json:"redis_commands,omitempty"`
 }
 
 // ServeMemory is the resident memory of prizes serve under load.
