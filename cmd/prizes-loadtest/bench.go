@@ -17,7 +17,7 @@ func runBench(ctx context.Context, a *app, args []string) error {
 	prizesBin := fs.String("prizes", "bin/prizes", "prizes binary; built from ./cmd/prizes when missing")
 	out := fs.String("out", "docs/benchmarks.md", "Markdown file the report section is written into")
 	jsonOut := fs.String("json", "", "JSON report (default: --out with .json)")
-	voters := fs.Int("voters", 100_000, "voters to create; each casts up to one vote per category")
+	voters := fs.Int("voters", 300_000, "voters to create; each casts up to one vote per category")
 	workers := fs.Int("workers", 256, "connections of the closed-loop runs; enough to keep both targets busy")
 	duration := fs.Duration("duration", 10*time.Second, "length of each closed-loop run")
 	warmup := fs.Duration("warmup", 2*time.Second, "unmeasured run against each target first")

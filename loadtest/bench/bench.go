@@ -81,7 +81,7 @@ func (c *Config) defaults() {
 		c.Edition = "demo"
 	}
 	if c.Voters <= 0 {
-		c.Voters = 100_000
+		c.Voters = 300_000
 	}
 	if c.Workers <= 0 {
 		c.Workers = 256
