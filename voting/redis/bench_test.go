@@ -2,7 +2,10 @@ package redis_test
 
 import (
 	"context"
+	"fmt"
 	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,7 +17,9 @@ import (
 )
 
 // BenchmarkAppend appends distinct votes from many goroutines, as the API
-// does, and reports Redis memory per vote next to the time. Under "ballot"
+// does, and reports Redis's memory and CPU per vote next to the time. The
+// CPU is that of every Redis process of the topology, persistence included,
+// as INFO cpu counts it. Under "ballot"
 // each voter fills a WSIS ballot (18 categories) and the per-account limit
 // is on, with the default of `prizes serve`: the store's work per vote as
 // the service runs it. The bare case is one vote per voter and no limit.
@@ -41,6 +46,7 @@ func benchmarkAppend(b *testing.B, c goredis.UniversalClient, limit redis.Limit,
 	if err != nil {
 		b.Fatal(err)
 	}
+	cpu := redisCPU(b, c)
 	slots := make([]string, categories)
 	for i := range slots {
 		slots[i] = "C" + strconv.Itoa(i+1)
@@ -71,9 +77,52 @@ func benchmarkAppend(b *testing.B, c goredis.UniversalClient, limit redis.Limit,
 		}
 	})
 	b.StopTimer()
+	cpu = redisCPU(b, c) - cpu
 	after, err := s.MemoryUsed(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(after-before)/float64(b.N), "redis-B/vote")
+	b.ReportMetric(cpu*1e6/float64(b.N), "redis-µs/vote")
+}
+
+// redisCPU returns the CPU seconds every master of c has used, system and
+// user time together.
+func redisCPU(tb testing.TB, c goredis.UniversalClient) float64 {
+	tb.Helper()
+	var mu sync.Mutex
+	var total float64
+	read := func(ctx context.Context, c *goredis.Client) error {
+		info, err := c.Info(ctx, "cpu").Result()
+		if err != nil {
+			return err
+		}
+		for _, line := range strings.Split(info, "\n") {
+			k, v, _ := strings.Cut(strings.TrimSpace(line), ":")
+			if k == "used_cpu_sys" || k == "used_cpu_user" {
+				f, err := strconv.ParseFloat(v, 64)
+				if err != nil {
+					return fmt.Errorf("INFO cpu %s: %w", k, err)
+				}
+				mu.Lock()
+				total += f
+				mu.Unlock()
+			}
+		}
+		return nil
+	}
+	ctx := context.Background()
+	var err error
+	switch c := c.(type) {
+	case *goredis.ClusterClient:
+		err = c.ForEachMaster(ctx, read)
+	case *goredis.Client:
+		err = read(ctx, c)
+	default:
+		err = fmt.Errorf("unknown client %T", c)
+	}
+	if err != nil {
+		tb.Fatalf("read redis cpu: %v", err)
+	}
+	return total
 }
