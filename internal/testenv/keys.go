@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"testing"
 
@@ -21,16 +22,21 @@ func DeleteRedisKeys(tb testing.TB, c redis.UniversalClient, prefix string) {
 		}
 		return iter.Err()
 	}
-	var err error
-	switch c := c.(type) {
-	case *redis.ClusterClient:
-		err = c.ForEachMaster(ctx, del)
-	case *redis.Client:
-		err = del(ctx, c)
-	}
-	if err != nil {
+	if err := EachMaster(ctx, c, del); err != nil {
 		tb.Errorf("delete test keys %s*: %v", prefix, err)
 	}
+}
+
+// EachMaster calls fn for every master of c: each master of a cluster, at
+// once, or the one server of a standalone client.
+func EachMaster(ctx context.Context, c redis.UniversalClient, fn func(context.Context, *redis.Client) error) error {
+	switch c := c.(type) {
+	case *redis.ClusterClient:
+		return c.ForEachMaster(ctx, fn)
+	case *redis.Client:
+		return fn(ctx, c)
+	}
+	return fmt.Errorf("redis client of unknown kind %T", c)
 }
 
 // ClosedAddr returns a loopback address nothing listens on, for tests of an

@@ -111,17 +111,7 @@ func redisCPU(tb testing.TB, c goredis.UniversalClient) float64 {
 		}
 		return nil
 	}
-	ctx := context.Background()
-	var err error
-	switch c := c.(type) {
-	case *goredis.ClusterClient:
-		err = c.ForEachMaster(ctx, read)
-	case *goredis.Client:
-		err = read(ctx, c)
-	default:
-		err = fmt.Errorf("unknown client %T", c)
-	}
-	if err != nil {
+	if err := testenv.EachMaster(context.Background(), c, read); err != nil {
 		tb.Fatalf("read redis cpu: %v", err)
 	}
 	return total

@@ -204,7 +204,7 @@ func TestStore_Tally_buckets(t *testing.T) {
 			mu   sync.Mutex
 			keys []string
 		)
-		err = forEachNode(ctx, c, func(ctx context.Context, node *goredis.Client) error {
+		err = testenv.EachMaster(ctx, c, func(ctx context.Context, node *goredis.Client) error {
 			ks, err := node.Keys(ctx, o.Prefix+"{v0}:tally:"+g.edition+":*").Result()
 			mu.Lock()
 			keys = append(keys, ks...)
@@ -223,18 +223,6 @@ func TestStore_Tally_buckets(t *testing.T) {
 			}
 		}
 	})
-}
-
-// forEachNode runs fn on the one server of a single Redis, or on every
-// master of a cluster, all at once.
-func forEachNode(ctx context.Context, c goredis.UniversalClient, fn func(ctx context.Context, node *goredis.Client) error) error {
-	switch c := c.(type) {
-	case *goredis.ClusterClient:
-		return c.ForEachMaster(ctx, fn)
-	case *goredis.Client:
-		return fn(ctx, c)
-	}
-	return nil
 }
 
 // TestStore_Tally_unbucketed checks that counts kept in an edition's single
