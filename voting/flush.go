@@ -307,7 +307,7 @@ func (f *Flusher) insert(ctx context.Context, batch []Entry, votes []Vote) (comm
 	// a clean shutdown does not leave committed batches unacknowledged.
 	inserted, err := f.Ledger.Insert(context.WithoutCancel(ctx), votes)
 	if errors.Is(err, ErrInvalid) {
-		inserted, err = f.insertValid(context.WithoutCancel(ctx), batch)
+		inserted, err = f.insertValid(context.WithoutCancel(ctx), batch, err)
 	}
 	if err != nil {
 		return committed{}, fmt.Errorf("flush %d votes: insert: %w", len(votes), err)
@@ -336,17 +336,33 @@ func (f *Flusher) insert(ctx context.Context, batch []Entry, votes []Vote) (comm
 	return done, nil
 }
 
-// insertValid writes the votes of a batch the ledger refused as invalid:
-// it halves the batch until each vote the ledger refuses stands alone, writes
-// the others, and sets the refused ones aside with Stream.Reject. It costs
-// a few inserts per refused vote, which only a bug elsewhere produces.
-func (f *Flusher) insertValid(ctx context.Context, batch []Entry) (int, error) {
-	type refusal struct {
+// insertValid writes the votes of a batch the ledger refused as invalid,
+// with refusal the error it gave: it halves the batch until each vote the
+// ledger refuses stands alone, writes the others, and sets the refused ones
+// aside with Stream.Reject. It costs a few inserts per refused vote, which
+// only a bug elsewhere produces.
+func (f *Flusher) insertValid(ctx context.Context, batch []Entry, refusal error) (int, error) {
+	type refused struct {
 		entry  Entry
 		reason string
 	}
-	var refused []refusal
+	var set []refused
 	var walk func(es []Entry) (int, error)
+	// split takes es, which the ledger refused with err: a lone vote is set
+	// aside, more are tried again in halves.
+	split := func(es []Entry, err error) (int, error) {
+		if len(es) == 1 {
+			set = append(set, refused{es[0], err.Error()})
+			return 0, nil
+		}
+		half := len(es) / 2
+		a, err := walk(es[:half])
+		if err != nil {
+			return a, err
+		}
+		b, err := walk(es[half:])
+		return a + b, err
+	}
 	walk = func(es []Entry) (int, error) {
 		votes := make([]Vote, len(es))
 		for i, e := range es {
@@ -358,23 +374,14 @@ func (f *Flusher) insertValid(ctx context.Context, batch []Entry) (int, error) {
 			return n, nil
 		case !errors.Is(err, ErrInvalid):
 			return 0, err
-		case len(es) == 1:
-			refused = append(refused, refusal{es[0], err.Error()})
-			return 0, nil
 		}
-		half := len(es) / 2
-		a, err := walk(es[:half])
-		if err != nil {
-			return a, err
-		}
-		b, err := walk(es[half:])
-		return a + b, err
+		return split(es, err)
 	}
-	inserted, err := walk(batch)
+	inserted, err := split(batch, refusal)
 	if err != nil {
 		return inserted, err
 	}
-	for _, r := range refused {
+	for _, r := range set {
 		if err := f.Stream.Reject(ctx, []Entry{r.entry}, r.reason); err != nil {
 			return inserted, fmt.Errorf("set aside vote %s: %w", r.entry.Vote.ID, err)
 		}
