@@ -158,11 +158,7 @@ func TestStore_Append_onePerProject(t *testing.T) {
 		if err := s.Append(ctx, cast("p1")); !errors.Is(err, voting.ErrDuplicate) {
 			t.Fatalf("second vote for p1: %v, want ErrDuplicate", err)
 		}
-		tally, err := s.Tally(ctx, g.edition)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := map[string]int64{"p1": 1, "p2": 1}; !maps.Equal(tally, want) {
+		if tally, want := tallyOf(t, s, g.edition), map[string]int64{"p1": 1, "p2": 1}; !maps.Equal(tally, want) {
 			t.Errorf("tally %v, want %v", tally, want)
 		}
 	})
@@ -189,11 +185,7 @@ func TestStore_Append_statuses(t *testing.T) {
 		if err := s.Append(ctx, g.vote(3, "C1", "p2")); !errors.Is(err, voting.ErrDuplicate) {
 			t.Errorf("second vote of a rejected voter: %v, want ErrDuplicate", err)
 		}
-		tally, err := s.Tally(ctx, g.edition)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := map[string]int64{"p1": 2}; !maps.Equal(tally, want) {
+		if tally, want := tallyOf(t, s, g.edition), map[string]int64{"p1": 2}; !maps.Equal(tally, want) {
 			t.Errorf("tally %v, want %v (counted and flagged only)", tally, want)
 		}
 		got := make(map[string]voting.Vote)
@@ -276,11 +268,7 @@ func TestStore_Append_scriptFlushed(t *testing.T) {
 				t.Errorf("append %d after SCRIPT FLUSH: %v", i, err)
 			}
 		}
-		tally, err := s.Tally(ctx, g.edition)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if tally["p1"] != int64(len(errs)) {
+		if tally := tallyOf(t, s, g.edition); tally["p1"] != int64(len(errs)) {
 			t.Errorf("tally %v, want p1: %d", tally, len(errs))
 		}
 	})

@@ -161,12 +161,7 @@ func TestStore_Append_sharedEntry(t *testing.T) {
 			if err := second.Ack(ctx, 0, logIDs(claimed)); err != nil {
 				t.Fatal(err)
 			}
-			if p, u := backlog(t, s); p != 0 || u != 0 {
-				t.Errorf("backlog after ack: pending %d, unread %d; want 0, 0", p, u)
-			}
-			if l := logLen(t, c, o.Prefix, 1); l != 0 {
-				t.Errorf("log holds %d entries after ack; want 0", l)
-			}
+			checkEmptied(t, c, s, o.Prefix)
 		})
 	}
 }
@@ -188,10 +183,7 @@ func TestStore_Tally_buckets(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		tally, err := s.Tally(ctx, g.edition)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tally := tallyOf(t, s, g.edition)
 		if len(tally) != projects {
 			t.Fatalf("tally has %d projects; want %d", len(tally), projects)
 		}
@@ -204,7 +196,7 @@ func TestStore_Tally_buckets(t *testing.T) {
 			mu   sync.Mutex
 			keys []string
 		)
-		err = testenv.EachMaster(ctx, c, func(ctx context.Context, node *goredis.Client) error {
+		err := testenv.EachMaster(ctx, c, func(ctx context.Context, node *goredis.Client) error {
 			ks, err := node.Keys(ctx, o.Prefix+"{v0}:tally:"+g.edition+":*").Result()
 			mu.Lock()
 			keys = append(keys, ks...)
@@ -240,11 +232,7 @@ func TestStore_Tally_unbucketed(t *testing.T) {
 		if err := s.Append(ctx, g.vote(1, "C1", "p1")); err != nil {
 			t.Fatal(err)
 		}
-		tally, err := s.Tally(ctx, g.edition)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := map[string]int64{"p1": 6, "p2": 1}; !maps.Equal(tally, want) {
+		if tally, want := tallyOf(t, s, g.edition), map[string]int64{"p1": 6, "p2": 1}; !maps.Equal(tally, want) {
 			t.Errorf("tally %v; want %v", tally, want)
 		}
 	})

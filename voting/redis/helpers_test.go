@@ -62,18 +62,36 @@ func logLen(tb testing.TB, c goredis.UniversalClient, prefix string, shards int)
 	return total
 }
 
-// tallyTotal returns the sum of an edition's live tally.
-func tallyTotal(tb testing.TB, s *redis.Store, edition string) int64 {
+// tallyOf returns an edition's live tally.
+func tallyOf(tb testing.TB, s *redis.Store, edition string) map[string]int64 {
 	tb.Helper()
 	tally, err := s.Tally(context.Background(), edition)
 	if err != nil {
 		tb.Fatalf("tally: %v", err)
 	}
+	return tally
+}
+
+// tallyTotal returns the sum of an edition's live tally.
+func tallyTotal(tb testing.TB, s *redis.Store, edition string) int64 {
+	tb.Helper()
 	var total int64
-	for _, n := range tally {
+	for _, n := range tallyOf(tb, s, edition) {
 		total += n
 	}
 	return total
+}
+
+// checkEmptied checks that s's log holds nothing any more: no entry pending
+// or unread, and none left in the shard streams under prefix.
+func checkEmptied(tb testing.TB, c goredis.UniversalClient, s *redis.Store, prefix string) {
+	tb.Helper()
+	if p, u := backlog(tb, s); p != 0 || u != 0 {
+		tb.Errorf("backlog: pending %d, unread %d; want 0, 0", p, u)
+	}
+	if n := logLen(tb, c, prefix, s.Shards()); n != 0 {
+		tb.Errorf("log holds %d entries; want 0", n)
+	}
 }
 
 // logVotes counts the votes in the log's entries, which may hold several

@@ -51,12 +51,7 @@ func TestStore_ReadAck(t *testing.T) {
 				t.Fatalf("ack shard %d: %v", shard, err)
 			}
 		}
-		if p, u := backlog(t, s); p != 0 || u != 0 {
-			t.Errorf("backlog after ack: pending %d, unread %d; want 0, 0", p, u)
-		}
-		if got := logLen(t, c, o.Prefix, s.Shards()); got != 0 {
-			t.Errorf("log holds %d entries after ack, want 0", got)
-		}
+		checkEmptied(t, c, s, o.Prefix)
 		if err := s.Ack(ctx, 0, nil); err != nil {
 			t.Errorf("ack nothing: %v", err)
 		}
@@ -136,12 +131,7 @@ func TestStore_Claim(t *testing.T) {
 		if claimed != len(vs) {
 			t.Errorf("claimed %d entries, want %d", claimed, len(vs))
 		}
-		if p, u := backlog(t, first); p != 0 || u != 0 {
-			t.Errorf("backlog after claim and ack: pending %d, unread %d; want 0, 0", p, u)
-		}
-		if got := logLen(t, c, o.Prefix, o.Shards); got != 0 {
-			t.Errorf("log holds %d entries, want 0", got)
-		}
+		checkEmptied(t, c, first, o.Prefix)
 	})
 }
 
@@ -359,12 +349,7 @@ func TestStore_Acknowledge(t *testing.T) {
 		if err := s.Acknowledge(ctx, ids); err != nil {
 			t.Fatalf("acknowledge: %v", err)
 		}
-		if p, u := backlog(t, s); p != 0 || u != 0 {
-			t.Errorf("backlog after acknowledge: pending %d, unread %d; want 0, 0", p, u)
-		}
-		if got := logLen(t, c, o.Prefix, o.Shards); got != 0 {
-			t.Errorf("log holds %d entries after acknowledge, want 0", got)
-		}
+		checkEmptied(t, c, s, o.Prefix)
 		if err := s.Acknowledge(ctx, nil); err != nil {
 			t.Errorf("acknowledge nothing: %v", err)
 		}
