@@ -227,8 +227,10 @@ func (s *Store) Tally(ctx context.Context, edition string) (map[string]int64, er
 // is part of the key layout: every node must use the same.
 const tallyBuckets = 16
 
-// tallyBucket places a project in a bucket by the FNV-1a hash of its id, so
-// that every node puts it in the same one.
+// tallyBucket places a project in a bucket by the 32-bit FNV-1a hash of its
+// id, so that every node puts it in the same one. It is the hash of
+// hash/fnv's New32a, computed over the string in place: the vote path runs it
+// for every vote, and the hash.Hash interface would take a byte slice.
 func tallyBucket(project string) int {
 	h := uint32(2166136261)
 	for i := 0; i < len(project); i++ {
