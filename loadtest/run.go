@@ -13,6 +13,10 @@ import (
 type Options struct {
 	// Addr is the host:port requests are sent to.
 	Addr string
+	// Addrs, when set, spreads the connections over several servers, as a
+	// load balancer in front of several API nodes would: connection i goes
+	// to Addrs[i%len(Addrs)], and Addr is not used.
+	Addrs []string
 	// Workers is the number of connections, each with one request in flight
 	// at a time (default 64). In an open loop it bounds how many requests can
 	// be outstanding; a schedule that needs more is served late, and the
@@ -65,7 +69,11 @@ func Run(ctx context.Context, o Options, w Workload) (*Result, error) {
 	}
 	conns := make([]*Conn, o.Workers)
 	for i := range conns {
-		conns[i] = NewConn(o.Addr, o.Dial, o.Timeout)
+		addr := o.Addr
+		if len(o.Addrs) > 0 {
+			addr = o.Addrs[i%len(o.Addrs)]
+		}
+		conns[i] = NewConn(addr, o.Dial, o.Timeout)
 		if err := conns[i].Connect(ctx); err != nil {
 			for _, c := range conns[:i] {
 				c.Close()

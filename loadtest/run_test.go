@@ -188,6 +188,35 @@ func TestRun_closedLoop_reconnects(t *testing.T) {
 	}
 }
 
+// TestRun_severalAddrs: with Addrs, the connections are spread over the
+// servers, as a load balancer in front of several API nodes would spread
+// them, and the run counts every answer whichever server gave it.
+func TestRun_severalAddrs(t *testing.T) {
+	first, srv, w := startAPI(t, 60, 0)
+	// The second server numbers its receipts from a million, so that the
+	// two give different vote ids.
+	const offset = 1_000_000
+	second := &fakeAPI{tokens: map[string]int{}}
+	second.n.Store(offset)
+	other := httptest.NewServer(second)
+	t.Cleanup(other.Close)
+	addrs := []string{srv.Listener.Addr().String(), other.Listener.Addr().String()}
+	res, err := loadtest.Run(t.Context(), loadtest.Options{
+		Addrs: addrs, Workers: 4, Requests: w.Ballots().Len(), KeepReceipts: true,
+	}, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAccounting(t, res, w)
+	a, b := first.n.Load(), second.n.Load()-offset
+	if a == 0 || b == 0 {
+		t.Errorf("the servers answered %d and %d requests; want both some", a, b)
+	}
+	if a+b != w.Ballots().Len() {
+		t.Errorf("the servers answered %d requests in all, want %d", a+b, w.Ballots().Len())
+	}
+}
+
 // tickingClock advances by one tick every time it is read, far faster than
 // the schedule, so every request is behind its schedule by a known amount.
 type tickingClock struct {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wsisvote/prizes/loadtest"
+	"github.com/wsisvote/prizes/loadtest/stack"
 )
 
 // The generated section of the Markdown file sits between these markers, so
@@ -355,7 +356,7 @@ func ReadReport(path string) (*Report, error) {
 // writeRedisCommands renders what Redis spent per accepted vote on each
 // command over the full vote path runs, from their command statistics.
 func writeRedisCommands(p func(string, ...any), r *Report) {
-	sum := map[string]CommandStat{}
+	sum := map[string]stack.CommandStat{}
 	var votes int64
 	for _, run := range r.Runs {
 		if len(run.RedisCommands) == 0 || run.Accepted == 0 {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wsisvote/prizes/loadtest"
 	"github.com/wsisvote/prizes/loadtest/bench"
+	"github.com/wsisvote/prizes/loadtest/stack"
 )
 
 func report(tb testing.TB, ratio float64) *bench.Report {
@@ -124,12 +125,12 @@ func TestReport_Markdown_redisCommands(t *testing.T) {
 	for i := range r.Runs {
 		if r.Runs[i].Name == "b1" {
 			r.Runs[i].Accepted = 1000
-			r.Runs[i].RedisCommands = map[string]bench.CommandStat{
+			r.Runs[i].RedisCommands = map[string]stack.CommandStat{
 				"evalsha": {Calls: 125, Usec: 5000}, "xack": {Calls: 50, Usec: 300}, "info": {Calls: 1, Usec: 2}}
 		}
 	}
 	r.Runs = append(r.Runs, bench.RunReport{Name: "b2", Target: "vote path", Mode: "closed", Accepted: 3000,
-		RedisCommands: map[string]bench.CommandStat{"evalsha": {Calls: 375, Usec: 11000}}})
+		RedisCommands: map[string]stack.CommandStat{"evalsha": {Calls: 375, Usec: 11000}}})
 	dir := t.TempDir()
 	md := filepath.Join(dir, "benchmarks.md")
 	if err := bench.WriteFiles(r, md, filepath.Join(dir, "benchmarks.json")); err != nil {

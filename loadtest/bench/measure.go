@@ -299,7 +299,7 @@ func (h *harness) load(ctx context.Context, rs runSpec) (RunReport, error) {
 		// Read once the flush lag has waited for the run's votes to be
 		// flushed, so that the flusher's commands for them are counted.
 		if h.redis.Dedicated() {
-			cmds, err := h.redis.commandStats(ctx)
+			cmds, err := h.redis.CommandStats(ctx)
 			if err != nil {
 				h.problem("run %s: Redis commands not measured: %v", rs.name, err)
 			}

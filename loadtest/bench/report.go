@@ -120,7 +120,7 @@ type RunReport struct {
 	ServeRSSEnd  int64 `json:"serve_rss_end_bytes,omitempty"`
 	// RedisCommands is what Redis spent per command from the start of the
 	// run until its votes were flushed, for vote path runs with the flusher.
-	RedisCommands map[string]CommandStat `json:"redis_commands,omitempty"`
+	RedisCommands map[string]stack.CommandStat `json:"redis_commands,omitempty"`
 }
 
 // ServeMemory is the resident memory of prizes serve under load.

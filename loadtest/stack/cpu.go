@@ -240,6 +240,11 @@ type CPUSampler struct {
 	// ended children are left out: the load generator is one of them, and
 	// the prizes subcommands it runs to set up and check are not load.
 	PIDs map[string]int
+	// Groups are processes whose times are summed under one name, such as
+	// the masters of a Redis Cluster or several API nodes. A member that
+	// cannot be read is left out of its sum; a group none of whose members
+	// can be read has no entry.
+	Groups map[string][]int
 	// PostgresPort, when set, adds the PostgreSQL server found by
 	// PostgresCPU as "postgres".
 	PostgresPort string
@@ -252,6 +257,13 @@ func (s *CPUSampler) Sample() map[string]float64 {
 	for name, pid := range s.PIDs {
 		if t, ok := s.Proc.ProcessCPU(pid, false); ok {
 			out[name] = t
+		}
+	}
+	for name, pids := range s.Groups {
+		for _, pid := range pids {
+			if t, ok := s.Proc.ProcessCPU(pid, false); ok {
+				out[name] += t
+			}
 		}
 	}
 	if s.PostgresPort != "" {

@@ -249,3 +249,21 @@ func TestCPUSampler_Sample(t *testing.T) {
 		})
 	}
 }
+
+// TestCPUSampler_Sample_groups: a group is the sum of its members that can
+// be read, and a group with none has no entry.
+func TestCPUSampler_Sample_groups(t *testing.T) {
+	fsys := fstest.MapFS{}
+	addProcess(t, fsys, 201, "prizes", 1, [4]int64{300, 100, 9000, 0}, "prizes", "flush")
+	addProcess(t, fsys, 202, "prizes", 1, [4]int64{50, 50, 0, 0}, "prizes", "flush")
+	s := &stack.CPUSampler{
+		Proc:   stack.Proc{FS: fsys},
+		PIDs:   map[string]int{"prizes serve": 201},
+		Groups: map[string][]int{"prizes flush": {201, 202, 999}, "gone": {998}},
+	}
+	got := s.Sample()
+	want := map[string]float64{"prizes serve": 4, "prizes flush": 5}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Sample() = %v, want %v", got, want)
+	}
+}

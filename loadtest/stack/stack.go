@@ -214,14 +214,20 @@ type Redis struct {
 // StartRedis starts bin on a free loopback port without persistence, with
 // its files in dir.
 func StartRedis(ctx context.Context, bin, dir string) (*Redis, error) {
+	return startRedis(ctx, bin, dir)
+}
+
+// startRedis starts bin as StartRedis does, with extra arguments after its
+// own.
+func startRedis(ctx context.Context, bin, dir string, extra ...string) (*Redis, error) {
 	addr, err := FreePort()
 	if err != nil {
 		return nil, fmt.Errorf("start redis: %w", err)
 	}
 	_, port, _ := strings.Cut(addr, ":")
-	p, err := Start("redis-server", filepath.Join(dir, "redis.log"), nil, bin,
-		"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--daemonize", "no", "--protected-mode", "no", "--dir", dir)
+	args := append([]string{"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--daemonize", "no", "--protected-mode", "no", "--dir", dir}, extra...)
+	p, err := Start("redis-server", filepath.Join(dir, "redis.log"), nil, bin, args...)
 	if err != nil {
 		return nil, fmt.Errorf("start redis: %w", err)
 	}
@@ -252,6 +258,9 @@ func ConnectRedis(url string) (*Redis, error) {
 
 // Dedicated reports whether StartRedis started the server for this run.
 func (r *Redis) Dedicated() bool { return r.proc != nil }
+
+// Addr returns the server's host:port.
+func (r *Redis) Addr() string { return r.addr }
 
 // URL returns the redis:// URL of the server.
 func (r *Redis) URL() string { return "redis://" + r.addr + "/0" }
