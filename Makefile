@@ -3,7 +3,7 @@
 GO ?= go
 TEST_FLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: run test bench build vet fuzz replay
+.PHONY: run test bench build vet fuzz replay replay-scaleout
 
 # run builds first and starts the binary itself (not through `go run`), so that
 # Ctrl-C or a TERM reaches the server, which then stops cleanly.
@@ -37,3 +37,10 @@ bench: build
 SCENARIO ?= loadtest/scenarios/wsis2021.json
 replay: build
 	deploy/local/stack.sh test bin/prizes-loadtest replay --scenario $(SCENARIO) --out docs/replay
+
+# replay-scaleout plays the same scenario on the design scaled out on this
+# machine: a 3-master Redis Cluster, two API nodes and two prizes flush
+# processes; it writes docs/replay-scaleout/wsis2021.md.
+replay-scaleout: build
+	deploy/local/stack.sh test bin/prizes-loadtest replay --scenario $(SCENARIO) --out docs/replay-scaleout \
+		--redis-masters 3 --api-nodes 2 --flushers 2

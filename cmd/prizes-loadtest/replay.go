@@ -16,6 +16,10 @@ func runReplay(ctx context.Context, a *app, args []string) error {
 	out := fs.String("out", "docs/replay", "folder the report (NAME.md, NAME.json, plots) is written to")
 	labels := fs.String("labels", "", "also write voter_id<TAB>address<TAB>label for every voter to this file")
 	redisBin := fs.String("redis-server", "redis-server", "redis-server binary for the dedicated Redis")
+	var topo replay.Topology
+	fs.IntVar(&topo.RedisMasters, "redis-masters", 0, "start a Redis Cluster of this many masters instead of one Redis")
+	fs.IntVar(&topo.APINodes, "api-nodes", 1, "prizes serve processes; the generator spreads its connections over them")
+	fs.IntVar(&topo.Flushers, "flushers", 0, "prizes flush processes; when set, prizes serve runs without its own flusher")
 	render := fs.String("render", "", "measure nothing: write the Markdown and plots again from this JSON report into --out")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -50,7 +54,7 @@ func runReplay(ctx context.Context, a *app, args []string) error {
 	}
 	rep, err := replay.Run(ctx, replay.Config{
 		Scenario: s, ScenarioPath: *path, Prizes: bin, DatabaseURL: dbURL, RedisServer: redisServer,
-		Env: a.environ, Labels: *labels, Command: a.commandLine(), Log: a.stderr,
+		Env: a.environ, Labels: *labels, Command: a.commandLine(), Log: a.stderr, Topology: topo,
 	})
 	if rep != nil && len(rep.Stages) > 0 {
 		md, werr := replay.WriteFiles(rep, *out)

@@ -34,14 +34,15 @@ type Sample struct {
 // second.
 const slice = time.Second
 
-// ingest sends the whole workload to addr as the arrival says and returns
-// everything answered, a sample per slice and the elapsed time.
-func ingest(ctx context.Context, addr string, a scenario.Arrival, w loadtest.Workload, log io.Writer) (*loadtest.Stats, []Sample, time.Duration, error) {
+// ingest sends the whole workload to addrs, the connections spread over
+// them, as the arrival says and returns everything answered, a sample per
+// slice and the elapsed time.
+func ingest(ctx context.Context, addrs []string, a scenario.Arrival, w loadtest.Workload, log io.Writer) (*loadtest.Stats, []Sample, time.Duration, error) {
 	acc := loadtest.NewStats()
 	var samples []Sample
 	start := time.Now()
 	one := func(o loadtest.Options, scheduled int64) (bool, error) {
-		o.Addr = addr
+		o.Addrs = addrs
 		o.Workers = a.Workers
 		res, err := loadtest.Run(ctx, o, w)
 		if err != nil {

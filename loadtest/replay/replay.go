@@ -53,6 +53,8 @@ type Config struct {
 	TempDir string
 	// FlushTimeout bounds the wait for the vote log to drain.
 	FlushTimeout time.Duration
+	// Topology lays out the deployment; the zero value is the single node.
+	Topology Topology
 }
 
 // run is the state of one replay.
@@ -62,16 +64,22 @@ type run struct {
 	rep      *Report
 	dir      string
 	redis    *stack.Redis
+	cluster  *stack.Cluster
+	redisURL string
 	db       *stack.Database
 	prizes   *stack.Prizes
-	serve    *stack.Process
-	addr     string
-	api      *client
-	cpu      *cpuSampler
-	cpuMark  cpuTimes
-	stageAt  time.Time
-	organise string
-	jurors   []juror
+	// serves are the API nodes, listening on addrs; flushers are the
+	// prizes flush processes, with their metrics at flushMetrics.
+	serves       []*stack.Process
+	addrs        []string
+	flushers     []*stack.Process
+	flushMetrics []string
+	api          *client
+	cpu          *cpuSampler
+	cpuMark      cpuTimes
+	stageAt      time.Time
+	organise     string
+	jurors       []juror
 }
 
 func (r *run) logf(format string, args ...any) {
@@ -88,13 +96,16 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		cfg.FlushTimeout = 5 * time.Minute
 	}
 	s := cfg.Scenario
+	if err := cfg.Topology.Validate(); err != nil {
+		return nil, fmt.Errorf("replay: %w", err)
+	}
 	started := time.Now()
 	r := &run{cfg: cfg, s: s, rep: &Report{
 		Scenario: s.Name, ScenarioPath: cfg.ScenarioPath, Description: s.Description, Date: started.UTC(),
 		Command: cfg.Command, Machine: stack.ThisMachine(), TargetSeconds: s.TargetSeconds,
 		Settings: Settings{Voters: s.Voters, Categories: s.Edition.Categories, Nominees: s.Edition.Categories * s.Edition.NomineesPerCategory,
 			Votes: s.Votes(), Workers: s.Arrival.Workers, Mode: s.Arrival.Mode, Zipf: s.Popularity.Exponent, Window: s.Window,
-			Addresses: s.Clients.Addresses, PrizesEnv: s.PrizesEnv, Attacks: s.Attacks, Jury: s.Jury},
+			Addresses: s.Clients.Addresses, PrizesEnv: s.PrizesEnv, Attacks: s.Attacks, Jury: s.Jury, Topology: cfg.Topology},
 	}}
 	err := r.run(ctx)
 	r.teardown()
@@ -136,6 +147,7 @@ func (r *run) run(ctx context.Context) error {
 	if err := r.drain(ctx, stats.AcceptedTotal()); err != nil {
 		return err
 	}
+	r.spread(ctx)
 	if err := r.champions(ctx); err != nil {
 		return err
 	}
@@ -149,7 +161,8 @@ func (r *run) run(ctx context.Context) error {
 }
 
 // provision starts Redis, creates the database, migrates, seeds, creates
-// the voters, the organiser and the jurors, and starts prizes serve.
+// the voters, the organiser and the jurors, and starts prizes serve and,
+// when the topology has them, the flushers.
 func (r *run) provision(ctx context.Context) error {
 	cfg, s := r.cfg, r.s
 	dir, err := os.MkdirTemp(cfg.TempDir, "prizes-replay-")
@@ -157,27 +170,21 @@ func (r *run) provision(ctx context.Context) error {
 		return fmt.Errorf("replay: %w", err)
 	}
 	r.dir = dir
-	if r.redis, err = stack.StartRedis(ctx, cfg.RedisServer, dir); err != nil {
-		return fmt.Errorf("replay: %w", err)
+	if err := r.startRedis(ctx); err != nil {
+		return err
 	}
-	r.rep.Machine.Redis = r.redis.Version(ctx)
 	if r.db, err = stack.CreateDatabase(ctx, cfg.DatabaseURL, "replay_"); err != nil {
 		return fmt.Errorf("replay: %w", err)
 	}
 	r.rep.Machine.Postgres = r.db.Version(ctx)
-	if r.addr, err = stack.FreePort(); err != nil {
-		return fmt.Errorf("replay: %w", err)
-	}
 	env := []string{
 		"PRIZES_DATABASE_URL=" + r.db.URL,
-		"PRIZES_REDIS_URL=" + r.redis.URL(),
+		"PRIZES_REDIS_URL=" + r.redisURL,
 		"PRIZES_REDIS_PREFIX=replay:",
-		"PRIZES_HTTP_ADDR=" + r.addr,
 		// The generator sends each voter's address as X-Forwarded-For, as
 		// the reverse proxy in front of the API would; only a trusted
 		// proxy's header is believed.
 		"PRIZES_TRUSTED_PROXIES=127.0.0.1",
-		"PRIZES_CONSUMER=replay",
 	}
 	// Later settings win, so the scenario's come after the replay's own.
 	env = append(env, s.PrizesEnv...)
@@ -232,16 +239,12 @@ func (r *run) provision(ctx context.Context) error {
 	}
 	r.rep.Provision.Accounts = time.Since(t)
 	t = time.Now()
-	serveEnv := slices.Clone(r.prizes.Env)
-	if r.serve, err = stack.Start("prizes serve", filepath.Join(dir, "serve.log"), serveEnv, cfg.Prizes, "serve"); err != nil {
-		return fmt.Errorf("replay: %w", err)
-	}
-	if err := r.serve.WaitHTTP(ctx, "http://"+r.addr+"/readyz", time.Minute); err != nil {
-		return fmt.Errorf("replay: %w", err)
+	if err := r.startNodes(ctx, r.prizes.Env); err != nil {
+		return err
 	}
 	r.rep.Provision.Serve = time.Since(t)
-	r.api = &client{base: "http://" + r.addr, edition: s.Edition.ID, http: &http.Client{Timeout: time.Minute}}
-	r.cpu = &cpuSampler{stack.CPUSampler{PIDs: map[string]int{"prizes serve": r.serve.PID(), "redis": r.redis.PID(), "loadgen": os.Getpid()}}}
+	r.api = &client{base: "http://" + r.addrs[0], edition: s.Edition.ID, http: &http.Client{Timeout: time.Minute}}
+	r.cpu = r.sampler()
 	r.stage("provision", fmt.Sprintf("redis, database, migrate, seed, %d voters, %d accounts, serve", s.Voters, 1+s.Jury.Jurors))
 	return nil
 }
@@ -285,7 +288,7 @@ func (r *run) ingest(ctx context.Context) (*loadtest.Stats, *loadtest.Ballots, *
 	// The stage clock restarts here: reading the voters file and the ballot
 	// is the generator's own preparation, not the system's.
 	r.stageAt, r.cpuMark = time.Now(), r.cpu.sample()
-	stats, samples, elapsed, err := ingest(ctx, r.addr, s.Arrival, work, r.cfg.Log)
+	stats, samples, elapsed, err := ingest(ctx, r.addrs, s.Arrival, work, r.cfg.Log)
 	r.rep.Timeline = samples
 	in := &r.rep.Ingest
 	in.Requests = stats.Answers() + stats.TransportErrors
@@ -495,11 +498,8 @@ func (r *run) recount(ctx context.Context, stats *loadtest.Stats, ballots *loadt
 func (r *run) teardown() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if r.serve != nil {
-		if err := r.serve.Stop(20 * time.Second); err != nil {
-			r.rep.Problems = append(r.rep.Problems, fmt.Sprintf("stop prizes serve: %v: %s", err, r.serve.LogTail()))
-		}
-	}
+	r.stopNodes()
+	r.cluster.Stop()
 	if err := stack.Teardown(ctx, r.db, r.redis, r.dir); err != nil {
 		r.rep.Problems = append(r.rep.Problems, err.Error())
 	}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -39,6 +40,8 @@ type Report struct {
 	TargetSeconds float64     `json:"target_s"`
 	TargetMet     bool        `json:"target_met"`
 	Problems      []string    `json:"problems,omitempty"`
+	// Spread is each part's share of the work, for a scaled-out topology.
+	Spread *Spread `json:"spread,omitempty"`
 
 	categories []string
 }
@@ -58,6 +61,7 @@ type Settings struct {
 	Jury       scenario.Jury     `json:"jury"`
 	PrizesEnv  []string          `json:"prizes_env"`
 	ServeEnv   []string          `json:"serve_env"`
+	Topology   Topology          `json:"topology"`
 }
 
 // Provision times the steps of the provision stage.
@@ -209,13 +213,21 @@ func Markdown(rep *Report) string {
 	}
 	p("Measured on %s with `%s` (scenario `%s`); the raw figures are in [%s.json](%s.json).\n\n",
 		rep.Date.Format("2006-01-02 15:04 UTC"), rep.Command, rep.ScenarioPath, rep.Scenario, rep.Scenario)
-	p("| machine | |\n|---|---|\n| CPU | %d × %s |\n| kernel | %s |\n| Go | %s |\n| Redis | %s, dedicated, no persistence |\n| PostgreSQL | %s |\n\n",
-		m.CPUs, m.CPUModel, m.Kernel, m.GoVersion, m.Redis, m.Postgres)
 	st := rep.Settings
+	redis := m.Redis
+	if n := st.Topology.RedisMasters; n > 0 {
+		redis += fmt.Sprintf(", a cluster of %d masters", n)
+	}
+	p("| machine | |\n|---|---|\n| CPU | %d × %s |\n| kernel | %s |\n| Go | %s |\n| Redis | %s, dedicated, no persistence |\n| PostgreSQL | %s |\n\n",
+		m.CPUs, m.CPUModel, m.Kernel, m.GoVersion, redis, m.Postgres)
 	p("%s voters, %d categories, %s nominees, %s legitimate votes; Zipf popularity with exponent %g; %s loop with %d connections; "+
 		"%d voters vote at a time; votes come from %s client addresses sent as `X-Forwarded-For`; prizes serve ran with `%s`.\n\n",
 		num(int64(st.Voters)), st.Categories, num(int64(st.Nominees)), num(st.Votes), st.Zipf, st.Mode, st.Workers,
 		st.Window, num(int64(st.Addresses)), strings.Join(st.ServeEnv, " "))
+	if !st.Topology.Single() {
+		p("Deployment: %s, all on this machine; the generator spreads its connections over the API nodes as a load balancer would.\n\n",
+			st.Topology)
+	}
 
 	verdict := "❌ not met"
 	if rep.TargetMet {
@@ -225,7 +237,13 @@ func Markdown(rep *Report) string {
 	if rep.TargetSeconds > 0 {
 		p("Target: the whole replay in at most %gs. Measured: **%s**, %s.\n\n", rep.TargetSeconds, dur(rep.Total), verdict)
 	}
-	p("| stage | wall time | share | what | cores busy: serve / redis / postgres / generator / rest / machine |\n|---|---|---|---|---|\n")
+	// The columns are the processes by the name the CPU sampler gives them,
+	// and the heading's word for each.
+	procs, heads := []string{"prizes serve", "redis", "postgres", "loadgen"}, []string{"serve", "redis", "postgres", "generator"}
+	if st.Topology.Flushers > 0 {
+		procs, heads = slices.Insert(procs, 1, "prizes flush"), slices.Insert(heads, 1, "flush")
+	}
+	p("| stage | wall time | share | what | cores busy: %s / rest / machine |\n|---|---|---|---|---|\n", strings.Join(heads, " / "))
 	for _, s := range rep.Stages {
 		share := 0.0
 		if rep.Total > 0 {
@@ -233,8 +251,15 @@ func Markdown(rep *Report) string {
 		}
 		cores := "–"
 		if s.Cores != nil {
-			cores = fmt.Sprintf("%.2f / %.2f / %.2f / %.2f / %.2f / %.2f", s.Cores["prizes serve"], s.Cores["redis"], s.Cores["postgres"],
-				s.Cores["loadgen"], rest(s.Cores), s.Cores["machine"])
+			var vals []string
+			for _, v := range append(slices.Clone(procs), "rest", "machine") {
+				c := s.Cores[v]
+				if v == "rest" {
+					c = rest(s.Cores)
+				}
+				vals = append(vals, fmt.Sprintf("%.2f", c))
+			}
+			cores = strings.Join(vals, " / ")
 		}
 		p("| %s | %s | %.0f%% | %s | %s |\n", s.Name, dur(s.Elapsed), share, s.Detail, cores)
 	}
@@ -242,6 +267,14 @@ func Markdown(rep *Report) string {
 	p("Cores are read from /proc over each stage; 2.00 is the whole machine. \"rest\" is the machine's busy time that none of the named processes " +
 		"accounts for: interrupts and softirqs of the loopback traffic, short-lived prizes commands and postgres backends, and any other " +
 		"tenant of the machine. A rest well above the ingest's own networking (about 0.35 cores on a quiet machine) means the run shared the machine.\n\n")
+	if cost := IngestCPUPerVote(rep); cost != nil {
+		var parts []string
+		for i, v := range procs {
+			parts = append(parts, fmt.Sprintf("%s %.1f µs", heads[i], cost[v]))
+		}
+		p("CPU per accepted vote during the ingest (cores busy over votes per second): %s; the whole machine %.1f µs.\n\n",
+			strings.Join(parts, ", "), cost["machine"])
+	}
 	pr := rep.Provision
 	p("Provision: migrate %s, seed %s, %s voters %s, accounts %s, serve ready %s.\n\n",
 		dur(pr.Migrate), dur(pr.Seed), num(int64(st.Voters)), dur(pr.Voters), dur(pr.Accounts), dur(pr.Serve))
@@ -276,6 +309,10 @@ func Markdown(rep *Report) string {
 			p(" Error codes: %s.", strings.Join(codes, ", "))
 		}
 		p("\n\n")
+	}
+
+	if rep.Spread != nil {
+		b.WriteString(spreadMarkdown(rep.Spread))
 	}
 
 	o := rep.Outcome
@@ -351,9 +388,30 @@ func num(n int64) string {
 	return string(out)
 }
 
+// IngestCPUPerVote returns the microseconds of CPU each process used per
+// accepted vote over the ingest stage, by the CPU sampler's names, or nil
+// when the report has no ingest with CPU figures. On one machine these are
+// what each part would need of a machine of its own at the same rate.
+func IngestCPUPerVote(rep *Report) map[string]float64 {
+	if rep.Ingest.AcceptedPerS <= 0 {
+		return nil
+	}
+	for _, s := range rep.Stages {
+		if s.Name != "ingest" || s.Cores == nil {
+			continue
+		}
+		out := map[string]float64{}
+		for k, c := range s.Cores {
+			out[k] = c / rep.Ingest.AcceptedPerS * 1e6
+		}
+		return out
+	}
+	return nil
+}
+
 // rest returns the busy cores of the machine that no named process used.
 func rest(c map[string]float64) float64 {
-	return max(0, c["machine"]-c["prizes serve"]-c["redis"]-c["postgres"]-c["loadgen"])
+	return max(0, c["machine"]-c["prizes serve"]-c["prizes flush"]-c["redis"]-c["postgres"]-c["loadgen"])
 }
 
 // ReadReport reads a report written by WriteFiles, to render it again.

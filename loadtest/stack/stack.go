@@ -112,6 +112,9 @@ func Start(name, logPath string, env []string, bin string, args ...string) (*Pro
 	return p, nil
 }
 
+// Name returns the name the child was started under.
+func (p *Process) Name() string { return p.name }
+
 // PID returns the child's process id.
 func (p *Process) PID() int { return p.cmd.Process.Pid }
 
