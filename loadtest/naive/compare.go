@@ -100,6 +100,23 @@ type Round struct {
 	OverNaive    float64 `json:"vote_path_over_naive"`
 	NaiveP99     float64 `json:"naive_p99_ms"`
 	VotePathP99  float64 `json:"vote_path_p99_ms"`
+	// VotePathCPU and NaiveCPU are what the vote path's and the naive
+	// design's runs cost the machine.
+	VotePathCPU RunCPU `json:"vote_path_cpu"`
+	NaiveCPU    RunCPU `json:"naive_cpu"`
+}
+
+// RunCPU is the CPU of one run in microseconds per accepted vote, by
+// process, and how many cores the whole machine kept busy over the run: a
+// run that leaves cores idle is waiting on something else, such as the
+// disk.
+type RunCPU struct {
+	Server    float64 `json:"server_us"`
+	Redis     float64 `json:"redis_us"`
+	Postgres  float64 `json:"postgres_us"`
+	Generator float64 `json:"generator_us"`
+	Machine   float64 `json:"machine_us"`
+	BusyCores float64 `json:"busy_cores"`
 }
 
 // CompareReport is the outcome of a comparison.
@@ -262,17 +279,18 @@ func (c *comparison) run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		rb, err := c.load(ctx, fmt.Sprintf("b%d vote path", i), c.serveAdr, closed, b)
+		rb, bCPU, err := c.measure(ctx, fmt.Sprintf("b%d vote path", i), c.serveAdr, c.serve, closed, b)
 		if err != nil {
 			return err
 		}
-		rc, err := c.load(ctx, fmt.Sprintf("c%d naive", i), naiveAddr, closed, n)
+		rc, cCPU, err := c.measure(ctx, fmt.Sprintf("c%d naive", i), naiveAddr, c.naive, closed, n)
 		if err != nil {
 			return err
 		}
 		r := Round{Baseline: ra.AcceptedRate(), VotePath: rb.AcceptedRate(), Naive: rc.AcceptedRate(),
 			NaiveRefused: rc.Answers() - rc.AcceptedTotal() + rc.TransportErrors,
-			NaiveP99:     ms(rc.Latency.Summary().P99), VotePathP99: ms(rb.Latency.Summary().P99)}
+			NaiveP99:     ms(rc.Latency.Summary().P99), VotePathP99: ms(rb.Latency.Summary().P99),
+			VotePathCPU: bCPU, NaiveCPU: cCPU}
 		r.OverBaseline, r.OverNaive = ratio(r.VotePath, r.Baseline), ratio(r.VotePath, r.Naive)
 		c.rep.Rounds = append(c.rep.Rounds, r)
 		c.logf("round %d: baseline %.0f, vote path %.0f, naive %.0f votes/s; b/a %.2f, b/c %.2f", i, r.Baseline, r.VotePath, r.Naive, r.OverBaseline, r.OverNaive)
@@ -361,6 +379,32 @@ func (c *comparison) load(ctx context.Context, name, addr string, o loadtest.Opt
 		c.rep.Problems = append(c.rep.Problems, fmt.Sprintf("run %s ran out of ballots; use more voters", name))
 	}
 	return res, nil
+}
+
+// measure is load with the CPU the run cost: server's, Redis's,
+// PostgreSQL's, the generator's and the machine's.
+func (c *comparison) measure(ctx context.Context, name, addr string, server *stack.Process, o loadtest.Options, w loadtest.Workload) (*loadtest.Result, RunCPU, error) {
+	s := c.cpu()
+	s.PIDs["server"] = server.PID()
+	s.PIDs["generator"] = os.Getpid()
+	before := s.Sample()
+	m0, merr := s.Proc.Machine()
+	res, err := c.load(ctx, name, addr, o, w)
+	if err != nil {
+		return nil, RunCPU{}, err
+	}
+	after := s.Sample()
+	m1, merr1 := s.Proc.Machine()
+	n := res.AcceptedTotal()
+	cpu := RunCPU{
+		Server: perItem(before, after, "server", n), Redis: perItem(before, after, "redis", n),
+		Postgres: perItem(before, after, "postgres", n), Generator: perItem(before, after, "generator", n),
+	}
+	if merr == nil && merr1 == nil && n > 0 && res.Elapsed > 0 {
+		busy := max(m1.Busy()-m0.Busy(), 0)
+		cpu.Machine, cpu.BusyCores = busy*1e6/float64(n), busy/res.Elapsed.Seconds()
+	}
+	return res, cpu, nil
 }
 
 func (c *comparison) teardown() {

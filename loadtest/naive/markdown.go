@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,6 +57,18 @@ func Markdown(rep *CompareReport, jsonName string) string {
 	for i, r := range rep.Rounds {
 		p("| %d | %s | %s | %s | %.2f | %.2f | %.1f ms | %.1f ms | %d |\n", i+1, num(r.Baseline), num(r.VotePath), num(r.Naive),
 			r.OverBaseline, r.OverNaive, r.VotePathP99, r.NaiveP99, r.NaiveRefused)
+	}
+	if slices.ContainsFunc(rep.Rounds, func(r Round) bool { return r.VotePathCPU.Machine > 0 || r.NaiveCPU.Machine > 0 }) {
+		p("\nCPU per accepted vote in µs, from `/proc` over each run: the server (`prizes serve` with its flusher, or the naive one), " +
+			"Redis, PostgreSQL, the generator and the whole machine; busy is how many cores the machine kept busy, of %d. " +
+			"A run that leaves cores idle is waiting on something else, such as PostgreSQL's commits reaching the disk.\n\n", rep.Machine.CPUs)
+		p("| round | (b) server, Redis, PostgreSQL, generator, machine | (b) busy | (c) server, Redis, PostgreSQL, generator, machine | (c) busy |\n|---|---|---|---|---|\n")
+		cpu := func(c RunCPU) string {
+			return fmt.Sprintf("%.1f, %.1f, %.1f, %.1f, %.1f | %.2f", c.Server, c.Redis, c.Postgres, c.Generator, c.Machine, c.BusyCores)
+		}
+		for i, r := range rep.Rounds {
+			p("| %d | %s | %s |\n", i+1, cpu(r.VotePathCPU), cpu(r.NaiveCPU))
+		}
 	}
 	if len(f.Rounds) > 0 {
 		p("\nThe flush rounds. Steady state: from the start of the flusher's first batch to the start of its last, read from the\n")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wsisvote/prizes/loadtest/naive"
+	"github.com/wsisvote/prizes/loadtest/stack"
 )
 
 func TestReplaceSection(t *testing.T) {
@@ -66,5 +67,26 @@ func TestMarkdown_flush(t *testing.T) {
 	}
 	if !reflect.DeepEqual(back.Flush, rep.Flush) {
 		t.Errorf("flush figures after a JSON round trip:\n%+v\nwant\n%+v", back.Flush, rep.Flush)
+	}
+}
+
+func TestMarkdown_runCPU(t *testing.T) {
+	rep := &naive.CompareReport{Machine: stack.Machine{CPUs: 2}, Rounds: []naive.Round{{
+		VotePath: 30_000, Naive: 10_000,
+		VotePathCPU: naive.RunCPU{Server: 31.5, Redis: 8.25, Postgres: 4.5, Generator: 9, Machine: 64, BusyCores: 1.92},
+		NaiveCPU:    naive.RunCPU{Server: 40, Postgres: 95.5, Generator: 10, Machine: 170, BusyCores: 1.7},
+	}}}
+	got := naive.Markdown(rep, "naive.json")
+	for _, want := range []string{
+		"the machine kept busy, of 2.",
+		"| 1 | 31.5, 8.2, 4.5, 9.0, 64.0 | 1.92 | 40.0, 0.0, 95.5, 10.0, 170.0 | 1.70 |",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("section lacks %q:\n%s", want, got)
+		}
+	}
+	rep.Rounds[0].VotePathCPU, rep.Rounds[0].NaiveCPU = naive.RunCPU{}, naive.RunCPU{}
+	if got := naive.Markdown(rep, "naive.json"); strings.Contains(got, "CPU per accepted vote") {
+		t.Errorf("a report without CPU figures has a CPU table:\n%s", got)
 	}
 }
