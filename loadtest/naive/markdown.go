@@ -59,8 +59,8 @@ func Markdown(rep *CompareReport, jsonName string) string {
 			r.OverBaseline, r.OverNaive, r.VotePathP99, r.NaiveP99, r.NaiveRefused)
 	}
 	if slices.ContainsFunc(rep.Rounds, func(r Round) bool { return r.VotePathCPU.Machine > 0 || r.NaiveCPU.Machine > 0 }) {
-		p("\nCPU per accepted vote in µs, from `/proc` over each run: the server (`prizes serve` with its flusher, or the naive one), " +
-			"Redis, PostgreSQL, the generator and the whole machine; busy is how many cores the machine kept busy, of %d. " +
+		p("\nCPU per accepted vote in µs, from `/proc` over each run: the server (`prizes serve` with its flusher, or the naive one), "+
+			"Redis, PostgreSQL, the generator and the whole machine; busy is how many cores the machine kept busy, of %d. "+
 			"A run that leaves cores idle is waiting on something else, such as PostgreSQL's commits reaching the disk.\n\n", rep.Machine.CPUs)
 		p("| round | (b) server, Redis, PostgreSQL, generator, machine | (b) busy | (c) server, Redis, PostgreSQL, generator, machine | (c) busy |\n|---|---|---|---|---|\n")
 		cpu := func(c RunCPU) string {
