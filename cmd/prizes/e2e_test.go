@@ -382,10 +382,26 @@ func TestServe_manyVoters(t *testing.T) {
 				Pending   int64
 				Unread    int64
 				SetAside  *int64 `json:"set_aside"`
+				Placement []struct {
+					Master string
+					Shards []int
+				}
 			}
 			if err := json.Unmarshal([]byte(d.run("check", "--edition", "demo")), &check); err != nil || !check.Converged ||
 				check.SetAside == nil || *check.SetAside != 0 {
 				t.Fatalf("check = %+v, %v", check, err)
+			}
+			// Every shard (PRIZES_SHARDS=8) is placed once: on the one
+			// server, or spread over the cluster's masters.
+			placed := 0
+			for _, p := range check.Placement {
+				if p.Master == "" || len(p.Shards) == 0 {
+					t.Errorf("check placement %+v: a master without an address or shards", p)
+				}
+				placed += len(p.Shards)
+			}
+			if placed != 8 || (strings.Contains(name, "cluster") != (len(check.Placement) > 1)) {
+				t.Errorf("check placement %+v: want the 8 shards, on more than one master only on the cluster", check.Placement)
 			}
 			s.stop(t)
 		})

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -300,6 +302,16 @@ type checkJSON struct {
 	// ledger does not.
 	SetAside    int64               `json:"set_aside"`
 	Differences []voting.Difference `json:"differences"`
+	// Placement lists, by master, the shards whose keys it holds. A master
+	// takes its shards' share of the votes, so an uneven placement says
+	// which master will fill first; it does not fail the check.
+	Placement []placementJSON `json:"placement"`
+}
+
+// placementJSON is one master's shards in prizes check.
+type placementJSON struct {
+	Master string `json:"master"`
+	Shards []int  `json:"shards"`
 }
 
 func runCheck(ctx context.Context, a *app, args []string) error {
@@ -353,6 +365,14 @@ func runCheck(ctx context.Context, a *app, args []string) error {
 		out.Differences = []voting.Difference{}
 	}
 	out.Converged = len(out.Differences) == 0
+	placement, err := st.log.Placement(ctx)
+	if err != nil {
+		return err
+	}
+	for master, shards := range placement {
+		out.Placement = append(out.Placement, placementJSON{Master: master, Shards: shards})
+	}
+	slices.SortFunc(out.Placement, func(a, b placementJSON) int { return strings.Compare(a.Master, b.Master) })
 	enc := json.NewEncoder(a.stdout)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(out); err != nil {

@@ -187,6 +187,36 @@ func (s *Store) Close() { s.queue.Close() }
 // Shards returns the number of shard streams.
 func (s *Store) Shards() int { return s.opts.Shards }
 
+// Placement returns, by master address, the shards whose keys that master
+// holds, each list in shard order. A shard's keys share one hash tag and so
+// one slot; on a cluster a master takes the votes of its shards, so one
+// holding more shards than the others is the first to fill. A standalone
+// Redis holds every shard. It returns an error wrapping
+// voting.ErrUnavailable when the cluster cannot be reached.
+func (s *Store) Placement(ctx context.Context) (map[string][]int, error) {
+	out := map[string][]int{}
+	cc, ok := s.c.(*goredis.ClusterClient)
+	if !ok {
+		addr := "redis"
+		if c, ok := s.c.(*goredis.Client); ok {
+			addr = c.Options().Addr
+		}
+		for i := range s.keys {
+			out[addr] = append(out[addr], i)
+		}
+		return out, nil
+	}
+	for i, k := range s.keys {
+		m, err := cc.MasterForKey(ctx, k.log)
+		if err != nil {
+			return nil, wrap("shard placement", err)
+		}
+		addr := m.Options().Addr
+		out[addr] = append(out[addr], i)
+	}
+	return out, nil
+}
+
 // Tally returns the live count of every project of an edition, summed over
 // the shards and their buckets. It is a view for dashboards: published
 // numbers come from the ledger.
