@@ -75,7 +75,7 @@ type Spread struct {
 	Flushers []NodeShare   `json:"flushers,omitempty"`
 }
 
-// MasterShare is one Redis Cluster master's part, from its INFO.
+// MasterShare is one Redis Cluster master's part, from DBSIZE and INFO.
 type MasterShare struct {
 	Addr string `json:"addr"`
 	// Keys is the number of keys the master holds once the log is flushed:
@@ -132,7 +132,7 @@ func (r *run) startNodes(ctx context.Context, env []string) error {
 		if t.Flushers > 0 {
 			nodeEnv = append(nodeEnv, "PRIZES_FLUSH=false")
 		}
-		name := r.nodeName("prizes serve", i, t.nodes())
+		name := nodeName("prizes serve", i, t.nodes())
 		p, err := stack.Start(name, filepath.Join(r.dir, fmt.Sprintf("serve-%d.log", i+1)), nodeEnv, r.cfg.Prizes, "serve")
 		if err != nil {
 			return fmt.Errorf("replay: %w", err)
@@ -145,7 +145,7 @@ func (r *run) startNodes(ctx context.Context, env []string) error {
 		if err != nil {
 			return fmt.Errorf("replay: %w", err)
 		}
-		name := r.nodeName("prizes flush", i, t.Flushers)
+		name := nodeName("prizes flush", i, t.Flushers)
 		p, err := stack.Start(name, filepath.Join(r.dir, fmt.Sprintf("flush-%d.log", i+1)),
 			append(slices.Clone(env), fmt.Sprintf("PRIZES_CONSUMER=replay-flush-%d", i+1)),
 			r.cfg.Prizes, "flush", "--metrics-addr", addr)
@@ -170,7 +170,7 @@ func (r *run) startNodes(ctx context.Context, env []string) error {
 
 // nodeName names the i-th of n processes of a kind: by the kind alone when
 // it is the only one, as the single node's reports always have.
-func (r *run) nodeName(kind string, i, n int) string {
+func nodeName(kind string, i, n int) string {
 	if n == 1 {
 		return kind
 	}
@@ -221,13 +221,13 @@ func (r *run) spread(ctx context.Context) {
 		for i, addr := range r.addrs {
 			v, err := stack.ScrapeSum(ctx, "http://"+addr+"/metrics", "prizes_votes_total")
 			errs = append(errs, err)
-			sp.APINodes = append(sp.APINodes, NodeShare{Name: r.nodeName("prizes serve", i, len(r.addrs)), Votes: v})
+			sp.APINodes = append(sp.APINodes, NodeShare{Name: nodeName("prizes serve", i, len(r.addrs)), Votes: v})
 		}
 	}
 	for i, url := range r.flushMetrics {
 		v, err := stack.ScrapeSum(ctx, url, "prizes_flush_inserted_total")
 		errs = append(errs, err)
-		sp.Flushers = append(sp.Flushers, NodeShare{Name: r.nodeName("prizes flush", i, len(r.flushMetrics)), Votes: v})
+		sp.Flushers = append(sp.Flushers, NodeShare{Name: nodeName("prizes flush", i, len(r.flushMetrics)), Votes: v})
 	}
 	if err := errors.Join(errs...); err != nil {
 		r.rep.Problems = append(r.rep.Problems, "spread: "+err.Error())
