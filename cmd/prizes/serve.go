@@ -15,7 +15,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	goredis "github.com/redis/go-redis/v9"
 
@@ -60,9 +59,8 @@ func (a *app) connect(ctx context.Context) (*stack, error) {
 		client.Close()
 		return nil, err
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return &stack{pg: pg, log: store, redis: client, metrics: prom.New(reg), reg: reg}, nil
+	reg, metrics := prom.NewRegistry()
+	return &stack{pg: pg, log: store, redis: client, metrics: metrics, reg: reg}, nil
 }
 
 func (s *stack) close() {

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	dto "github.com/prometheus/client_model/go"
 
 	prom "github.com/wsisvote/prizes/voting/prometheus"
@@ -72,14 +70,12 @@ func TestDashboard_metricsExist(t *testing.T) {
 }
 
 // exportedNames returns every series name prizes serve's registry exports,
-// built as serve builds it, with each histogram's _bucket, _sum and _count.
+// from the registry serve builds, with each histogram's _bucket, _sum and _count.
 // Every metric is touched once, since a vector with no series is not
 // gathered at all.
 func exportedNames(t *testing.T) map[string]bool {
 	t.Helper()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m := prom.New(reg)
+	reg, m := prom.NewRegistry()
 	m.VoteResult("accepted")
 	m.VoteResult("duplicate_vote")
 	m.ObserveRequest("/api/v1/editions/:edition/votes", 202, time.Millisecond)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/wsisvote/prizes/voting"
 )
@@ -43,6 +44,15 @@ type Metrics struct {
 type requestKey struct {
 	route  string
 	status int
+}
+
+// NewRegistry returns the registry a prizes process exports: the Go
+// runtime's and the process's collectors, and the vote path's Metrics,
+// registered in it. The dashboard in deploy/grafana is checked against it.
+func NewRegistry() (*prometheus.Registry, *Metrics) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg, New(reg)
 }
 
 // New builds the collectors and registers them with reg; a nil reg leaves
