@@ -190,11 +190,11 @@ func (s *Store) Append(ctx context.Context, v *voting.Vote) error {
 		return fmt.Errorf("append vote %s: %w", v.ID, err)
 	}
 	shards := int64(s.opts.Shards)
-	k := &s.keys[v.VoterID%shards]
+	shard := v.VoterID % shards
+	k := &s.keys[shard]
 	r := s.requests.Get().(*request)
 	// The rate and count keys are built, and sent, only when the script will
 	// use them.
-	shard := v.VoterID % shards
 	r.keys = [4]string{k.seen + v.Edition + ":" + v.Slot, tallyKey(k.tally, v.Edition, tallyBucket(v.ProjectID))}
 	r.shard = int(shard)
 	r.params = callParams{cap: int64(max(v.CategoryCap, 0))}
