@@ -253,7 +253,7 @@ func (h *harness) load(ctx context.Context, rs runSpec) (RunReport, error) {
 		// Command statistics are taken only of a Redis the benchmark has
 		// to itself: anyone else's commands would be counted in.
 		if h.redis.Dedicated() {
-			if err := h.redis.resetStats(ctx); err != nil {
+			if err := h.redis.ResetCommandStats(ctx); err != nil {
 				h.problem("run %s: Redis commands not measured: %v", rs.name, err)
 			}
 		}

@@ -121,12 +121,3 @@ func (r redisServer) expiring(ctx context.Context, prefix string) (int, time.Dur
 	}
 	return n, longest, nil
 }
-
-// resetStats zeroes the command statistics, so that the next read counts
-// one run alone.
-func (r redisServer) resetStats(ctx context.Context) error {
-	if err := r.Client.ConfigResetStat(ctx).Err(); err != nil {
-		return fmt.Errorf("redis config resetstat: %w", err)
-	}
-	return nil
-}

@@ -25,6 +25,15 @@ func (r *Redis) CommandStats(ctx context.Context) (map[string]CommandStat, error
 	return ParseCommandStats(m)
 }
 
+// ResetCommandStats zeroes the command statistics, so that the next
+// CommandStats counts what came after alone.
+func (r *Redis) ResetCommandStats(ctx context.Context) error {
+	if err := r.Client.ConfigResetStat(ctx).Err(); err != nil {
+		return fmt.Errorf("redis config resetstat: %w", err)
+	}
+	return nil
+}
+
 // ParseCommandStats reads the fields of INFO commandstats, as split into
 // name and value at the colon ("cmdstat_evalsha" and
 // "calls=3,usec=45,usec_per_call=15.00,..."), by command name (subcommands
