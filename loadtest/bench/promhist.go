@@ -5,13 +5,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"math"
-	"net/http"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
+
+	"github.com/wsisvote/prizes/loadtest/stack"
 )
 
 // FlushLagMetric is the histogram prizes serve keeps of the time from a
@@ -207,23 +206,9 @@ func lagOf(h PromHistogram) *Lag {
 
 // scrapeHistogram fetches a /metrics page and returns the histogram name.
 func scrapeHistogram(ctx context.Context, url, name string) (PromHistogram, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	b, err := stack.Scrape(ctx, url)
 	if err != nil {
-		return PromHistogram{}, fmt.Errorf("scrape %s: %w", url, err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return PromHistogram{}, fmt.Errorf("scrape %s: %w", url, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return PromHistogram{}, fmt.Errorf("scrape %s: %w", url, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return PromHistogram{}, fmt.Errorf("scrape %s: status %d", url, resp.StatusCode)
+		return PromHistogram{}, err
 	}
 	return ParsePromHistogram(b, name)
 }

@@ -48,26 +48,35 @@ func SumMetric(text []byte, name string) (float64, bool) {
 	return sum, found
 }
 
-// ScrapeSum reads the metrics at url and returns SumMetric of name; a
-// metric the page does not have is an error.
-func ScrapeSum(ctx context.Context, url, name string) (float64, error) {
+// Scrape fetches the metrics page at url, within ten seconds.
+func Scrape(ctx context.Context, url string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return 0, fmt.Errorf("scrape %s: %w", url, err)
+		return nil, fmt.Errorf("scrape %s: %w", url, err)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("scrape %s: %w", url, err)
+		return nil, fmt.Errorf("scrape %s: %w", url, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return 0, fmt.Errorf("scrape %s: %w", url, err)
+		return nil, fmt.Errorf("scrape %s: %w", url, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("scrape %s: %s", url, resp.Status)
+		return nil, fmt.Errorf("scrape %s: %s", url, resp.Status)
+	}
+	return body, nil
+}
+
+// ScrapeSum reads the metrics at url and returns SumMetric of name; a
+// metric the page does not have is an error.
+func ScrapeSum(ctx context.Context, url, name string) (float64, error) {
+	body, err := Scrape(ctx, url)
+	if err != nil {
+		return 0, err
 	}
 	v, ok := SumMetric(body, name)
 	if !ok {
