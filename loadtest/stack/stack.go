@@ -88,18 +88,27 @@ type Process struct {
 	once sync.Once
 }
 
-// Start starts bin with args, its output going to logPath.
+// Start starts bin with args, its output appended to logPath, so that a
+// child started again after a crash writes to the same file.
 func Start(name, logPath string, env []string, bin string, args ...string) (*Process, error) {
-	f, err := os.Create(logPath)
+	f, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
+	return start(name, f, cmd)
+}
+
+// start starts cmd with its output going to f, which Stop closes.
+func start(name string, f *os.File, cmd *exec.Cmd) (*Process, error) {
 	cmd.Stdout, cmd.Stderr = f, f
 	// A process group of its own keeps a Ctrl-C at the terminal from
 	// reaching the child before the caller stops it in order.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Setpgid = true
 	if err := cmd.Start(); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("start %s: %w", name, err)
@@ -131,9 +140,24 @@ func (p *Process) Exited() bool {
 // Stop sends SIGTERM and kills the child if it has not ended after grace.
 // It returns the child's exit error; an exit on SIGTERM counts as clean.
 func (p *Process) Stop(grace time.Duration) error {
+	return p.StopWith(syscall.SIGTERM, grace)
+}
+
+// Kill ends the child with SIGKILL, as a crash would: it has no chance to
+// finish or hand over anything. It returns once the child has ended.
+func (p *Process) Kill() {
+	_ = p.StopWith(syscall.SIGKILL, 0)
+}
+
+// StopWith sends sig and kills the child if it has not ended after grace:
+// servers that give signals different meanings, such as PostgreSQL's fast
+// (SIGINT) and immediate (SIGQUIT) shutdowns, are stopped with the one
+// chosen. It returns the child's exit error; an exit on sig counts as
+// clean.
+func (p *Process) StopWith(sig syscall.Signal, grace time.Duration) error {
 	p.once.Do(func() {
 		if !p.Exited() {
-			_ = p.cmd.Process.Signal(syscall.SIGTERM)
+			_ = p.cmd.Process.Signal(sig)
 			select {
 			case <-p.done:
 			case <-time.After(grace):
@@ -146,7 +170,7 @@ func (p *Process) Stop(grace time.Duration) error {
 	if p.err != nil {
 		var ee *exec.ExitError
 		if errors.As(p.err, &ee) {
-			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGTERM {
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == sig {
 				return nil
 			}
 		}
@@ -209,7 +233,11 @@ func Tail(b []byte, n int) string {
 // server the caller connected to and shares with others.
 type Redis struct {
 	// proc is nil for a server the caller connected to.
-	proc   *Process
+	proc *Process
+	// bin, dir and args start the server again after Kill.
+	bin    string
+	dir    string
+	args   []string
 	addr   string
 	Client *goredis.Client
 }
@@ -218,6 +246,14 @@ type Redis struct {
 // its files in dir.
 func StartRedis(ctx context.Context, bin, dir string) (*Redis, error) {
 	return startRedis(ctx, bin, dir)
+}
+
+// StartDurableRedis starts bin as StartRedis does, but with every write in
+// its append-only file, flushed to disk before the write is answered
+// (appendfsync always): what a deployment needs for an answered vote to
+// survive the server being killed, and what Restart reads back.
+func StartDurableRedis(ctx context.Context, bin, dir string) (*Redis, error) {
+	return startRedis(ctx, bin, dir, "--appendonly", "yes", "--appendfsync", "always")
 }
 
 // startRedis starts bin as StartRedis does, with extra arguments after its
@@ -230,22 +266,53 @@ func startRedis(ctx context.Context, bin, dir string, extra ...string) (*Redis, 
 	_, port, _ := strings.Cut(addr, ":")
 	args := append([]string{"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
 		"--daemonize", "no", "--protected-mode", "no", "--dir", dir}, extra...)
-	p, err := Start("redis-server", filepath.Join(dir, "redis.log"), nil, bin, args...)
-	if err != nil {
-		return nil, fmt.Errorf("start redis: %w", err)
+	r := &Redis{bin: bin, dir: dir, args: args, addr: addr, Client: goredis.NewClient(&goredis.Options{Addr: addr})}
+	if err := r.start(ctx); err != nil {
+		r.Client.Close()
+		return nil, err
 	}
-	r := &Redis{proc: p, addr: addr, Client: goredis.NewClient(&goredis.Options{Addr: addr})}
-	deadline := time.Now().Add(10 * time.Second)
+	return r, nil
+}
+
+// start starts the server process and waits until it answers PING, which
+// it does only once it has loaded its files.
+func (r *Redis) start(ctx context.Context) error {
+	p, err := Start("redis-server", filepath.Join(r.dir, "redis.log"), nil, r.bin, r.args...)
+	if err != nil {
+		return fmt.Errorf("start redis: %w", err)
+	}
+	r.proc = p
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if err := r.Client.Ping(ctx).Err(); err == nil {
-			return r, nil
+			return nil
 		}
-		if p.Exited() || time.Now().After(deadline) {
-			r.Stop()
-			return nil, fmt.Errorf("start redis on %s: not answering: %s", addr, p.LogTail())
+		if p.Exited() || time.Now().After(deadline) || ctx.Err() != nil {
+			_ = p.Stop(5 * time.Second)
+			return fmt.Errorf("start redis on %s: not answering: %s", r.addr, p.LogTail())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// Kill ends the server with SIGKILL, as a crash would: what it had not
+// written to its files is lost.
+func (r *Redis) Kill() {
+	if r.proc != nil {
+		r.proc.Kill()
+	}
+}
+
+// Restart starts the server again after Kill, on the same port and with
+// the same files, and returns once it has loaded them and answers.
+func (r *Redis) Restart(ctx context.Context) error {
+	if r.proc == nil {
+		return fmt.Errorf("restart redis on %s: it was not started here", r.addr)
+	}
+	if !r.proc.Exited() {
+		return fmt.Errorf("restart redis on %s: it is still running", r.addr)
+	}
+	return r.start(ctx)
 }
 
 // ConnectRedis connects to the Redis at url, which the caller did not
