@@ -31,6 +31,7 @@ type config struct {
 	Workers        int
 	GCPercent      int
 	Identity       identityConfig
+	HTTP           httpConfig
 }
 
 type env func(string) string
@@ -133,6 +134,9 @@ func (c *config) bind(fs *flag.FlagSet, e env) error {
 		if err != nil {
 			return err
 		}
+	}
+	if err := c.HTTP.bind(fs, e); err != nil {
+		return err
 	}
 	return c.Identity.bind(fs, e)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/wsisvote/prizes/api"
 	"github.com/wsisvote/prizes/deploy/migrations"
 	ipostgres "github.com/wsisvote/prizes/identity/postgres"
+	"github.com/wsisvote/prizes/internal/connlimit"
 	"github.com/wsisvote/prizes/voting"
 	"github.com/wsisvote/prizes/voting/postgres"
 	prom "github.com/wsisvote/prizes/voting/prometheus"
@@ -184,11 +185,22 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 		stopProfiles := serveProfiles(a, a.cfg.PprofAddr)
 		defer stopProfiles()
 	}
+	exempt, err := a.cfg.Identity.exempt()
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 120 * time.Second}
+	// The caps bound what slow or many clients can hold: with the read
+	// deadline, each connection is held for a bounded time, and at most
+	// MaxConns of them at once.
+	capped := connlimit.New(ln, connlimit.Options{
+		Max: a.cfg.HTTP.MaxConns, PerAddr: a.cfg.HTTP.MaxConnsPerIP, Exempt: exempt,
+		Refused: func(c connlimit.Cap) { st.metrics.ConnectionRefused(string(c)) },
+	})
+	srv := a.cfg.HTTP.server(handler)
 
 	// The flusher gets its own context: on shutdown the API stops first, so
 	// that everything it acknowledged is in the log, then the flusher drains
@@ -202,7 +214,7 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	}
 
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	go func() { serveErr <- srv.Serve(capped) }()
 	a.log.Info("serving", "addr", ln.Addr().String(), "flusher", a.cfg.Flush, "shards", a.cfg.Shards)
 	if ready != nil {
 		ready(ln.Addr().String())
@@ -272,7 +284,7 @@ func runFlush(ctx context.Context, a *app, args []string) error {
 		}
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(st.reg, promhttp.HandlerOpts{}))
-		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		srv := a.cfg.HTTP.server(mux)
 		go srv.Serve(ln)
 		defer srv.Close()
 	}

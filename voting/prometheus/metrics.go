@@ -28,6 +28,7 @@ type Metrics struct {
 	storeErrors *prometheus.CounterVec
 	pending     prometheus.Gauge
 	unread      prometheus.Gauge
+	refused     *prometheus.CounterVec
 
 	// requestSeries and voteSeries remember the series of each label set
 	// once it is first used: requestSeries maps a requestKey to its
@@ -97,12 +98,16 @@ func New(reg *prometheus.Registry) *Metrics {
 			Name: "prizes_stream_unread_entries",
 			Help: "Vote log entries (each holding one or more votes) no flusher has read yet.",
 		}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "prizes_connections_refused_total",
+			Help: "Connections answered 503 too_many_connections and closed, by the cap that refused them: overall or address.",
+		}, []string{"cap"}),
 	}
 	// The accepted series is resolved once, since it is the one the vote
 	// path touches on nearly every request.
 	m.accepted = m.votes.WithLabelValues("accepted")
 	if reg != nil {
-		reg.MustRegister(m.votes, m.requests, m.batchSize, m.flushLag, m.inserted, m.storeErrors, m.pending, m.unread)
+		reg.MustRegister(m.votes, m.requests, m.batchSize, m.flushLag, m.inserted, m.storeErrors, m.pending, m.unread, m.refused)
 	}
 	return m
 }
@@ -158,4 +163,10 @@ func (m *Metrics) StoreError(store, op string) {
 func (m *Metrics) SetBacklog(pending, unread int64) {
 	m.pending.Set(float64(pending))
 	m.unread.Set(float64(unread))
+}
+
+// ConnectionRefused counts one connection refused by a connection cap
+// ("overall" or "address").
+func (m *Metrics) ConnectionRefused(cap string) {
+	m.refused.WithLabelValues(cap).Inc()
 }

@@ -75,6 +75,7 @@ func TestNew_RegistersEveryFamily(t *testing.T) {
 	m.VoteResult("accepted")
 	m.ObserveRequest("/healthz", 200, time.Millisecond)
 	m.StoreError("redis", "append")
+	m.ConnectionRefused("address")
 
 	mfs, err := reg.Gather()
 	if err != nil {
@@ -85,6 +86,7 @@ func TestNew_RegistersEveryFamily(t *testing.T) {
 		got = append(got, mf.GetName())
 	}
 	want := []string{
+		"prizes_connections_refused_total",
 		"prizes_flush_batch_size",
 		"prizes_flush_inserted_total",
 		"prizes_flush_lag_seconds",
@@ -245,6 +247,25 @@ func TestMetrics_SetBacklog(t *testing.T) {
 	}
 	if got := read(t, reg, "prizes_stream_unread_entries", nil).value; got != 40 {
 		t.Errorf("unread = %v, want 40", got)
+	}
+}
+
+func TestMetrics_ConnectionRefused(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := metrics.New(reg)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			m.ConnectionRefused("address")
+			m.ConnectionRefused("address")
+			m.ConnectionRefused("overall")
+		})
+	}
+	wg.Wait()
+	for c, want := range map[string]float64{"address": 8, "overall": 4} {
+		if got := read(t, reg, "prizes_connections_refused_total", map[string]string{"cap": c}).value; got != want {
+			t.Errorf("connections_refused{cap=%q} = %v, want %v", c, got, want)
+		}
 	}
 }
 
