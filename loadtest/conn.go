@@ -22,6 +22,13 @@ type Response struct {
 	Body   []byte
 }
 
+// Field returns the string value of key in the response's JSON body, the
+// first one found at any depth ("vote_id", or "code" of an error), or ""
+// when there is none.
+func (r Response) Field(key string) string {
+	return string(jsonString(r.Body, `"`+key+`"`))
+}
+
 // Conn is one keep-alive HTTP/1.1 connection that sends ready-made request
 // bytes and reads the answer with as little work as it can: no header map,
 // no per-request allocation once warm. On a machine where the generator

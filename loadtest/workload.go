@@ -79,7 +79,14 @@ func (w *Votes) Next(buf []byte) ([]byte, string, bool) {
 	if !ok {
 		return buf, "", false
 	}
-	return AppendVote(buf, w.prefix, b), b.ProjectID, true
+	return w.Append(buf, b), b.ProjectID, true
+}
+
+// Append appends the request casting ballot b to buf: the same bytes
+// whenever it is called, so that a caller may send a ballot again, as a
+// client retrying a vote that got no answer does.
+func (w *Votes) Append(buf []byte, b Ballot) []byte {
+	return AppendVote(buf, w.prefix, b)
 }
 
 // bodyLen is the length of {"project_id":""}.

@@ -6,6 +6,7 @@
 //	prizes-loadtest baseline     serve the plain Gin handler the vote path is compared with
 //	prizes-loadtest report       render the Markdown report again from its JSON
 //	prizes-loadtest replay       play a scenario end to end on a fresh local deployment
+//	prizes-loadtest chaos        kill and restart each part of a fresh deployment under load and account for every vote
 //	prizes-loadtest naive        compare Gin, the vote path and the naive insert-per-vote design
 //	prizes-loadtest naive-serve  serve the naive handler that naive measures
 package main
@@ -45,6 +46,7 @@ var commands = []command{
 	{"baseline", "serve the plain Gin vote handler", runBaseline},
 	{"report", "write the Markdown report again from a JSON report", runReport},
 	{"replay", "play a scenario end to end on a fresh local deployment and report each stage", runReplay},
+	{"chaos", "kill and restart each part of a fresh deployment under load and account for every vote", runChaos},
 	{"naive", "compare Gin, the vote path and the naive insert-per-vote design, and the flusher with raw COPY", runNaive},
 	{"naive-serve", "serve the naive vote handler: one INSERT per vote", runNaiveServe},
 }
