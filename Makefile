@@ -3,7 +3,7 @@
 GO ?= go
 TEST_FLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: run test bench build vet fuzz replay replay-scaleout
+.PHONY: run test bench build vet fuzz replay replay-scaleout chaos
 
 # run builds first and starts the binary itself (not through `go run`), so that
 # Ctrl-C or a TERM reaches the server, which then stops cleanly.
@@ -44,3 +44,12 @@ replay: build
 replay-scaleout: build
 	deploy/local/stack.sh test bin/prizes-loadtest replay --scenario $(SCENARIO) --out docs/replay-scaleout \
 		--redis-masters 3 --api-nodes 2 --flushers 2
+
+# chaos kills prizes serve, prizes flush and Redis with SIGKILL and stops
+# PostgreSQL, one after the other under a steady load, on a deployment it
+# starts for itself (Redis with appendfsync always, PostgreSQL with fsync on;
+# stack.sh installs both where missing), then checks that every acknowledged
+# vote is in the ledger once; it writes docs/chaos.md and fails when a vote
+# is missing or there twice, or prizes check fails.
+chaos: build
+	deploy/local/stack.sh test bin/prizes-loadtest chaos --out docs/chaos.md
