@@ -40,10 +40,12 @@ type Options struct {
 	// RetryAfter is the refusal's Retry-After, in whole seconds (1 s when
 	// zero or less).
 	RetryAfter time.Duration
-	// Linger bounds how long a refused connection is kept open to write its
-	// answer and read what the client had sent, so that closing it does not
-	// reset the connection before the client has read the answer (1 s when
-	// zero).
+	// Linger bounds how long a refused connection is kept open: to wait
+	// for the client's request (at most half of it), since an HTTP client
+	// may discard an answer that comes before it has sent its request; to
+	// write the answer; and to read the rest of what the client sends, so
+	// that closing does not reset the connection before the client has
+	// read the answer (1 s when zero).
 	Linger time.Duration
 	// Refused, when set, is called for each refused connection with the cap
 	// that refused it. It must not block.
@@ -61,7 +63,9 @@ const maxLingering = 1024
 const drainLimit = 64 << 10
 
 // inlineWrite bounds a refusal written by Accept itself, past maxLingering.
-const inlineWrite = 5 * time.Millisecond
+// The write fits in the new connection's send buffer and returns at once;
+// the deadline is only a guard.
+const inlineWrite = 50 * time.Millisecond
 
 // Listener is a net.Listener that holds at most the connections its Options
 // allow. Its methods are safe for concurrent use.
@@ -188,21 +192,22 @@ func (l *Listener) release(key netip.Addr, perAddr bool) {
 }
 
 // refuse answers c with the refusal of cap and closes it. While fewer than
-// maxLingering refusals are under way it does so in a goroutine that half
-// closes the connection and reads what the client sent until the client
-// closes or Linger passes; otherwise it writes and closes at once. A write
-// to a freshly accepted connection fits in its send buffer, so the short
-// deadline of the second case only guards against the unexpected.
+// maxLingering refusals are under way it does so in a goroutine that waits
+// for the client's first bytes, answers, half closes the connection and
+// reads what the client sends until the client closes or Linger passes;
+// otherwise it writes and closes at once.
 func (l *Listener) refuse(c net.Conn, refused Cap) {
 	if l.o.Refused != nil {
 		l.o.Refused(refused)
 	}
 	select {
 	case l.lingering <- struct{}{}:
-		deadline := time.Now().Add(l.o.Linger)
 		go func() {
 			defer func() { <-l.lingering }()
-			_ = c.SetDeadline(deadline)
+			var first [512]byte
+			_ = c.SetDeadline(time.Now().Add(l.o.Linger / 2))
+			_, _ = c.Read(first[:])
+			_ = c.SetDeadline(time.Now().Add(l.o.Linger / 2))
 			if _, err := c.Write(l.answers[refused]); err == nil {
 				if cw, ok := c.(interface{ CloseWrite() error }); ok {
 					_ = cw.CloseWrite()

@@ -356,3 +356,55 @@ func TestListener_Concurrent(t *testing.T) {
 		t.Errorf("server held %d connections, %d from one address; caps %d and %d", peak, peakOne, overall, perAddr)
 	}
 }
+
+// TestListener_HTTPClient: behind an http.Server, Go's HTTP client, which
+// takes an answer that comes before its request for garbage, gets the
+// refusal as a 503 response, and its next request, once a place is free, is
+// served.
+func TestListener_HTTPClient(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := connlimit.New(ln, connlimit.Options{Max: 1})
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok")
+	})}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	held, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { held.Close() })
+	for deadline := time.Now().Add(5 * time.Second); l.Open() != 1 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	for range 20 {
+		resp, err := client.Get("http://" + ln.Addr().String() + "/")
+		if err != nil {
+			t.Fatalf("refused request: %v", err)
+		}
+		var body struct{ Error struct{ Code string } }
+		json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable || body.Error.Code != "too_many_connections" || resp.Header.Get("Retry-After") != "1" {
+			t.Fatalf("refused request: %d %q Retry-After %q", resp.StatusCode, body.Error.Code, resp.Header.Get("Retry-After"))
+		}
+	}
+	held.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for l.Open() != 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	resp, err := client.Get("http://" + ln.Addr().String() + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || string(b) != "ok" {
+		t.Fatalf("request with a free place: %d %q", resp.StatusCode, b)
+	}
+}
