@@ -25,12 +25,14 @@ type httpConfig struct {
 // The defaults: every request body here is small (a vote is under 1 KB, the
 // largest form a few KB), so 10 s to read a whole request is generous even
 // on a poor mobile link, while a client trickling its request is cut off
-// then; 15 s to answer stays above every handler's own deadline (the
-// 1.5 s Redis deadline, an export); 16 KB of headers is several times what
-// a browser with a token sends. 10,000 connections bound the process's
-// memory and stay well under common descriptor limits; 512 from one address
-// is twice what the load generator opens from one host, and leaves room for
-// many voters behind one NAT.
+// then. 30 s to answer leaves room for the slowest handler, publishing,
+// which digests the whole ledger (under 2 s for the 1.3 million votes of
+// WSIS 2021), at ten times that volume. 16 KB of headers is many times
+// what a browser with a token sends. 10,000 connections bound the
+// process's memory (about 25 KB each while a request trickles in) and stay
+// well under common descriptor limits; 512 from one address is twice what
+// the load generator opens from one host, and leaves room for many voters
+// behind one NAT.
 func (c *httpConfig) bind(fs *flag.FlagSet, e env) error {
 	b := binder{fs: fs, e: e}
 	num, dur := b.num, b.dur
@@ -38,7 +40,7 @@ func (c *httpConfig) bind(fs *flag.FlagSet, e env) error {
 		dur(&c.HeaderTimeout, "http-header-timeout", "HTTP_HEADER_TIMEOUT", 5*time.Second, "how long a client may take to send a request's headers"),
 		dur(&c.ReadTimeout, "http-read-timeout", "HTTP_READ_TIMEOUT", 10*time.Second,
 			"how long a client may take to send a whole request, headers and body"),
-		dur(&c.WriteTimeout, "http-write-timeout", "HTTP_WRITE_TIMEOUT", 15*time.Second,
+		dur(&c.WriteTimeout, "http-write-timeout", "HTTP_WRITE_TIMEOUT", 30*time.Second,
 			"how long a request may take from its headers to the end of its answer"),
 		dur(&c.IdleTimeout, "http-idle-timeout", "HTTP_IDLE_TIMEOUT", 120*time.Second, "how long a keep-alive connection may wait for its next request"),
 		num(&c.MaxHeaderBytes, "http-max-header-bytes", "HTTP_MAX_HEADER_BYTES", 16<<10, "most bytes of request headers (larger get 431)"),
