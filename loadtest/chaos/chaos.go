@@ -173,7 +173,6 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	for i := range rep.Faults {
 		rep.Faults[i].Tally = Account(votes[i], rows)
-		d.logf("%s", rep.Faults[i].Line())
 	}
 	return rep, nil
 }
