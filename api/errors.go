@@ -57,6 +57,8 @@ var errorKinds = [...]errorKind{
 	{voting.ErrCategoryFull, http.StatusConflict, "category_full", "you have cast every vote this edition allows in this category"},
 	{voting.ErrNotNominated, http.StatusUnprocessableEntity, "not_nominated", "this project is not on the ballot"},
 	{voting.ErrInvalid, http.StatusUnprocessableEntity, "invalid_request", "the request is malformed"},
+	{voting.ErrOutcomeUnknown, http.StatusServiceUnavailable, "outcome_unknown",
+		"no answer came in time: your vote may or may not be recorded; send the same vote again to find out"},
 	{voting.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "the service is briefly unavailable; please retry"},
 
 	// Identity and abuse controls.

@@ -28,8 +28,12 @@ const MaxVoteBody = 1 << 10
 // UUIDs (36 bytes); the margin leaves room for other id formats.
 const MaxProjectID = 64
 
-// resultAccepted is the vote result reported to the observer for a 202.
-const resultAccepted = "accepted"
+// The vote results reported to the observer for a 202 (a vote recorded now)
+// and a 200 (a retry answered with the receipt of the vote recorded before).
+const (
+	resultAccepted = "accepted"
+	resultReplayed = "replayed"
+)
 
 // VoteRequest is the body of a vote.
 type VoteRequest struct {
@@ -204,8 +208,13 @@ func (s *server) castVote(c *gin.Context) {
 		s.obs.VoteResult(s.fail(c, err))
 		return
 	}
+	if receipt.Replayed {
+		s.obs.VoteResult(resultReplayed)
+		writeReceipt(c, http.StatusOK, receipt)
+		return
+	}
 	s.obs.VoteResult(resultAccepted)
-	writeReceipt(c, receipt)
+	writeReceipt(c, http.StatusAccepted, receipt)
 }
 
 // cast authenticates the voter before reading the body, so an anonymous
@@ -280,19 +289,20 @@ func checkJSON(ct string) error {
 // securityHeaderValues for why sharing it is safe.
 var jsonContentType = []string{"application/json; charset=utf-8"}
 
-// writeReceipt answers 202 with the receipt as the JSON object
+// writeReceipt answers status (202, or 200 for a retried vote) with the
+// receipt as the JSON object
 // {"vote_id":"...","status":"accepted","category":"..."}, byte for byte what
 // c.JSON writes for it, with the same headers (c.JSON sets no
 // Content-Length either; net/http adds it). It is written by hand because it
 // answers nearly every request the service takes, and encoding it by
 // reflection into a new buffer each time was a large share of the route's
 // own cost.
-func writeReceipt(c *gin.Context, r voting.Receipt) {
+func writeReceipt(c *gin.Context, status int, r voting.Receipt) {
 	buf := getScratch()
 	defer putScratch(buf)
 	b := appendReceipt((*buf)[:0], r)
 	*buf = b
-	c.Status(http.StatusAccepted)
+	c.Status(status)
 	if h := c.Writer.Header(); len(h["Content-Type"]) == 0 {
 		h["Content-Type"] = jsonContentType
 	}

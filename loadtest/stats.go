@@ -3,6 +3,7 @@ package loadtest
 import (
 	"bytes"
 	"maps"
+	"net/http"
 	"slices"
 	"sort"
 	"sync/atomic"
@@ -22,9 +23,13 @@ type Stats struct {
 	TransportErrors int64
 	// LastError is one transport error, to show what went wrong.
 	LastError string
-	// Accepted counts 2xx answers by workload label (the project voted for).
+	// Accepted counts 202 answers (votes recorded by that request) by
+	// workload label (the project voted for).
 	Accepted map[string]int64
-	// Receipts are the vote_id of every 2xx answer, when kept.
+	// Replayed counts 200 answers: a vote sent again, answered with the
+	// receipt of the one recorded before.
+	Replayed int64
+	// Receipts are the vote_id of every 202 answer, when kept.
 	Receipts []string
 	// Latency is the time to each answer: from the scheduled time in an open
 	// loop, from sending in a closed one.
@@ -65,6 +70,7 @@ func (s *Stats) Merge(o *Stats) {
 	for k, v := range o.Accepted {
 		s.Accepted[k] += v
 	}
+	s.Replayed += o.Replayed
 	s.TransportErrors += o.TransportErrors
 	if o.LastError != "" {
 		s.LastError = o.LastError
@@ -88,6 +94,10 @@ func (s *Stats) Clone() *Stats {
 // record counts one answer.
 func (s *Stats) record(resp Response, label string, keepReceipts bool) {
 	s.Statuses[resp.Status]++
+	if resp.Status == http.StatusOK {
+		s.Replayed++
+		return
+	}
 	if resp.Status/100 == 2 {
 		s.Accepted[label]++
 		if keepReceipts {
@@ -158,7 +168,7 @@ func (r *Result) Rate() float64 {
 	return float64(r.Answers()) / r.Elapsed.Seconds()
 }
 
-// AcceptedRate returns 2xx answers per second.
+// AcceptedRate returns 202 answers per second.
 func (r *Result) AcceptedRate() float64 {
 	if r.Elapsed <= 0 {
 		return 0
@@ -166,7 +176,7 @@ func (r *Result) AcceptedRate() float64 {
 	return float64(r.AcceptedTotal()) / r.Elapsed.Seconds()
 }
 
-// AcceptedTotal returns the number of 2xx answers.
+// AcceptedTotal returns the number of 202 answers.
 func (s *Stats) AcceptedTotal() int64 {
 	var n int64
 	for _, c := range s.Accepted {

@@ -29,6 +29,12 @@ var (
 	// ErrUnavailable means a backing store could not be reached; the caller may
 	// retry, and nothing was recorded.
 	ErrUnavailable = errors.New("unavailable")
+	// ErrOutcomeUnknown means the vote was sent to the store but no answer
+	// came in time, or a vote is recorded in its slot that the ledger does
+	// not hold yet: whether this vote is recorded cannot be told now. A
+	// retry of the same vote settles it: the original receipt when it was
+	// recorded, a new one when it was not.
+	ErrOutcomeUnknown = errors.New("vote outcome unknown")
 	// ErrCategoryFull means the voter has cast every vote the edition allows
 	// in the category.
 	ErrCategoryFull = errors.New("no votes left in this category")

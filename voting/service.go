@@ -2,6 +2,7 @@ package voting
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -12,11 +13,24 @@ import (
 type Log interface {
 	// Append records v. It returns ErrDuplicate when v.VoterID already filled
 	// v.Slot in v.Edition, ErrCategoryFull when v.CategoryCap votes of the
-	// voter are already in v.Category, a *RateLimitError (ErrRateLimited) when the voter
-	// is voting faster than the store's limit allows, and ErrUnavailable when the store cannot be reached
-	// (in which case the caller cannot know whether v was recorded, and must
-	// not acknowledge it).
+	// voter are already in v.Category, a *RateLimitError (ErrRateLimited)
+	// when the voter is voting faster than the store's limit allows,
+	// ErrUnavailable when the store could not take v (it was certainly not
+	// recorded), and ErrOutcomeUnknown when v was sent but no answer came in
+	// time (it may have been). Append never sends v twice; the voter's retry
+	// does, and meets v as a duplicate if it was recorded.
 	Append(ctx context.Context, v *Vote) error
+}
+
+// Recorded finds the vote a voter has in a ballot slot, in the ledger. The
+// service asks it only when the log refused a vote as a duplicate, so that a
+// voter retrying a vote whose answer was lost gets its receipt back: the
+// hot path pays nothing for it.
+type Recorded interface {
+	// RecordedVote returns the voter's vote in the slot, and false when the
+	// ledger holds none (yet). It returns ErrUnavailable when the ledger
+	// cannot be reached.
+	RecordedVote(ctx context.Context, edition string, voter int64, slot string) (Vote, bool, error)
 }
 
 // Scorer judges a vote before it is recorded. It never refuses a vote outright:
@@ -58,11 +72,24 @@ type Service struct {
 	Scorer    Scorer
 	Now       func() time.Time
 	NewID     func() string
+	// Recorded, when set, settles a vote the log refuses as a duplicate:
+	// the same project in the slot gets the original receipt back.
+	Recorded Recorded
+	// SettleWait bounds how long a duplicate waits for the slot's vote to
+	// reach the ledger (the flusher's lag) before it is answered
+	// ErrOutcomeUnknown; zero asks the ledger once.
+	SettleWait time.Duration
 }
 
+// settlePoll is how often a duplicate asks the ledger again while it waits
+// for the slot's vote to arrive there.
+const settlePoll = 50 * time.Millisecond
+
 // Cast validates b and records it. It returns ErrUnknownEdition,
-// ErrUnknownProject, ErrNotNominated, ErrClosed, ErrInvalid, ErrDuplicate or
-// ErrUnavailable, wrapped with the operation.
+// ErrUnknownProject, ErrNotNominated, ErrClosed, ErrInvalid, ErrDuplicate,
+// ErrCategoryFull, ErrRateLimited, ErrUnavailable or ErrOutcomeUnknown,
+// wrapped with the operation. A ballot for the project whose vote already
+// fills its slot is answered with that vote's receipt, marked Replayed.
 func (s *Service) Cast(ctx context.Context, b Ballot) (Receipt, error) {
 	snap := s.Catalogue.Snapshot()
 	ed, ok := snap.Edition(b.Edition)
@@ -107,7 +134,41 @@ func (s *Service) Cast(ctx context.Context, b Ballot) (Receipt, error) {
 		v.Status = StatusCounted
 	}
 	if err := s.Log.Append(ctx, v); err != nil {
+		if errors.Is(err, ErrDuplicate) && s.Recorded != nil {
+			return s.settle(ctx, v, err)
+		}
 		return Receipt{}, fmt.Errorf("cast vote for %q: %w", b.ProjectID, err)
 	}
 	return Receipt{VoteID: v.ID, Category: v.Category}, nil
+}
+
+// settle answers a vote the log refused as a duplicate (dup) from the
+// ledger: the original receipt when the slot holds a vote for the same
+// project, dup when it holds another. A slot whose vote is still on its way
+// to the ledger is asked again every settlePoll for up to SettleWait, then
+// answered ErrOutcomeUnknown, which a later retry settles.
+func (s *Service) settle(ctx context.Context, v *Vote, dup error) (Receipt, error) {
+	deadline := s.Now().Add(s.SettleWait)
+	for {
+		prev, ok, err := s.Recorded.RecordedVote(ctx, v.Edition, v.VoterID, v.Slot)
+		switch {
+		case err != nil:
+			return Receipt{}, fmt.Errorf("cast vote for %q: settle duplicate: %w", v.ProjectID, err)
+		case ok && prev.ProjectID == v.ProjectID:
+			return Receipt{VoteID: prev.ID, Category: prev.Category, Replayed: true}, nil
+		case ok:
+			return Receipt{}, fmt.Errorf("cast vote for %q: %w", v.ProjectID, dup)
+		}
+		if !s.Now().Before(deadline) {
+			return Receipt{}, fmt.Errorf("cast vote for %q: slot %s holds a vote not in the ledger yet: %w",
+				v.ProjectID, v.Slot, ErrOutcomeUnknown)
+		}
+		t := time.NewTimer(settlePoll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return Receipt{}, fmt.Errorf("cast vote for %q: settle duplicate: %w", v.ProjectID, ctx.Err())
+		case <-t.C:
+		}
+	}
 }

@@ -77,6 +77,9 @@ type Vote struct {
 type Receipt struct {
 	VoteID   string
 	Category string
+	// Replayed says the vote was recorded by an earlier attempt, whose
+	// receipt this is; this attempt recorded nothing.
+	Replayed bool
 }
 
 // ProjectCount is one project's number of counted votes.

@@ -143,3 +143,87 @@ func TestService_Cast_votesPerCategory(t *testing.T) {
 		t.Fatalf("recorded vote %+v; want the project as slot and a cap of 3", v)
 	}
 }
+
+// slotLog refuses a second vote in a filled slot, as the Redis log does.
+type slotLog struct{ filled map[string]bool }
+
+func (l *slotLog) Append(_ context.Context, v *voting.Vote) error {
+	k := v.Edition + "/" + v.Slot
+	if l.filled[k] {
+		return voting.ErrDuplicate
+	}
+	l.filled[k] = true
+	return nil
+}
+
+// lateLedger holds one vote, which it shows only from the after-th
+// question on, as a ledger does while the flusher is behind.
+type lateLedger struct {
+	vote  voting.Vote
+	after int
+	asked int
+	err   error
+}
+
+func (l *lateLedger) RecordedVote(_ context.Context, edition string, voter int64, slot string) (voting.Vote, bool, error) {
+	l.asked++
+	if l.err != nil {
+		return voting.Vote{}, false, l.err
+	}
+	v := l.vote
+	if l.asked < l.after || v.Edition != edition || v.VoterID != voter || v.Slot != slot {
+		return voting.Vote{}, false, nil
+	}
+	return v, true, nil
+}
+
+// TestService_Cast_retry: a vote sent again for the project that fills its
+// slot gets the original receipt back, marked replayed, once the ledger has
+// it; another project in a filled slot is a duplicate; a slot whose vote is
+// not in the ledger by the settle wait is an unknown outcome; a ledger that
+// cannot be reached says so.
+func TestService_Cast_retry(t *testing.T) {
+	original := voting.Vote{ID: "vote-0", Edition: "open", VoterID: 7, ProjectID: "p1", Category: "C1", Slot: "C1"}
+	other := original
+	other.ProjectID = "p1b"
+	cases := []struct {
+		name     string
+		ledger   *lateLedger
+		wait     time.Duration
+		err      error
+		replayed bool
+	}{
+		{"same project in the ledger", &lateLedger{vote: original}, 0, nil, true},
+		{"same project reaches the ledger", &lateLedger{vote: original, after: 3}, time.Second, nil, true},
+		{"another project", &lateLedger{vote: other}, time.Second, voting.ErrDuplicate, false},
+		{"not in the ledger in time", &lateLedger{vote: original, after: 1000}, 120 * time.Millisecond, voting.ErrOutcomeUnknown, false},
+		{"ledger unreachable", &lateLedger{err: voting.ErrUnavailable}, time.Second, voting.ErrUnavailable, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			log := &slotLog{filled: map[string]bool{"open/C1": true}}
+			svc := newService(log, voting.DefaultRules(), voting.CountAll{})
+			svc.Now = time.Now
+			svc.Recorded, svc.SettleWait = tc.ledger, tc.wait
+			r, err := svc.Cast(context.Background(), voting.Ballot{Edition: "open", VoterID: 7, ProjectID: "p1"})
+			if !errors.Is(err, tc.err) {
+				t.Fatalf("Cast error = %v; want %v", err, tc.err)
+			}
+			if tc.replayed && (r != voting.Receipt{VoteID: "vote-0", Category: "C1", Replayed: true}) {
+				t.Fatalf("receipt %+v; want the original's, replayed", r)
+			}
+			if tc.ledger.after > 1 && tc.ledger.err == nil && tc.replayed && tc.ledger.asked != tc.ledger.after {
+				t.Fatalf("ledger asked %d times; want %d", tc.ledger.asked, tc.ledger.after)
+			}
+		})
+	}
+	t.Run("first vote", func(t *testing.T) {
+		ledger := &lateLedger{}
+		svc := newService(&slotLog{filled: map[string]bool{}}, voting.DefaultRules(), voting.CountAll{})
+		svc.Recorded = ledger
+		r, err := svc.Cast(context.Background(), voting.Ballot{Edition: "open", VoterID: 7, ProjectID: "p1"})
+		if err != nil || r.Replayed || r.VoteID != "vote-1" || ledger.asked != 0 {
+			t.Fatalf("receipt %+v, error %v, ledger asked %d times; want a new vote and no question", r, err, ledger.asked)
+		}
+	})
+}

@@ -27,6 +27,7 @@ type config struct {
 	BatchSize      int
 	BatchWait      time.Duration
 	ClaimIdle      time.Duration
+	RedisDeadline  time.Duration
 	PipelineSize   int
 	Workers        int
 	GCPercent      int
@@ -130,6 +131,8 @@ func (c *config) bind(fs *flag.FlagSet, e env) error {
 			"garbage collection target of serve and flush, as GOGC (0 keeps GOGC or the runtime's default)"),
 		dur(&c.BatchWait, "flush-wait", "FLUSH_WAIT", 50*time.Millisecond, "how long a partial flush batch waits for more votes"),
 		dur(&c.ClaimIdle, "claim-idle", "CLAIM_IDLE", 15*time.Second, "how long a vote may stay pending with a dead flusher before another takes it"),
+		dur(&c.RedisDeadline, "redis-deadline", "REDIS_DEADLINE", 1500*time.Millisecond,
+			"how long a request waits on Redis (and for a retried vote's original to reach the ledger) before it is answered 503"),
 	} {
 		if err != nil {
 			return err

@@ -242,6 +242,22 @@ func (s *server) vote(token, projectID string) voteResult {
 	return voteResult{status: resp.StatusCode, code: body.Error.Code, voteID: body.VoteID, project: projectID}
 }
 
+// sibling returns another project of id's category.
+func sibling(projects []project, id string) string {
+	var cat string
+	for _, p := range projects {
+		if p.ID == id {
+			cat = p.Category
+		}
+	}
+	for _, p := range projects {
+		if p.Category == cat && p.ID != id {
+			return p.ID
+		}
+	}
+	panic("no other project in category " + cat)
+}
+
 // ballots returns, for each voter, a vote in each of k random categories.
 func ballots(tokens []string, projects []project, k int) [][2]string {
 	byCat := map[string][]string{}
@@ -350,30 +366,46 @@ func checkRecount(t testing.TB, got recount, want map[string]int64) {
 
 // TestServe_manyVoters: many voters voting concurrently; the recount equals
 // the 202 answers per project, and the live counters converge to the ledger.
+// A ballot sent again gets its first receipt back (200), and a ballot for
+// another project in a filled category is refused (409).
 func TestServe_manyVoters(t *testing.T) {
 	for name, redisURL := range topologies(t) {
 		t.Run(name, func(t *testing.T) {
 			d := newDeployment(t, redisURL)
 			s := d.serve()
 			tokens := d.voters(600)
-			bs := ballots(tokens, s.projects(t), 5)
-			// Every voter also retries one ballot: the second must be refused.
-			bs = append(bs, bs[:len(tokens)]...)
+			projects := s.projects(t)
+			bs := ballots(tokens, projects, 5)
 			results := s.cast(bs, 48, nil)
 			ids, want := accepted(results)
-			dups := 0
-			for _, r := range results {
+			receipt := map[[2]string]string{}
+			for i, r := range results {
+				if r.err != nil || r.status != http.StatusAccepted {
+					t.Fatalf("vote: %d %s %v", r.status, r.code, r.err)
+				}
+				receipt[bs[i]] = r.voteID
+			}
+			// Then each voter sends one of its ballots again, at once,
+			// while many are still on their way to the ledger, and one
+			// for another project of the same category.
+			again := bs[:len(tokens)]
+			other := make([][2]string, len(again))
+			for i, b := range again {
+				other[i] = [2]string{b[0], sibling(projects, b[1])}
+			}
+			results = s.cast(append(append([][2]string{}, again...), other...), 48, nil)
+			for i, r := range results {
 				switch {
 				case r.err != nil:
 					t.Fatalf("vote failed: %v", r.err)
-				case r.status == http.StatusConflict && r.code == "duplicate_vote":
-					dups++
-				case r.status != http.StatusAccepted:
-					t.Fatalf("unexpected answer %d %s", r.status, r.code)
+				case i < len(again) && (r.status != http.StatusOK || r.voteID != receipt[again[i]]):
+					t.Fatalf("ballot sent again: %d %s vote %q; want 200 with the first receipt %q", r.status, r.code, r.voteID, receipt[again[i]])
+				case i >= len(again) && (r.status != http.StatusConflict || r.code != "duplicate_vote"):
+					t.Fatalf("another project in a filled category: %d %s; want 409 duplicate_vote", r.status, r.code)
 				}
 			}
-			if len(ids) != len(tokens)*5 || dups != len(tokens) {
-				t.Fatalf("%d accepted, %d duplicates; want %d and %d", len(ids), dups, len(tokens)*5, len(tokens))
+			if len(ids) != len(tokens)*5 {
+				t.Fatalf("%d accepted; want %d", len(ids), len(tokens)*5)
 			}
 			d.waitLedger(ids, 30*time.Second)
 			checkRecount(t, d.recount(), want)
@@ -409,7 +441,9 @@ func TestServe_manyVoters(t *testing.T) {
 }
 
 // TestServe_concurrentIdenticalVotes: 1,000 concurrent identical votes give
-// exactly one 202, and the ledger holds one row.
+// exactly one 202 and the ledger holds one row; the others get its receipt
+// back (200 with the same vote id) or, when it has not reached the ledger
+// within the deadline, 503 outcome_unknown.
 func TestServe_concurrentIdenticalVotes(t *testing.T) {
 	for name, redisURL := range topologies(t) {
 		t.Run(name, func(t *testing.T) {
@@ -426,10 +460,19 @@ func TestServe_concurrentIdenticalVotes(t *testing.T) {
 			if len(ids) != 1 {
 				t.Fatalf("%d of 1000 identical votes accepted; want exactly 1", len(ids))
 			}
+			replayed := 0
 			for _, r := range results {
-				if r.status != http.StatusAccepted && (r.status != http.StatusConflict || r.code != "duplicate_vote") {
-					t.Fatalf("answer %d %q %v", r.status, r.code, r.err)
+				switch {
+				case r.status == http.StatusOK && r.voteID == ids[0]:
+					replayed++
+				case r.status == http.StatusAccepted,
+					r.status == http.StatusServiceUnavailable && r.code == "outcome_unknown":
+				default:
+					t.Fatalf("answer %d %q %q %v", r.status, r.code, r.voteID, r.err)
 				}
+			}
+			if replayed == 0 {
+				t.Fatal("no identical vote got the first one's receipt back")
 			}
 			d.waitLedger(ids, 30*time.Second)
 			if r := d.recount(); r.Total != 1 {
@@ -474,23 +517,24 @@ func TestServe_killedDuringLoad(t *testing.T) {
 			s2 := d.serve()
 			d.waitLedger(ids, 60*time.Second)
 			// Votes that got no answer may or may not have been recorded: the
-			// voter retries, and either the retry lands or the first did.
+			// voter retries, and either the retry lands (202) or the first
+			// did (200, its receipt).
 			var retry [][2]string
 			for i, r := range results {
-				if r.status != http.StatusAccepted && r.status != http.StatusConflict {
+				if r.status != http.StatusAccepted {
 					retry = append(retry, bs[i])
 				}
 			}
 			again := s2.cast(retry, 32, nil)
 			ids2, _ := accepted(again)
 			for _, r := range again {
-				if r.status != http.StatusAccepted && r.status != http.StatusConflict {
+				if r.status != http.StatusAccepted && r.status != http.StatusOK {
 					t.Fatalf("retry after restart: %d %q %v", r.status, r.code, r.err)
 				}
 			}
 			// Every ballot fills its own slot, and each one has now either
-			// landed before the kill, landed unanswered (its retry was a
-			// duplicate), or landed on retry: the ledger holds them all.
+			// landed before the kill, landed unanswered (its retry got its
+			// receipt), or landed on retry: the ledger holds them all.
 			d.waitLedger(ids2, 30*time.Second)
 			if got := d.recount(); got.Total != int64(len(bs)) {
 				t.Fatalf("recount %d; ballots %d (acknowledged before kill %d, on retry %d)", got.Total, len(bs), len(ids), len(ids2))

@@ -53,7 +53,7 @@ func (a *app) connect(ctx context.Context) (*stack, error) {
 	}
 	store, err := vredis.New(ctx, client, vredis.Options{
 		Shards: a.cfg.Shards, Prefix: a.cfg.RedisPrefix, Consumer: a.cfg.Consumer, VoteLimit: a.cfg.voteLimit(),
-		PipelineSize: a.cfg.PipelineSize, Workers: a.cfg.Workers,
+		PipelineSize: a.cfg.PipelineSize, Workers: a.cfg.Workers, Deadline: a.cfg.RedisDeadline,
 	})
 	if err != nil {
 		pg.Pool().Close()
@@ -162,7 +162,8 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 
 	svc := &voting.Service{
 		Catalogue: cat, Log: st.log, Scorer: voting.CountAll{}, Now: time.Now,
-		NewID: func() string { return uuid.Must(uuid.NewV7()).String() },
+		NewID:    func() string { return uuid.Must(uuid.NewV7()).String() },
+		Recorded: st.pg, SettleWait: a.cfg.RedisDeadline,
 	}
 	cfg := api.Config{
 		Votes: svc, Catalogue: cat, Tokens: verifier, Metrics: st.metrics,

@@ -40,7 +40,7 @@ func (a *app) wireIdentity(ctx context.Context, st *stack, cfg *api.Config) erro
 	if err != nil {
 		return err
 	}
-	meter, err := iredis.New(ctx, st.redis, iredis.Options{Prefix: a.cfg.RedisPrefix})
+	meter, err := iredis.New(ctx, st.redis, iredis.Options{Prefix: a.cfg.RedisPrefix, Deadline: a.cfg.RedisDeadline})
 	if err != nil {
 		return err
 	}

@@ -85,6 +85,9 @@ type Options struct {
 	// (default 16): enough to spread a cluster's load over its masters, few
 	// enough that a pipeline's limits need few script calls.
 	Shards int
+	// Deadline, when set, bounds how long a Take waits, queued and sent;
+	// past it the Take fails with identity.ErrUnavailable.
+	Deadline time.Duration
 }
 
 // Meter is the Redis identity.Meter. Take requests are queued and sent by a
@@ -149,7 +152,7 @@ func New(ctx context.Context, c goredis.UniversalClient, o Options) (*Meter, err
 	if err := m.load(ctx); err != nil {
 		return nil, fmt.Errorf("new redis meter: %w", err)
 	}
-	m.queue = batch.New(o.Workers, o.PipelineSize, func() func([]*take) {
+	m.queue = batch.New(batch.Config{Workers: o.Workers, Size: o.PipelineSize, Timeout: o.Deadline}, func() func([]*take) {
 		calls := make([]shardCall, m.opts.Shards)
 		return func(live []*take) { m.send(live, calls) }
 	}, m.release)
@@ -220,6 +223,10 @@ func (m *Meter) Take(ctx context.Context, limits []identity.Limit, spend identit
 	switch err := m.queue.Do(ctx, t); {
 	case errors.Is(err, batch.ErrClosed):
 		return identity.Verdict{}, fmt.Errorf("%s: meter closed: %w", op, identity.ErrUnavailable)
+	case errors.Is(err, batch.ErrTimeout), errors.Is(err, batch.ErrNoAnswer):
+		// Whether or not Redis took the limits, what they guard was not
+		// done: refusing it is the true answer.
+		return identity.Verdict{}, fmt.Errorf("%s: %w: %w", op, identity.ErrUnavailable, err)
 	case err != nil:
 		return identity.Verdict{}, fmt.Errorf("%s: %w", op, err)
 	}
@@ -310,7 +317,9 @@ func (m *Meter) send(live []*take, calls []shardCall) {
 		if t.err == nil {
 			t.verdict, t.err = m.verdict(t)
 		}
-		t.Done()
+		if !t.Done() {
+			m.release(t)
+		}
 	}
 }
 

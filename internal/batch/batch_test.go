@@ -42,7 +42,9 @@ func (c *counts) worker(delay time.Duration) func() func([]*req) {
 			}
 			c.mu.Unlock()
 			for _, r := range b {
-				r.Done()
+				if !r.Done() {
+					c.release(r)
+				}
 			}
 		}
 	}
@@ -58,7 +60,7 @@ func (c *counts) release(r *req) {
 // batches, and none is bigger than the size.
 func TestQueue_Do(t *testing.T) {
 	c := newCounts()
-	q := batch.New(2, 16, c.worker(time.Millisecond), c.release)
+	q := batch.New(batch.Config{Workers: 2, Size: 16}, c.worker(time.Millisecond), c.release)
 	const n = 500
 	reqs := make([]*req, n)
 	var wg sync.WaitGroup
@@ -93,11 +95,13 @@ func TestQueue_Do(t *testing.T) {
 }
 
 // TestQueue_Do_cancelled: a caller whose context ends gets its error, and
-// its request is either answered (it was taken already) or released (it was
-// not), exactly once; after Close, Do refuses and releases.
+// its request is released exactly once: by Do or the worker that finds it
+// when it was not sent (the context's error), by the worker once answered
+// when it was (ErrNoAnswer); a caller that got its answer has it answered
+// once and never released. After Close, Do refuses and releases.
 func TestQueue_Do_cancelled(t *testing.T) {
 	c := newCounts()
-	q := batch.New(1, 4, c.worker(2*time.Millisecond), c.release)
+	q := batch.New(batch.Config{Workers: 1, Size: 4}, c.worker(2*time.Millisecond), c.release)
 	const n = 400
 	reqs := make([]*req, n)
 	errs := make([]error, n)
@@ -123,8 +127,10 @@ func TestQueue_Do_cancelled(t *testing.T) {
 			t.Errorf("request %d succeeded but was answered %d and released %d times", i, a, rel)
 		case errs[i] != nil && !errors.Is(errs[i], context.DeadlineExceeded):
 			t.Errorf("request %d: %v", i, errs[i])
-		case errs[i] != nil && (a != 0 || rel != 1):
-			t.Errorf("request %d gave up but was answered %d and released %d times", i, a, rel)
+		case errors.Is(errs[i], batch.ErrNoAnswer) && (a != 1 || rel != 1):
+			t.Errorf("request %d gave up once sent but was answered %d and released %d times", i, a, rel)
+		case errs[i] != nil && !errors.Is(errs[i], batch.ErrNoAnswer) && (a != 0 || rel != 1):
+			t.Errorf("request %d gave up unsent but was answered %d and released %d times", i, a, rel)
 		}
 	}
 	if cancelled.Load() == 0 {
@@ -133,5 +139,56 @@ func TestQueue_Do_cancelled(t *testing.T) {
 	late := &req{}
 	if err := q.Do(context.Background(), late); !errors.Is(err, batch.ErrClosed) || c.released[late] != 1 {
 		t.Errorf("do after close: %v, released %d times; want ErrClosed and released once", err, c.released[late])
+	}
+}
+
+// TestQueue_Do_timeout: with a timeout, no caller waits on a stalled worker
+// for much longer than it. The request the worker holds is reported as sent
+// without an answer, those still queued as never sent; each is released
+// exactly once, after the worker wakes for the one it held.
+func TestQueue_Do_timeout(t *testing.T) {
+	c := newCounts()
+	wake := make(chan struct{})
+	stalled := func() func([]*req) {
+		inner := c.worker(0)()
+		return func(b []*req) {
+			<-wake
+			inner(b)
+		}
+	}
+	q := batch.New(batch.Config{Workers: 1, Size: 1, Timeout: 20 * time.Millisecond}, stalled, c.release)
+	const n = 8
+	reqs := make([]*req, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range reqs {
+		reqs[i] = &req{n: i}
+		wg.Go(func() { errs[i] = q.Do(context.Background(), reqs[i]) })
+	}
+	wg.Wait()
+	close(wake)
+	q.Close()
+	var noAnswer, unsent int
+	for i, r := range reqs {
+		c.mu.Lock()
+		a, rel := c.answered[r], c.released[r]
+		c.mu.Unlock()
+		switch {
+		case errors.Is(errs[i], batch.ErrNoAnswer) && errors.Is(errs[i], batch.ErrTimeout):
+			noAnswer++
+			if a != 1 || rel != 1 {
+				t.Errorf("request %d sent: answered %d, released %d times; want once each", i, a, rel)
+			}
+		case errors.Is(errs[i], batch.ErrTimeout):
+			unsent++
+			if a != 0 || rel != 1 {
+				t.Errorf("request %d unsent: answered %d, released %d times; want released once", i, a, rel)
+			}
+		default:
+			t.Errorf("request %d: %v; want a timeout", i, errs[i])
+		}
+	}
+	if noAnswer != 1 || unsent != n-1 {
+		t.Errorf("%d sent without answer and %d unsent; want 1 and %d", noAnswer, unsent, n-1)
 	}
 }

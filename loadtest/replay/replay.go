@@ -482,7 +482,9 @@ func (r *run) recount(ctx context.Context, stats *loadtest.Stats, ballots *loadt
 			c.DuplicatesAccepted = c.ByLabel[a.Label]
 		}
 	}
-	c.DuplicateAnswers = stats.Codes["duplicate_vote"]
+	// A duplicate resends an earlier ballot: answered with its receipt
+	// (200), or 409 when it is refused without one.
+	c.DuplicateAnswers = stats.Codes["duplicate_vote"] + stats.Replayed
 	c.OK = c.VerifyExit0 && c.ResultsMatch && c.SignatureValid && c.Converged && len(c.Mismatches) == 0 &&
 		c.Recounted == c.Accepted && c.Accepted == c.GroundTruth && c.DuplicatesAccepted == 0 &&
 		c.DuplicateAnswers == c.DuplicatesSent && stats.TransportErrors == 0

@@ -154,3 +154,22 @@ func (s *Store) LedgerVotes(ctx context.Context, edition string) (int64, error) 
 	}
 	return n, nil
 }
+
+var _ voting.Recorded = (*Store)(nil)
+
+// RecordedVote returns the vote a voter has in a ballot slot, found by the
+// ledger's unique (edition, voter, slot) key, and false when the ledger
+// holds none. Only the receipt's fields are read: id, project, category.
+func (s *Store) RecordedVote(ctx context.Context, edition string, voter int64, slot string) (voting.Vote, bool, error) {
+	v := voting.Vote{Edition: edition, VoterID: voter, Slot: slot}
+	err := s.pool.QueryRow(ctx, `SELECT id::text, project_id::text, category_code FROM votes
+		WHERE edition_id = $1 AND voter_id = $2 AND slot = $3`, edition, voter, slot).
+		Scan(&v.ID, &v.ProjectID, &v.Category)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return voting.Vote{}, false, nil
+	case err != nil:
+		return voting.Vote{}, false, fmt.Errorf("find vote of voter %d in %s/%s: %w", voter, edition, slot, translate(err))
+	}
+	return v, true, nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/wsisvote/prizes/internal/batch"
+	"github.com/wsisvote/prizes/internal/unavailable"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -176,12 +178,13 @@ type callParams struct {
 // Append records v: in one atomic step it claims the voter's ballot slot,
 // appends v to its shard's log and, when v counts, bumps the live tally. It
 // returns an error wrapping voting.ErrDuplicate when the slot was already
-// filled, voting.ErrUnavailable when Redis cannot be reached, and the
-// context's error when ctx ends before the vote was sent; once sent, Append
-// waits for the answer whatever ctx does, so the caller knows the outcome.
-//
-// A step that Redis ran but whose reply was lost is retried by the client
-// and then reports ErrDuplicate: the vote is recorded once either way.
+// filled; voting.ErrUnavailable when v was certainly not recorded (Redis
+// could not be reached, refused the call before running it, or the store's
+// deadline passed before v was sent); voting.ErrOutcomeUnknown when v was
+// sent and no reply came, by the deadline or at all (Redis may have run the
+// step); and the context's error when ctx ended before v was sent. The step
+// is never sent twice: a retry by the voter meets v as a duplicate when it
+// was recorded.
 func (s *Store) Append(ctx context.Context, v *voting.Vote) error {
 	if err := s.check(v); err != nil {
 		return err
@@ -218,6 +221,10 @@ func (s *Store) Append(ctx context.Context, v *voting.Vote) error {
 	switch err := s.queue.Do(ctx, r); {
 	case errors.Is(err, batch.ErrClosed):
 		return fmt.Errorf("append vote %s: store closed: %w", v.ID, voting.ErrUnavailable)
+	case errors.Is(err, batch.ErrNoAnswer):
+		return fmt.Errorf("append vote %s: %w: %w", v.ID, voting.ErrOutcomeUnknown, err)
+	case errors.Is(err, batch.ErrTimeout):
+		return fmt.Errorf("append vote %s: not sent within %s: %w", v.ID, s.opts.Deadline, voting.ErrUnavailable)
 	case err != nil:
 		return fmt.Errorf("append vote %s: %w", v.ID, err)
 	}
@@ -297,7 +304,7 @@ func (b *sender) send(s *Store, live []*request) {
 				retry = append(retry, c)
 				continue
 			}
-			answer(c.reqs, c.cmd)
+			s.answer(c.reqs, c.cmd)
 		}
 		b.calls = retry
 		if len(b.calls) == 0 {
@@ -307,7 +314,7 @@ func (b *sender) send(s *Store, live []*request) {
 			for _, c := range b.calls {
 				for _, r := range c.reqs {
 					r.err = err
-					r.Done()
+					s.done(r)
 				}
 			}
 			break
@@ -362,19 +369,52 @@ func (b *sender) evalSha(ctx context.Context, pipe goredis.Pipeliner, s *Store, 
 }
 
 // answer tells each request of a call its outcome.
-func answer(reqs []*request, cmd *goredis.Cmd) {
+func (s *Store) answer(reqs []*request, cmd *goredis.Cmd) {
 	res, err := cmd.Int64Slice()
 	if err == nil && len(res) != len(reqs) {
-		err = fmt.Errorf("append script answered %d results for %d votes", len(res), len(reqs))
+		err = fmt.Errorf("append script answered %d results for %d votes: %w", len(res), len(reqs), voting.ErrOutcomeUnknown)
+	}
+	if err != nil {
+		err = failed("run append script", err)
 	}
 	for i, r := range reqs {
 		if err != nil {
-			r.err = wrap("run append script", err)
+			r.err = err
 		} else {
 			r.err = result(res[i])
 		}
-		r.Done()
+		s.done(r)
 	}
+}
+
+// done hands r's outcome to its caller, or releases r when the caller has
+// stopped waiting.
+func (s *Store) done(r *request) {
+	if !r.Done() {
+		s.release(r)
+	}
+}
+
+// failed translates the error of a script call that got no result. The
+// vote was certainly not recorded when the call never reached Redis (no
+// connection could be had: refused, unreachable, the pool exhausted, the
+// client closed) or when Redis refused it before running it (a failover, a
+// restart, a full memory, an unloaded script): voting.ErrUnavailable.
+// Otherwise the call may have run, its reply lost to a timeout or a broken
+// connection, or the script failed part way: voting.ErrOutcomeUnknown.
+func failed(op string, err error) error {
+	var reply goredis.Error
+	var netErr *net.OpError
+	switch {
+	case errors.As(err, &reply) && unavailable.Redis(err):
+		return fmt.Errorf("%s: %w: %w", op, voting.ErrUnavailable, err)
+	case errors.As(err, &reply):
+		return fmt.Errorf("%s: %w: %w", op, voting.ErrOutcomeUnknown, err)
+	case errors.As(err, &netErr) && netErr.Op == "dial",
+		errors.Is(err, goredis.ErrPoolTimeout), errors.Is(err, goredis.ErrClosed), errors.Is(err, goredis.ErrPoolExhausted):
+		return fmt.Errorf("%s: not sent: %w: %w", op, voting.ErrUnavailable, err)
+	}
+	return fmt.Errorf("%s: %w: %w", op, voting.ErrOutcomeUnknown, err)
 }
 
 // result translates the script's answer for one vote: 1 for recorded, 0 for

@@ -25,6 +25,11 @@ import (
 // the hot vote path: short timeouts, so an unreachable Redis turns into
 // ErrUnavailable in seconds rather than hanging a request, and a pool large
 // enough for the batch workers, the flushers' blocking reads and the API.
+//
+// The client never resends a command on its own, whatever the URL says: a
+// script call whose reply was lost may have run, and running it again would
+// meet its own vote as a duplicate or spend a limit twice. Callers retry
+// what is safe to retry.
 func Connect(url string) (goredis.UniversalClient, error) {
 	url = strings.TrimSpace(url)
 	switch {
@@ -36,6 +41,7 @@ func Connect(url string) (goredis.UniversalClient, error) {
 			return nil, fmt.Errorf("connect redis: %w: %w", voting.ErrInvalid, err)
 		}
 		tune(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.PoolSize, &o.MinIdleConns)
+		o.MaxRetries = noRetries
 		return goredis.NewClient(o), nil
 	case strings.HasPrefix(url, "redis-cluster://"), strings.HasPrefix(url, "rediss-cluster://"):
 		scheme, rest, _ := strings.Cut(url, "://")
@@ -81,8 +87,13 @@ func cluster(o *goredis.ClusterOptions, list string) (goredis.UniversalClient, e
 		return nil, fmt.Errorf("connect redis cluster: no nodes: %w", voting.ErrInvalid)
 	}
 	tune(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.PoolSize, &o.MinIdleConns)
+	o.MaxRetries = noRetries
 	return goredis.NewClusterClient(o), nil
 }
+
+// noRetries is go-redis's MaxRetries for "never resend" (zero means its
+// default of three).
+const noRetries = -1
 
 // tune fills the settings a configuration left at zero.
 func tune(dial, read, write, pool *time.Duration, size, idle *int) {

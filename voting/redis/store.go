@@ -65,6 +65,11 @@ type Options struct {
 	// Redis without seeing each other's keys (tests do). It is empty in
 	// production, which gives exactly the layout documented above.
 	Prefix string
+	// Deadline, when set, bounds how long an append waits, queued and sent.
+	// An append not sent by then fails with voting.ErrUnavailable, one sent
+	// but unanswered with voting.ErrOutcomeUnknown; the pipeline itself is
+	// bounded by the client's read timeout.
+	Deadline time.Duration
 	// VoteLimit, when set, limits how fast one voter may vote (duplicates
 	// included), checked inside the same atomic step as the append, so the
 	// limit costs no round trip of its own.
@@ -146,7 +151,7 @@ func New(ctx context.Context, c goredis.UniversalClient, o Options) (*Store, err
 	if err := s.createGroups(ctx); err != nil {
 		return nil, fmt.Errorf("new redis vote store: %w", err)
 	}
-	s.queue = batch.New(o.Workers, o.PipelineSize, func() func([]*request) {
+	s.queue = batch.New(batch.Config{Workers: o.Workers, Size: o.PipelineSize, Timeout: o.Deadline}, func() func([]*request) {
 		var b sender
 		return func(live []*request) { b.send(s, live) }
 	}, s.release)
