@@ -125,7 +125,7 @@ func Markdown(r *Report) string {
 		"although their final answer did not say so: the answer to the original was lost and its retry was refused as a duplicate, " +
 		"or the answer was refused or unknown. The ledger is read once after the last fault, so a fault that lost an earlier one's " +
 		"votes would show them missing there. **Part away** is from the kill or the stop to the part answering again. The drain is timed from the moment the part answered again, with the load going on " +
-		"for a while after it, and from the last answer: votes a flusher had read but not committed when it died, or when Redis or " +
+		"for a while after it, and from the last answer: votes a flusher had read but not yet cleared from the log when it died, or when Redis or " +
 		"PostgreSQL went away under it, stay pending in the log until `--claim-idle` has passed and a flusher claims them, " +
 		"so those faults take about that long to drain.\n\n")
 	verdict := "every acknowledged vote is in the ledger exactly once and `prizes check` passed after every fault"
