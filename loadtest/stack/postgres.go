@@ -91,11 +91,20 @@ func StartPostgres(ctx context.Context, bin, dir string) (*Postgres, error) {
 			return nil, fmt.Errorf("start postgres: %w", err)
 		}
 	}
-	initdb := exec.CommandContext(ctx, filepath.Join(bin, "initdb"), "-D", p.data, "-U", "postgres",
-		"--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
-	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: p.cred}
-	if out, err := initdb.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("start postgres: initdb: %w: %s", err, Tail(out, 2000))
+	// A system without the C.UTF-8 locale gets the default one, as in
+	// deploy/local/stack.sh.
+	for _, locale := range [][]string{{"--locale=C.UTF-8"}, nil} {
+		args := append([]string{"-D", p.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"}, locale...)
+		initdb := exec.CommandContext(ctx, filepath.Join(bin, "initdb"), args...)
+		initdb.SysProcAttr = &syscall.SysProcAttr{Credential: p.cred}
+		out, err := initdb.CombinedOutput()
+		if err == nil {
+			break
+		}
+		if locale == nil {
+			return nil, fmt.Errorf("start postgres: initdb: %w: %s", err, Tail(out, 2000))
+		}
+		os.RemoveAll(p.data)
 	}
 	if err := p.Start(ctx); err != nil {
 		return nil, err
