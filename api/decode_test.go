@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -24,13 +25,18 @@ func TestDecodeVote(t *testing.T) {
 		{"surrounding whitespace", " \n{ \"project_id\" : \"p-1\" }\n ", "p-1"},
 		{"every kind of whitespace", "\t\r\n {\t\"project_id\"\r:\n\"p-1\" \t}\r\n", "p-1"},
 		{"every id character", `{"project_id":"azAZ09._:-"}`, "azAZ09._:-"},
-		// The decoder matches field names without regard to case and takes
-		// escapes and the last of repeated fields; these bodies leave the
-		// fast path and must still be accepted as before.
-		{"key in capitals", `{"PROJECT_ID":"p-1"}`, "p-1"},
+		// Escapes leave the fast path; the decoder takes them for what they
+		// stand for.
 		{"escaped id", `{"project_id":"p\u002d1"}`, "p-1"},
 		{"escaped key", `{"project\u005fid":"p-1"}`, "p-1"},
-		{"repeated key", `{"project_id":"p-1","project_id":"p-2"}`, "p-2"},
+		// Names match exactly and once.
+		{"key in capitals", `{"PROJECT_ID":"p-1"}`, ""},
+		{"key in mixed case", `{"Project_ID":"p-1"}`, ""},
+		{"repeated key", `{"project_id":"p-1","project_id":"p-2"}`, ""},
+		{"repeated key, once escaped", `{"project_id":"p-1","project\u005fid":"p-1"}`, ""},
+		{"invalid UTF-8 in a string", "{\"project_id\":\"p-1\",\"x\":\"\xff\"}", ""},
+		{"unpaired surrogate", `{"project_id":"p\ud800"}`, ""},
+		{"byte order mark", "\ufeff{\"project_id\":\"p-1\"}", ""},
 		{"longest id", `{"project_id":"` + strings.Repeat("a", api.MaxProjectID) + `"}`, strings.Repeat("a", api.MaxProjectID)},
 		{"empty", ``, ""},
 		{"whitespace only", "  ", ""},
@@ -85,12 +91,18 @@ func TestDecodeVote_Messages(t *testing.T) {
 		body string
 		want string
 	}{
-		{``, "decode vote: empty body: invalid request"},
-		{`{"project_id":7}`, "decode vote: project_id must be a string, not number: invalid request"},
-		{`[]`, "decode vote: body must be a JSON object, not array: invalid request"},
+		{``, "decode vote: body is empty: invalid request"},
+		{`{"project_id":7}`, "decode vote: project_id must be a string, not a number: invalid request"},
+		{`[]`, "decode vote: body must be a JSON object, not an array: invalid request"},
+		{`null`, "decode vote: body must be a JSON object, not null: invalid request"},
 		{`{"project_id":"p-1"`, "decode vote: truncated JSON: invalid request"},
-		{`{"project_id" "p-1"}`, "decode vote: malformed JSON at byte 15: invalid request"},
+		{`{"project_id" "p-1"}`,
+			`decode vote: malformed JSON at byte offset 14: invalid character '"' after object name (expecting ':'): invalid request`},
+		{"{\"project_id\":\"p\xff\"}", "decode vote: malformed JSON at byte offset 16: invalid UTF-8: invalid request"},
 		{`{"project_id":"p-1","x":1}`, `decode vote: unknown field "x": invalid request`},
+		{`{"Project_ID":"p-1"}`,
+			`decode vote: unknown field "Project_ID"; names are case-sensitive: did you mean "project_id"?: invalid request`},
+		{`{"project_id":"p-1","project_id":"p-2"}`, `decode vote: duplicate field "project_id": invalid request`},
 		{`{"project_id":"p-1"} {}`, "decode vote: unexpected data after the JSON object: invalid request"},
 		{`{"project_id":""}`, "decode vote: project_id is required: invalid request"},
 		{`{"project_id":"p/1"}`, "decode vote: project_id has a character outside [A-Za-z0-9._:-]: invalid request"},
@@ -199,6 +211,8 @@ func FuzzDecodeVote(f *testing.F) {
 		` { "project_id" : "a.b:c_d-e" } `,
 		"{\t\"project_id\"\r\n:\"p\"}",
 		`{"project_id":"p-1","project_id":"p-2"}`,
+		`{"project_id":"p-1","project\u005fid":"p-1"}`,
+		"{\"project_id\":\"p-1\",\"x\":\"\xff\"}",
 		`{"project_id":"p-1",}`,
 		`{"project_id":"` + strings.Repeat("a", api.MaxProjectID+1) + `"}`,
 		`null`,
@@ -230,6 +244,11 @@ func FuzzDecodeVote(f *testing.F) {
 				t.Fatalf("error %v does not wrap voting.ErrInvalid", err)
 			}
 			return
+		}
+		// An accepted body names project_id, exactly so and once, and
+		// nothing else.
+		if err := checkNames(data, reflect.TypeFor[api.VoteRequest]()); err != nil {
+			t.Fatalf("accepted %q: %v", data, err)
 		}
 		if got.ProjectID == "" || len(got.ProjectID) > api.MaxProjectID {
 			t.Fatalf("accepted %q with project id %q", data, got.ProjectID)

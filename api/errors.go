@@ -42,6 +42,8 @@ var errorKinds = [...]errorKind{
 	{errUnknownCategory, http.StatusNotFound, "unknown_category", "this edition has no category with this code"},
 	{errNotFound, http.StatusNotFound, "not_found", "no such resource"},
 	{errMethodNotAllowed, http.StatusMethodNotAllowed, "method_not_allowed", "this method is not allowed here"},
+	{errUnsupportedMediaType, http.StatusUnsupportedMediaType, "unsupported_media_type",
+		"the body must be JSON in UTF-8, sent with Content-Type: application/json"},
 	{prizes.ErrUnknownCategory, http.StatusNotFound, "unknown_category", "this edition has no category with this code"},
 	{prizes.ErrNotAssigned, http.StatusNotFound, "not_assigned", "this is not on your jury panel"},
 	{prizes.ErrNotPublished, http.StatusNotFound, "not_published", "the results of this edition are not published yet"},

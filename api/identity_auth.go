@@ -1,11 +1,7 @@
 package api
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -14,7 +10,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/wsisvote/prizes/identity"
-	"github.com/wsisvote/prizes/voting"
 	"github.com/wsisvote/prizes/web"
 )
 
@@ -25,34 +20,6 @@ const maxAuthBody = 4 << 10
 // ChallengeHeader carries a solved proof-of-work challenge, base64 JSON as
 // identity.Solution.Encode writes it.
 const ChallengeHeader = "X-Challenge"
-
-// decodeAuthBody reads one JSON object of at most max bytes into v, refusing
-// unknown fields and trailing data. Its errors wrap voting.ErrInvalid and
-// say what was wrong.
-func decodeAuthBody(c *gin.Context, max int64, v any) error {
-	if err := checkJSON(c.GetHeader("Content-Type")); err != nil {
-		return err
-	}
-	body, err := io.ReadAll(io.LimitReader(c.Request.Body, max+1))
-	if err != nil {
-		return fmt.Errorf("read body: %w: %w", voting.ErrInvalid, err)
-	}
-	if int64(len(body)) > max {
-		return fmt.Errorf("body exceeds %d bytes: %w", max, voting.ErrInvalid)
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		if errors.Is(err, io.EOF) {
-			return fmt.Errorf("empty body: %w", voting.ErrInvalid)
-		}
-		return fmt.Errorf("%s: %w", describeJSON(err), voting.ErrInvalid)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return fmt.Errorf("unexpected data after the JSON object: %w", voting.ErrInvalid)
-	}
-	return nil
-}
 
 // identityClient is where a request came from, as identity sees it.
 func identityClient(c *gin.Context, ip netip.Addr) identity.Client {
@@ -84,7 +51,7 @@ type statusBody struct {
 // passes the checks, so it tells nobody which addresses have accounts.
 func (s *server) requestCode(c *gin.Context) {
 	var req codeRequest
-	if err := decodeAuthBody(c, maxAuthBody, &req); err != nil {
+	if err := decodeBody(c, maxAuthBody, &req); err != nil {
 		s.fail(c, fmt.Errorf("request code: %w", err))
 		return
 	}
@@ -163,7 +130,7 @@ func (s *server) issue(c *gin.Context, sess identity.Session) {
 // "country"]}: an access token and a refresh token.
 func (s *server) signInToken(c *gin.Context) {
 	var req tokenRequest
-	if err := decodeAuthBody(c, maxAuthBody, &req); err != nil {
+	if err := decodeBody(c, maxAuthBody, &req); err != nil {
 		s.fail(c, fmt.Errorf("sign in: %w", err))
 		return
 	}
@@ -186,7 +153,7 @@ type refreshRequest struct {
 // refresh token of the family and a new access token with current roles.
 func (s *server) refreshToken(c *gin.Context) {
 	var req refreshRequest
-	if err := decodeAuthBody(c, maxAuthBody, &req); err != nil {
+	if err := decodeBody(c, maxAuthBody, &req); err != nil {
 		s.fail(c, fmt.Errorf("refresh: %w", err))
 		return
 	}
@@ -203,7 +170,7 @@ func (s *server) refreshToken(c *gin.Context) {
 // Access tokens already issued run out within their 15 minutes.
 func (s *server) signOut(c *gin.Context) {
 	var req refreshRequest
-	if err := decodeAuthBody(c, maxAuthBody, &req); err != nil {
+	if err := decodeBody(c, maxAuthBody, &req); err != nil {
 		s.fail(c, fmt.Errorf("sign out: %w", err))
 		return
 	}

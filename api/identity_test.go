@@ -264,7 +264,7 @@ func TestCastVote_Gate(t *testing.T) {
 			c.Catalogue.Replace(voting.NewSnapshot(eds, cats, projects))
 		})
 		w := f2.do(t, request{method: http.MethodPost, path: "/api/v1/editions/demo/votes", body: `{"project_id":"p-c1-a"}`,
-			token: f2.token(t, "42", api.RoleVoter), headers: map[string]string{api.ChallengeHeader: "solution"}, remote: "203.0.113.9:1"})
+			token: f2.token(t, "42", api.RoleVoter), headers: map[string]string{api.ChallengeHeader: "solution", "Content-Type": "application/json"}, remote: "203.0.113.9:1"})
 		if w.Code != http.StatusAccepted {
 			t.Fatalf("vote: %d %s", w.Code, w.Body)
 		}

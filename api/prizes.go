@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -207,27 +206,6 @@ func (l *lifecycle) actorOf(c *gin.Context) (prizes.Actor, error) {
 // maxLifecycleBody bounds the body of a lifecycle request; the largest is a
 // bulk review of a category or two.
 const maxLifecycleBody = 256 << 10
-
-// readBody reads a JSON request body of at most maxLifecycleBody bytes.
-func readBody(c *gin.Context) ([]byte, error) {
-	if err := checkJSON(c.GetHeader("Content-Type")); err != nil {
-		return nil, err
-	}
-	body, err := io.ReadAll(io.LimitReader(c.Request.Body, maxLifecycleBody+1))
-	if err != nil {
-		return nil, fmt.Errorf("read body: %w: %w", voting.ErrInvalid, err)
-	}
-	if len(body) > maxLifecycleBody {
-		return nil, fmt.Errorf("body exceeds %d bytes: %w", maxLifecycleBody, voting.ErrInvalid)
-	}
-	return body, nil
-}
-
-// decodeBody reads one JSON object of at most maxLifecycleBody bytes into
-// v strictly, as decodeAuthBody does.
-func decodeBody(c *gin.Context, v any) error {
-	return decodeAuthBody(c, maxLifecycleBody, v)
-}
 
 // act runs a role route's work with its actor, answering the error or the
 // value. status is the success status.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/wsisvote/prizes/prizes"
 	"github.com/wsisvote/prizes/voting"
@@ -88,12 +89,33 @@ func (l *lifecycle) getEdition(c *gin.Context) {
 	c.JSON(http.StatusOK, editionOf(ed))
 }
 
+// newEditionJSON is the body of POST /editions, prizes.NewEdition under the
+// names the API documents. Rules stay JSON, as the domain takes them, once
+// checkRules has held them to the names of prizes.Rules.
+type newEditionJSON struct {
+	ID         string          `json:"id"`
+	Name       string          `json:"name"`
+	Categories []categoryJSON  `json:"categories"`
+	Rules      jsontext.Value  `json:"rules"`
+	Schedule   prizes.Schedule `json:"schedule"`
+}
+
 // createEdition is POST /editions.
 func (l *lifecycle) createEdition(c *gin.Context) {
-	var n prizes.NewEdition
-	if err := decodeBody(c, &n); err != nil {
+	var req newEditionJSON
+	if err := decodeBody(c, maxLifecycleBody, &req); err != nil {
 		l.fail(c, fmt.Errorf("create edition: %w", err))
 		return
+	}
+	if len(req.Rules) > 0 && req.Rules.Kind() != 'n' {
+		if err := checkRules(req.Rules, "/rules"); err != nil {
+			l.fail(c, fmt.Errorf("create edition: %w", err))
+			return
+		}
+	}
+	n := prizes.NewEdition{ID: req.ID, Name: req.Name, Rules: json.RawMessage(req.Rules), Schedule: req.Schedule}
+	for _, cat := range req.Categories {
+		n.Categories = append(n.Categories, voting.Category{Code: cat.Code, Name: cat.Name})
 	}
 	act(l, c, http.StatusCreated, func(ctx context.Context, a prizes.Actor) (prizes.Edition, error) {
 		return l.cfg.Editions.CreateEdition(ctx, a, n)
@@ -103,7 +125,10 @@ func (l *lifecycle) createEdition(c *gin.Context) {
 // updateRules is PATCH /editions/:edition/rules: a JSON object of settings
 // to change, until voting opens.
 func (l *lifecycle) updateRules(c *gin.Context) {
-	body, err := readBody(c)
+	body, err := readBody(c, maxLifecycleBody)
+	if err == nil {
+		err = checkRules(body, "")
+	}
 	if err != nil {
 		l.fail(c, fmt.Errorf("update rules: %w", err))
 		return
@@ -117,7 +142,7 @@ func (l *lifecycle) updateRules(c *gin.Context) {
 // {"submission": {"start": ..., "end": ...}, ...}.
 func (l *lifecycle) setSchedule(c *gin.Context) {
 	var sched prizes.Schedule
-	if err := decodeBody(c, &sched); err != nil {
+	if err := decodeBody(c, maxLifecycleBody, &sched); err != nil {
 		l.fail(c, fmt.Errorf("set schedule: %w", err))
 		return
 	}
@@ -126,14 +151,16 @@ func (l *lifecycle) setSchedule(c *gin.Context) {
 	}, func(ed prizes.Edition) any { return editionOf(ed) })
 }
 
+type advanceRequest struct {
+	Phase voting.Phase `json:"phase"`
+}
+
 // advance is POST /editions/:edition/phase with {"phase": NEXT}. Naming the
 // phase, rather than "next", makes a repeated request harmless: the second
 // one is refused as a wrong phase instead of skipping one.
 func (l *lifecycle) advance(c *gin.Context) {
-	var req struct {
-		Phase voting.Phase `json:"phase"`
-	}
-	if err := decodeBody(c, &req); err != nil {
+	var req advanceRequest
+	if err := decodeBody(c, maxLifecycleBody, &req); err != nil {
 		l.fail(c, fmt.Errorf("advance: %w", err))
 		return
 	}

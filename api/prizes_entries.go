@@ -77,7 +77,7 @@ func (l *lifecycle) getSubmission(c *gin.Context) {
 // createSubmission is POST /editions/:edition/submissions: a new draft.
 func (l *lifecycle) createSubmission(c *gin.Context) {
 	var e prizes.Entry
-	if err := decodeBody(c, &e); err != nil {
+	if err := decodeBody(c, maxLifecycleBody, &e); err != nil {
 		l.fail(c, fmt.Errorf("create entry: %w", err))
 		return
 	}
@@ -90,7 +90,7 @@ func (l *lifecycle) createSubmission(c *gin.Context) {
 // whole content, saved as the owner goes.
 func (l *lifecycle) updateSubmission(c *gin.Context) {
 	var e prizes.Entry
-	if err := decodeBody(c, &e); err != nil {
+	if err := decodeBody(c, maxLifecycleBody, &e); err != nil {
 		l.fail(c, fmt.Errorf("edit entry: %w", err))
 		return
 	}
@@ -133,14 +133,16 @@ func (l *lifecycle) reviewQueue(c *gin.Context) {
 		Nominated: q.Nominated, Entries: submissionsOf(q.Entries, true)})
 }
 
+type reviewRequest struct {
+	Decisions []prizes.ReviewDecision `json:"decisions"`
+}
+
 // review is POST /editions/:edition/review with {"decisions": [{project_id,
 // decision: nominate|reject, reason}]}: one decision or many, applied all or
 // none.
 func (l *lifecycle) review(c *gin.Context) {
-	var req struct {
-		Decisions []prizes.ReviewDecision `json:"decisions"`
-	}
-	if err := decodeBody(c, &req); err != nil {
+	var req reviewRequest
+	if err := decodeBody(c, maxLifecycleBody, &req); err != nil {
 		l.fail(c, fmt.Errorf("review: %w", err))
 		return
 	}

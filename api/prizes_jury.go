@@ -59,7 +59,7 @@ func (l *lifecycle) previewChampions(c *gin.Context) {
 // "winners", "category", "order": [ids, best first], "reason"}.
 func (l *lifecycle) decideTie(c *gin.Context) {
 	var d prizes.TieDecision
-	if err := decodeBody(c, &d); err != nil {
+	if err := decodeBody(c, maxLifecycleBody, &d); err != nil {
 		l.fail(c, fmt.Errorf("decide tie: %w", err))
 		return
 	}
@@ -96,7 +96,7 @@ type assignmentRequest struct {
 // "category"}; assigning twice changes nothing.
 func (l *lifecycle) assign(c *gin.Context) {
 	var req assignmentRequest
-	if err := decodeBody(c, &req); err != nil {
+	if err := decodeBody(c, maxLifecycleBody, &req); err != nil {
 		l.fail(c, fmt.Errorf("assign juror: %w", err))
 		return
 	}
@@ -215,14 +215,16 @@ func (l *lifecycle) jurorView(c *gin.Context) {
 	})
 }
 
+type conflictRequest struct {
+	ProjectID string `json:"project_id"`
+	Reason    string `json:"reason"`
+}
+
 // declareConflict is POST /editions/:edition/jury/conflicts with
 // {"project_id", "reason"}.
 func (l *lifecycle) declareConflict(c *gin.Context) {
-	var req struct {
-		ProjectID string `json:"project_id"`
-		Reason    string `json:"reason"`
-	}
-	if err := decodeBody(c, &req); err != nil {
+	var req conflictRequest
+	if err := decodeBody(c, maxLifecycleBody, &req); err != nil {
 		l.fail(c, fmt.Errorf("declare conflict: %w", err))
 		return
 	}
@@ -237,7 +239,7 @@ func (l *lifecycle) declareConflict(c *gin.Context) {
 // {criterion: 1..10}, "comment"}: the draft, saved as the juror goes.
 func (l *lifecycle) saveScores(c *gin.Context) {
 	var d prizes.ScoreDraft
-	if err := decodeBody(c, &d); err != nil {
+	if err := decodeBody(c, maxLifecycleBody, &d); err != nil {
 		l.fail(c, fmt.Errorf("save scores: %w", err))
 		return
 	}

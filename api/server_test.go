@@ -80,7 +80,8 @@ func TestNew_SecurityHeaders(t *testing.T) {
 		status  int
 		noStore bool
 	}{
-		{"accepted vote", request{method: http.MethodPost, path: "/api/v1/editions/demo/votes", body: `{"project_id":"p-c1-a"}`, token: voter}, 202, true},
+		{"accepted vote", request{method: http.MethodPost, path: "/api/v1/editions/demo/votes", body: `{"project_id":"p-c1-a"}`, token: voter,
+			headers: map[string]string{"Content-Type": "application/json"}}, 202, true},
 		{"refused vote", request{method: http.MethodPost, path: "/api/v1/editions/demo/votes", body: `{}`}, 401, true},
 		{"projects", request{path: "/api/v1/editions/demo/projects"}, 200, true},
 		{"tally", request{path: "/api/v1/editions/demo/tally"}, 200, true},

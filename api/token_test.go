@@ -159,7 +159,7 @@ func TestCastVote_BearerSchemeCaseInsensitive(t *testing.T) {
 		method:  http.MethodPost,
 		path:    "/api/v1/editions/demo/votes",
 		body:    `{"project_id":"p-c1-a"}`,
-		headers: map[string]string{"Authorization": "bearer " + f.token(t, "42", api.RoleVoter)},
+		headers: map[string]string{"Authorization": "bearer " + f.token(t, "42", api.RoleVoter), "Content-Type": "application/json"},
 	})
 	if w.Code != http.StatusAccepted {
 		t.Errorf("status = %d, want 202 (body %s)", w.Code, w.Body)

@@ -2,14 +2,10 @@ package api
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/netip"
-	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -140,45 +136,18 @@ func hasByte(b []byte, i int, c byte) bool {
 	return i < len(b) && b[i] == c
 }
 
-// decodeVoteJSON is DecodeVote's strict path: the JSON decoder, which
-// refuses unknown fields and trailing data, then the id's own rules.
+// decodeVoteJSON is DecodeVote's strict path: decodeJSON, which takes one
+// JSON object whose names match exactly, once each, and nothing after it,
+// then the id's own rules.
 func decodeVoteJSON(body []byte) (VoteRequest, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
 	var req VoteRequest
-	if err := dec.Decode(&req); err != nil {
-		if errors.Is(err, io.EOF) {
-			return VoteRequest{}, fmt.Errorf("decode vote: empty body: %w", voting.ErrInvalid)
-		}
-		return VoteRequest{}, fmt.Errorf("decode vote: %s: %w", describeJSON(err), voting.ErrInvalid)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return VoteRequest{}, fmt.Errorf("decode vote: unexpected data after the JSON object: %w", voting.ErrInvalid)
+	if err := decodeJSON(body, &req); err != nil {
+		return VoteRequest{}, fmt.Errorf("decode vote: %w", err)
 	}
 	if err := checkProjectID(req.ProjectID); err != nil {
 		return VoteRequest{}, fmt.Errorf("decode vote: %w", err)
 	}
 	return req, nil
-}
-
-// describeJSON says what is wrong with a body in the client's terms rather
-// than in the decoder's, which names Go types.
-func describeJSON(err error) string {
-	var typ *json.UnmarshalTypeError
-	var syn *json.SyntaxError
-	switch {
-	case errors.As(err, &typ) && typ.Field != "":
-		return fmt.Sprintf("%s must be a string, not %s", typ.Field, typ.Value)
-	case errors.As(err, &typ):
-		return fmt.Sprintf("body must be a JSON object, not %s", typ.Value)
-	case errors.As(err, &syn):
-		return fmt.Sprintf("malformed JSON at byte %d", syn.Offset)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "truncated JSON"
-	}
-	// The remaining decoder errors, such as an unknown field, read well as
-	// they are once their package prefix is gone.
-	return strings.TrimPrefix(err.Error(), "json: ")
 }
 
 func checkProjectID(id string) error {
@@ -269,19 +238,6 @@ func (s *server) admitVote(c *gin.Context, edition string, voter int64, ip netip
 		Challenge: ed.Rules.VoteChallenge,
 		Solution:  c.GetHeader(ChallengeHeader),
 	})
-}
-
-// checkJSON accepts a missing Content-Type, since the body is always JSON,
-// and refuses any type but application/json.
-func checkJSON(ct string) error {
-	if ct == "" || ct == "application/json" {
-		return nil
-	}
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil || mt != "application/json" {
-		return fmt.Errorf("content type %q is not application/json: %w", ct, voting.ErrInvalid)
-	}
-	return nil
 }
 
 // jsonContentType is the Content-Type of the receipt, the one Gin's c.JSON

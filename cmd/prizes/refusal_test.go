@@ -47,6 +47,7 @@ func TestServe_redisDown(t *testing.T) {
 
 	req, _ := http.NewRequest("POST", s.base+"/api/v1/editions/demo/votes", strings.NewReader(`{"project_id":"`+p+`"}`))
 	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
