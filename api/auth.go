@@ -11,9 +11,10 @@ import (
 )
 
 // authenticate returns the claims of the request's bearer token when it is
-// valid and carries one of roles. Every error wraps voting.ErrUnauthenticated:
-// a wrong role is answered like a missing token, so a client learns nothing
-// about which tokens exist.
+// valid and carries one of roles. A missing, malformed, expired or
+// unverifiable token is voting.ErrUnauthenticated (401: sign in); a valid
+// token without any of roles is voting.ErrForbidden (403: signing in again
+// will not help).
 func (s *server) authenticate(c *gin.Context, roles ...string) (Claims, error) {
 	tok, ok := bearer(c.GetHeader("Authorization"))
 	if !ok {
@@ -27,7 +28,7 @@ func (s *server) authenticate(c *gin.Context, roles ...string) (Claims, error) {
 		// The message gets a copy of roles, so that roles itself does not
 		// escape: the vote route's one-role list then stays on its stack
 		// rather than being allocated for every vote.
-		return Claims{}, fmt.Errorf("authenticate: role %q, want one of %q: %w", claims.Role, slices.Clone(roles), voting.ErrUnauthenticated)
+		return Claims{}, fmt.Errorf("authenticate: role %q, want one of %q: %w", claims.Role, slices.Clone(roles), voting.ErrForbidden)
 	}
 	return claims, nil
 }

@@ -42,9 +42,17 @@ const claimsKey = "prizes.claims"
 // handle registers h for method and path on g under policy p. For a role
 // policy checked by the middleware, the handler runs only for a valid token
 // with one of the roles, and finds its claims with claimsOf.
+//
+// A GET route is registered for HEAD too, under the same policy and
+// handler: net/http sends the headers a handler sets, Content-Length
+// included, and drops the body of a HEAD answer, so HEAD answers exactly
+// as GET does without the body.
 func (s *server) handle(g *gin.RouterGroup, method, path string, p Policy, h gin.HandlerFunc) {
 	if !p.Public && len(p.Roles) == 0 {
 		panic(fmt.Sprintf("route %s %s: a policy must be public or name roles", method, path))
+	}
+	if method == http.MethodGet {
+		s.handle(g, http.MethodHead, path, p, h)
 	}
 	s.policies[method+" "+joinPath(g.BasePath(), path)] = p
 	if p.Public || p.InHandler {

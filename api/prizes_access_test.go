@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wsisvote/prizes/api"
 	"github.com/wsisvote/prizes/prizes"
@@ -71,8 +72,9 @@ func isLifecycle(path string) bool {
 }
 
 // TestPrizes_policies: every lifecycle route is served with the policy of
-// the specification, and every role a route is not for, or no token at all,
-// is refused with 401 and changes nothing.
+// the specification (a GET route for HEAD too), no token is refused with
+// 401, a valid token of every role a route is not for with 403, and
+// neither changes anything.
 func TestPrizes_policies(t *testing.T) {
 	k := newContest(t)
 	k.createEdition()
@@ -86,7 +88,13 @@ func TestPrizes_policies(t *testing.T) {
 			served[r.Method+" "+r.Path] = true
 		}
 	}
+	specs := slices.Clone(lifecycleRoutes)
 	for _, spec := range lifecycleRoutes {
+		if spec.method == http.MethodGet {
+			specs = append(specs, lifecycleRoute{http.MethodHead, spec.path, spec.roles})
+		}
+	}
+	for _, spec := range specs {
 		key := spec.method + " " + spec.path
 		if !served[key] {
 			t.Errorf("%s is not served", key)
@@ -104,7 +112,7 @@ func TestPrizes_policies(t *testing.T) {
 
 	path := strings.NewReplacer(":edition", k.edition, ":id", project, ":project", project,
 		":juror", strconv.FormatInt(k.ids["juror"], 10), ":category", "C1")
-	for _, spec := range lifecycleRoutes {
+	for _, spec := range specs {
 		if spec.roles == nil {
 			continue
 		}
@@ -113,12 +121,16 @@ func TestPrizes_policies(t *testing.T) {
 			if slices.Contains(spec.roles, role) {
 				continue
 			}
+			status, code := http.StatusForbidden, "forbidden"
+			if as == "" {
+				status, code = http.StatusUnauthorized, "unauthenticated"
+			}
 			before := k.fingerprint()
 			w := k.call(as, spec.method, strings.TrimPrefix(path.Replace(spec.path), "/api/v1"), `{}`)
-			if w.Code != http.StatusUnauthorized {
-				t.Errorf("%s %s as %q: %d %s; want 401", spec.method, spec.path, as, w.Code, w.Body)
+			if w.Code != status {
+				t.Errorf("%s %s as %q: %d %s; want %d", spec.method, spec.path, as, w.Code, w.Body, status)
 			} else {
-				wantError(t, w, http.StatusUnauthorized, "unauthenticated")
+				wantError(t, w, status, code)
 			}
 			if k.fingerprint() != before {
 				t.Errorf("%s %s as %q changed something", spec.method, spec.path, as)
@@ -212,5 +224,55 @@ func TestPrizes_wrongPhase(t *testing.T) {
 	wantError(t, k.call("organiser", "POST", k.ed("/phase"), `{"phase":"party"}`), http.StatusUnprocessableEntity, "invalid_request")
 	if k.fingerprint() != before {
 		t.Fatal("a refused advance changed something")
+	}
+}
+
+// TestPrizes_forbidden: on an organiser route, a caller whose token is
+// valid but lacks the role is told 403 forbidden, which signing in again
+// cannot fix; no token, an expired one or a forged one is 401.
+func TestPrizes_forbidden(t *testing.T) {
+	k := newContest(t)
+	k.createEdition()
+	organiser := strconv.FormatInt(k.ids["organiser"], 10)
+	_, key := testKey(t, 7)
+	past, err := api.NewSigner(testKid, key, func() time.Time { return time.Now().Add(-2 * time.Hour) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.tokens["expired"], err = past.Issue(organiser, api.RoleOrganiser, time.Time{}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	_, other := testKey(t, 9)
+	forger, err := api.NewSigner(testKid, other, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.tokens["forged"], err = forger.Issue(organiser, api.RoleOrganiser, time.Time{}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		as     string
+		status int
+		code   string
+	}{
+		{"voter", http.StatusForbidden, "forbidden"},
+		{"owner", http.StatusForbidden, "forbidden"},
+		{"juror", http.StatusForbidden, "forbidden"},
+		{"", http.StatusUnauthorized, "unauthenticated"},
+		{"expired", http.StatusUnauthorized, "unauthenticated"},
+		{"forged", http.StatusUnauthorized, "unauthenticated"},
+		{"organiser", http.StatusOK, ""},
+	}
+	for _, path := range []string{"/audit", "/audit/verify"} {
+		for _, method := range []string{http.MethodGet, http.MethodHead} {
+			for _, tt := range tests {
+				w := k.call(tt.as, method, k.ed(path), nil)
+				if tt.code != "" {
+					wantError(t, w, tt.status, tt.code)
+				} else if w.Code != tt.status {
+					t.Errorf("%s %s as %q: %d %s; want %d", method, path, tt.as, w.Code, w.Body, tt.status)
+				}
+			}
+		}
 	}
 }

@@ -65,7 +65,7 @@ func TestCastVote_Errors(t *testing.T) {
 		{name: "garbage token", token: func(testing.TB, *fixture) string { return "not.a.token" },
 			wantStatus: 401, wantCode: "unauthenticated"},
 		{name: "organiser token", token: func(tb testing.TB, f *fixture) string { return f.token(tb, "42", api.RoleOrganiser) },
-			wantStatus: 401, wantCode: "unauthenticated"},
+			wantStatus: 403, wantCode: "forbidden"},
 		{name: "subject not a voter id", token: func(tb testing.TB, f *fixture) string { return f.token(tb, "alice", api.RoleVoter) },
 			wantStatus: 401, wantCode: "unauthenticated"},
 		{name: "subject zero", token: func(tb testing.TB, f *fixture) string { return f.token(tb, "0", api.RoleVoter) },
