@@ -88,8 +88,8 @@ var strict = json.JoinOptions(
 // a pointer to the route's request type, under the strict options; JSON
 // whitespace may surround the object, nothing else may follow it. Every
 // error wraps voting.ErrInvalid and says what was wrong in the client's
-// terms: where in the body (a JSON Pointer without its leading slash) and
-// what JSON was expected, never a Go type.
+// terms: where in the body (see place) and what JSON was expected, never a
+// Go type.
 func decodeJSON(body []byte, v any) error {
 	return decodeJSONAt(body, "", v)
 }

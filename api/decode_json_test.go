@@ -170,6 +170,7 @@ var refusal = regexp.MustCompile(`^(` +
 	`|unexpected data after the JSON object` +
 	`|.+ must be (a string|true or false|an integer|a number|an array|a JSON object|a time in RFC 3339 format, such as [^ ]+)(, not .+)?` +
 	`|.+ is out of range` +
+	`|.+ is not valid` +
 	`): invalid request$`)
 
 func TestDecodeJSON(t *testing.T) {
