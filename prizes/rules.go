@@ -80,6 +80,13 @@ type Rules struct {
 	VotesPerCategory int `json:"votes_per_category"`
 	// VoteChallenge asks every vote to come with a solved proof of work.
 	VoteChallenge bool `json:"vote_challenge"`
+	// FraudFlagAt is the ingest fraud score (0 to 1) from which a vote is
+	// recorded flagged: it still counts, and waits for review. Above 1
+	// means never.
+	FraudFlagAt float64 `json:"fraud_flag_at"`
+	// FraudRejectAt is the score from which a vote is recorded rejected: it
+	// does not count. Above 1, the default, means never.
+	FraudRejectAt float64 `json:"fraud_reject_at"`
 	// CompleteBallot counts a voter's votes only when the voter voted in
 	// every category that has nominees.
 	CompleteBallot bool `json:"complete_ballot"`
@@ -114,13 +121,16 @@ func DefaultRubric() []Criterion {
 }
 
 // DefaultRules returns the WSIS Prizes rules: one vote per category, live
-// tally public, 20 nominees, 5 Champions and 1 Winner per category.
+// tally public, 20 nominees, 5 Champions and 1 Winner per category, and the
+// vote path's default fraud thresholds.
 func DefaultRules() Rules {
 	v := voting.DefaultRules()
 	return Rules{
 		OnePer:               v.OnePer,
 		PublicTally:          v.PublicTally,
 		VotesPerCategory:     1,
+		FraudFlagAt:          v.FraudFlagAt,
+		FraudRejectAt:        v.FraudRejectAt,
 		NomineesPerCategory:  20,
 		ChampionsPerCategory: 5,
 		WinnersPerCategory:   1,
@@ -134,7 +144,8 @@ func DefaultRules() Rules {
 // Voting returns the part of r the vote path enforces.
 func (r Rules) Voting() voting.Rules {
 	return voting.Rules{OnePer: r.OnePer, PublicTally: r.PublicTally,
-		VoteChallenge: r.VoteChallenge, VotesPerCategory: r.VotesPerCategory}
+		VoteChallenge: r.VoteChallenge, VotesPerCategory: r.VotesPerCategory,
+		FraudFlagAt: r.FraudFlagAt, FraudRejectAt: r.FraudRejectAt}
 }
 
 // ParseRules reads a stored rules document over the defaults, so a document
@@ -228,6 +239,14 @@ func (r Rules) Validate() error {
 	}
 	if r.VotesPerCategory < 1 || r.VotesPerCategory > r.NomineesPerCategory {
 		f["votes_per_category"] = "must be from 1 to nominees_per_category"
+	}
+	if !(r.FraudFlagAt > 0) {
+		f["fraud_flag_at"] = "must be more than 0 (above 1 means never)"
+	}
+	if !(r.FraudRejectAt > 0) {
+		f["fraud_reject_at"] = "must be more than 0 (above 1 means never)"
+	} else if r.FraudRejectAt <= 1 && r.FraudFlagAt > r.FraudRejectAt {
+		f["fraud_flag_at"] = "must be at most fraud_reject_at"
 	}
 	if r.ChampionsPerCategory < 1 || r.ChampionsPerCategory > 100 {
 		f["champions_per_category"] = "must be from 1 to 100"

@@ -58,6 +58,11 @@ func TestRules_Patch(t *testing.T) {
 		`{"surprise":true}`,
 		`[1,2]`,
 		`{"champions_per_category":"five"}`,
+		`{"fraud_flag_at":0}`,
+		`{"fraud_flag_at":-0.5}`,
+		`{"fraud_reject_at":0}`,
+		`{"fraud_flag_at":0.95,"fraud_reject_at":0.9}`,
+		`{"fraud_flag_at":"high"}`,
 	} {
 		if _, err := base.Patch([]byte(bad)); !errors.Is(err, voting.ErrInvalid) {
 			t.Errorf("Patch(%s) = %v; want ErrInvalid", bad, err)
@@ -91,6 +96,52 @@ func TestRules_Hash(t *testing.T) {
 	// A document with only the vote path's keys reads as the defaults.
 	old, err := prizes.ParseRules([]byte(`{"one_per":"category","public_tally":false}`))
 	if err != nil || old.ChampionsPerCategory != 5 || old.PublicTally {
+		t.Fatalf("old document: %+v, %v", old, err)
+	}
+}
+
+func TestRules_FraudThresholds(t *testing.T) {
+	base := prizes.DefaultRules()
+	if base.FraudFlagAt != voting.DefaultFraudFlagAt || base.FraudRejectAt <= 1 {
+		t.Fatalf("defaults flag at %v, reject at %v; want %v and never", base.FraudFlagAt, base.FraudRejectAt, voting.DefaultFraudFlagAt)
+	}
+	tests := []struct {
+		patch        string
+		flag, reject float64
+	}{
+		{`{"fraud_reject_at":0.9}`, 0.6, 0.9},
+		{`{"fraud_flag_at":0.4,"fraud_reject_at":0.4}`, 0.4, 0.4},
+		{`{"fraud_flag_at":1,"fraud_reject_at":1}`, 1, 1},
+		// Above 1 is never, for either; a flag threshold above 1 needs a
+		// reject threshold that is never too.
+		{`{"fraud_flag_at":5}`, 5, 2},
+		{`{"fraud_flag_at":1.5,"fraud_reject_at":1.2}`, 1.5, 1.2},
+	}
+	for _, tc := range tests {
+		got, err := base.Patch([]byte(tc.patch))
+		if err != nil {
+			t.Errorf("Patch(%s): %v", tc.patch, err)
+			continue
+		}
+		if got.FraudFlagAt != tc.flag || got.FraudRejectAt != tc.reject {
+			t.Errorf("Patch(%s) = flag %v, reject %v; want %v, %v", tc.patch, got.FraudFlagAt, got.FraudRejectAt, tc.flag, tc.reject)
+		}
+		if v := got.Voting(); v.FraudFlagAt != tc.flag || v.FraudRejectAt != tc.reject {
+			t.Errorf("Patch(%s): the vote path gets flag %v, reject %v", tc.patch, v.FraudFlagAt, v.FraudRejectAt)
+		}
+		// The thresholds are part of the frozen rules: they change the hash
+		// and travel in the canonical document to the vote path.
+		if got.Hash() == base.Hash() {
+			t.Errorf("Patch(%s) keeps the rules hash", tc.patch)
+		}
+		var v voting.Rules
+		if err := json.Unmarshal(got.Canonical(), &v); err != nil || v.FraudFlagAt != tc.flag || v.FraudRejectAt != tc.reject {
+			t.Errorf("Patch(%s): the catalogue reads %+v, %v", tc.patch, v, err)
+		}
+	}
+	// A document written before the thresholds existed reads as the defaults.
+	old, err := prizes.ParseRules([]byte(`{"one_per":"category","public_tally":true}`))
+	if err != nil || old.FraudFlagAt != base.FraudFlagAt || old.FraudRejectAt != base.FraudRejectAt {
 		t.Fatalf("old document: %+v, %v", old, err)
 	}
 }

@@ -35,12 +35,52 @@ type Rules struct {
 	// VotesPerCategory lets a voter vote for up to this many different
 	// projects in one category; 0 and 1 mean one vote per category (WSIS).
 	VotesPerCategory int `json:"votes_per_category,omitempty"`
+	// FraudFlagAt is the ingest fraud score (0 to 1) from which a vote is
+	// recorded flagged: it counts until a review invalidates it. A value
+	// above 1 means never; 0 means DefaultFraudFlagAt.
+	FraudFlagAt float64 `json:"fraud_flag_at,omitempty"`
+	// FraudRejectAt is the score from which a vote is recorded rejected: it
+	// never counts. A value above 1 (the default) means never; 0 means
+	// DefaultFraudRejectAt.
+	FraudRejectAt float64 `json:"fraud_reject_at,omitempty"`
 }
 
+// The default fraud thresholds. Ingest flags a vote only on the combined
+// evidence of at least two signals, and rejects none: a flagged vote still
+// counts, so an honest crowd that looks like a farm loses nothing while it
+// is reviewed, and a rejected vote would be missing from the public live
+// tally, which tells whoever cast it that it was caught.
+const (
+	DefaultFraudFlagAt   = 0.6
+	DefaultFraudRejectAt = 2
+)
+
 // DefaultRules returns the WSIS rules: one vote per category, live tally
-// public.
+// public, votes flagged from a fraud score of 0.6 and never rejected at
+// ingest.
 func DefaultRules() Rules {
-	return Rules{OnePer: OnePerCategory, PublicTally: true, VotesPerCategory: 1}
+	return Rules{OnePer: OnePerCategory, PublicTally: true, VotesPerCategory: 1,
+		FraudFlagAt: DefaultFraudFlagAt, FraudRejectAt: DefaultFraudRejectAt}
+}
+
+// FraudStatus maps a fraud score in [0,1] to the status a vote is recorded
+// with under r: rejected from FraudRejectAt, flagged from FraudFlagAt,
+// counted below both. A threshold above 1 is never reached.
+func (r Rules) FraudStatus(score float64) Status {
+	flag, reject := r.FraudFlagAt, r.FraudRejectAt
+	if flag <= 0 {
+		flag = DefaultFraudFlagAt
+	}
+	if reject <= 0 {
+		reject = DefaultFraudRejectAt
+	}
+	switch {
+	case reject <= 1 && score >= reject:
+		return StatusRejected
+	case flag <= 1 && score >= flag:
+		return StatusFlagged
+	}
+	return StatusCounted
 }
 
 // Edition is one run of a contest.

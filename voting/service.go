@@ -35,7 +35,8 @@ type Recorded interface {
 
 // Scorer judges a vote before it is recorded. It never refuses a vote outright:
 // it gives the status the vote is recorded with, so a suspected bot is
-// answered exactly like anyone else.
+// answered exactly like anyone else. It does the same work whatever status
+// it gives, so its time tells nothing either.
 type Scorer interface {
 	Score(ctx context.Context, v *Vote) Verdict
 }
@@ -59,6 +60,9 @@ type Ballot struct {
 	ProjectID string
 	// AccountSince is when the voter's account was created.
 	AccountSince time.Time
+	// SignedInAt is when the voter's session began; the zero time when
+	// unknown.
+	SignedInAt time.Time
 	Client       Client
 	// Unmetered exempts the ballot from the per-voter rate limit.
 	Unmetered bool
@@ -127,6 +131,9 @@ func (s *Service) Cast(ctx context.Context, b Ballot) (Receipt, error) {
 	}
 	if !b.AccountSince.IsZero() && now.After(b.AccountSince) {
 		v.Client.AccountAge = now.Sub(b.AccountSince)
+	}
+	if !b.SignedInAt.IsZero() && now.After(b.SignedInAt) {
+		v.Client.SignedInFor = now.Sub(b.SignedInAt)
 	}
 	verdict := s.Scorer.Score(ctx, v)
 	v.Status, v.Reasons = verdict.Status, verdict.Reasons

@@ -34,7 +34,10 @@ func (s Status) Valid() bool {
 }
 
 // Client is what the vote path knows about the device and network a vote came
-// from. Fraud scoring reads it; it is stored with every vote.
+// from, and about the voter's sign-in. Fraud scoring reads it. Network,
+// UserAgent, DeviceHint and AccountAge are stored with every vote;
+// EmailClass, SignedInFor and ChallengeSolved reach the scorer only, and what
+// it made of them is stored as the vote's reasons.
 type Client struct {
 	// Network is the client address truncated to its network (/24 for IPv4,
 	// /48 for IPv6), never the raw address.
@@ -43,9 +46,31 @@ type Client struct {
 	UserAgent string
 	// DeviceHint is an opaque device identifier sent by the client, if any.
 	DeviceHint string
-	// AccountAge is how old the voter's account was when the vote was cast.
+	// AccountAge is how old the voter's account was when the vote was cast;
+	// zero when unknown.
 	AccountAge time.Duration
+	// EmailClass is the class of the voter's email domain (EmailDisposable,
+	// EmailFree or EmailOrganisation); empty when unknown. The address itself
+	// never travels with a vote.
+	EmailClass string
+	// SignedInFor is how long before the vote the voter signed in (the
+	// session's start, which refreshing keeps); zero when unknown.
+	SignedInFor time.Duration
+	// ChallengeSolved says the vote came with a proof-of-work solution that
+	// was checked and spent.
+	ChallengeSolved bool
 }
+
+// The classes of an email domain, as Client.EmailClass carries them.
+const (
+	// EmailDisposable is a throwaway mail service.
+	EmailDisposable = "disposable"
+	// EmailFree is a free mail service open to anyone (Gmail, Outlook, ...).
+	EmailFree = "free"
+	// EmailOrganisation is any other domain: a company, a university, a
+	// government, a personal domain.
+	EmailOrganisation = "organisation"
+)
 
 // Vote is one accepted vote as it travels from the API through the vote log to
 // the ledger.

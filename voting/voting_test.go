@@ -49,12 +49,13 @@ func newService(log voting.Log, rules voting.Rules, scorer voting.Scorer) *votin
 
 func TestService_Cast(t *testing.T) {
 	since := time.Date(2026, 4, 30, 12, 0, 0, 0, time.UTC)
+	signedIn := time.Date(2026, 5, 1, 11, 58, 30, 0, time.UTC)
 	cases := []struct {
 		name   string
 		ballot voting.Ballot
 		err    error
 	}{
-		{"accepted", voting.Ballot{Edition: "open", VoterID: 7, ProjectID: "p1", AccountSince: since}, nil},
+		{"accepted", voting.Ballot{Edition: "open", VoterID: 7, ProjectID: "p1", AccountSince: since, SignedInAt: signedIn}, nil},
 		{"unknown edition", voting.Ballot{Edition: "nope", VoterID: 7, ProjectID: "p1"}, voting.ErrUnknownEdition},
 		{"unknown project", voting.Ballot{Edition: "open", VoterID: 7, ProjectID: "zz"}, voting.ErrUnknownProject},
 		{"not nominated", voting.Ballot{Edition: "open", VoterID: 7, ProjectID: "p2"}, voting.ErrNotNominated},
@@ -79,7 +80,8 @@ func TestService_Cast(t *testing.T) {
 				t.Fatalf("receipt %+v, log %+v", r, log.votes)
 			}
 			v := log.votes[0]
-			if v.Slot != "C1" || v.Status != voting.StatusCounted || v.Client.AccountAge != 24*time.Hour {
+			if v.Slot != "C1" || v.Status != voting.StatusCounted || v.Client.AccountAge != 24*time.Hour ||
+				v.Client.SignedInFor != 90*time.Second {
 				t.Fatalf("recorded vote %+v", v)
 			}
 		})
@@ -104,6 +106,34 @@ func TestService_Cast_logError(t *testing.T) {
 	_, err := svc.Cast(context.Background(), voting.Ballot{Edition: "open", VoterID: 1, ProjectID: "p1"})
 	if !errors.Is(err, voting.ErrUnavailable) {
 		t.Fatalf("error = %v; want ErrUnavailable", err)
+	}
+}
+
+func TestRules_FraudStatus(t *testing.T) {
+	tests := []struct {
+		name         string
+		flag, reject float64
+		score        float64
+		want         voting.Status
+	}{
+		{"defaults, low", voting.DefaultFraudFlagAt, voting.DefaultFraudRejectAt, 0.59, voting.StatusCounted},
+		{"defaults, at flag", voting.DefaultFraudFlagAt, voting.DefaultFraudRejectAt, 0.6, voting.StatusFlagged},
+		{"defaults never reject", voting.DefaultFraudFlagAt, voting.DefaultFraudRejectAt, 1, voting.StatusFlagged},
+		{"unset means defaults", 0, 0, 0.7, voting.StatusFlagged},
+		{"unset means defaults, low", 0, 0, 0.3, voting.StatusCounted},
+		{"reject at 0.9", 0.6, 0.9, 0.9, voting.StatusRejected},
+		{"between", 0.6, 0.9, 0.89, voting.StatusFlagged},
+		{"equal thresholds reject", 0.5, 0.5, 0.5, voting.StatusRejected},
+		{"never flag", 1.5, 2, 1, voting.StatusCounted},
+		{"zero score", 0.01, 0.02, 0, voting.StatusCounted},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := voting.Rules{FraudFlagAt: tc.flag, FraudRejectAt: tc.reject}
+			if got := r.FraudStatus(tc.score); got != tc.want {
+				t.Fatalf("FraudStatus(%v) with flag %v, reject %v = %s; want %s", tc.score, tc.flag, tc.reject, got, tc.want)
+			}
+		})
 	}
 }
 
