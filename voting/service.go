@@ -63,7 +63,7 @@ type Ballot struct {
 	// SignedInAt is when the voter's session began; the zero time when
 	// unknown.
 	SignedInAt time.Time
-	Client       Client
+	Client     Client
 	// Unmetered exempts the ballot from the per-voter rate limit.
 	Unmetered bool
 }
