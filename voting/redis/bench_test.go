@@ -39,7 +39,9 @@ func BenchmarkAppend(b *testing.B) {
 const benchWindow = 1000
 
 func benchmarkAppend(b *testing.B, c goredis.UniversalClient, limit redis.Limit, categories int64) {
-	s := newStore(b, c, redis.Options{VoteLimit: limit})
+	// The deadline is serve's default, so each append waits with its timer
+	// armed, as in the service.
+	s := newStore(b, c, redis.Options{VoteLimit: limit, Deadline: 1500 * time.Millisecond})
 	g := newVotes(b)
 	ctx := context.Background()
 	before, err := s.MemoryUsed(ctx)
