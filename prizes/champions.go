@@ -22,6 +22,11 @@ type Nominee struct {
 	// FinalCountAt is when its last counted vote was cast, so when it
 	// reached its final count; zero without votes.
 	FinalCountAt time.Time
+	// Invalidated is how many of its votes fraud review took out of the
+	// count, and InvalidatedReasons how many of those carry each reason
+	// code.
+	Invalidated        int64
+	InvalidatedReasons map[string]int64
 }
 
 // TieDecision is an organiser's order for projects tied at a cut, recorded
@@ -74,6 +79,14 @@ type NomineeStanding struct {
 	Tied           bool       `json:"tied,omitempty"`
 	SeparatedBy    string     `json:"separated_by,omitempty"`
 	Champion       bool       `json:"champion"`
+	// Invalidated counts the votes fraud review took out of the count,
+	// InvalidatedReasons them by reason code (a vote with several reasons
+	// counts under each), and DisqualificationReview flags a nominee most of
+	// whose votes were invalidated (MostlyInvalidated). All three are left
+	// out for a nominee without invalidated votes.
+	Invalidated            int64            `json:"invalidated,omitempty"`
+	InvalidatedReasons     map[string]int64 `json:"invalidated_reasons,omitempty"`
+	DisqualificationReview bool             `json:"disqualification_review,omitempty"`
 }
 
 // CategoryChampions is one category's Champion result: every nominee's count
@@ -171,6 +184,10 @@ func SelectChampions(ed Edition, nominees []Nominee, decisions []TieDecision) ([
 				ProjectID: n.ProjectID, Title: n.Title, Organisation: n.Organisation, Country: n.Country,
 				Votes: n.Votes, VoterCountries: n.VoterCountries,
 				Rank: p.Rank, Tied: p.Tied, SeparatedBy: p.SeparatedBy, Champion: i < selected,
+			}
+			if n.Invalidated > 0 {
+				s.Invalidated, s.InvalidatedReasons = n.Invalidated, n.InvalidatedReasons
+				s.DisqualificationReview = MostlyInvalidated(n.Votes, n.Invalidated)
 			}
 			if !n.FinalCountAt.IsZero() {
 				t := n.FinalCountAt.UTC()

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -13,12 +14,14 @@ func ResultsCSVHeader() []string {
 	return []string{
 		"edition", "category", "project_id", "title", "organisation", "country",
 		"votes", "vote_rank", "champion", "jury_aggregate", "jury_rank", "winner",
+		"invalidated", "invalidated_reasons",
 	}
 }
 
-// WriteResultsCSV writes one row per nominee: its votes and place, and for
-// Champions the jury aggregate and place. It is a view of the signed JSON
-// document, which stays the reference.
+// WriteResultsCSV writes one row per nominee: its votes and place, for
+// Champions the jury aggregate and place, and the votes fraud review
+// invalidated with their reason codes (code:count, separated by ";"). It is
+// a view of the signed JSON document, which stays the reference.
 func WriteResultsCSV(w io.Writer, r Results) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(ResultsCSVHeader()); err != nil {
@@ -33,6 +36,7 @@ func WriteResultsCSV(w io.Writer, r Results) error {
 			row := []string{
 				r.Edition, c.Code, n.ProjectID, cell(n.Title), cell(n.Organisation), n.Country,
 				strconv.FormatInt(n.Votes, 10), strconv.Itoa(n.Rank), strconv.FormatBool(n.Champion), "", "", "false",
+				strconv.FormatInt(n.Invalidated, 10), reasonCounts(n.InvalidatedReasons),
 			}
 			if s, ok := jury[n.ProjectID]; ok {
 				row[9] = strconv.FormatFloat(s.Aggregate, 'f', -1, 64)
@@ -49,6 +53,21 @@ func WriteResultsCSV(w io.Writer, r Results) error {
 		return fmt.Errorf("write results csv: %w", err)
 	}
 	return nil
+}
+
+// reasonCounts writes reason code counts as code:count pairs in code order,
+// separated by ";".
+func reasonCounts(m map[string]int64) string {
+	codes := make([]string, 0, len(m))
+	for c := range m {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	parts := make([]string, len(codes))
+	for i, c := range codes {
+		parts[i] = c + ":" + strconv.FormatInt(m[c], 10)
+	}
+	return cell(strings.Join(parts, ";"))
 }
 
 // cell keeps a text cell from being read as a formula by a spreadsheet: a

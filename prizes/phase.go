@@ -58,6 +58,8 @@ const (
 	ActionSaveScores      Action = "jury.scores.save"
 	ActionSubmitScores    Action = "jury.scores.submit"
 	ActionJuryReport      Action = "jury.report"
+	ActionFraudAnalyze    Action = "fraud.analyze"
+	ActionFraudDecide     Action = "fraud.decide"
 )
 
 // Phases returns the phases in which a is allowed. Advancing is allowed in
@@ -101,6 +103,10 @@ func (a Action) Phases() []voting.Phase {
 		return []voting.Phase{jury}
 	case ActionJuryReport:
 		return []voting.Phase{jury, voting.PhasePublished}
+	case ActionFraudAnalyze, ActionFraudDecide:
+		// Fraud review runs from the first vote until the results are
+		// signed; published statuses are final.
+		return []voting.Phase{vote, counting, jury}
 	}
 	return nil
 }

@@ -16,3 +16,12 @@ type Tally struct {
 	// project reached its final count. Zero without votes.
 	FinalCountAt time.Time
 }
+
+// Invalidation is how many of a project's votes are invalidated, and how
+// many of those carry each reason code (a vote with several reasons counts
+// under each; one with none under the code the caller chose for it).
+type Invalidation struct {
+	ProjectID string
+	Votes     int64
+	Reasons   map[string]int64
+}

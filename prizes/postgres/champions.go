@@ -16,11 +16,20 @@ import (
 )
 
 // nominees returns every nominated project of the edition with its counted
-// votes from the ledger, under the edition's complete-ballot rule.
+// votes from the ledger, under the edition's complete-ballot rule, and its
+// votes invalidated by fraud review with their reason codes.
 func (s *Store) nominees(ctx context.Context, q querier, ed prizes.Edition) ([]prizes.Nominee, error) {
 	tallies, err := s.ledger.Tallies(ctx, ed.ID, ed.Rules.CompleteBallot)
 	if err != nil {
 		return nil, err
+	}
+	invs, err := s.ledger.Invalidations(ctx, ed.ID, prizes.UnspecifiedReason)
+	if err != nil {
+		return nil, err
+	}
+	invalidated := make(map[string]voting.Invalidation, len(invs))
+	for _, inv := range invs {
+		invalidated[inv.ProjectID] = inv
 	}
 	rows, _ := q.Query(ctx, `SELECT id::text, title, organisation, country FROM projects
 		WHERE edition_id = $1 AND status IN ('nominated', 'champion', 'winner')`, ed.ID)
@@ -42,9 +51,11 @@ func (s *Store) nominees(ctx context.Context, q querier, ed prizes.Edition) ([]p
 			// that impossible while counting, so it is an inconsistency.
 			return nil, fmt.Errorf("project %s is on the ballot but not nominated", t.ProjectID)
 		}
+		inv := invalidated[t.ProjectID]
 		out = append(out, prizes.Nominee{
 			ProjectID: t.ProjectID, Category: t.Category, Title: in.title, Organisation: in.org, Country: in.country,
 			Votes: t.Votes, VoterCountries: t.VoterCountries, FinalCountAt: t.FinalCountAt,
+			Invalidated: inv.Votes, InvalidatedReasons: inv.Reasons,
 		})
 	}
 	return out, nil

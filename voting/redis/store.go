@@ -13,6 +13,8 @@
 //	                                    projects of bucket b (see tallyBucket)
 //	{v<shard>}:tally:<edition>          live tally as kept before the buckets;
 //	                                    read, never written
+//	{v0}:tallyadj:<edition>:<key>       marker of a tally adjustment already
+//	                                    applied (AdjustTally), kept 90 days
 //	{v<shard>}:dead                     entries that did not decode
 //
 // Redis 7 or later is required (the append script declares itself with a
