@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/wsisvote/prizes/antifraud"
 	"github.com/wsisvote/prizes/identity"
 	"github.com/wsisvote/prizes/prizes"
 	"github.com/wsisvote/prizes/voting"
@@ -55,6 +56,8 @@ var errorKinds = [...]errorKind{
 	{prizes.ErrNotReady, http.StatusConflict, "not_ready", "the phase cannot close yet"},
 	{prizes.ErrTieUnresolved, http.StatusConflict, "tie_unresolved", "a tie at a cut needs an organiser decision"},
 	{prizes.ErrFinal, http.StatusConflict, "final", "this can no longer change"},
+	{antifraud.ErrUnknownCase, http.StatusNotFound, "unknown_case", "this edition has no fraud case with this id"},
+	{antifraud.ErrSameDecision, http.StatusConflict, "already_decided", "the case already stands as this decision asks"},
 	{voting.ErrDuplicate, http.StatusConflict, "duplicate_vote", "you have already voted in this ballot slot"},
 	{voting.ErrCategoryFull, http.StatusConflict, "category_full", "you have cast every vote this edition allows in this category"},
 	{voting.ErrNotNominated, http.StatusUnprocessableEntity, "not_nominated", "this project is not on the ballot"},

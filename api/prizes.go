@@ -111,8 +111,9 @@ type AuditStore interface {
 }
 
 // PrizesConfig holds the dependencies of the prize lifecycle routes
-// (editions, submissions, review, Champions, jury, results, audit). A nil
-// store leaves its routes out; prizes/postgres.Store is all of them.
+// (editions, submissions, review, Champions, jury, results, audit, fraud
+// review). A nil store leaves its routes out; prizes/postgres.Store is all
+// of them but Fraud.
 type PrizesConfig struct {
 	Editions    EditionStore
 	Submissions SubmissionStore
@@ -121,6 +122,8 @@ type PrizesConfig struct {
 	Jury        JuryStore
 	Results     ResultStore
 	Audit       AuditStore
+	// Fraud serves fraud review (antifraud/postgres.Store is one).
+	Fraud FraudStore
 }
 
 // lifecycle serves the prize lifecycle routes.
@@ -181,6 +184,9 @@ func (s *server) prizesRoutes(v1 *gin.RouterGroup, cfg PrizesConfig) {
 	if cfg.Audit != nil {
 		s.handle(v1, http.MethodGet, e+"/audit", organiser, l.auditLog)
 		s.handle(v1, http.MethodGet, e+"/audit/verify", organiser, l.verifyAudit)
+	}
+	if cfg.Fraud != nil {
+		l.fraudRoutes(v1, organiser)
 	}
 }
 
