@@ -1,0 +1,185 @@
+package antifraud
+
+import "time"
+
+// Options are the analyser's thresholds. The zero value of a field means
+// its default, given in its comment; DefaultOptions returns them all.
+// Every threshold is relative where it can be (a share, a lift over what
+// the edition's voters do), so the defaults hold from a small edition to a
+// WSIS-sized one.
+type Options struct {
+	// FlagScore is the score from which a vote is flagged (0.5): a group
+	// whose evidence weighs 1 or more.
+	FlagScore float64
+	// CaseScore is the score from which a group becomes a case and its
+	// votes carry its reasons even when counted (0.3), so organisers see
+	// the near misses too.
+	CaseScore float64
+	// MinGroup is the fewest accounts any rule calls a group (10). Fewer
+	// cannot move a ranking much and look alike by chance too easily.
+	MinGroup int
+	// FocusLift is how many times its expected votes a project must get
+	// from a group for the group to be looked at (3): the group's votes
+	// for it against the group's votes in its category times the
+	// project's share of that category.
+	FocusLift float64
+	// FocusZ is how many standard deviations above that expectation the
+	// group's votes must also be (4), so that small numbers are not
+	// mistaken for focus.
+	FocusZ float64
+	// FreshAge is how soon before its first vote an account must have
+	// been created to count as fresh (48 h).
+	FreshAge time.Duration
+	// FamilyMax is the most accounts one device may serve and still be a
+	// household (6).
+	FamilyMax int
+	// StageWindow, StageMin, StageGap and StageMaxAge define staged
+	// accounts: at least StageMin (5) accounts of a group created within
+	// StageWindow (10 min) of each other and first used StageGap (1 h) to
+	// StageMaxAge (30 days) later.
+	StageWindow time.Duration
+	StageMin    int
+	StageGap    time.Duration
+	StageMaxAge time.Duration
+	// MinCadence is the fewest events a pace or a delay is measured on
+	// (12).
+	MinCadence int
+	// RegularLoose and RegularTight bound the spread of gaps (interquartile
+	// range over median) between a pace that is no evidence (1.0; 1.6 is
+	// independent arrivals) and one that is full evidence of a machine
+	// (0.35).
+	RegularLoose, RegularTight float64
+	// DelayLoose and DelayTight bound the spread of the logarithm of
+	// sign-up-to-vote delays (interquartile range) between no evidence
+	// (0.7) and full evidence of a script (0.25).
+	DelayLoose, DelayTight float64
+	// DripDays is the fewest days a steady drip spans (7).
+	DripDays int
+	// BurstWindow is the width of the windows in which a project's votes
+	// (and, by creation time, its new accounts) are compared with its
+	// share (6 h).
+	BurstWindow time.Duration
+	// LockstepWindow is the width of the windows in which accounts voting
+	// the same projects count as voting together (1 h; windows overlap by
+	// half, so a group straddling a boundary is seen whole).
+	LockstepWindow time.Duration
+	// LockstepOdds is the odds ratio from which two projects are voted for
+	// together in a window far more than their voters' independent choices
+	// explain (20).
+	LockstepOdds float64
+	// GraphOdds is the same over the whole edition, for dense groups of
+	// the co-voting graph (8).
+	GraphOdds float64
+	// PairZ is how many standard errors above even the logarithm of a
+	// pair's odds ratio must be for the pair to count (3).
+	PairZ float64
+}
+
+// DefaultOptions are the documented defaults.
+func DefaultOptions() Options {
+	return Options{
+		FlagScore:      0.5,
+		CaseScore:      0.3,
+		MinGroup:       10,
+		FocusLift:      3,
+		FocusZ:         4,
+		FreshAge:       48 * time.Hour,
+		FamilyMax:      6,
+		StageWindow:    10 * time.Minute,
+		StageMin:       5,
+		StageGap:       time.Hour,
+		StageMaxAge:    30 * 24 * time.Hour,
+		MinCadence:     12,
+		RegularLoose:   1.0,
+		RegularTight:   0.35,
+		DelayLoose:     0.7,
+		DelayTight:     0.25,
+		DripDays:       7,
+		BurstWindow:    6 * time.Hour,
+		LockstepWindow: time.Hour,
+		LockstepOdds:   20,
+		GraphOdds:      8,
+		PairZ:          3,
+	}
+}
+
+// withDefaults fills every zero field with its default.
+func (o Options) withDefaults() Options {
+	d := DefaultOptions()
+	setF := func(v *float64, def float64) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	setI := func(v *int, def int) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	setD := func(v *time.Duration, def time.Duration) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	setF(&o.FlagScore, d.FlagScore)
+	setF(&o.CaseScore, d.CaseScore)
+	setI(&o.MinGroup, d.MinGroup)
+	setF(&o.FocusLift, d.FocusLift)
+	setF(&o.FocusZ, d.FocusZ)
+	setD(&o.FreshAge, d.FreshAge)
+	setI(&o.FamilyMax, d.FamilyMax)
+	setD(&o.StageWindow, d.StageWindow)
+	setI(&o.StageMin, d.StageMin)
+	setD(&o.StageGap, d.StageGap)
+	setD(&o.StageMaxAge, d.StageMaxAge)
+	setI(&o.MinCadence, d.MinCadence)
+	setF(&o.RegularLoose, d.RegularLoose)
+	setF(&o.RegularTight, d.RegularTight)
+	setF(&o.DelayLoose, d.DelayLoose)
+	setF(&o.DelayTight, d.DelayTight)
+	setI(&o.DripDays, d.DripDays)
+	setD(&o.BurstWindow, d.BurstWindow)
+	setD(&o.LockstepWindow, d.LockstepWindow)
+	setF(&o.LockstepOdds, d.LockstepOdds)
+	setF(&o.GraphOdds, d.GraphOdds)
+	setF(&o.PairZ, d.PairZ)
+	return o
+}
+
+// analysis is one run of the analyser.
+type analysis struct {
+	o      Options
+	ix     *index
+	b      *baseline
+	crowds []*crowd
+}
+
+// Analyze finds coordinated groups among votes and recommends a status for
+// every vote. It is a pure function of its input: the same votes in the
+// same order give the same report, whether they come from the ledger or a
+// file. Votes are one line of an export each, with their account's facts;
+// they may come in any order.
+//
+// Every detector finds crowds, groups of accounts acting alike that fed
+// projects far beyond their share, each in its own way (a network, a
+// device, a mail domain, a sign-up wave, a burst, a lockstep set of
+// projects, a dense block of the co-voting graph). Then each crowd is
+// weighed on the same evidence of being made rather than met, and its
+// votes get its score; a vote in several crowds keeps the highest.
+func Analyze(votes []Vote, o Options) Report {
+	an := &analysis{o: o.withDefaults()}
+	an.ix = buildIndex(votes)
+	an.b = newBaseline(an.ix, &an.o)
+	an.sharedCrowds()
+	an.burstCrowds()
+	an.waveCrowds()
+	an.lockstepCrowds()
+	an.denseGroups()
+	for _, c := range an.crowds {
+		an.assess(c)
+	}
+	return an.report(votes)
+}
+
+// secs is a duration in whole seconds.
+func secs(d time.Duration) int64 { return int64(d / time.Second) }

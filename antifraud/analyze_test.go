@@ -1,0 +1,76 @@
+package antifraud_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/wsisvote/prizes/antifraud"
+)
+
+// mixedWorld is an edition of 18 categories of 20 nominees over 30 days
+// with voters honest background voters (about 7.8 votes each), every
+// honest crowd and every attack. Attacks and campaigns are sized to move a
+// project across the cut of the top five.
+func mixedWorld(seed uint64, voters int) *world {
+	w := newWorld(seed, 18, 20, 30)
+	w.background(voters)
+	s := max(voters/60, 15)
+	w.campus("C03-P07", 2*s, w.day(4.3))
+	w.newsletter("C05-P09", 3*s, w.day(9.6))
+	w.cgnat(s * 3)
+	w.company("C07-P08", s, w.day(12))
+	w.families("C09-P10", s/4)
+	w.botFarm("C01-P08", s, w.day(6.2))
+	w.proxyFarm("C02-P09", s, w.day(14.5))
+	w.disposableWave("C04-P10", s, w.day(18.1))
+	w.agedRing([]string{"C06-P07", "C10-P09", "C11-P11", "C12-P06"}, s, w.day(8.4))
+	w.drip("C08-P12", s/20+1, 21, w.day(3))
+	return w
+}
+
+func TestAnalyze_MixedWorld(t *testing.T) {
+	voters := 20000
+	if os.Getenv("ANTIFRAUD_VOTERS") != "" {
+		voters = atoi(t, os.Getenv("ANTIFRAUD_VOTERS"))
+	}
+	w := mixedWorld(1, voters)
+	votes := w.sorted()
+	r := antifraud.Analyze(votes, antifraud.Options{})
+	o := judge(t, w, votes, r)
+	t.Log("\n" + o.String())
+	for _, c := range r.Cases {
+		if c.Score < 0.5 && !testing.Verbose() {
+			continue
+		}
+		mix := map[string]int{}
+		for _, id := range c.Votes {
+			l, ok := w.labels[id]
+			if !ok {
+				l = "background"
+			}
+			mix[l]++
+		}
+		t.Logf("%.3f %s %v %v", c.Score, c.ID, mix, c.Signals)
+	}
+	if o.recall() < 0.95 {
+		t.Errorf("recall %.4f, want at least 0.95", o.recall())
+	}
+	if o.honestRate() > 0.005 {
+		t.Errorf("honest flagged %.4f, want at most 0.005", o.honestRate())
+	}
+	if len(o.wrongChampions) > 0 {
+		t.Errorf("champions wrong in %v", o.wrongChampions)
+	}
+}
+
+func atoi(tb testing.TB, s string) int {
+	tb.Helper()
+	n := 0
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			tb.Fatalf("not a number: %q", s)
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}

@@ -1,0 +1,155 @@
+package antifraud
+
+import (
+	"math"
+	"slices"
+)
+
+// baseline is what the edition's voters as a whole look like. Every rule
+// compares a group with it rather than with fixed figures, so a rule means
+// the same on a small edition as on a large one, and on traffic whose
+// habits (browsers, sign-up delays, mail providers) differ from ours.
+type baseline struct {
+	// share is each project's share of its category's votes: the chance
+	// that a voter in that category picks it.
+	share     []float64
+	projVotes []int32
+	catVotes  []int32
+
+	// Per account, from its first vote: the attributes a group is compared
+	// on, and whether it was fresh (created at most FreshAge before it
+	// first voted).
+	agent, network, device []int32
+	fresh                  []bool
+	freshRate              float64
+
+	// How many accounts used each agent, network, device and domain, and
+	// how many of a domain's accounts are fresh.
+	agentAccounts, networkAccounts, deviceAccounts []int32
+	domainAccounts, domainFresh                    []int32
+
+	// agentCounts and networkCounts are the distinct values of
+	// agentAccounts and networkAccounts with how many agents (networks)
+	// have each, for the expected number of distinct values in a sample.
+	agentCounts, networkCounts []countFreq
+
+	// created is every account's creation time, sorted.
+	created []int64
+
+	// ballot is a hash of each account's set of projects; ballotSize its
+	// number of votes.
+	ballot     []uint64
+	ballotSize []int32
+}
+
+// countFreq says that freq distinct values were used by count accounts each.
+type countFreq struct{ count, freq int32 }
+
+func newBaseline(ix *index, o *Options) *baseline {
+	b := &baseline{
+		share:     make([]float64, len(ix.projects)),
+		projVotes: make([]int32, len(ix.projects)),
+		catVotes:  make([]int32, len(ix.categories)),
+	}
+	for i := range ix.votes {
+		b.projVotes[ix.votes[i].project]++
+		b.catVotes[ix.votes[i].category]++
+	}
+	for p := range b.share {
+		if n := b.catVotes[ix.projectCat[p]]; n > 0 {
+			b.share[p] = float64(b.projVotes[p]) / float64(n)
+		}
+	}
+
+	na := len(ix.accounts)
+	b.agent, b.network, b.device = make([]int32, na), make([]int32, na), make([]int32, na)
+	b.fresh = make([]bool, na)
+	b.ballot, b.ballotSize = make([]uint64, na), make([]int32, na)
+	b.agentAccounts = make([]int32, len(ix.agents))
+	b.networkAccounts = make([]int32, len(ix.networks))
+	b.deviceAccounts = make([]int32, len(ix.devices))
+	b.domainAccounts = make([]int32, len(ix.domains))
+	b.domainFresh = make([]int32, len(ix.domains))
+	b.created = make([]int64, na)
+	nfresh := 0
+	var ps []int32
+	for a := range ix.accounts {
+		acc := &ix.accounts[a]
+		vs := ix.votesOf(int32(a))
+		first := &ix.votes[vs[0]]
+		b.agent[a], b.network[a], b.device[a] = first.agent, first.network, first.device
+		b.agentAccounts[first.agent]++
+		b.networkAccounts[first.network]++
+		b.deviceAccounts[first.device]++
+		b.domainAccounts[acc.domain]++
+		b.created[a] = acc.created
+		if first.at-acc.created <= secs(o.FreshAge) {
+			b.fresh[a] = true
+			b.domainFresh[acc.domain]++
+			nfresh++
+		}
+		ps = ps[:0]
+		for _, v := range vs {
+			ps = append(ps, ix.votes[v].project)
+		}
+		slices.Sort(ps)
+		b.ballot[a], b.ballotSize[a] = hashIDs(ps), int32(len(ps))
+	}
+	if na > 0 {
+		b.freshRate = float64(nfresh) / float64(na)
+	}
+	slices.Sort(b.created)
+	b.agentCounts = countFreqs(b.agentAccounts)
+	b.networkCounts = countFreqs(b.networkAccounts)
+	return b
+}
+
+func countFreqs(perValue []int32) []countFreq {
+	m := make(map[int32]int32)
+	for _, c := range perValue {
+		if c > 0 {
+			m[c]++
+		}
+	}
+	out := make([]countFreq, 0, len(m))
+	for c, f := range m {
+		out = append(out, countFreq{c, f})
+	}
+	slices.SortFunc(out, func(x, y countFreq) int { return int(x.count - y.count) })
+	return out
+}
+
+// expectedDistinct is how many distinct values n accounts drawn at random
+// from the edition would show: the sum over values of the chance that at
+// least one of the n has it.
+func expectedDistinct(counts []countFreq, total, n int) float64 {
+	if total == 0 || n <= 0 {
+		return 0
+	}
+	e := 0.0
+	for _, cf := range counts {
+		p := float64(cf.count) / float64(total)
+		e += float64(cf.freq) * (1 - math.Pow(1-p, float64(n)))
+	}
+	return e
+}
+
+// createdBetween counts the edition's accounts created in [from, to].
+func (b *baseline) createdBetween(from, to int64) int {
+	lo, _ := slices.BinarySearch(b.created, from)
+	hi, _ := slices.BinarySearch(b.created, to+1)
+	return hi - lo
+}
+
+// hashIDs is FNV-1a over a sorted list of ids: the same set gives the same
+// hash.
+func hashIDs(ids []int32) uint64 {
+	h := uint64(14695981039346656037)
+	for _, id := range ids {
+		for s := 0; s < 32; s += 8 {
+			h ^= uint64(byte(id >> s))
+			h *= 1099511628211
+		}
+	}
+	return h
+}

@@ -1,0 +1,28 @@
+package antifraud
+
+// denseGroups finds dense blocks of the co-voting graph over the whole
+// edition: sets of projects, in different categories, that far more
+// accounts vote for together than the projects' popularity explains,
+// whenever they vote. It is lockstep without the window, for a ring that
+// spreads its votes over days; without the window's synchrony the
+// agreement itself is weaker evidence (honest supporters of one cause may
+// favour the same few projects), so it weighs half of lockstep's and a
+// group is flagged only with more evidence besides.
+func (an *analysis) denseGroups() {
+	ix := an.ix
+	var accounts []int32
+	for a := range ix.accounts {
+		if an.b.ballotSize[a] >= 2 {
+			accounts = append(accounts, int32(a))
+		}
+	}
+	if len(accounts) < an.o.MinGroup {
+		return
+	}
+	t := newPairTable(ix.projectCat, len(ix.categories))
+	gs := newGroupSet()
+	an.setGroups(t, accounts, an.o.GraphOdds, gs)
+	for _, g := range gs.groups {
+		an.addSetCrowd(ReasonDenseGroup, g, g.expected, lockstepBase(len(g.projects), g.odds, an.o.GraphOdds)/2)
+	}
+}
