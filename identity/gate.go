@@ -53,7 +53,8 @@ type VoteAttempt struct {
 	Client Client
 	// Challenge says that the edition wants a solved puzzle with every vote.
 	Challenge bool
-	// Solution is the X-Challenge header.
+	// Solution is the X-Challenge header. A page may send one with a vote
+	// that does not need it; it is then checked and spent all the same.
 	Solution string
 }
 
@@ -62,27 +63,35 @@ type Admission struct {
 	// Unmetered means the client is on an exempt network (a rehearsal's load
 	// generator): the vote store's own per-voter limit skips the vote too.
 	Unmetered bool
+	// ChallengeSolved means the vote came with a challenge solution that
+	// was checked and spent.
+	ChallengeSolved bool
 }
 
 // AdmitVote applies the vote rate limits (per client address and per
-// account) and, when the edition asks for one, checks and spends the
-// challenge solution: one round trip to the meter, shared with concurrent
-// votes, or none when nothing applies. It returns ErrChallengeRequired,
-// ErrChallengeInvalid, a *RateLimitError or ErrUnavailable, wrapped.
+// account) and checks and spends the challenge solution: one round trip to
+// the meter, shared with concurrent votes, or none when nothing applies.
+// When the edition asks for a solution, a missing or bad one refuses the
+// vote; when it does not, a solution sent anyway that is bad or used is
+// ignored, and only a good one is reported, as ChallengeSolved. It returns
+// ErrChallengeRequired, ErrChallengeInvalid, a *RateLimitError or
+// ErrUnavailable, wrapped.
 func (s *Service) AdmitVote(ctx context.Context, a VoteAttempt) (Admission, error) {
 	const op = "admit vote"
 	var spend Spend
 	k := s.keys.Load()
-	if a.Challenge {
+	if a.Challenge || a.Solution != "" {
 		sol, err := DecodeSolution(a.Solution)
-		if err != nil {
+		var p puzzle
+		if err == nil {
+			p, err = k.verify(sol, PurposeVote, s.now())
+		}
+		switch {
+		case err == nil:
+			spend = Spend{Key: sol.Challenge, Until: p.expires}
+		case a.Challenge:
 			return Admission{}, fmt.Errorf("%s: %w", op, err)
 		}
-		p, err := k.verify(sol, PurposeVote, s.now())
-		if err != nil {
-			return Admission{}, fmt.Errorf("%s: %w", op, err)
-		}
-		spend = Spend{Key: sol.Challenge, Until: p.expires}
 	}
 	exempt := s.exempt(a.Client)
 	limits := make([]Limit, 0, 2)
@@ -91,8 +100,15 @@ func (s *Service) AdmitVote(ctx context.Context, a VoteAttempt) (Admission, erro
 		limits = s.limit(limits, false, "vote-ip", k.clientHash(a.Client), s.cfg.Limits.VotePerIP)
 	}
 	limits = s.limit(limits, exempt, "vote-account", strconv.FormatInt(a.Voter, 10), s.cfg.Limits.VotePerAccount)
-	if err := s.take(ctx, op, limits, spend); err != nil {
+	v, err := s.meter(ctx, op, limits, spend)
+	if err != nil {
 		return Admission{}, err
 	}
-	return Admission{Unmetered: exempt}, nil
+	if v.Replayed && a.Challenge {
+		return Admission{}, fmt.Errorf("%s: challenge already used: %w", op, ErrChallengeInvalid)
+	}
+	if v.Refused != "" {
+		return Admission{}, fmt.Errorf("%s: %w", op, &RateLimitError{Limit: v.Refused, RetryAfter: v.RetryAfter})
+	}
+	return Admission{Unmetered: exempt, ChallengeSolved: spend.Key != "" && !v.Replayed}, nil
 }

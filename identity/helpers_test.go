@@ -213,6 +213,7 @@ type memToken struct {
 }
 
 type memFamily struct {
+	started time.Time
 	expires time.Time
 	revoked bool
 }
@@ -224,7 +225,7 @@ func (s *memSessions) Open(_ context.Context, t identity.RefreshToken, familyExp
 		s.tokens, s.families = map[string]*memToken{}, map[string]*memFamily{}
 	}
 	s.tokens[string(t.Hash)] = &memToken{RefreshToken: t}
-	s.families[t.Family] = &memFamily{expires: familyExpires}
+	s.families[t.Family] = &memFamily{started: t.Issued, expires: familyExpires}
 	return nil
 }
 
@@ -236,7 +237,7 @@ func (s *memSessions) Rotate(_ context.Context, old []byte, next *identity.Refre
 		return identity.ErrInvalidRefresh
 	}
 	f := s.families[t.Family]
-	next.Family, next.Account = t.Family, t.Account
+	next.Family, next.Account, next.SignedIn = t.Family, t.Account, f.started
 	if f.revoked || !now.Before(t.Expires) {
 		return identity.ErrInvalidRefresh
 	}

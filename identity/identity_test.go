@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wsisvote/prizes/identity"
+	"github.com/wsisvote/prizes/voting"
 )
 
 func TestParseEmail(t *testing.T) {
@@ -79,6 +80,25 @@ func TestBlocklist_Blocked(t *testing.T) {
 			t.Error("a failed Replace changed the list in force")
 		}
 	})
+}
+
+func TestService_EmailClass(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct{ domain, want string }{
+		{"example.org", voting.EmailOrganisation},
+		{"un.int", voting.EmailOrganisation},
+		{"gmail.com", voting.EmailFree},
+		{"Outlook.com", voting.EmailFree},
+		{"gmail.com.", voting.EmailFree},
+		{"mailinator.com", voting.EmailDisposable},
+		{"mx.yopmail.com", voting.EmailDisposable},
+		{"", ""},
+	}
+	for _, tc := range tests {
+		if got := f.svc.EmailClass(tc.domain); got != tc.want {
+			t.Errorf("EmailClass(%q) = %q; want %q", tc.domain, got, tc.want)
+		}
+	}
 }
 
 func TestParseRate(t *testing.T) {
@@ -186,6 +206,12 @@ func TestService_SignIn(t *testing.T) {
 	}
 	if !s.RefreshExpires.Equal(t0.Add(30 * 24 * time.Hour)) {
 		t.Errorf("refresh expires %v", s.RefreshExpires)
+	}
+	if !s.SignedInAt.Equal(t0) || s.EmailClass != voting.EmailOrganisation {
+		t.Errorf("session signed in at %v with email class %q; want %v, %q", s.SignedInAt, s.EmailClass, t0, voting.EmailOrganisation)
+	}
+	if s := f.signIn(t, "ada.lovelace@gmail.com", alice); s.EmailClass != voting.EmailFree {
+		t.Errorf("a Gmail address has email class %q", s.EmailClass)
 	}
 	t.Run("the same mailbox spelled differently is the same account", func(t *testing.T) {
 		s2 := f.signIn(t, "ada@example.org", alice)
@@ -334,12 +360,17 @@ func TestService_Refresh(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	s := f.signIn(t, "ada@example.org", alice)
+	f.clock.Add(20 * time.Minute)
 	r1, err := f.svc.Refresh(ctx, identity.RefreshRequest{Token: s.Refresh, Client: alice})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r1.Refresh == s.Refresh || r1.Account.ID != s.Account.ID {
 		t.Fatalf("refresh = %+v", r1)
+	}
+	// A refresh continues the session: it keeps the time of its sign-in.
+	if !r1.SignedInAt.Equal(s.SignedInAt) || r1.EmailClass != voting.EmailOrganisation {
+		t.Errorf("refreshed session signed in at %v with email class %q; want %v, %q", r1.SignedInAt, r1.EmailClass, s.SignedInAt, voting.EmailOrganisation)
 	}
 	r2, err := f.svc.Refresh(ctx, identity.RefreshRequest{Token: r1.Refresh, Client: alice})
 	if err != nil {
@@ -440,11 +471,29 @@ func TestService_AdmitVote(t *testing.T) {
 			t.Errorf("code solution on a vote: %v", err)
 		}
 		sol := f.solved(t, identity.PurposeVote, lab).Encode()
-		if _, err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 10, Client: lab, Challenge: true, Solution: sol}); err != nil {
-			t.Errorf("solved: %v", err)
+		if a, err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 10, Client: lab, Challenge: true, Solution: sol}); err != nil || !a.ChallengeSolved {
+			t.Errorf("solved: %+v, %v", a, err)
 		}
 		if _, err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 10, Client: lab, Challenge: true, Solution: sol}); !errors.Is(err, identity.ErrChallengeInvalid) {
 			t.Errorf("replayed: %v", err)
+		}
+	})
+	t.Run("challenge sent though not asked for", func(t *testing.T) {
+		lab := identity.Client{IP: netip.MustParseAddr("10.1.2.3")}
+		if a, err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 12, Client: lab}); err != nil || a.ChallengeSolved {
+			t.Errorf("no solution: %+v, %v", a, err)
+		}
+		sol := f.solved(t, identity.PurposeVote, lab).Encode()
+		if a, err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 12, Client: lab, Solution: sol}); err != nil || !a.ChallengeSolved {
+			t.Errorf("solved: %+v, %v; want admitted, solved", a, err)
+		}
+		// A bad or used solution is ignored: the vote is admitted as one
+		// without a solution.
+		code := f.solved(t, identity.PurposeCode, lab).Encode()
+		for name, bad := range map[string]string{"replayed": sol, "garbage": "!!!", "code solution": code} {
+			if a, err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 12, Client: lab, Solution: bad}); err != nil || a.ChallengeSolved {
+				t.Errorf("%s: %+v, %v; want admitted, not solved", name, a, err)
+			}
 		}
 	})
 	t.Run("meter down", func(t *testing.T) {

@@ -156,12 +156,9 @@ func (s *Service) exempt(c Client) bool {
 // take applies limits and spends a challenge in one round trip, and turns a
 // refusal into its error.
 func (s *Service) take(ctx context.Context, op string, limits []Limit, spend Spend) error {
-	if len(limits) == 0 && spend.Key == "" {
-		return nil
-	}
-	v, err := s.cfg.Meter.Take(ctx, limits, spend)
+	v, err := s.meter(ctx, op, limits, spend)
 	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
+		return err
 	}
 	if v.Replayed {
 		return fmt.Errorf("%s: challenge already used: %w", op, ErrChallengeInvalid)
@@ -170,6 +167,19 @@ func (s *Service) take(ctx context.Context, op string, limits []Limit, spend Spe
 		return fmt.Errorf("%s: %w", op, &RateLimitError{Limit: v.Refused, RetryAfter: v.RetryAfter})
 	}
 	return nil
+}
+
+// meter asks the meter for limits and spend, in one round trip, or none
+// when there is nothing to ask.
+func (s *Service) meter(ctx context.Context, op string, limits []Limit, spend Spend) (Verdict, error) {
+	if len(limits) == 0 && spend.Key == "" {
+		return Verdict{}, nil
+	}
+	v, err := s.cfg.Meter.Take(ctx, limits, spend)
+	if err != nil {
+		return Verdict{}, fmt.Errorf("%s: %w", op, err)
+	}
+	return v, nil
 }
 
 // limit appends a limit unless its rate is off or the client is exempt.

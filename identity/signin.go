@@ -106,6 +106,11 @@ type Session struct {
 	Grants         []Grant
 	Refresh        string
 	RefreshExpires time.Time
+	// SignedInAt is when the session began: this sign-in, or the one a
+	// refresh continues.
+	SignedInAt time.Time
+	// EmailClass is the class of the account's email domain (EmailClass).
+	EmailClass string
 }
 
 // SignIn checks a code and returns a session, creating the account at its
@@ -159,7 +164,8 @@ func (s *Service) SignIn(ctx context.Context, r SignInRequest) (Session, error) 
 	if err := s.cfg.Accounts.Record(ctx, s.event(k, acct.ID, EventSignedIn, now, r.Client)); err != nil {
 		return Session{}, fmt.Errorf("%s: %w", op, err)
 	}
-	return Session{Account: acct, Grants: grants, Refresh: token, RefreshExpires: tok.Expires}, nil
+	return Session{Account: acct, Grants: grants, Refresh: token, RefreshExpires: tok.Expires,
+		SignedInAt: now, EmailClass: s.EmailClass(email.Domain)}, nil
 }
 
 func (s *Service) event(k *keyring, account int64, kind string, at time.Time, c Client) Event {
@@ -261,7 +267,8 @@ func (s *Service) Refresh(ctx context.Context, r RefreshRequest) (Session, error
 	if err != nil {
 		return Session{}, fmt.Errorf("%s: %w", op, err)
 	}
-	return Session{Account: acct, Grants: grants, Refresh: token, RefreshExpires: next.Expires}, nil
+	return Session{Account: acct, Grants: grants, Refresh: token, RefreshExpires: next.Expires,
+		SignedInAt: next.SignedIn, EmailClass: s.emailClassOf(acct.Email)}, nil
 }
 
 // SignOut ends the session of a refresh token. An unknown token is not an

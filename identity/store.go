@@ -65,6 +65,9 @@ type RefreshToken struct {
 	Account int64
 	Issued  time.Time
 	Expires time.Time
+	// SignedIn is when the family began: the sign-in that opened the
+	// session. Rotate fills it in.
+	SignedIn time.Time
 }
 
 // Sessions stores refresh token families. A family starts at sign-in; each
@@ -75,8 +78,8 @@ type Sessions interface {
 	// reached.
 	Open(ctx context.Context, t RefreshToken, familyExpires time.Time) error
 	// Rotate exchanges the token whose hash is old for next, which joins
-	// old's family; next.Family and next.Account are filled in from it, and
-	// next.Expires is cut to the family's end. It returns ErrInvalidRefresh
+	// old's family; next.Family, next.Account and next.SignedIn are filled
+	// in from it, and next.Expires is cut to the family's end. It returns ErrInvalidRefresh
 	// when old is unknown, expired or its family revoked, and
 	// ErrRefreshReused, after revoking the family, when old had already been
 	// exchanged (next.Family and next.Account are filled in then too, so the

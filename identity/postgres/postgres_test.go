@@ -223,12 +223,12 @@ func TestStore_Rotate(t *testing.T) {
 	if err := s.Open(ctx, first, t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	next := identity.RefreshToken{Hash: hash("t2"), Issued: t0, Expires: t0.Add(2 * time.Hour)}
-	if err := s.Rotate(ctx, hash("t1"), &next, t0); err != nil {
+	next := identity.RefreshToken{Hash: hash("t2"), Issued: t0.Add(10 * time.Minute), Expires: t0.Add(2 * time.Hour)}
+	if err := s.Rotate(ctx, hash("t1"), &next, t0.Add(10*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if next.Family != "fam" || next.Account != a.ID || !next.Expires.Equal(t0.Add(time.Hour)) {
-		t.Errorf("next = %+v, want the family's, cut to its end", next)
+	if next.Family != "fam" || next.Account != a.ID || !next.Expires.Equal(t0.Add(time.Hour)) || !next.SignedIn.Equal(t0) {
+		t.Errorf("next = %+v, want the family's, signed in when it began, cut to its end", next)
 	}
 	if err := s.Rotate(ctx, hash("nope"), &identity.RefreshToken{Hash: hash("x")}, t0); !errors.Is(err, identity.ErrInvalidRefresh) {
 		t.Errorf("unknown token: %v", err)

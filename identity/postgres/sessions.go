@@ -45,10 +45,10 @@ func (s *Store) Rotate(ctx context.Context, old []byte, next *identity.RefreshTo
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var used, revoked *time.Time
 		var expires, familyExpires time.Time
-		err := tx.QueryRow(ctx, `SELECT t.family_id, f.account_id, t.used_at, t.expires_at, f.revoked_at, f.expires_at
+		err := tx.QueryRow(ctx, `SELECT t.family_id, f.account_id, f.created_at, t.used_at, t.expires_at, f.revoked_at, f.expires_at
 			FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
 			WHERE t.token_hash = $1 FOR UPDATE OF t, f`, old).
-			Scan(&next.Family, &next.Account, &used, &expires, &revoked, &familyExpires)
+			Scan(&next.Family, &next.Account, &next.SignedIn, &used, &expires, &revoked, &familyExpires)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 			outcome = identity.ErrInvalidRefresh
