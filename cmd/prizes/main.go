@@ -45,6 +45,7 @@ var commands = []command{
 	{"audit", "audit verify --edition E: check the audit chain and exit 1 on any break", runAudit},
 	{"keys", "list, rotate or revoke the token signing keys", runKeys},
 	{"roles", "grant, revoke or list the organiser and juror roles of an account", runRoles},
+	{"fraud", "fraud review: export, analyze, cases, show, decide, tally (prizes fraud for the list)", runFraud},
 }
 
 func main() {

@@ -311,8 +311,12 @@ type checkJSON struct {
 	// SetAside counts the dead-letter entries: votes that did not decode or
 	// that the ledger refused, which the live counters may hold and the
 	// ledger does not.
-	SetAside    int64               `json:"set_aside"`
-	Differences []voting.Difference `json:"differences"`
+	SetAside int64 `json:"set_aside"`
+	// FraudPending counts fraud decisions whose adjustment of the live
+	// counters has not reached Redis yet (prizes fraud tally applies them);
+	// the differences include what they owe.
+	FraudPending int                 `json:"fraud_pending"`
+	Differences  []voting.Difference `json:"differences"`
 	// Placement lists, by master, the shards whose keys it holds. A master
 	// takes its shards' share of the votes, so an uneven placement says
 	// which master will fill first; it does not fail the check.
@@ -355,6 +359,9 @@ func runCheck(ctx context.Context, a *app, args []string) error {
 		time.Sleep(200 * time.Millisecond)
 	}
 	if out.SetAside, err = st.log.SetAside(ctx); err != nil {
+		return err
+	}
+	if out.FraudPending, _, err = a.fraudStore(st.pg, nil).PendingTally(ctx, *edition); err != nil {
 		return err
 	}
 	live, err := st.log.Tally(ctx, *edition)

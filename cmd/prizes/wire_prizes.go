@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	apg "github.com/wsisvote/prizes/antifraud/postgres"
 	"github.com/wsisvote/prizes/api"
 	ppg "github.com/wsisvote/prizes/prizes/postgres"
 )
@@ -16,11 +17,13 @@ const scheduleEvery = 15 * time.Second
 // lives as long as the server.
 func (a *app) wirePrizes(ctx context.Context, st *stack, cfg *api.Config) error {
 	store := ppg.New(st.pg.Pool(), ppg.Options{Now: time.Now, Backlog: st.log})
+	fraud := apg.New(st.pg.Pool(), store, apg.Options{Now: time.Now, Live: st.log})
 	cfg.Prizes = api.PrizesConfig{
 		Editions: store, Submissions: store, Review: store, Champions: store,
-		Jury: store, Results: store, Audit: store,
+		Jury: store, Results: store, Audit: store, Fraud: fraud,
 	}
 	st.background(func(ctx context.Context) { a.followSchedules(ctx, store) })
+	st.background(func(ctx context.Context) { a.followFraudTally(ctx, fraud) })
 	return nil
 }
 
