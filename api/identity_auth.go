@@ -107,10 +107,14 @@ type tokenResponse struct {
 }
 
 // issue answers a session with a new access token carrying the account's
-// roles and juror scopes.
+// roles and juror scopes, and for the vote path's fraud scorer when the
+// session began and the class of the account's email domain.
 func (s *server) issue(c *gin.Context, sess identity.Session) {
 	acct := accountOf(sess.Account, sess.Grants)
-	claims := Claims{Role: RoleVoter, Roles: acct.Roles, Since: sess.Account.CreatedAt.Unix()}
+	claims := Claims{Role: RoleVoter, Roles: acct.Roles, Since: sess.Account.CreatedAt.Unix(), EmailClass: sess.EmailClass}
+	if !sess.SignedInAt.IsZero() {
+		claims.AuthTime = sess.SignedInAt.Unix()
+	}
 	claims.Subject = strconv.FormatInt(sess.Account.ID, 10)
 	for _, j := range acct.Jury {
 		claims.Jury = append(claims.Jury, JurorScope{Edition: j.Edition, Category: j.Category})

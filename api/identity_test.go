@@ -104,6 +104,12 @@ func TestIdentity_SignInFlow(t *testing.T) {
 		!claims.ExpiresAt.Time.Equal(t0.Add(15*time.Minute)) {
 		t.Errorf("claims = %+v", claims)
 	}
+	// For the fraud scorer: when the session began and the class of the
+	// address's domain, never the address.
+	payload, _ := base64.RawURLEncoding.DecodeString(strings.Split(tok.AccessToken, ".")[1])
+	if claims.AuthTime <= 0 || claims.EmailClass != voting.EmailOrganisation || strings.Contains(string(payload), "@") {
+		t.Errorf("claims %s; want the sign-in time and the email class, and no address", payload)
+	}
 	header, _ := base64.RawURLEncoding.DecodeString(strings.Split(tok.AccessToken, ".")[0])
 	if !strings.Contains(string(header), `"alg":"EdDSA"`) || !strings.Contains(string(header), `"kid":"`+testKid+`"`) {
 		t.Errorf("token header = %s", header)
@@ -130,6 +136,9 @@ func TestIdentity_SignInFlow(t *testing.T) {
 	decode(t, w, &next)
 	if next.RefreshToken == tok.RefreshToken || next.Account.ID != tok.Account.ID {
 		t.Fatalf("refresh body = %+v", next)
+	}
+	if c, err := f.verify.Verify(next.AccessToken); err != nil || c.AuthTime != claims.AuthTime || c.EmailClass != claims.EmailClass {
+		t.Errorf("refreshed claims = %+v, %v; want the session's sign-in time %d and email class %q", c, err, claims.AuthTime, claims.EmailClass)
 	}
 	wantError(t, f.do(t, postJSON("/api/v1/auth/refresh", `{"refresh_token":"`+tok.RefreshToken+`"}`, nil)), http.StatusUnauthorized, "refresh_token_reused")
 	wantError(t, f.do(t, postJSON("/api/v1/auth/refresh", `{"refresh_token":"`+next.RefreshToken+`"}`, nil)), http.StatusUnauthorized, "invalid_refresh_token")

@@ -52,6 +52,13 @@ type Claims struct {
 	Jury []JurorScope `json:"jury,omitempty"`
 	// Since is when the account was created, in Unix seconds.
 	Since int64 `json:"since,omitempty"`
+	// AuthTime is when the session began (its sign-in, which refreshing
+	// keeps), in Unix seconds, as OpenID Connect names it.
+	AuthTime int64 `json:"auth_time,omitempty"`
+	// EmailClass is the class of the account's email domain
+	// (voting.EmailDisposable, EmailFree or EmailOrganisation); the
+	// address itself is never in a token.
+	EmailClass string `json:"email_class,omitempty"`
 }
 
 // JurorScope is the edition and category a juror scores.

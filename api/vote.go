@@ -220,13 +220,19 @@ func (s *server) cast(c *gin.Context) (voting.Receipt, error) {
 	if claims.Since > 0 {
 		b.AccountSince = time.Unix(claims.Since, 0)
 	}
+	if claims.AuthTime > 0 {
+		b.SignedInAt = time.Unix(claims.AuthTime, 0)
+	}
+	b.Client.EmailClass = claims.EmailClass
+	b.Client.ChallengeSolved = admission.ChallengeSolved
 	// The request's own context, not the gin.Context, goes to the domain.
 	return s.votes.Cast(c.Request.Context(), b)
 }
 
-// admitVote applies the vote's rate limits and, when the edition asks for
-// it, its proof-of-work challenge, before the body is read: a refused client
-// costs one round trip shared with other votes, and no parsing.
+// admitVote applies the vote's rate limits and its proof-of-work challenge
+// (required when the edition asks for it, checked whenever one is sent),
+// before the body is read: a refused client costs one round trip shared with
+// other votes, and no parsing.
 func (s *server) admitVote(c *gin.Context, edition string, voter int64, ip netip.Addr) (identity.Admission, error) {
 	if s.ident.gate == nil {
 		return identity.Admission{}, nil
