@@ -44,15 +44,14 @@ type Options struct {
 	// MinCadence is the fewest events a pace or a delay is measured on
 	// (12).
 	MinCadence int
-	// RegularLoose and RegularTight bound the spread of gaps (interquartile
-	// range over median) between a pace that is no evidence (1.0; 1.6 is
-	// independent arrivals) and one that is full evidence of a machine
-	// (0.35).
-	RegularLoose, RegularTight float64
-	// DelayLoose and DelayTight bound the spread of the logarithm of
-	// sign-up-to-vote delays (interquartile range) between no evidence
-	// (0.7) and full evidence of a script (0.25).
-	DelayLoose, DelayTight float64
+	// RegularZ is how many standard errors below the spread of
+	// independent arrivals a group's pace must be to count as a machine's
+	// (3.5).
+	RegularZ float64
+	// DelayZ is how many standard errors below the edition's spread of
+	// sign-up-to-vote delays a group's must be to count as a script's
+	// (3.5).
+	DelayZ float64
 	// DripDays is the fewest days a steady drip spans (7).
 	DripDays int
 	// BurstWindow is the width of the windows in which a project's votes
@@ -90,10 +89,8 @@ func DefaultOptions() Options {
 		StageGap:       time.Hour,
 		StageMaxAge:    30 * 24 * time.Hour,
 		MinCadence:     12,
-		RegularLoose:   1.0,
-		RegularTight:   0.35,
-		DelayLoose:     0.7,
-		DelayTight:     0.25,
+		RegularZ:       3.5,
+		DelayZ:         3.5,
 		DripDays:       7,
 		BurstWindow:    6 * time.Hour,
 		LockstepWindow: time.Hour,
@@ -133,10 +130,8 @@ func (o Options) withDefaults() Options {
 	setD(&o.StageGap, d.StageGap)
 	setD(&o.StageMaxAge, d.StageMaxAge)
 	setI(&o.MinCadence, d.MinCadence)
-	setF(&o.RegularLoose, d.RegularLoose)
-	setF(&o.RegularTight, d.RegularTight)
-	setF(&o.DelayLoose, d.DelayLoose)
-	setF(&o.DelayTight, d.DelayTight)
+	setF(&o.RegularZ, d.RegularZ)
+	setF(&o.DelayZ, d.DelayZ)
 	setI(&o.DripDays, d.DripDays)
 	setD(&o.BurstWindow, d.BurstWindow)
 	setD(&o.LockstepWindow, d.LockstepWindow)

@@ -22,6 +22,9 @@ type baseline struct {
 	agent, network, device []int32
 	fresh                  []bool
 	freshRate              float64
+	// delaySpread is the standard deviation of the logarithm of fresh
+	// accounts' delays from sign-up to first vote (seconds plus one).
+	delaySpread float64
 
 	// How many accounts used each agent, network, device and domain, and
 	// how many of a domain's accounts are fresh.
@@ -73,6 +76,7 @@ func newBaseline(ix *index, o *Options) *baseline {
 	b.created = make([]int64, na)
 	nfresh := 0
 	var ps []int32
+	var lags []float64
 	for a := range ix.accounts {
 		acc := &ix.accounts[a]
 		vs := ix.votesOf(int32(a))
@@ -87,6 +91,7 @@ func newBaseline(ix *index, o *Options) *baseline {
 			b.fresh[a] = true
 			b.domainFresh[acc.domain]++
 			nfresh++
+			lags = append(lags, math.Log(float64(max(first.at-acc.created, 0)+1)))
 		}
 		ps = ps[:0]
 		for _, v := range vs {
@@ -98,6 +103,7 @@ func newBaseline(ix *index, o *Options) *baseline {
 	if na > 0 {
 		b.freshRate = float64(nfresh) / float64(na)
 	}
+	b.delaySpread = stddev(lags)
 	slices.Sort(b.created)
 	b.agentCounts = countFreqs(b.agentAccounts)
 	b.networkCounts = countFreqs(b.networkAccounts)

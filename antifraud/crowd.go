@@ -57,7 +57,7 @@ var evidences = []evidence{
 	{ReasonSteadyDrip, 1.0},
 	{ReasonSameBallot, 0.9},
 	{ReasonDeviceFarm, 0.9},
-	{ReasonUniformDelay, 0.7},
+	{ReasonUniformDelay, 0.5},
 	{ReasonFreshAccounts, 0.7},
 	{ReasonNewDomain, 0.7},
 	{ReasonSameAgent, 0.5},
@@ -253,11 +253,12 @@ func (an *analysis) staged(c *crowd) measure {
 
 // regular is how machine-regular the crowd's pace is: the steadier of its
 // votes' and its fresh accounts' creations, one event per household. The
-// spread of the gaps between consecutive events (interquartile range over
-// median) is about 1.6 for independent arrivals and larger for the bursts
-// and lulls of people answering a message; a script's fixed pace with some
-// jitter is well under 0.5. 0 at RegularLoose or above, 1 at RegularTight
-// or below.
+// measure is the standard deviation of the logarithm of the gaps between
+// consecutive events: about 1.2 for independent arrivals, more for the
+// bursts and lulls of people answering a message, and under 0.3 for a
+// script's fixed pace with some jitter. A small sample spreads less by
+// chance, so the bar is lowered by RegularZ standard errors
+// (0.9/sqrt(gaps)); the evidence is full at half the bar.
 func (an *analysis) regular(c *crowd, h households) measure {
 	first := make([]int64, h.n)
 	created := make([]int64, h.n)
@@ -276,58 +277,90 @@ func (an *analysis) regular(c *crowd, h households) measure {
 		u := h.of[pos[an.ix.votes[v].account]]
 		first[u] = min(first[u], an.ix.votes[v].at)
 	}
-	r := min(gapSpread(first, an.o.MinCadence), gapSpread(created, an.o.MinCadence))
-	return measure{value: clamp01((an.o.RegularLoose - r) / (an.o.RegularLoose - an.o.RegularTight))}
+	return measure{value: max(an.pace(first), an.pace(created))}
 }
 
-// gapSpread is the interquartile range of the gaps between consecutive
-// times over their median, or +Inf when there are fewer than min times or
-// the median gap is under two seconds (too fast for whole-second times to
-// show a pace). Times equal to MaxInt64 are absent.
-func gapSpread(ts []int64, minN int) float64 {
+// independentSpread is the standard deviation of the logarithm of the gaps
+// (in seconds, plus one) between independent arrivals.
+const independentSpread = 1.22
+
+// pace is the evidence of a machine pace in times (MaxInt64 is absent).
+// Gaps under five seconds at the median are too short for whole-second
+// times to show a pace, and give none.
+func (an *analysis) pace(ts []int64) float64 {
 	ts = slices.DeleteFunc(slices.Clone(ts), func(t int64) bool { return t == math.MaxInt64 })
-	if len(ts) < minN {
-		return math.Inf(1)
+	if len(ts) < an.o.MinCadence {
+		return 0
 	}
 	slices.Sort(ts)
+	logs := make([]float64, len(ts)-1)
 	gaps := make([]float64, len(ts)-1)
 	for i := 1; i < len(ts); i++ {
 		gaps[i-1] = float64(ts[i] - ts[i-1])
+		logs[i-1] = math.Log(gaps[i-1] + 1)
 	}
 	slices.Sort(gaps)
-	med := quantile(gaps, 0.5)
-	if med < 2 {
-		return math.Inf(1)
+	if quantile(gaps, 0.5) < 5 {
+		return 0
 	}
-	return (quantile(gaps, 0.75) - quantile(gaps, 0.25)) / med
+	bar := independentSpread - an.o.RegularZ*0.9/math.Sqrt(float64(len(logs)))
+	if bar <= 0 {
+		return 0
+	}
+	return clamp01((bar - stddev(logs)) / (bar / 2))
 }
 
 // uniformDelay is how alike the delays from sign-up to first vote of the
-// crowd's fresh accounts are: the interquartile range of their logarithm
-// is above 1 for people (some vote at once, others the next day) and near
-// 0 for a script that signs up and votes in one go. 0 at DelayLoose or
-// above, 1 at DelayTight or below. An account shows it when it is fresh
-// and its delay is within the crowd's band.
+// crowd's fresh accounts are, against the edition's fresh accounts: the
+// standard deviation of their logarithm, over the edition's. People differ
+// (some vote at once, others the next day); a script that signs up and
+// votes in one go takes the same time every time. A small sample is
+// allowed DelayZ standard errors (0.75/sqrt(n) of the ratio) below the
+// edition's before it counts; the evidence is full at a third of it. An
+// account shows it when it is fresh and its delay is within the crowd's
+// usual range (Tukey's fences on the logarithm).
 func (an *analysis) uniformDelay(c *crowd) measure {
 	logLag := make([]float64, len(c.accounts))
 	var ls []float64
 	for i, a := range c.accounts {
 		if an.b.fresh[a] {
-			lag := max(an.ix.firstVote(a)-an.ix.accounts[a].created, 1)
-			logLag[i] = math.Log(float64(lag))
+			logLag[i] = math.Log(float64(max(an.ix.firstVote(a)-an.ix.accounts[a].created, 0) + 1))
 			ls = append(ls, logLag[i])
 		}
 	}
-	if len(ls) < an.o.MinCadence {
+	if len(ls) < an.o.MinCadence || an.b.delaySpread == 0 {
 		return measure{}
 	}
+	bar := 1 - an.o.DelayZ*0.75/math.Sqrt(float64(len(ls)))
+	if bar <= 1.0/3 {
+		return measure{}
+	}
+	ratio := stddev(ls) / an.b.delaySpread
 	slices.Sort(ls)
 	q1, q3 := quantile(ls, 0.25), quantile(ls, 0.75)
+	fence := max(1.5*(q3-q1), 0.5)
 	member := make([]bool, len(c.accounts))
 	for i, a := range c.accounts {
-		member[i] = an.b.fresh[a] && logLag[i] >= q1-0.5 && logLag[i] <= q3+0.5
+		member[i] = an.b.fresh[a] && logLag[i] >= q1-fence && logLag[i] <= q3+fence
 	}
-	return measure{clamp01((an.o.DelayLoose - (q3 - q1)) / (an.o.DelayLoose - an.o.DelayTight)), member}
+	return measure{clamp01((bar - ratio) / (bar - 1.0/3)), member}
+}
+
+// stddev is the sample standard deviation of xs.
+func stddev(xs []float64) float64 {
+	if len(xs) < 2 {
+		return 0
+	}
+	m := 0.0
+	for _, x := range xs {
+		m += x
+	}
+	m /= float64(len(xs))
+	v := 0.0
+	for _, x := range xs {
+		v += (x - m) * (x - m)
+	}
+	return math.Sqrt(v / float64(len(xs)-1))
 }
 
 // deviceFarm is the share of the crowd's accounts (tripled, capped at 1)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"time"
 
@@ -413,11 +414,11 @@ func (w *world) drip(project string, perDay, days int, t0 time.Time) {
 	}
 }
 
-// shuffled returns the votes in cast-time order, as a ledger export lists
+// sorted returns the votes in cast-time order, as a ledger export lists
 // them.
 func (w *world) sorted() []antifraud.Vote {
-	vs := append([]antifraud.Vote(nil), w.votes...)
-	sort.SliceStable(vs, func(i, j int) bool { return vs[i].CastAt.Before(vs[j].CastAt) })
+	vs := slices.Clone(w.votes)
+	slices.SortStableFunc(vs, func(a, b antifraud.Vote) int { return a.CastAt.Compare(b.CastAt) })
 	return vs
 }
 
