@@ -146,10 +146,12 @@ type IngestOptions struct {
 	Now func() time.Time
 	// Networks, Devices and Projects bound how many networks, device hints,
 	// and projects and categories the scorer remembers, rounded up to a
-	// power of two: 32,768, 32,768 and 8,192 by default, about 190, 150 and
-	// 100 bytes each (about 11 MB in all), allocated when the scorer is
-	// made. Beyond them the entry touched longest ago in a small set of
-	// slots is forgotten, which can only lower a score.
+	// power of two: 32,768, 16,384 and 8,192 by default, 256, 208 and 80
+	// bytes each (about 12 MB in all), allocated when the scorer is made.
+	// Beyond them the entry touched longest ago in a small set of slots is
+	// forgotten: a network or device forgotten counts from zero again,
+	// which can only lower a score, and an entry that many votes touch (a
+	// busy network, a category) is the last to go.
 	Networks, Devices, Projects int
 }
 
@@ -196,7 +198,7 @@ func NewIngest(cat *voting.Catalogue, o IngestOptions) *Ingest {
 		now:      o.Now,
 		seed:     maphash.MakeSeed(),
 		networks: newIngestTable[crowdWindow](cmp0(o.Networks, 1<<15)),
-		devices:  newIngestTable[deviceWindow](cmp0(o.Devices, 1<<15)),
+		devices:  newIngestTable[deviceWindow](cmp0(o.Devices, 1<<14)),
 		projects: newIngestTable[burstWindow](cmp0(o.Projects, 1<<13)),
 	}
 }

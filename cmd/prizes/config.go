@@ -31,6 +31,7 @@ type config struct {
 	PipelineSize   int
 	Workers        int
 	GCPercent      int
+	FraudScorer    string
 	Identity       identityConfig
 	HTTP           httpConfig
 }
@@ -123,6 +124,8 @@ func (c *config) bind(fs *flag.FlagSet, e env) error {
 		str(&c.Consumer, "consumer", "CONSUMER", fmt.Sprintf("%s-%d", host, os.Getpid()),
 			"this flusher's consumer name in the vote log's consumer group; keep it stable across restarts"),
 		str(&c.TrustedProxies, "trusted-proxies", "TRUSTED_PROXIES", "", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed"),
+		str(&c.FraudScorer, "fraud-scorer", "FRAUD_SCORER", "on",
+			"score every vote for fraud as it is cast and record it counted, flagged or rejected by the edition's thresholds (on), or count every vote (off)"),
 		num(&c.Shards, "shards", "SHARDS", 16, "number of vote log shards (must be the same on every node)"),
 		num(&c.BatchSize, "flush-batch", "FLUSH_BATCH", 2000, "most votes per ledger transaction"),
 		num(&c.PipelineSize, "pipeline", "PIPELINE", 512, "most votes per Redis pipeline"),

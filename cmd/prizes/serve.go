@@ -160,8 +160,12 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	goBG(func(ctx context.Context) { refreshKeys(ctx, a, st, signingKeys, verifier) })
 	goBG(func(ctx context.Context) { st.watchBacklog(ctx, 2*time.Second) })
 
+	scorer, err := a.cfg.scorer(cat)
+	if err != nil {
+		return err
+	}
 	svc := &voting.Service{
-		Catalogue: cat, Log: st.log, Scorer: voting.CountAll{}, Now: time.Now,
+		Catalogue: cat, Log: st.log, Scorer: scorer, Now: time.Now,
 		NewID:    func() string { return uuid.Must(uuid.NewV7()).String() },
 		Recorded: st.pg, SettleWait: a.cfg.RedisDeadline,
 	}
