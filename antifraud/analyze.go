@@ -62,16 +62,13 @@ type Options struct {
 	// the same projects count as voting together (1 h; windows overlap by
 	// half, so a group straddling a boundary is seen whole).
 	LockstepWindow time.Duration
-	// LockstepOdds is the odds ratio from which two projects are voted for
-	// together in a window far more than their voters' independent choices
-	// explain (20).
+	// LockstepOdds is the odds ratio from which two projects voted for in
+	// the same window go together more than independent choices explain
+	// (4); see hotPair for the rest of the test.
 	LockstepOdds float64
 	// GraphOdds is the same over the whole edition, for dense groups of
-	// the co-voting graph (8).
+	// the co-voting graph (4).
 	GraphOdds float64
-	// PairZ is how many standard errors above even the logarithm of a
-	// pair's odds ratio must be for the pair to count (3).
-	PairZ float64
 }
 
 // DefaultOptions are the documented defaults.
@@ -94,9 +91,8 @@ func DefaultOptions() Options {
 		DripDays:       7,
 		BurstWindow:    6 * time.Hour,
 		LockstepWindow: time.Hour,
-		LockstepOdds:   20,
-		GraphOdds:      8,
-		PairZ:          3,
+		LockstepOdds:   4,
+		GraphOdds:      4,
 	}
 }
 
@@ -137,7 +133,6 @@ func (o Options) withDefaults() Options {
 	setD(&o.LockstepWindow, d.LockstepWindow)
 	setF(&o.LockstepOdds, d.LockstepOdds)
 	setF(&o.GraphOdds, d.GraphOdds)
-	setF(&o.PairZ, d.PairZ)
 	return o
 }
 

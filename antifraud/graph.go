@@ -20,9 +20,7 @@ func (an *analysis) denseGroups() {
 		return
 	}
 	t := newPairTable(ix.projectCat, len(ix.categories))
-	gs := newGroupSet()
-	an.setGroups(t, accounts, an.o.GraphOdds, gs)
-	for _, g := range gs.groups {
-		an.addSetCrowd(ReasonDenseGroup, g, g.expected, lockstepBase(len(g.projects), g.odds, an.o.GraphOdds)/2)
+	for _, g := range joinFindings(an.findSets(t, accounts, an.o.GraphOdds, 0, 0, nil)) {
+		an.addSetCrowd(ReasonDenseGroup, g, g.expected, lockstepBase(g, an.o.GraphOdds)/2)
 	}
 }

@@ -24,10 +24,9 @@ import (
 // make a set, and the accounts of the window that voted (nearly) the whole
 // set are the group. The same set found in several windows is one group.
 //
-// The window's own counts are the baseline, so a project's honest
-// campaign, which raises that project in the window but leaves its voters'
-// other choices to chance, is no lockstep; only agreement on several
-// projects at once is.
+// A project's honest campaign raises that project in its window but leaves
+// its voters' other choices to chance, so it is no lockstep; only agreement
+// on several projects at once is.
 func (an *analysis) lockstepCrowds() {
 	ix, o := an.ix, an.o
 	type session struct {
@@ -48,9 +47,9 @@ func (an *analysis) lockstepCrowds() {
 	})
 	w := max(secs(o.LockstepWindow), 2)
 	t := newPairTable(ix.projectCat, len(ix.categories))
-	gs := newGroupSet()
+	var fs []finding
 	var win []int32
-	for _, off := range []int64{0, w / 2} {
+	for grid, off := range []int64{0, w / 2} {
 		for i := 0; i < len(ss); {
 			k := floorDiv(ss[i].at+off, w)
 			j := i
@@ -60,50 +59,66 @@ func (an *analysis) lockstepCrowds() {
 				j++
 			}
 			if len(win) >= o.MinGroup {
-				an.setGroups(t, win, o.LockstepOdds, gs)
+				fs = an.findSets(t, win, o.LockstepOdds, grid, k, fs)
 			}
 			i = j
 		}
 	}
-	for _, g := range gs.groups {
+	for _, g := range joinFindings(fs) {
 		// Each window was seen in both grids.
-		an.addSetCrowd(ReasonLockstep, g, g.expected/2, lockstepBase(len(g.projects), g.odds, o.LockstepOdds))
+		an.addSetCrowd(ReasonLockstep, g, g.expected/2, lockstepBase(g, o.LockstepOdds))
 	}
 }
 
-// lockstepBase is the weight of lockstep as evidence: a set of three or
+// lockstepBase is the weight of a group as evidence. A set of three or
 // more projects voted together is strong evidence in itself (0.6, up to 1
 // as the odds ratio reaches ten times the threshold); a pair is weaker
 // (0.6 of that), since two projects can share a supporter base honestly.
-func lockstepBase(k int, odds, threshold float64) float64 {
-	f := 0.6 + 0.4*clamp01(math.Log(odds/threshold)/math.Log(10))
-	if k < 3 {
+// Each further window in which the group voted together again adds 0.15,
+// up to 0.45: a coincidence does not repeat on other days.
+func lockstepBase(g *setGroup, threshold float64) float64 {
+	f := 0.6 + 0.4*clamp01(math.Log(g.odds/threshold)/math.Log(10))
+	if len(g.projects) < 3 {
 		f *= 0.6
 	}
-	return f
+	return f + 0.15*float64(min(g.windows-1, 3))
 }
 
-// setGroup is one set of projects voted together, with the accounts that
-// did it in every window it was found in.
+// finding is a set of projects voted together in one window, and the
+// window's accounts that did.
+type finding struct {
+	set      projectSet
+	members  []int32
+	expected float64 // accounts expected to vote two of the set by chance
+	grid     int
+	window   int64
+}
+
+// setGroup is one group: findings joined because their sets share a
+// project, whatever window they were found in.
 type setGroup struct {
 	projects []int32
 	accounts map[int32]struct{}
-	odds     float64 // the weakest hot pair's odds ratio, over windows
-	expected float64 // accounts expected to vote the set by chance
+	odds     float64 // the median odds ratio of its findings' weakest pairs
+	expected float64
+	windows  int // distinct windows it was found in, on the grid with more
 }
 
-// groupSet keeps groups by their set of projects, in the order found.
-type groupSet struct {
-	byKey  map[uint64]*setGroup
-	groups []*setGroup
+// hotPair is the test a pair of projects must pass in a set of accounts:
+// at least MinGroup voted both; of those who voted one, far more voted the
+// other than its share of the edition predicts (FocusLift times, FocusZ
+// standard deviations), both ways round, so that one project's honest
+// campaign, whose voters choose the rest as everyone does, is not enough;
+// and the two go together in the table itself (odds ratio at least odds),
+// so that two campaigns that happen to run at the same time are not
+// enough either.
+func (an *analysis) hotPair(s pairStat, odds float64) bool {
+	return s.both >= float64(an.o.MinGroup) && focused(s.both, max(s.givenP, s.givenQ), an.o) && s.odds >= odds
 }
 
-func newGroupSet() *groupSet { return &groupSet{byKey: make(map[uint64]*setGroup)} }
-
-// setGroups counts the ballots of accounts in t, finds the hot pairs,
-// joins them into sets of projects and adds each set's accounts to gs.
-func (an *analysis) setGroups(t *pairTable, accounts []int32, odds float64, gs *groupSet) {
-	o := an.o
+// findSets counts the ballots of accounts in t, finds the hot pairs, joins
+// them into sets of projects and appends each set with its members.
+func (an *analysis) findSets(t *pairTable, accounts []int32, odds float64, grid int, window int64, fs []finding) []finding {
 	var ps []int32
 	for _, a := range accounts {
 		ps = an.ballotOf(a, ps[:0])
@@ -111,41 +126,82 @@ func (an *analysis) setGroups(t *pairTable, accounts []int32, odds float64, gs *
 	}
 	var hot []pairStat
 	t.each(an.b.share, func(s pairStat) {
-		if s.both >= float64(o.MinGroup) && s.odds >= odds && s.z >= o.PairZ && s.both >= o.FocusLift*s.chance {
+		if an.hotPair(s, odds) {
 			hot = append(hot, s)
 		}
 	})
 	t.reset()
-	if len(hot) == 0 {
-		return
-	}
 	for _, set := range projectSets(hot) {
-		need := needed(len(set.projects))
-		var members []int32
-		expected := 0.0
+		f := finding{set: set, grid: grid, window: window}
 		for _, a := range accounts {
 			ps = an.ballotOf(a, ps[:0])
-			if overlap(ps, set.projects) >= need {
-				members = append(members, a)
+			if set.holdsPair(ps) {
+				f.members = append(f.members, a)
 			}
-			expected += an.chanceOfSet(ps, set.projects, need)
+			f.expected += an.chanceOfSet(ps, set.projects, 2)
 		}
-		if len(members) < o.MinGroup {
-			continue
+		if len(f.members) >= an.o.MinGroup {
+			fs = append(fs, f)
 		}
-		key := hashIDs(set.projects)
-		g, ok := gs.byKey[key]
+	}
+	return fs
+}
+
+// joinFindings joins findings whose sets share a project into groups, in
+// the order of their first finding.
+func joinFindings(fs []finding) []*setGroup {
+	parent := make([]int, len(fs))
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(i int) int
+	find = func(i int) int {
+		if parent[i] != i {
+			parent[i] = find(parent[i])
+		}
+		return parent[i]
+	}
+	byProject := make(map[int32]int)
+	for i, f := range fs {
+		for _, p := range f.set.projects {
+			if j, ok := byProject[p]; ok {
+				ri, rj := find(i), find(j)
+				parent[max(ri, rj)] = min(ri, rj)
+			} else {
+				byProject[p] = i
+			}
+		}
+	}
+	groups := make(map[int]*setGroup)
+	odds := make(map[int][]float64)
+	windows := make(map[int][2]map[int64]bool)
+	var out []*setGroup
+	for i, f := range fs {
+		r := find(i)
+		g, ok := groups[r]
 		if !ok {
-			g = &setGroup{projects: set.projects, accounts: make(map[int32]struct{}), odds: set.odds}
-			gs.byKey[key] = g
-			gs.groups = append(gs.groups, g)
+			g = &setGroup{accounts: make(map[int32]struct{})}
+			groups[r] = g
+			windows[r] = [2]map[int64]bool{{}, {}}
+			out = append(out, g)
 		}
-		for _, a := range members {
+		g.projects = append(g.projects, f.set.projects...)
+		for _, a := range f.members {
 			g.accounts[a] = struct{}{}
 		}
-		g.odds = min(g.odds, set.odds)
-		g.expected += expected
+		g.expected += f.expected
+		odds[r] = append(odds[r], f.set.odds)
+		windows[r][f.grid][f.window] = true
 	}
+	for r, g := range groups {
+		slices.Sort(g.projects)
+		g.projects = slices.Compact(g.projects)
+		os := odds[r]
+		slices.Sort(os)
+		g.odds = os[len(os)/2]
+		g.windows = max(len(windows[r][0]), len(windows[r][1]))
+	}
+	return out
 }
 
 // addSetCrowd makes a crowd of a group: its accounts' votes for the set.
@@ -185,11 +241,25 @@ func (an *analysis) ballotOf(a int32, ps []int32) []int32 {
 	return slices.Compact(ps)
 }
 
-// projectSet is a set of projects joined by hot pairs, and the weakest of
-// those pairs' odds ratios.
+// projectSet is a set of projects joined by hot pairs, its pairs, and the
+// weakest of their odds ratios.
 type projectSet struct {
 	projects []int32
+	pairs    [][2]int32
 	odds     float64
+}
+
+// holdsPair says whether the sorted ballot ps holds both projects of one
+// of the set's pairs.
+func (s *projectSet) holdsPair(ps []int32) bool {
+	for _, pq := range s.pairs {
+		_, okP := slices.BinarySearch(ps, pq[0])
+		_, okQ := slices.BinarySearch(ps, pq[1])
+		if okP && okQ {
+			return true
+		}
+	}
+	return false
 }
 
 // projectSets joins hot pairs that share a project into sets (connected
@@ -223,6 +293,7 @@ func projectSets(hot []pairStat) []projectSet {
 			roots = append(roots, r)
 		}
 		set.projects = append(set.projects, s.p, s.q)
+		set.pairs = append(set.pairs, [2]int32{s.p, s.q})
 		set.odds = min(set.odds, s.odds)
 	}
 	slices.Sort(roots)
@@ -232,19 +303,15 @@ func projectSets(hot []pairStat) []projectSet {
 		set := sets[r]
 		slices.Sort(set.projects)
 		set.projects = slices.Compact(set.projects)
+		slices.SortFunc(set.pairs, func(x, y [2]int32) int {
+			if x[0] != y[0] {
+				return int(x[0] - y[0])
+			}
+			return int(x[1] - y[1])
+		})
 		out = append(out, *set)
 	}
 	return out
-}
-
-// needed is how many of a set's k projects an account must have voted for
-// to be one of its group: all of a set of up to three, three quarters of a
-// larger one (a ring member may skip one).
-func needed(k int) int {
-	if k <= 3 {
-		return k
-	}
-	return int(math.Ceil(0.75 * float64(k)))
 }
 
 // overlap counts the members of sorted ps in sorted set.
@@ -267,8 +334,8 @@ func overlap(ps, set []int32) int {
 
 // chanceOfSet is the chance that an account voting in the categories of
 // ballot ps, choosing in each as the edition's voters do, picks at least
-// need of set's projects: a sum of independent chances, counted with the
-// usual dynamic programme.
+// need of set's projects, counted with the usual dynamic programme over
+// independent chances.
 func (an *analysis) chanceOfSet(ps, set []int32, need int) float64 {
 	ix := an.ix
 	// dist[k] is the chance of k hits so far.

@@ -91,20 +91,19 @@ func (t *pairTable) add(ps []int32) {
 type pairStat struct {
 	p, q int32
 	both float64 // accounts voting both
-	// chance is the accounts expected to vote both if those voting in both
-	// categories chose as the edition's voters do, independently.
-	chance float64
-	odds   float64 // odds ratio of the two-by-two table
-	z      float64 // the log odds ratio over its standard error
+	// givenP is the accounts expected to vote both if those who voted p
+	// (and in q's category) chose in q's category as the edition's voters
+	// do; givenQ the same the other way round.
+	givenP, givenQ float64
+	odds           float64 // odds ratio of the two-by-two table
 }
 
 // each calls f for every counted pair with the statistics of its table;
 // share is each project's share of its category in the edition.
 //
-// The odds ratio compares the table with itself, so it is not fooled when
-// the table is small and the group makes most of it (a ring of thirty in a
-// window of fifty accounts); the edition's shares say whether the pair is
-// rare enough for its count to mean something.
+// The edition's shares say how often a project's voters pick the other
+// when they choose freely; the odds ratio says whether the two go together
+// within the table itself.
 func (t *pairTable) each(share []float64, f func(s pairStat)) {
 	for _, key := range t.touched {
 		p, q := int32(key/int64(t.np)), int32(key%int64(t.np))
@@ -121,10 +120,8 @@ func (t *pairTable) each(share []float64, f func(s pairStat)) {
 		n := float64(t.catPair[int(lo)*t.nc+int(hi)])
 		b, c := nP-a, nQ-a
 		d := math.Max(n-a-b-c, 0)
-		logOdds := math.Log((a + 0.5) * (d + 0.5) / ((b + 0.5) * (c + 0.5)))
-		se := math.Sqrt(1/(a+0.5) + 1/(b+0.5) + 1/(c+0.5) + 1/(d+0.5))
-		f(pairStat{p: p, q: q, both: a, chance: n * share[p] * share[q],
-			odds: math.Exp(logOdds), z: logOdds / se})
+		f(pairStat{p: p, q: q, both: a, givenP: nP * share[q], givenQ: nQ * share[p],
+			odds: (a + 0.5) * (d + 0.5) / ((b + 0.5) * (c + 0.5))})
 	}
 }
 

@@ -29,6 +29,9 @@ func TestAnalyze_Crowds(t *testing.T) {
 		{"ring of aged accounts in lockstep", "ring", func(w *world) {
 			w.agedRing([]string{"C06-P07", "C10-P09", "C11-P11", "C12-P06"}, 120, w.day(8.4))
 		}, false, ""},
+		{"ring whose members vote part of its set", "partialring", func(w *world) {
+			w.partialRing([]string{"C06-P07", "C10-P09", "C11-P11", "C12-P06"}, 3, 150, w.day(8.4))
+		}, false, ""},
 		{"slow drip from a few networks", "drip", func(w *world) { w.drip("C08-P12", 8, 21, w.day(3)) }, false, antifraud.ReasonSteadyDrip},
 		{"campus campaign", "campus", func(w *world) { w.campus("C03-P07", 300, w.day(4.3)) }, true, ""},
 		{"newsletter burst", "newsletter", func(w *world) { w.newsletter("C05-P09", 400, w.day(9.6)) }, true, ""},

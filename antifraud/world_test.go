@@ -383,17 +383,30 @@ func (w *world) disposableWave(project string, n int, t0 time.Time) {
 // agedRing adds n old, ordinary-looking accounts that vote for the same
 // set of projects in rounds of a few dozen within minutes of each other.
 func (w *world) agedRing(projects []string, n int, t0 time.Time) {
-	w.honest["ring"] = false
+	w.ring("ring", projects, len(projects), n, t0)
+}
+
+// partialRing is an aged ring whose members each vote for only k of the
+// ring's projects, chosen at random.
+func (w *world) partialRing(projects []string, k, n int, t0 time.Time) {
+	w.ring("partialring", projects, k, n, t0)
+}
+
+func (w *world) ring(label string, projects []string, k, n int, t0 time.Time) {
+	w.honest[label] = false
 	round := t0
 	for i := range n {
 		if i%30 == 0 && i > 0 {
 			round = round.Add(time.Duration(20+w.rng.IntN(30)) * time.Hour)
 		}
-		p := w.honestProfile("ring", round.Add(time.Duration(w.rng.IntN(1200))*time.Second))
+		p := w.honestProfile(label, round.Add(time.Duration(w.rng.IntN(1200))*time.Second))
 		p.created = func(time.Time) time.Time {
 			return w.start.Add(-time.Duration(200+w.rng.IntN(1000)) * 24 * time.Hour)
 		}
-		p.projects, p.extra = projects, 0.2
+		p.extra = 0.2
+		for _, i := range w.rng.Perm(len(projects))[:k] {
+			p.projects = append(p.projects, projects[i])
+		}
 		w.cast(p)
 	}
 }
