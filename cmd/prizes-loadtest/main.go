@@ -9,6 +9,8 @@
 //	prizes-loadtest chaos        kill and restart each part of a fresh deployment under load and account for every vote
 //	prizes-loadtest naive        compare Gin, the vote path and the naive insert-per-vote design
 //	prizes-loadtest naive-serve  serve the naive handler that naive measures
+//	prizes-loadtest fraud-gen    write a month of labelled votes as an export file and a labels file
+//	prizes-loadtest fraud-report judge the fraud analyser's verdicts on labelled votes
 package main
 
 import (
@@ -49,6 +51,8 @@ var commands = []command{
 	{"chaos", "kill and restart each part of a fresh deployment under load and account for every vote", runChaos},
 	{"naive", "compare Gin, the vote path and the naive insert-per-vote design, and the flusher with raw COPY", runNaive},
 	{"naive-serve", "serve the naive vote handler: one INSERT per vote", runNaiveServe},
+	{"fraud-gen", "write a month of labelled votes as an export file and a labels file", runFraudGen},
+	{"fraud-report", "judge the fraud analyser's verdicts on labelled votes and write the tables", runFraudReport},
 }
 
 func main() {
