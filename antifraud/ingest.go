@@ -94,10 +94,10 @@ const (
 
 	// People sign up to vote and vote at once, so a young account is weak
 	// evidence.
-	accountNewBelow   = time.Hour
-	accountYoungBelow = 24 * time.Hour
-	weightAccountNew  = 0.30
-	weightAccountYng  = 0.15
+	accountNewBelow    = time.Hour
+	accountYoungBelow  = 24 * time.Hour
+	weightAccountNew   = 0.30
+	weightAccountYoung = 0.15
 
 	fastAfterSignIn    = 3 * time.Second
 	weightFastSignIn   = 0.10
@@ -114,15 +114,15 @@ const (
 	deviceAccountsFrom, deviceAccountsTo = 4, deviceAccounts
 	deviceReuseLo, deviceReuseHi         = 0.15, 0.40
 
-	// A proof of work solved though the edition does not ask for one (the
-	// voting page solves one with every vote) made the vote cost its sender
-	// CPU time: weak evidence against automation at scale, which lowers
-	// the score.
+	// A proof of work solved though the edition does not ask for one (a
+	// page may send one with every vote) made the vote cost its sender CPU
+	// time: weak evidence against automation at scale, which lowers the
+	// score.
 	solvedFactor = 0.8
 )
 
 // The windows. Network and burst windows are crowdBuckets (burstBuckets)
-// ticks of ingestTick: ten minutes, sliding by two and a half.
+// ticks of ingestTick: ten minutes, sliding in steps of two and a half.
 const (
 	ingestTick = 150 * time.Second
 	// burstHalfLife is how fast the usual level a burst is compared with
@@ -281,7 +281,7 @@ func (in *Ingest) assess(v *voting.Vote, rules voting.Rules) (float64, []string)
 		keep *= 1 - weightAccountNew
 	case young:
 		mask |= bitAccountYoung
-		keep *= 1 - weightAccountYng
+		keep *= 1 - weightAccountYoung
 	}
 
 	if in.burst(v, tick, young) {
