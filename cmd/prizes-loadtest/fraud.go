@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ func runFraudGen(_ context.Context, a *app, args []string) error {
 	fs := a.flags("fraud-gen")
 	out := fs.String("out", "votes.jsonl", "export file to write: one antifraud.Vote per line, in the order of casting")
 	labels := fs.String("labels", "labels.jsonl", "labels file to write: one antifraud.Label per line, in the same order")
+	summary := fs.String("summary", "", "also write what the traffic holds (each label's accounts and votes, each attack's targets) as JSON to this file")
 	votes := fs.Int("votes", fraudgen.WSISVotes, "about how many votes in all; the crowds scale with it, the attacks with the standing")
 	seed := fs.Uint64("seed", fraudgen.Default().Seed, "seed of every draw")
 	edition := fs.String("edition", fraudgen.Default().Edition, "edition the nominees' ids are derived from, as prizes seed --demo derives them")
@@ -42,6 +44,15 @@ func runFraudGen(_ context.Context, a *app, args []string) error {
 		return err
 	}
 	s := t.Summary()
+	if *summary != "" {
+		b, err := json.MarshalIndent(s, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*summary, append(b, '\n'), 0o644); err != nil {
+			return fmt.Errorf("fraud-gen: %w", err)
+		}
+	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "label\thonest\taccounts\tvotes")
 	for _, l := range s.Labels {
@@ -88,6 +99,7 @@ func runFraudReport(_ context.Context, a *app, args []string) error {
 	votes := fs.String("votes", "votes.jsonl", "export file the verdicts are about")
 	labels := fs.String("labels", "labels.jsonl", "labels file that came with it")
 	verdicts := fs.String("verdicts", "verdicts.jsonl", "the analyser's verdicts: one antifraud.Verdict per vote")
+	summary := fs.String("summary", "", "what fraud-gen --summary wrote about the traffic, to describe it in the report")
 	out := fs.String("out", "", "also write the report as Markdown to this file")
 	strict := fs.Bool("strict", false, "exit non-zero when a target is missed")
 	t := fraudreport.DefaultTargets()
@@ -101,7 +113,19 @@ func runFraudReport(_ context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	md := fraudreport.Markdown(rep, fraudreport.Page{Intro: fraudIntro, Describe: fraudgen.Describe})
+	page := fraudreport.Page{Intro: fraudIntro, Describe: fraudgen.Describe}
+	if *summary != "" {
+		b, err := os.ReadFile(*summary)
+		if err != nil {
+			return fmt.Errorf("fraud-report: %w", err)
+		}
+		var s fraudgen.Summary
+		if err := json.Unmarshal(b, &s); err != nil {
+			return fmt.Errorf("fraud-report: %s: %w", *summary, err)
+		}
+		page.Traffic = s.Markdown()
+	}
+	md := fraudreport.Markdown(rep, page)
 	fmt.Fprint(a.stdout, md)
 	if *out != "" {
 		if err := os.WriteFile(*out, []byte(md), 0o644); err != nil {

@@ -209,7 +209,10 @@ func (t *Traffic) quickSession(r *rand.Rand, acct int32, start int64, picks []in
 		if i > 0 {
 			at += int64(between(r, 0.8, 4) * float64(second))
 		}
-		at = min(at, t.clock.end-1)
+		if at >= t.clock.end {
+			// Voting has closed: the rest of the ballot is refused.
+			break
+		}
 		t.votes = append(t.votes, vote{at: at, net: acc.net, device: dev, account: acct, ua: uaID, project: p})
 	}
 	return at

@@ -102,7 +102,7 @@ func (c *clock) inDay(r *rand.Rand, d int, tz float64, cdf []float64) int64 {
 func (c *clock) organic(r *rand.Rand, tz float64) int64 {
 	for {
 		t := c.inDay(r, pick(r, c.dayCDF), tz, c.hourCDF)
-		if t >= c.start && t < c.end-hour {
+		if t >= c.start && t < c.end {
 			return t
 		}
 	}
@@ -122,7 +122,8 @@ func (c *clock) office(r *rand.Rand, from, to int64, tz float64) int64 {
 }
 
 // after is when someone who read a message sent at post comes to vote:
-// most within hours, some a day or two later, and only while awake.
+// most within hours, some a day or two later, and only while awake and
+// before the close.
 func (c *clock) after(r *rand.Rand, post int64, tz float64, quick float64) int64 {
 	for i := 0; ; i++ {
 		var d float64
@@ -131,20 +132,22 @@ func (c *clock) after(r *rand.Rand, post int64, tz float64, quick float64) int64
 		} else {
 			d = r.ExpFloat64() * 30 * float64(hour)
 		}
-		t := post + int64(d)
-		if t >= c.end-10*minute {
+		t := max(post, c.start) + int64(d)
+		if t >= c.end {
+			if i > 50 {
+				return c.clamp(post)
+			}
 			continue
 		}
 		if i > 50 || awake(r, t, tz) {
-			return c.clamp(t)
+			return t
 		}
 	}
 }
 
-// clamp keeps t inside the voting month, an hour clear of its close so
-// that a whole session fits.
+// clamp keeps t inside the voting month.
 func (c *clock) clamp(t int64) int64 {
-	return min(max(t, c.start), c.end-hour)
+	return min(max(t, c.start), c.end-minute)
 }
 
 // gap is the pause between two votes of one person in one session: reading

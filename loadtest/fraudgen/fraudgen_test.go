@@ -258,7 +258,11 @@ func TestGenerate_attacksMatter(t *testing.T) {
 	if len(g.summary.Attacks) != len(fraudgen.Kinds()) {
 		t.Fatalf("%d attacks; the default has one of each of %d kinds", len(g.summary.Attacks), len(fraudgen.Kinds()))
 	}
+	md := g.summary.Markdown()
 	for _, a := range g.summary.Attacks {
+		if !strings.Contains(md, "| `"+a.Label+"` | "+a.Targets[0].Category) {
+			t.Errorf("the summary's Markdown lacks %s's first target", a.Label)
+		}
 		if len(a.Changes) == 0 {
 			t.Errorf("%s changes no category's top five", a.Label)
 		}

@@ -54,12 +54,16 @@ func newPopularity(r *rand.Rand, t *Traffic) *popularity {
 		var posts []int64
 		for k := 0; k < n; k++ {
 			from := t.clock.start
-			if k == 0 && chance(r, 0.5) {
+			switch {
+			case k == 0 && chance(r, 0.5):
 				// The announcement on the opening days.
 				posts = append(posts, t.clock.office(r, from, from+2*day, pr.country.tz))
-				continue
+			case k > 0 && k == n-1 && chance(r, 0.5):
+				// A last call before the close.
+				posts = append(posts, t.clock.office(r, t.clock.end-3*day, t.clock.end-12*hour, pr.country.tz))
+			default:
+				posts = append(posts, t.clock.office(r, from, t.clock.end-2*day, pr.country.tz))
 			}
-			posts = append(posts, t.clock.office(r, from, t.clock.end-2*day, pr.country.tz))
 		}
 		p.posts = append(p.posts, posts)
 	}
@@ -214,11 +218,13 @@ func (t *Traffic) honestPublic(r *rand.Rand) {
 			// line's address changed or the phone on another mast.
 			cut := 1 + r.IntN(len(picks)-1)
 			end := t.session(r, acct, first, picks[:cut], ua, dev, &acc)
-			later := t.clock.clamp(end + int64(between(r, 0.5, 9)*float64(day)))
+			later := end + int64(between(r, 0.5, 9)*float64(day))
 			if acc.car == nil && chance(r, 0.3) {
 				acc = fixed(c.homeISP(r).home(r, chance(r, c.v6)))
 			}
-			t.session(r, acct, later, picks[cut:], ua, dev, &acc)
+			if later < t.clock.end {
+				t.session(r, acct, later, picks[cut:], ua, dev, &acc)
+			}
 			continue
 		}
 		t.session(r, acct, first, picks, ua, dev, &acc)

@@ -1,5 +1,11 @@
 package fraudgen
 
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
 // Summary is what a generated month holds: each label's accounts and
 // votes, and what each attack did.
 type Summary struct {
@@ -74,3 +80,34 @@ var descriptions = map[string]string{
 // Describe returns a sentence on what the crowd or attack label models,
 // or "" for a label this package does not make.
 func Describe(label string) string { return descriptions[label] }
+
+// Markdown renders what the traffic holds: each crowd's and attack's
+// accounts and votes, and each attack's targets.
+func (s Summary) Markdown() string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	w("| crowd or attack | honest | accounts | votes |\n|---|---|---:|---:|\n")
+	for _, l := range s.Labels {
+		w("| `%s` | %s | %s | %s |\n", l.Label, map[bool]string{true: "yes", false: "no"}[l.Honest], group(l.Accounts), group(l.Votes))
+	}
+	w("| **all** | | %s | %s |\n\n", group(s.Accounts), group(s.Votes))
+	w("Each attack's targets: the project's honest rank and votes in its category, the honest votes of the fifth, " +
+		"and the votes the attack gives it.\n\n")
+	w("| attack | category | project | honest rank | honest votes | fifth's | added |\n|---|---|---|---:|---:|---:|---:|\n")
+	for _, a := range s.Attacks {
+		for _, t := range a.Targets {
+			w("| `%s` | %s | `%s` | %d | %s | %s | %s |\n", a.Label, t.Category, t.Project[:min(8, len(t.Project))], t.Rank,
+				group(t.Honest), group(t.Fifth), group(t.Added))
+		}
+	}
+	return b.String()
+}
+
+// group writes a count with commas between groups of three digits.
+func group(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

@@ -176,7 +176,10 @@ func (t *Traffic) session(r *rand.Rand, acct int32, start int64, picks []int16, 
 				acc.net = acc.car.egress(r, acc.v6)
 			}
 		}
-		at = min(at, t.clock.end-1)
+		if at >= t.clock.end {
+			// Voting has closed: the rest of the ballot is refused.
+			break
+		}
 		t.votes = append(t.votes, vote{at: at, net: acc.net, device: dev, account: acct, ua: uaID, project: p})
 	}
 	return at

@@ -13,6 +13,9 @@ type Page struct {
 	// Describe says in a sentence what a crowd or attack models, "" when
 	// it does not know the label.
 	Describe func(label string) string
+	// Traffic is a Markdown section on what the traffic holds, from its
+	// generator.
+	Traffic string
 }
 
 // Markdown renders the report: the targets, what each crowd and attack
@@ -51,6 +54,9 @@ func Markdown(r *Report, p Page) string {
 			w("- `%s` (%s): %s\n", row.Label, kind, d)
 		}
 		w("\n")
+	}
+	if p.Traffic != "" {
+		w("## The traffic\n\n%s\n", strings.TrimSpace(p.Traffic)+"\n")
 	}
 
 	w("## Votes flagged\n\n")

@@ -343,10 +343,10 @@ func TestReadFiles(t *testing.T) {
 	if rep.Attack.Flagged != 1 || rep.Honest.Flagged != 0 || !rep.Met() {
 		t.Fatalf("report %+v; want the one attack vote flagged and every target met", rep)
 	}
-	md := fraudreport.Markdown(rep, fraudreport.Page{Intro: "From a test.", Describe: func(l string) string {
+	md := fraudreport.Markdown(rep, fraudreport.Page{Intro: "From a test.", Traffic: "| two votes |", Describe: func(l string) string {
 		return map[string]string{"farm": "A farm."}[l]
 	}})
-	for _, want := range []string{"From a test.", "Every target is met.", "- `farm` (attack): A farm.",
+	for _, want := range []string{"From a test.", "## The traffic\n\n| two votes |\n\n## Votes flagged", "Every target is met.", "- `farm` (attack): A farm.",
 		"- `honest_organic` (honest): (not described)", "| C1 | yes | 1 |", "| `farm` | 1 | 1 | 1.000 | 1.000 | yes |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("the Markdown lacks %q:\n%s", want, md)
