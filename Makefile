@@ -3,7 +3,7 @@
 GO ?= go
 TEST_FLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: run test bench build vet fuzz replay replay-scaleout chaos
+.PHONY: run test bench build vet fuzz replay replay-scaleout chaos fraud
 
 # run builds first and starts the binary itself (not through `go run`), so that
 # Ctrl-C or a TERM reaches the server, which then stops cleanly.
@@ -56,3 +56,17 @@ replay-scaleout: build
 # is missing or there twice, or prizes check fails.
 chaos: build
 	deploy/local/stack.sh test bin/prizes-loadtest chaos --out docs/chaos.md
+
+# fraud generates a month of labelled votes at WSIS scale (prizes-loadtest
+# fraud-gen: about 1.3 million votes, honest crowds and attacks) in a temp
+# folder, runs the analyser on the export without the labels, and judges its
+# verdicts per crowd and attack into docs/fraud.md. FRAUD_FLAGS go to
+# fraud-gen (--votes N --seed S); --strict in FRAUD_REPORT_FLAGS fails on a
+# missed target.
+FRAUD_FLAGS ?=
+FRAUD_REPORT_FLAGS ?=
+fraud: build
+	d=$$(mktemp -d) && bin/prizes-loadtest fraud-gen $(FRAUD_FLAGS) --out $$d/votes.jsonl --labels $$d/labels.jsonl --summary $$d/traffic.json && \
+		bin/prizes fraud analyze --from $$d/votes.jsonl --out $$d/verdicts.jsonl && \
+		bin/prizes-loadtest fraud-report $(FRAUD_REPORT_FLAGS) --votes $$d/votes.jsonl --labels $$d/labels.jsonl \
+			--verdicts $$d/verdicts.jsonl --summary $$d/traffic.json --out docs/fraud.md >/dev/null; s=$$?; rm -rf "$$d"; exit $$s
