@@ -14,7 +14,7 @@ const (
 	streamPopularity
 	streamHonest
 	streamCrowds
-	streamTargets
+	streamIDs
 	streamAttack // + the attack's index
 )
 

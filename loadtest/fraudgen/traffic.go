@@ -112,7 +112,7 @@ func Generate(c Config) (*Traffic, error) {
 		}
 		t.attacks = append(t.attacks, s)
 	}
-	t.assignVoterIDs(newRand(c.Seed, streamTargets))
+	t.assignVoterIDs(newRand(c.Seed, streamIDs))
 	slices.SortFunc(t.votes, func(a, b vote) int {
 		return cmp.Or(cmp.Compare(a.at, b.at),
 			cmp.Compare(t.accounts[a.account].id, t.accounts[b.account].id),
