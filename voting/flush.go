@@ -33,6 +33,12 @@ type Stream interface {
 	// another consumer read but did not acknowledge within minIdle (it died,
 	// most likely).
 	Claim(ctx context.Context, shard, max int, minIdle time.Duration) ([]Entry, error)
+	// Unfinished returns the votes of up to max log entries of one shard
+	// that this consumer read before and never acknowledged, oldest first,
+	// from after the log id after ("" for the first): what a flusher
+	// restarted under the same name left behind. It returns ErrUnavailable
+	// when the store cannot be reached.
+	Unfinished(ctx context.Context, shard, max int, after string) ([]Entry, error)
 	// Acknowledge acknowledges entries that are safely in the ledger, given
 	// by shard, and removes them from the log. It returns ErrUnavailable
 	// when the store cannot be reached; entries it could not acknowledge
@@ -166,6 +172,9 @@ func (f *Flusher) readShard(ctx context.Context, shard int, out chan<- []Entry) 
 			return false
 		}
 	}
+	if !f.resume(ctx, shard, size, send) {
+		return
+	}
 	for ctx.Err() == nil {
 		if now := f.Now(); !now.Before(nextClaim) {
 			nextClaim = now.Add(f.ClaimIdle / 2)
@@ -198,6 +207,26 @@ func (f *Flusher) readShard(ctx context.Context, shard int, out chan<- []Entry) 
 			sleep(ctx, f.BatchWait)
 		}
 	}
+}
+
+// resume hands on, before anything new, the entries of one shard that this
+// consumer read in an earlier life and never acknowledged: a flusher
+// restarted under its name takes them back at once, rather than after
+// ClaimIdle, when any flusher could claim them. A failure leaves them to the
+// claims. It returns false when ctx ended.
+func (f *Flusher) resume(ctx context.Context, shard, size int, send func([]Entry) bool) bool {
+	after := ""
+	for ctx.Err() == nil {
+		es, err := f.Stream.Unfinished(ctx, shard, size, after)
+		if err != nil || len(es) == 0 {
+			return ctx.Err() == nil
+		}
+		if !send(es) {
+			return false
+		}
+		after = es[len(es)-1].LogID
+	}
+	return false
 }
 
 // logEntries counts the log entries es came from.

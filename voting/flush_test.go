@@ -85,6 +85,10 @@ func (l *fakeLog) Claim(ctx context.Context, shard, max int, minIdle time.Durati
 	return out, nil
 }
 
+func (l *fakeLog) Unfinished(context.Context, int, int, string) ([]voting.Entry, error) {
+	return nil, nil
+}
+
 func (l *fakeLog) Reject(ctx context.Context, entries []voting.Entry, reason string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -139,6 +139,63 @@ func TestFlusher_crashAfterCommit(t *testing.T) {
 	})
 }
 
+// TestFlusher_restartResumes: a flusher that dies with a batch pending and
+// comes back under the same consumer name takes its own pending entries back
+// at once, without waiting for ClaimIdle (an hour here), and the ledger ends
+// with every vote once.
+func TestFlusher_restartResumes(t *testing.T) {
+	t.Parallel()
+	eachRedis(t, func(t *testing.T, c goredis.UniversalClient) {
+		o := redis.Options{Prefix: testenv.ID(t), Shards: 4, Consumer: "same"}
+		before := newStore(t, c, o)
+		const n = 300
+		vs := appendN(t, before, newVotes(t), n)
+		ledger := &memLedger{}
+		errCrash := errors.New("crash after commit")
+		f1 := &voting.Flusher{
+			Stream: before, Ledger: ledger, BatchSize: 20, BatchWait: 10 * time.Millisecond, ClaimIdle: time.Hour,
+			AfterCommit: func() error { return errCrash },
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := f1.Run(ctx); err == nil {
+			t.Fatal("first flusher returned nil, want its AfterCommit error")
+		}
+		if p, _ := backlog(t, before); p == 0 {
+			t.Fatal("nothing pending after the crash: the rehearsal did not leave a batch behind")
+		}
+
+		after := newStore(t, c, o)
+		f2 := &voting.Flusher{Stream: after, Ledger: ledger, BatchSize: 50, BatchWait: 10 * time.Millisecond, ClaimIdle: time.Hour}
+		ctx2, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- f2.Run(ctx2) }()
+		for {
+			unique, _ := ledger.counts()
+			p, u := backlog(t, after)
+			if unique == n && p == 0 && u == 0 {
+				break
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("no convergence: ledger %d of %d, pending %d, unread %d", unique, n, p, u)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("restarted flusher: %v", err)
+		}
+		for _, v := range vs {
+			if _, ok := ledger.votes[v.ID]; !ok {
+				t.Errorf("vote %s missing from the ledger", v.ID)
+			}
+		}
+		if got := logLen(t, c, o.Prefix, o.Shards); got != 0 {
+			t.Errorf("log holds %d entries after flushing, want 0", got)
+		}
+	})
+}
+
 // TestFlusher_invalidVotes runs the flusher from the Redis log into the real
 // PostgreSQL ledger with votes the ledger can never hold, one of them in an
 // entry it shares with a good vote: the good votes land, the bad ones go to

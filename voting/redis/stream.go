@@ -142,6 +142,57 @@ func (s *Store) rawReadFits(block time.Duration) bool {
 	return timeout <= 0 || 2*block <= timeout
 }
 
+// Unfinished returns the votes of up to max entries of one shard that were
+// delivered to this consumer and not acknowledged, after the log id after
+// ("" for the first): the consumer group's history of this consumer, read
+// with XREADGROUP from an id rather than ">". An entry deleted from the
+// stream while pending comes back without fields; it has nothing left to
+// flush and is acknowledged here, as Claim does.
+func (s *Store) Unfinished(ctx context.Context, shard, max int, after string) ([]voting.Entry, error) {
+	k, err := s.shard("read unfinished", shard)
+	if err != nil || max <= 0 {
+		return nil, err
+	}
+	if after == "" {
+		after = "0"
+	}
+	streams, err := s.c.XReadGroup(ctx, &goredis.XReadGroupArgs{
+		Group:    s.opts.Group,
+		Consumer: s.opts.Consumer,
+		Streams:  []string{k.log, after},
+		Count:    int64(max),
+		Block:    -1,
+	}).Result()
+	switch {
+	case err == goredis.Nil, err != nil && goredis.HasErrorPrefix(err, "NOGROUP"):
+		return nil, nil
+	case err != nil:
+		return nil, wrap(fmt.Sprintf("read unfinished on shard %d", shard), err)
+	}
+	var live []goredis.XMessage
+	var deleted []string
+	for _, st := range streams {
+		for _, m := range st.Messages {
+			if len(m.Values) == 0 {
+				deleted = append(deleted, m.ID)
+			} else {
+				live = append(live, m)
+			}
+		}
+	}
+	if len(deleted) > 0 {
+		if err := s.c.XAck(ctx, k.log, s.opts.Group, deleted...).Err(); err != nil {
+			return nil, wrap(fmt.Sprintf("read unfinished on shard %d: ack deleted", shard), err)
+		}
+	}
+	if len(live) == 0 && len(deleted) > 0 {
+		// The page held only deleted entries: the next one starts after
+		// them, which the caller knows only from an entry, so read on here.
+		return s.Unfinished(ctx, shard, max, deleted[len(deleted)-1])
+	}
+	return s.entries(ctx, shard, appendMessages(nil, live)), nil
+}
+
 // Claim takes over up to max entries of one shard that were delivered to a
 // consumer and not acknowledged for at least minIdle, scanning the whole
 // pending list from the start.
