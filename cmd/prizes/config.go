@@ -28,12 +28,15 @@ type config struct {
 	BatchWait      time.Duration
 	ClaimIdle      time.Duration
 	RedisDeadline  time.Duration
-	PipelineSize   int
-	Workers        int
-	GCPercent      int
-	FraudScorer    string
-	Identity       identityConfig
-	HTTP           httpConfig
+	// FraudAnalyzeEvery is how often serve analyses the ledger of an
+	// edition that is voting or counting (0: never).
+	FraudAnalyzeEvery time.Duration
+	PipelineSize      int
+	Workers           int
+	GCPercent         int
+	FraudScorer       string
+	Identity          identityConfig
+	HTTP              httpConfig
 }
 
 type env func(string) string
@@ -134,6 +137,8 @@ func (c *config) bind(fs *flag.FlagSet, e env) error {
 			"garbage collection target of serve and flush, as GOGC (0 keeps GOGC or the runtime's default)"),
 		dur(&c.BatchWait, "flush-wait", "FLUSH_WAIT", 50*time.Millisecond, "how long a partial flush batch waits for more votes"),
 		dur(&c.ClaimIdle, "claim-idle", "CLAIM_IDLE", 15*time.Second, "how long a vote may stay pending with a dead flusher before another takes it"),
+		dur(&c.FraudAnalyzeEvery, "fraud-analyze-every", "FRAUD_ANALYZE_EVERY", 15*time.Minute,
+			"how often serve runs the fraud analyser on the ledger of an edition that is voting or counting, and stores its cases (0: never)"),
 		dur(&c.RedisDeadline, "redis-deadline", "REDIS_DEADLINE", 1500*time.Millisecond,
 			"how long a request waits on Redis (and for a retried vote's original to reach the ledger) before it is answered 503"),
 	} {

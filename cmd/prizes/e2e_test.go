@@ -104,6 +104,15 @@ type server struct {
 	cmd  *exec.Cmd
 	base string
 	logs *bytes.Buffer
+	out  *syncWriter
+}
+
+// logText returns what the server has logged so far; it is safe while the
+// server runs.
+func (s *server) logText() string {
+	s.out.mu.Lock()
+	defer s.out.mu.Unlock()
+	return s.logs.String()
 }
 
 // serve starts prizes serve on a free port and waits until it is ready.
@@ -118,11 +127,12 @@ func (d *deployment) serve(extraEnv ...string) *server {
 	cmd := d.command("serve")
 	cmd.Env = append(append(cmd.Env, "PRIZES_HTTP_ADDR="+addr), extraEnv...)
 	logs := &bytes.Buffer{}
-	cmd.Stdout, cmd.Stderr = io.Discard, &syncWriter{w: logs}
+	out := &syncWriter{w: logs}
+	cmd.Stdout, cmd.Stderr = io.Discard, out
 	if err := cmd.Start(); err != nil {
 		d.t.Fatal(err)
 	}
-	s := &server{cmd: cmd, base: "http://" + addr, logs: logs}
+	s := &server{cmd: cmd, base: "http://" + addr, logs: logs, out: out}
 	d.t.Cleanup(func() { s.kill() })
 	deadline := time.Now().Add(30 * time.Second)
 	for {

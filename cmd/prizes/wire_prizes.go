@@ -24,6 +24,7 @@ func (a *app) wirePrizes(ctx context.Context, st *stack, cfg *api.Config) error 
 	}
 	st.background(func(ctx context.Context) { a.followSchedules(ctx, store) })
 	st.background(func(ctx context.Context) { a.followFraudTally(ctx, fraud) })
+	st.background(func(ctx context.Context) { a.analyseOnSchedule(ctx, store, fraud, a.cfg.FraudAnalyzeEvery) })
 	return nil
 }
 
