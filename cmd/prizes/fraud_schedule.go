@@ -12,17 +12,20 @@ import (
 )
 
 // analyseOnSchedule runs the fraud analyser on the ledger of every edition
-// that is voting or counting, every `every`, and as soon as an edition is
-// first seen counting (voting has just closed), storing what it finds as
-// cases for organisers to review. Every node runs it; an advisory lock per
-// edition makes one node do each run, and a node that finds it taken skips
-// that edition until the next tick.
+// that is voting or counting, every `every` (the first run one interval
+// after the node starts), and as soon as an edition this node saw voting is
+// counting (voting has just closed), storing what it finds as cases for
+// organisers to review. Every node runs it; an advisory lock per edition
+// makes one node do each run, and a node that finds it taken skips that
+// edition until the next tick. A run holds the edition's ledger in memory
+// while it lasts (see docs/benchmarks.md for the figures at WSIS scale).
 func (a *app) analyseOnSchedule(ctx context.Context, lifecycle *ppg.Store, fraud *apg.Store, every time.Duration) {
 	if every <= 0 {
 		return
 	}
 	t := time.NewTicker(min(every, scheduleEvery))
 	defer t.Stop()
+	started := time.Now()
 	last := map[string]time.Time{}
 	phase := map[string]voting.Phase{}
 	for {
@@ -41,8 +44,11 @@ func (a *app) analyseOnSchedule(ctx context.Context, lifecycle *ppg.Store, fraud
 				if ed.Phase != voting.PhaseVoting && ed.Phase != voting.PhaseCounting {
 					continue
 				}
-				closing := ed.Phase == voting.PhaseCounting && phase[ed.ID] != voting.PhaseCounting
+				closing := ed.Phase == voting.PhaseCounting && phase[ed.ID] == voting.PhaseVoting
 				phase[ed.ID] = ed.Phase
+				if _, ok := last[ed.ID]; !ok {
+					last[ed.ID] = started
+				}
 				if !closing && now.Sub(last[ed.ID]) < every {
 					continue
 				}
