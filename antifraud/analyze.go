@@ -15,6 +15,10 @@ type Options struct {
 	// votes carry its reasons even when counted (0.3), so organisers see
 	// the near misses too.
 	CaseScore float64
+	// MemberChance is the chance of being one of a flagged group's made-up
+	// accounts, rather than an honest voter who was there too, from which
+	// an account is flagged with its group (0.5; see crowd.members).
+	MemberChance float64
 	// MinGroup is the fewest accounts any rule calls a group (10). Fewer
 	// cannot move a ranking much and look alike by chance too easily.
 	MinGroup int
@@ -33,14 +37,13 @@ type Options struct {
 	// FamilyMax is the most accounts one device may serve and still be a
 	// household (6).
 	FamilyMax int
-	// StageWindow, StageMin, StageGap and StageMaxAge define staged
-	// accounts: at least StageMin (5) accounts of a group created within
-	// StageWindow (10 min) of each other and first used StageGap (1 h) to
-	// StageMaxAge (30 days) later.
+	// StageWindow, StageMin and StageGap define staged accounts: at least
+	// StageMin (5) accounts of a group created within StageWindow (1 h) of
+	// each other, making a quarter of the edition's sign-ups then, and
+	// first used StageGap (1 h) or more later, however much later.
 	StageWindow time.Duration
 	StageMin    int
 	StageGap    time.Duration
-	StageMaxAge time.Duration
 	// MinCadence is the fewest events a pace or a delay is measured on
 	// (12).
 	MinCadence int
@@ -58,10 +61,12 @@ type Options struct {
 	// (and, by creation time, its new accounts) are compared with its
 	// share (6 h).
 	BurstWindow time.Duration
-	// LockstepWindow is the width of the windows in which accounts voting
-	// the same projects count as voting together (1 h; windows overlap by
-	// half, so a group straddling a boundary is seen whole).
-	LockstepWindow time.Duration
+	// LockstepWindows are the widths of the windows in which accounts
+	// voting the same projects count as voting together (1 h and 6 h: a
+	// ring voting at once, and one whose operators log in one account
+	// after another through a working day). Windows overlap by half, so a
+	// group straddling a boundary is seen whole.
+	LockstepWindows []time.Duration
 	// LockstepOdds is the odds ratio from which two projects voted for in
 	// the same window go together more than independent choices explain
 	// (4); see hotPair for the rest of the test.
@@ -74,25 +79,25 @@ type Options struct {
 // DefaultOptions are the documented defaults.
 func DefaultOptions() Options {
 	return Options{
-		FlagScore:      0.5,
-		CaseScore:      0.3,
-		MinGroup:       10,
-		FocusLift:      3,
-		FocusZ:         4,
-		FreshAge:       48 * time.Hour,
-		FamilyMax:      6,
-		StageWindow:    10 * time.Minute,
-		StageMin:       5,
-		StageGap:       time.Hour,
-		StageMaxAge:    30 * 24 * time.Hour,
-		MinCadence:     12,
-		RegularZ:       3.5,
-		DelayZ:         3.5,
-		DripDays:       7,
-		BurstWindow:    6 * time.Hour,
-		LockstepWindow: time.Hour,
-		LockstepOdds:   4,
-		GraphOdds:      4,
+		FlagScore:       0.5,
+		CaseScore:       0.3,
+		MemberChance:    0.5,
+		MinGroup:        10,
+		FocusLift:       3,
+		FocusZ:          4,
+		FreshAge:        48 * time.Hour,
+		FamilyMax:       6,
+		StageWindow:     time.Hour,
+		StageMin:        5,
+		StageGap:        time.Hour,
+		MinCadence:      12,
+		RegularZ:        3.5,
+		DelayZ:          3.5,
+		DripDays:        7,
+		BurstWindow:     6 * time.Hour,
+		LockstepWindows: []time.Duration{time.Hour, 6 * time.Hour},
+		LockstepOdds:    4,
+		GraphOdds:       4,
 	}
 }
 
@@ -116,6 +121,7 @@ func (o Options) withDefaults() Options {
 	}
 	setF(&o.FlagScore, d.FlagScore)
 	setF(&o.CaseScore, d.CaseScore)
+	setF(&o.MemberChance, d.MemberChance)
 	setI(&o.MinGroup, d.MinGroup)
 	setF(&o.FocusLift, d.FocusLift)
 	setF(&o.FocusZ, d.FocusZ)
@@ -124,13 +130,14 @@ func (o Options) withDefaults() Options {
 	setD(&o.StageWindow, d.StageWindow)
 	setI(&o.StageMin, d.StageMin)
 	setD(&o.StageGap, d.StageGap)
-	setD(&o.StageMaxAge, d.StageMaxAge)
 	setI(&o.MinCadence, d.MinCadence)
 	setF(&o.RegularZ, d.RegularZ)
 	setF(&o.DelayZ, d.DelayZ)
 	setI(&o.DripDays, d.DripDays)
 	setD(&o.BurstWindow, d.BurstWindow)
-	setD(&o.LockstepWindow, d.LockstepWindow)
+	if len(o.LockstepWindows) == 0 {
+		o.LockstepWindows = d.LockstepWindows
+	}
 	setF(&o.LockstepOdds, d.LockstepOdds)
 	setF(&o.GraphOdds, d.GraphOdds)
 	return o

@@ -20,6 +20,7 @@ func mixedWorld(seed uint64, voters int) *world {
 	w.cgnat(s * 3)
 	w.company("C07-P08", s, w.day(12))
 	w.families("C09-P10", s/4)
+	w.slate([]string{"C13-P05", "C14-P08", "C15-P03", "C16-P09"}, 2*s, w.day(20.5))
 	w.botFarm("C01-P08", s, w.day(6.2))
 	w.proxyFarm("C02-P09", s, w.day(14.5))
 	w.disposableWave("C04-P10", s, w.day(18.1))

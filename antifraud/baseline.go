@@ -22,9 +22,13 @@ type baseline struct {
 	agent, network, device []int32
 	fresh                  []bool
 	freshRate              float64
-	// delaySpread is the standard deviation of the logarithm of fresh
-	// accounts' delays from sign-up to first vote (seconds plus one).
+	// delaySpread is the spread of the logarithm of fresh accounts'
+	// delays from sign-up to first vote (seconds plus one), measured by the
+	// interquartile range over 1.349 (the standard deviation for a normal
+	// law), so that the tight delays of a few large farms do not widen it;
+	// freshDelays are those logarithms, sorted.
 	delaySpread float64
+	freshDelays []float64
 
 	// How many accounts used each agent, network, device and domain, and
 	// how many of a domain's accounts are fresh.
@@ -43,6 +47,28 @@ type baseline struct {
 	// number of votes.
 	ballot     []uint64
 	ballotSize []int32
+
+	// voters lists each project's accounts, sorted.
+	voters [][]int32
+
+	// newDomain says which mail domains have no history, and
+	// newDomainShare is the share of accounts on them; farmDeviceShare is
+	// the share of accounts on a device with more than FamilyMax accounts.
+	newDomain       []bool
+	newDomainShare  float64
+	farmDeviceShare float64
+}
+
+// shareWithout is project p's share of its category's votes leaving out
+// c of its votes and n of the category's: the share among everyone but a
+// group, so that a large group does not raise the very share it is
+// compared with.
+func (b *baseline) shareWithout(p int32, catOf []int32, c, n float64) float64 {
+	rest := float64(b.catVotes[catOf[p]]) - n
+	if rest <= 0 {
+		return b.share[p]
+	}
+	return max(float64(b.projVotes[p])-c, 0) / rest
 }
 
 // countFreq says that freq distinct values were used by count accounts each.
@@ -68,6 +94,7 @@ func newBaseline(ix *index, o *Options) *baseline {
 	b.agent, b.network, b.device = make([]int32, na), make([]int32, na), make([]int32, na)
 	b.fresh = make([]bool, na)
 	b.ballot, b.ballotSize = make([]uint64, na), make([]int32, na)
+
 	b.agentAccounts = make([]int32, len(ix.agents))
 	b.networkAccounts = make([]int32, len(ix.networks))
 	b.deviceAccounts = make([]int32, len(ix.devices))
@@ -76,7 +103,7 @@ func newBaseline(ix *index, o *Options) *baseline {
 	b.created = make([]int64, na)
 	nfresh := 0
 	var ps []int32
-	var lags []float64
+	b.voters = make([][]int32, len(ix.projects))
 	for a := range ix.accounts {
 		acc := &ix.accounts[a]
 		vs := ix.votesOf(int32(a))
@@ -91,20 +118,42 @@ func newBaseline(ix *index, o *Options) *baseline {
 			b.fresh[a] = true
 			b.domainFresh[acc.domain]++
 			nfresh++
-			lags = append(lags, math.Log(float64(max(first.at-acc.created, 0)+1)))
+			b.freshDelays = append(b.freshDelays, logDelay(first.at-acc.created))
 		}
 		ps = ps[:0]
 		for _, v := range vs {
 			ps = append(ps, ix.votes[v].project)
 		}
 		slices.Sort(ps)
+		ps = slices.Compact(ps)
+		for _, p := range ps {
+			b.voters[p] = append(b.voters[p], int32(a))
+		}
 		b.ballot[a], b.ballotSize[a] = hashIDs(ps), int32(len(ps))
+
 	}
 	if na > 0 {
 		b.freshRate = float64(nfresh) / float64(na)
 	}
-	b.delaySpread = stddev(lags)
+	slices.Sort(b.freshDelays)
+	b.delaySpread = (quantile(b.freshDelays, 0.75) - quantile(b.freshDelays, 0.25)) / 1.349
 	slices.Sort(b.created)
+	b.newDomain = make([]bool, len(ix.domains))
+	for d := range ix.domains {
+		if b.isNew(int32(d), o) {
+			b.newDomain[d] = true
+			b.newDomainShare += float64(b.domainAccounts[d])
+		}
+	}
+	for a := range na {
+		if b.onFarmDevice(int32(a), o.FamilyMax) {
+			b.farmDeviceShare++
+		}
+	}
+	if na > 0 {
+		b.newDomainShare /= float64(na)
+		b.farmDeviceShare /= float64(na)
+	}
 	b.agentCounts = countFreqs(b.agentAccounts)
 	b.networkCounts = countFreqs(b.networkAccounts)
 	return b
@@ -145,6 +194,69 @@ func (b *baseline) createdBetween(from, to int64) int {
 	lo, _ := slices.BinarySearch(b.created, from)
 	hi, _ := slices.BinarySearch(b.created, to+1)
 	return hi - lo
+}
+
+// isNew says whether mail domain d has no history: at least MinGroup/2
+// accounts, of which at least three were expected to be older than fresh
+// at the edition's rate, and at most a fifth of that number are. A
+// university's or a company's domain has accounts from past years; a
+// domain registered for a wave of sign-ups has none.
+func (b *baseline) isNew(d int32, o *Options) bool {
+	n := float64(b.domainAccounts[d])
+	if n < float64(o.MinGroup)/2 {
+		return false
+	}
+	old := n - float64(b.domainFresh[d])
+	expectedOld := n * (1 - b.freshRate)
+	return expectedOld >= 3 && old <= expectedOld/5
+}
+
+// onFarmDevice says whether account a's device served more than
+// familyMax accounts.
+func (b *baseline) onFarmDevice(a int32, familyMax int) bool {
+	d := b.device[a]
+	return d != 0 && int(b.deviceAccounts[d]) > familyMax
+}
+
+// freshDelayShare is the share of the edition's fresh accounts whose
+// logarithmic sign-up-to-vote delay is in [lo, hi].
+func (b *baseline) freshDelayShare(lo, hi float64) float64 {
+	if len(b.freshDelays) == 0 {
+		return 0
+	}
+	i, _ := slices.BinarySearch(b.freshDelays, lo)
+	j, _ := slices.BinarySearch(b.freshDelays, math.Nextafter(hi, math.Inf(1)))
+	return float64(j-i) / float64(len(b.freshDelays))
+}
+
+// votersOfAll counts the accounts that voted for every project in ps and
+// cast at most limit votes.
+func (b *baseline) votersOfAll(ps []int32, limit int32) int {
+	if len(ps) == 0 {
+		return 0
+	}
+	lists := make([][]int32, len(ps))
+	for i, p := range ps {
+		lists[i] = b.voters[p]
+	}
+	slices.SortFunc(lists, func(x, y []int32) int { return len(x) - len(y) })
+	n := 0
+	for _, a := range lists[0] {
+		if b.ballotSize[a] > limit {
+			continue
+		}
+		all := true
+		for _, l := range lists[1:] {
+			if _, ok := slices.BinarySearch(l, a); !ok {
+				all = false
+				break
+			}
+		}
+		if all {
+			n++
+		}
+	}
+	return n
 }
 
 // hashIDs is FNV-1a over a sorted list of ids: the same set gives the same

@@ -30,37 +30,38 @@ type crowd struct {
 
 	signals map[string]float64
 	score   float64
-	// member is each account's score: the crowd's, scaled by how much of
-	// the crowd's strong evidence the account shows itself.
+	// member is each account's score: the crowd's when the account is
+	// more likely than not one of the made-up ones (see members), less
+	// otherwise.
 	member []float64
 }
 
 // evidence is one kind of evidence that a crowd is made up rather than
 // met, with its weight. A crowd is flagged when the weighted sum of its
-// evidence reaches 1, so no evidence whose weight is below 1 decides
-// alone; those above 1 are behaviours no honest crowd shows at scale.
+// evidence reaches 1; only a machine-regular pace weighs that much alone,
+// everything else must be combined with more.
 type evidence struct {
 	reason string
 	weight float64
 }
 
 // evidences are every kind of evidence, strongest first. The weights are
-// the design: automation (a regular pace, accounts created in a batch and
-// used later, a sign-up delay the same for everyone, devices shared by
-// more accounts than a family has, identical multi-project ballots, a
-// steady drip over days) weighs most; fabricated accounts (fresh far
-// beyond the edition's habit, a mail domain with no history) weigh less;
-// sharing a browser or a network, which institutions do honestly, least.
+// the design: automation (a regular pace, devices shared by more accounts
+// than a family has, accounts created in a batch and used later, identical
+// multi-project ballots, a sign-up delay the same for everyone) weighs
+// most; fabricated accounts (fresh far beyond the edition's habit, a mail
+// domain with no history) and a steady drip over days weigh less; sharing
+// a browser or a network, which institutions do honestly, least.
 var evidences = []evidence{
-	{ReasonRegularTiming, 1.1},
-	{ReasonStagedAccounts, 1.1},
-	{ReasonSteadyDrip, 1.0},
-	{ReasonSameBallot, 0.9},
+	{ReasonRegularTiming, 1.0},
 	{ReasonDeviceFarm, 0.9},
-	{ReasonUniformDelay, 0.5},
-	{ReasonFreshAccounts, 0.7},
-	{ReasonNewDomain, 0.7},
-	{ReasonSameAgent, 0.5},
+	{ReasonStagedAccounts, 0.8},
+	{ReasonSameBallot, 0.4},
+	{ReasonUniformDelay, 0.7},
+	{ReasonFreshAccounts, 0.6},
+	{ReasonNewDomain, 0.6},
+	{ReasonSteadyDrip, 0.6},
+	{ReasonSameAgent, 0.4},
 	{ReasonFewNetworks, 0.3},
 	{signalFocus, 0.3},
 }
@@ -69,22 +70,18 @@ var evidences = []evidence{
 // evidence; it is a signal, not a reason code.
 const signalFocus = "focus"
 
-// measure is one kind of evidence on a crowd: its strength in [0,1] and,
-// where it can be told account by account, which of the crowd's accounts
-// show it (nil when it is a property of the crowd as a whole, such as its
-// pace).
-type measure struct {
-	value  float64
-	member []bool
+// signalBallotSize is whether an account's number of votes is usual for
+// its crowd: evidence about accounts only, never about the crowd.
+const signalBallotSize = "ballot_size"
+
+// memberEvidence is the evidence that can be told account by account.
+var memberEvidence = []string{
+	ReasonFreshAccounts, ReasonStagedAccounts, ReasonUniformDelay, ReasonDeviceFarm, ReasonSameBallot,
+	ReasonNewDomain, ReasonSameAgent, ReasonFewNetworks, signalBallotSize,
 }
 
 // assess measures every kind of evidence on the crowd and scores it, then
-// scores each of its accounts by how far it shares the crowd's strong
-// evidence (the full score from 70% of the weighted evidence, none below
-// 20%). A crowd found in a window or on a network holds, besides the
-// made-up accounts, the honest ones that happened to be there: an old
-// account with its own browser in a burst of fresh accounts with one
-// browser does not share the burst's evidence and keeps its vote.
+// scores each of its accounts (see members).
 func (an *analysis) assess(c *crowd) {
 	c.signals = map[string]float64{
 		"accounts": float64(len(c.accounts)),
@@ -106,11 +103,15 @@ func (an *analysis) assess(c *crowd) {
 		ReasonSameAgent:      an.homogeneity(c, u, an.b.agent, an.b.agentAccounts, an.b.agentCounts),
 		ReasonFewNetworks:    an.homogeneity(c, u, an.b.network, an.b.networkAccounts, an.b.networkCounts),
 	}
+	ms[signalBallotSize] = an.ballotSize(c)
+	delete(ms, c.own)
+	if c.base > 0 {
+		// A group found by what it voted for together: how far beyond
+		// chance it did is the detector's own evidence.
+		delete(ms, signalFocus)
+	}
 	e := c.base
 	for _, ev := range evidences {
-		if ev.reason == c.own {
-			continue
-		}
 		v := ms[ev.reason].value
 		e += ev.weight * v
 		if v > 0 {
@@ -121,29 +122,78 @@ func (an *analysis) assess(c *crowd) {
 		c.signals["base"] = round3(c.base)
 	}
 	c.score = round3(e / (e + 1))
+	an.members(c, ms)
+}
 
-	// Conformity: the weighted share of the crowd's strong, account-level
-	// evidence that each account shows.
-	c.member = make([]float64, len(c.accounts))
-	total := 0.0
-	for _, ev := range evidences {
-		m := ms[ev.reason]
-		if ev.reason == c.own || m.value < 0.5 || m.member == nil {
+// members scores each of the crowd's accounts. A crowd found in a window
+// or on a network holds, besides the made-up accounts, the honest ones
+// that happened to be there, about as many as the crowd's expected count.
+// So each account's chance of being one of the made-up ones starts from
+// their share (one minus expected over accounts) and is updated, in the
+// manner of naive Bayes, by each account-level evidence the crowd shows:
+// by how much more common it is among the made-up accounts (the crowd's
+// rate, less the honest share at the edition's rate) than among the
+// edition's. An old account with its own browser and a common mail domain
+// in a burst of fresh accounts on new domains does not share the burst's
+// evidence and keeps its vote, while an account in the burst that looks
+// like the burst is flagged with it. Besides the crowd's evidence, the
+// size of an account's ballot counts: a farm's accounts cast the few votes
+// they were made for, while the honest voters caught among them vote as
+// the edition does. An account gets the crowd's score when its chance is
+// MemberChance or more, and its chance times the score (under one half)
+// when it is less.
+func (an *analysis) members(c *crowd, ms map[string]measure) {
+	n := float64(len(c.accounts))
+	made := clamp(1-c.expected/n, 0.05, 0.95)
+	prior := math.Log(made / (1 - made))
+	logOdds := make([]float64, len(c.accounts))
+	for i := range logOdds {
+		logOdds[i] = prior
+	}
+	for _, reason := range memberEvidence {
+		m, ok := ms[reason]
+		if !ok || m.member == nil || m.value <= 0 {
 			continue
 		}
-		total += ev.weight
-		for i, ok := range m.member {
-			if ok {
-				c.member[i] += ev.weight
+		// Rates among the accounts the evidence is about.
+		shown, about := 0.0, 0.0
+		for i, a := range c.accounts {
+			if m.fresh && !an.b.fresh[a] {
+				continue
+			}
+			about++
+			if m.member[i] {
+				shown++
+			}
+		}
+		if about == 0 {
+			continue
+		}
+		honest := clamp(m.base, 0.01, 0.99)
+		fake := clamp((shown/about-(1-made)*honest)/made, 0.02, 0.98)
+		if fake <= honest {
+			continue
+		}
+		yes, no := math.Log(fake/honest), math.Log((1-fake)/(1-honest))
+		for i, a := range c.accounts {
+			if m.fresh && !an.b.fresh[a] {
+				continue
+			}
+			if m.member[i] {
+				logOdds[i] += yes
+			} else {
+				logOdds[i] += no
 			}
 		}
 	}
-	for i := range c.member {
-		conformity := 1.0
-		if total > 0 {
-			conformity = c.member[i] / total
+	c.member = make([]float64, len(c.accounts))
+	for i, lo := range logOdds {
+		p := 1 / (1 + math.Exp(-lo))
+		if p < an.o.MemberChance {
+			c.member[i] = round3(c.score * p)
+		} else {
+			c.member[i] = c.score
 		}
-		c.member[i] = round3(c.score * clamp01((conformity-0.2)/0.5))
 	}
 }
 
@@ -187,165 +237,6 @@ func (an *analysis) households(c *crowd) households {
 	return h
 }
 
-// freshExcess is how much more often than the edition's voters the
-// crowd's accounts were fresh, discounted by the noise of a small sample:
-// 0 at or below the edition's rate, 1 when every account is fresh.
-func (an *analysis) freshExcess(c *crowd) measure {
-	n := len(c.accounts)
-	f0 := an.b.freshRate
-	if n == 0 || f0 >= 1 {
-		return measure{}
-	}
-	k := 0
-	member := make([]bool, n)
-	for i, a := range c.accounts {
-		if an.b.fresh[a] {
-			k++
-			member[i] = true
-		}
-	}
-	f := float64(k)/float64(n) - 2*math.Sqrt(f0*(1-f0)/float64(n))
-	return measure{clamp01((f - f0) / (1 - f0)), member}
-}
-
-// staged is the share of the crowd's accounts (doubled, capped at 1) that
-// were created in a batch, at least StageMin of the crowd's accounts within
-// StageWindow of each other, making a quarter or more of the edition's
-// sign-ups at that moment, and first voted StageGap to StageMaxAge after.
-// People sign up when they mean to vote; scripts prepare accounts and use
-// them later.
-func (an *analysis) staged(c *crowd) measure {
-	o := an.o
-	type cand struct {
-		at int64
-		i  int
-	}
-	var cs []cand
-	for i, a := range c.accounts {
-		created := an.ix.accounts[a].created
-		lag := an.ix.firstVote(a) - created
-		if lag >= secs(o.StageGap) && lag <= secs(o.StageMaxAge) {
-			cs = append(cs, cand{created, i})
-		}
-	}
-	if len(cs) < o.StageMin {
-		return measure{}
-	}
-	slices.SortFunc(cs, func(x, y cand) int { return sign(x.at - y.at) })
-	w := secs(o.StageWindow)
-	member := make([]bool, len(c.accounts))
-	staged, lo, hi := 0, 0, 0
-	for _, x := range cs {
-		for cs[lo].at < x.at-w {
-			lo++
-		}
-		for hi < len(cs) && cs[hi].at <= x.at+w {
-			hi++
-		}
-		k := hi - lo
-		if k >= o.StageMin && float64(an.b.createdBetween(x.at-w, x.at+w)) <= 4*float64(k) {
-			staged++
-			member[x.i] = true
-		}
-	}
-	return measure{clamp01(2 * float64(staged) / float64(len(c.accounts))), member}
-}
-
-// regular is how machine-regular the crowd's pace is: the steadier of its
-// votes' and its fresh accounts' creations, one event per household. The
-// measure is the standard deviation of the logarithm of the gaps between
-// consecutive events: about 1.2 for independent arrivals, more for the
-// bursts and lulls of people answering a message, and under 0.3 for a
-// script's fixed pace with some jitter. A small sample spreads less by
-// chance, so the bar is lowered by RegularZ standard errors
-// (0.9/sqrt(gaps)); the evidence is full at half the bar.
-func (an *analysis) regular(c *crowd, h households) measure {
-	first := make([]int64, h.n)
-	created := make([]int64, h.n)
-	for i := range first {
-		first[i], created[i] = math.MaxInt64, math.MaxInt64
-	}
-	pos := make(map[int32]int, len(c.accounts))
-	for i, a := range c.accounts {
-		pos[a] = i
-		if an.b.fresh[a] {
-			u := h.of[i]
-			created[u] = min(created[u], an.ix.accounts[a].created)
-		}
-	}
-	for _, v := range c.votes {
-		u := h.of[pos[an.ix.votes[v].account]]
-		first[u] = min(first[u], an.ix.votes[v].at)
-	}
-	return measure{value: max(an.pace(first), an.pace(created))}
-}
-
-// independentSpread is the standard deviation of the logarithm of the gaps
-// (in seconds, plus one) between independent arrivals.
-const independentSpread = 1.22
-
-// pace is the evidence of a machine pace in times (MaxInt64 is absent).
-// Gaps under five seconds at the median are too short for whole-second
-// times to show a pace, and give none.
-func (an *analysis) pace(ts []int64) float64 {
-	ts = slices.DeleteFunc(slices.Clone(ts), func(t int64) bool { return t == math.MaxInt64 })
-	if len(ts) < an.o.MinCadence {
-		return 0
-	}
-	slices.Sort(ts)
-	logs := make([]float64, len(ts)-1)
-	gaps := make([]float64, len(ts)-1)
-	for i := 1; i < len(ts); i++ {
-		gaps[i-1] = float64(ts[i] - ts[i-1])
-		logs[i-1] = math.Log(gaps[i-1] + 1)
-	}
-	slices.Sort(gaps)
-	if quantile(gaps, 0.5) < 5 {
-		return 0
-	}
-	bar := independentSpread - an.o.RegularZ*0.9/math.Sqrt(float64(len(logs)))
-	if bar <= 0 {
-		return 0
-	}
-	return clamp01((bar - stddev(logs)) / (bar / 2))
-}
-
-// uniformDelay is how alike the delays from sign-up to first vote of the
-// crowd's fresh accounts are, against the edition's fresh accounts: the
-// standard deviation of their logarithm, over the edition's. People differ
-// (some vote at once, others the next day); a script that signs up and
-// votes in one go takes the same time every time. A small sample is
-// allowed DelayZ standard errors (0.75/sqrt(n) of the ratio) below the
-// edition's before it counts; the evidence is full at a third of it. An
-// account shows it when it is fresh and its delay is within the crowd's
-// usual range (Tukey's fences on the logarithm).
-func (an *analysis) uniformDelay(c *crowd) measure {
-	logLag := make([]float64, len(c.accounts))
-	var ls []float64
-	for i, a := range c.accounts {
-		if an.b.fresh[a] {
-			logLag[i] = math.Log(float64(max(an.ix.firstVote(a)-an.ix.accounts[a].created, 0) + 1))
-			ls = append(ls, logLag[i])
-		}
-	}
-	if len(ls) < an.o.MinCadence || an.b.delaySpread == 0 {
-		return measure{}
-	}
-	bar := 1 - an.o.DelayZ*0.75/math.Sqrt(float64(len(ls)))
-	if bar <= 1.0/3 {
-		return measure{}
-	}
-	ratio := stddev(ls) / an.b.delaySpread
-	slices.Sort(ls)
-	q1, q3 := quantile(ls, 0.25), quantile(ls, 0.75)
-	fence := max(1.5*(q3-q1), 0.5)
-	member := make([]bool, len(c.accounts))
-	for i, a := range c.accounts {
-		member[i] = an.b.fresh[a] && logLag[i] >= q1-fence && logLag[i] <= q3+fence
-	}
-	return measure{clamp01((bar - ratio) / (bar - 1.0/3)), member}
-}
-
 // stddev is the sample standard deviation of xs.
 func stddev(xs []float64) float64 {
 	if len(xs) < 2 {
@@ -363,153 +254,6 @@ func stddev(xs []float64) float64 {
 	return math.Sqrt(v / float64(len(xs)-1))
 }
 
-// deviceFarm is the share of the crowd's accounts (tripled, capped at 1)
-// whose device was used by more than FamilyMax accounts in the edition.
-func (an *analysis) deviceFarm(c *crowd) measure {
-	k := 0
-	member := make([]bool, len(c.accounts))
-	for i, a := range c.accounts {
-		if d := an.b.device[a]; d != 0 && int(an.b.deviceAccounts[d]) > an.o.FamilyMax {
-			k++
-			member[i] = true
-		}
-	}
-	return measure{clamp01(3 * float64(k) / float64(len(c.accounts))), member}
-}
-
-// sameBallot is how many of the crowd's accounts cast one identical ballot
-// of two or more projects: 0 up to a fifth of them, 1 from three fifths.
-// People who agree on one project still differ on the rest.
-func (an *analysis) sameBallot(c *crowd) measure {
-	counts := make(map[uint64]int)
-	best, mode := 0, uint64(0)
-	for _, a := range c.accounts {
-		if an.b.ballotSize[a] >= 2 {
-			h := an.b.ballot[a]
-			counts[h]++
-			if counts[h] > best {
-				best, mode = counts[h], h
-			}
-		}
-	}
-	if best < an.o.MinGroup {
-		return measure{}
-	}
-	// An account shows it when its ballot holds the whole common one,
-	// with or without a few projects of its own.
-	var common, ps []int32
-	for _, a := range c.accounts {
-		if an.b.ballot[a] == mode {
-			common = an.ballotOf(a, nil)
-			break
-		}
-	}
-	member := make([]bool, len(c.accounts))
-	for i, a := range c.accounts {
-		ps = an.ballotOf(a, ps[:0])
-		member[i] = overlap(ps, common) == len(common)
-	}
-	return measure{clamp01((float64(best)/float64(len(c.accounts)) - 0.2) / 0.4), member}
-}
-
-// steadyDrip is how steadily the crowd's votes came day after day over at
-// least DripDays: votes on most days of the span, and daily counts that
-// vary no more than independent arrivals at a fixed rate do (variance over
-// mean near 1). An honest campaign comes in bursts that fade.
-func (an *analysis) steadyDrip(c *crowd) measure {
-	if len(c.votes) < an.o.MinGroup {
-		return measure{}
-	}
-	first, last := int64(math.MaxInt64), int64(math.MinInt64)
-	for _, v := range c.votes {
-		t := an.ix.votes[v].at
-		first, last = min(first, t), max(last, t)
-	}
-	days := int((last-first)/86400) + 1
-	if days < an.o.DripDays {
-		return measure{}
-	}
-	perDay := make([]float64, days)
-	for _, v := range c.votes {
-		perDay[(an.ix.votes[v].at-first)/86400]++
-	}
-	active, mean := 0, float64(len(c.votes))/float64(days)
-	vr := 0.0
-	for _, n := range perDay {
-		if n > 0 {
-			active++
-		}
-		vr += (n - mean) * (n - mean)
-	}
-	vr /= float64(days)
-	steady := clamp01((4 - vr/mean) / 2.5)
-	covered := clamp01((float64(active)/float64(days) - 0.5) / 0.3)
-	return measure{value: steady * covered}
-}
-
-// newDomain is the share of the crowd's accounts (doubled, capped at 1)
-// whose mail domain has no history: at least MinGroup/2 accounts, of
-// which at least three were expected to be older than fresh at the
-// edition's rate, and at most a fifth of that number are.
-func (an *analysis) newDomain(c *crowd) measure {
-	k := 0
-	member := make([]bool, len(c.accounts))
-	for i, a := range c.accounts {
-		if an.isNewDomain(an.ix.accounts[a].domain) {
-			k++
-			member[i] = true
-		}
-	}
-	return measure{clamp01(2 * float64(k) / float64(len(c.accounts))), member}
-}
-
-func (an *analysis) isNewDomain(d int32) bool {
-	n := float64(an.b.domainAccounts[d])
-	if n < float64(an.o.MinGroup)/2 {
-		return false
-	}
-	old := n - float64(an.b.domainFresh[d])
-	expectedOld := n * (1 - an.b.freshRate)
-	return expectedOld >= 3 && old <= expectedOld/5
-}
-
-// homogeneity is how much less varied an attribute (an account's first
-// browser string or network) is among the crowd's households than among
-// as many accounts drawn from the edition at random: 0 when it is at least
-// half as varied, 1 when it is one value for all. Companies standardise
-// browsers and campuses share networks, so this weighs little. An account
-// shows it when its value is at least five times as common in the crowd
-// as in the edition.
-func (an *analysis) homogeneity(c *crowd, h households, of, accounts []int32, counts []countFreq) measure {
-	if h.n < an.o.MinGroup {
-		return measure{}
-	}
-	e := expectedDistinct(counts, len(an.ix.accounts), h.n)
-	if e < 3 {
-		return measure{}
-	}
-	inCrowd := make(map[int32]int)
-	for _, a := range c.accounts {
-		inCrowd[of[a]]++
-	}
-	distinct := make(map[int32]struct{})
-	firstOfHousehold := make(map[int32]bool)
-	for i, a := range c.accounts {
-		if !firstOfHousehold[h.of[i]] {
-			firstOfHousehold[h.of[i]] = true
-			distinct[of[a]] = struct{}{}
-		}
-	}
-	hom := 1 - float64(len(distinct)-1)/(e-1)
-	member := make([]bool, len(c.accounts))
-	n, total := float64(len(c.accounts)), float64(len(an.ix.accounts))
-	for i, a := range c.accounts {
-		v := of[a]
-		member[i] = float64(inCrowd[v])/n >= 5*float64(accounts[v])/total
-	}
-	return measure{clamp01((hom - 0.5) / 0.4), member}
-}
-
 // quantile of sorted xs by linear interpolation.
 func quantile(xs []float64, q float64) float64 {
 	if len(xs) == 0 {
@@ -522,6 +266,8 @@ func quantile(xs []float64, q float64) float64 {
 	}
 	return xs[i] + (pos-float64(i))*(xs[i+1]-xs[i])
 }
+
+func clamp(x, lo, hi float64) float64 { return max(lo, min(x, hi)) }
 
 func clamp01(x float64) float64 {
 	if math.IsNaN(x) || x < 0 {

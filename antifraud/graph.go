@@ -20,7 +20,7 @@ func (an *analysis) denseGroups() {
 		return
 	}
 	t := newPairTable(ix.projectCat, len(ix.categories))
-	for _, g := range joinFindings(an.findSets(t, accounts, an.o.GraphOdds, 0, 0, nil)) {
+	for _, g := range an.joinFindings(an.findSets(t, accounts, an.o.GraphOdds, 0, 0, nil)) {
 		an.addSetCrowd(ReasonDenseGroup, g, g.expected, lockstepBase(g, an.o.GraphOdds)/2)
 	}
 }

@@ -13,9 +13,9 @@ import (
 // as their counts there predict; a ring voting a set of projects together
 // makes every pair of the set go together far more often.
 //
-// Accounts are placed in windows of LockstepWindow by their first vote
-// (two grids, the second shifted by half a window, so a ring that
-// straddles a boundary is still seen whole). In each window, every pair of
+// Accounts are placed in windows of each of LockstepWindows by their first
+// vote (two grids per width, the second shifted by half a window, so a
+// ring that straddles a boundary is still seen whole). In each window, every pair of
 // projects gets its two-by-two table (voted both, one, the other,
 // neither, among accounts that voted in both categories); a pair is hot
 // when its odds ratio is at least LockstepOdds, PairZ standard errors
@@ -45,53 +45,58 @@ func (an *analysis) lockstepCrowds() {
 		}
 		return int(x.a - y.a)
 	})
-	w := max(secs(o.LockstepWindow), 2)
 	t := newPairTable(ix.projectCat, len(ix.categories))
 	var fs []finding
 	var win []int32
-	for grid, off := range []int64{0, w / 2} {
-		for i := 0; i < len(ss); {
-			k := floorDiv(ss[i].at+off, w)
-			j := i
-			win = win[:0]
-			for j < len(ss) && floorDiv(ss[j].at+off, w) == k {
-				win = append(win, ss[j].a)
-				j++
+	for scale, width := range o.LockstepWindows {
+		w := max(secs(width), 2)
+		for half, off := range []int64{0, w / 2} {
+			grid := 2*scale + half
+			for i := 0; i < len(ss); {
+				k := floorDiv(ss[i].at+off, w)
+				j := i
+				win = win[:0]
+				for j < len(ss) && floorDiv(ss[j].at+off, w) == k {
+					win = append(win, ss[j].a)
+					j++
+				}
+				if len(win) >= o.MinGroup {
+					fs = an.findSets(t, win, o.LockstepOdds, grid, k, fs)
+				}
+				i = j
 			}
-			if len(win) >= o.MinGroup {
-				fs = an.findSets(t, win, o.LockstepOdds, grid, k, fs)
-			}
-			i = j
 		}
 	}
-	for _, g := range joinFindings(fs) {
-		// Each window was seen in both grids.
-		an.addSetCrowd(ReasonLockstep, g, g.expected/2, lockstepBase(g, o.LockstepOdds))
+	for _, g := range an.joinFindings(fs) {
+		an.addSetCrowd(ReasonLockstep, g, g.expected, lockstepBase(g, o.LockstepOdds))
 	}
 }
 
-// lockstepBase is the weight of a group as evidence. A set of three or
-// more projects voted together is strong evidence in itself (0.6, up to 1
-// as the odds ratio reaches ten times the threshold); a pair is weaker
-// (0.6 of that), since two projects can share a supporter base honestly.
-// Each further window in which the group voted together again adds 0.15,
-// up to 0.45: a coincidence does not repeat on other days.
+// lockstepBase is the weight of a group as evidence. An organisation with
+// nominees in several categories honestly asks its people to vote for all
+// of them, and they do, within hours of the call, again and again; so
+// voting together weighs little, whatever its strength: a set of three or
+// more projects 0.3, up to 0.4 as the odds ratio reaches ten times the
+// threshold, a pair 0.6 of that, and each further window in which the
+// group voted together again adds 0.05, up to 0.1. What the accounts
+// themselves show (staged, at a machine pace, fresh, on new domains, one
+// ballot for all) decides: a ring's accounts were made, a slate's people
+// were met.
 func lockstepBase(g *setGroup, threshold float64) float64 {
-	f := 0.6 + 0.4*clamp01(math.Log(g.odds/threshold)/math.Log(10))
+	f := 0.3 + 0.1*clamp01(math.Log(g.odds/threshold)/math.Log(10))
 	if len(g.projects) < 3 {
 		f *= 0.6
 	}
-	return f + 0.15*float64(min(g.windows-1, 3))
+	return f + 0.05*float64(min(g.windows-1, 2))
 }
 
 // finding is a set of projects voted together in one window, and the
 // window's accounts that did.
 type finding struct {
-	set      projectSet
-	members  []int32
-	expected float64 // accounts expected to vote two of the set by chance
-	grid     int
-	window   int64
+	set     projectSet
+	members []int32
+	grid    int
+	window  int64
 }
 
 // setGroup is one group: findings joined because their sets share a
@@ -100,8 +105,8 @@ type setGroup struct {
 	projects []int32
 	accounts map[int32]struct{}
 	odds     float64 // the median odds ratio of its findings' weakest pairs
-	expected float64
-	windows  int // distinct windows it was found in, on the grid with more
+	expected float64 // members expected by chance, on the grid with most
+	windows  int     // distinct windows it was found in, on the grid with most
 }
 
 // hotPair is the test a pair of projects must pass in a set of accounts:
@@ -138,7 +143,6 @@ func (an *analysis) findSets(t *pairTable, accounts []int32, odds float64, grid 
 			if set.holdsPair(ps) {
 				f.members = append(f.members, a)
 			}
-			f.expected += an.chanceOfSet(ps, set.projects, 2)
 		}
 		if len(f.members) >= an.o.MinGroup {
 			fs = append(fs, f)
@@ -148,8 +152,11 @@ func (an *analysis) findSets(t *pairTable, accounts []int32, odds float64, grid 
 }
 
 // joinFindings joins findings whose sets share a project into groups, in
-// the order of their first finding.
-func joinFindings(fs []finding) []*setGroup {
+// the order of their first finding. A group's members are the accounts
+// that voted for at least needed of its projects: a ring voting a large
+// set shows it whole or nearly, while an honest voter who happened to pick
+// two of its projects does not.
+func (an *analysis) joinFindings(fs []finding) []*setGroup {
 	parent := make([]int, len(fs))
 	for i := range parent {
 		parent[i] = i
@@ -172,36 +179,90 @@ func joinFindings(fs []finding) []*setGroup {
 			}
 		}
 	}
-	groups := make(map[int]*setGroup)
-	odds := make(map[int][]float64)
-	windows := make(map[int][2]map[int64]bool)
-	var out []*setGroup
-	for i, f := range fs {
+	byRoot := make(map[int][]int)
+	var roots []int
+	for i := range fs {
 		r := find(i)
-		g, ok := groups[r]
-		if !ok {
-			g = &setGroup{accounts: make(map[int32]struct{})}
-			groups[r] = g
-			windows[r] = [2]map[int64]bool{{}, {}}
-			out = append(out, g)
+		if _, ok := byRoot[r]; !ok {
+			roots = append(roots, r)
 		}
-		g.projects = append(g.projects, f.set.projects...)
-		for _, a := range f.members {
-			g.accounts[a] = struct{}{}
-		}
-		g.expected += f.expected
-		odds[r] = append(odds[r], f.set.odds)
-		windows[r][f.grid][f.window] = true
+		byRoot[r] = append(byRoot[r], i)
 	}
-	for r, g := range groups {
+	var out []*setGroup
+	var ps []int32
+	for _, r := range roots {
+		g := &setGroup{accounts: make(map[int32]struct{})}
+		var odds []float64
+		for _, i := range byRoot[r] {
+			g.projects = append(g.projects, fs[i].set.projects...)
+			odds = append(odds, fs[i].set.odds)
+		}
 		slices.Sort(g.projects)
 		g.projects = slices.Compact(g.projects)
-		os := odds[r]
-		slices.Sort(os)
-		g.odds = os[len(os)/2]
-		g.windows = max(len(windows[r][0]), len(windows[r][1]))
+		slices.Sort(odds)
+		g.odds = odds[len(odds)/2]
+		need := needed(len(g.projects))
+		// The members: every account of the edition that voted for enough
+		// of the set, not only those of the windows where it was found: a
+		// ring votes together at its busiest, and alone the rest of the
+		// time. Chance gives as many members as the edition's accounts'
+		// chances of picking that many of the set add up to.
+		counts := make(map[int32]int)
+		for _, p := range g.projects {
+			for _, a := range an.b.voters[p] {
+				counts[a]++
+			}
+		}
+		for a, n := range counts {
+			if n >= need {
+				g.accounts[a] = struct{}{}
+			}
+		}
+		// Shares among everyone but the members.
+		shares := make([]float64, len(g.projects))
+		for i, p := range g.projects {
+			m := 0.0
+			for _, a := range an.b.voters[p] {
+				if _, ok := g.accounts[a]; ok {
+					m++
+				}
+			}
+			shares[i] = an.b.shareWithout(p, an.ix.projectCat, m, m)
+		}
+		for a := range an.ix.accounts {
+			if an.b.ballotSize[a] >= 2 {
+				ps = an.ballotOf(int32(a), ps[:0])
+				g.expected += an.chanceOfSet(ps, g.projects, shares, need)
+			}
+		}
+		// Each grid divides time into windows without overlap: the grid
+		// that saw most tells how often the group voted together.
+		type gridWindow struct {
+			grid   int
+			window int64
+		}
+		seen := make(map[gridWindow]bool)
+		windows := make(map[int]int)
+		for _, i := range byRoot[r] {
+			gw := gridWindow{fs[i].grid, fs[i].window}
+			if !seen[gw] {
+				seen[gw] = true
+				windows[gw.grid]++
+			}
+		}
+		for _, n := range windows {
+			g.windows = max(g.windows, n)
+		}
+		out = append(out, g)
 	}
 	return out
+}
+
+// needed is how many of a group's k projects an account must have voted
+// for to be a member: two, or a third of a larger set (ring members each
+// vote for part of it).
+func needed(k int) int {
+	return max(2, (k+2)/3)
 }
 
 // addSetCrowd makes a crowd of a group: its accounts' votes for the set.
@@ -333,16 +394,16 @@ func overlap(ps, set []int32) int {
 }
 
 // chanceOfSet is the chance that an account voting in the categories of
-// ballot ps, choosing in each as the edition's voters do, picks at least
+// ballot ps, choosing in each with the given shares of set's projects, picks at least
 // need of set's projects, counted with the usual dynamic programme over
 // independent chances.
-func (an *analysis) chanceOfSet(ps, set []int32, need int) float64 {
+func (an *analysis) chanceOfSet(ps, set []int32, shares []float64, need int) float64 {
 	ix := an.ix
 	// dist[k] is the chance of k hits so far.
 	var buf [20]float64
 	dist := buf[:1]
 	dist[0] = 1
-	for _, p := range set {
+	for i, p := range set {
 		c := ix.projectCat[p]
 		voted := false
 		for _, q := range ps {
@@ -354,7 +415,7 @@ func (an *analysis) chanceOfSet(ps, set []int32, need int) float64 {
 		if !voted {
 			continue
 		}
-		s := an.b.share[p]
+		s := shares[i]
 		dist = append(dist, 0)
 		for k := len(dist) - 1; k >= 1; k-- {
 			dist[k] = dist[k]*(1-s) + dist[k-1]*s

@@ -28,7 +28,7 @@ func TestAnalyze_Crowds(t *testing.T) {
 		{"disposable-email wave", "disposable", func(w *world) { w.disposableWave("C04-P10", 150, w.day(18.1)) }, false, antifraud.ReasonNewDomain},
 		{"ring of aged accounts in lockstep", "ring", func(w *world) {
 			w.agedRing([]string{"C06-P07", "C10-P09", "C11-P11", "C12-P06"}, 120, w.day(8.4))
-		}, false, ""},
+		}, false, antifraud.ReasonStagedAccounts},
 		{"ring whose members vote part of its set", "partialring", func(w *world) {
 			w.partialRing([]string{"C06-P07", "C10-P09", "C11-P11", "C12-P06"}, 3, 150, w.day(8.4))
 		}, false, ""},
@@ -38,6 +38,9 @@ func TestAnalyze_Crowds(t *testing.T) {
 		{"mobile carrier NAT", "cgnat", func(w *world) { w.cgnat(1500) }, true, ""},
 		{"company network", "company", func(w *world) { w.company("C07-P08", 200, w.day(12)) }, true, ""},
 		{"families sharing a device", "family", func(w *world) { w.families("C09-P10", 60) }, true, ""},
+		{"organisation's slate", "slate", func(w *world) {
+			w.slate([]string{"C13-P05", "C14-P08", "C15-P03", "C16-P09"}, 300, w.day(20.5))
+		}, true, ""},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

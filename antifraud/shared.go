@@ -39,7 +39,7 @@ func (an *analysis) sharedCrowds() {
 // for each project that the group fed at least FocusLift times its
 // expected count, and FocusZ standard deviations above it. The expected
 // count is the group's votes in the project's category times the
-// project's share of that category.
+// project's share of that category among everyone else.
 func (an *analysis) focusCrowds(kind, own string, nkeys int, keyOf func(v int32) int32, name func(k int32) string) {
 	ix, o := an.ix, an.o
 	// Counting sort of the votes by key.
@@ -95,7 +95,8 @@ func (an *analysis) focusCrowds(kind, own string, nkeys int, keyOf func(v int32)
 		slices.Sort(touched)
 		for _, p := range touched {
 			c := float64(projCount[p])
-			e := float64(catCount[ix.projectCat[p]]) * an.b.share[p]
+			n := float64(catCount[ix.projectCat[p]])
+			e := n * an.b.shareWithout(p, ix.projectCat, c, n)
 			if c >= float64(o.MinGroup) && focused(c, e, o) {
 				an.addCrowd(&crowd{kind: kind, own: own, subject: name(int32(k)), projects: []int32{p},
 					votes: filterVotes(ix, vs, p), lift: c / e, expected: e})

@@ -31,7 +31,8 @@ func (an *analysis) burstCrowds() {
 	}
 	for p := range np {
 		c := ix.projectCat[p]
-		spans := an.hotSpans(ph[p*hours:(p+1)*hours], ch[int(c)*hours:(int(c)+1)*hours], an.b.share[p], step)
+		spans := an.hotSpans(ph[p*hours:(p+1)*hours], ch[int(c)*hours:(int(c)+1)*hours],
+			float64(an.b.projVotes[p]), float64(an.b.catVotes[c]), step)
 		if len(spans) == 0 {
 			continue
 		}
@@ -91,8 +92,8 @@ func (an *analysis) waveCrowds() {
 		if newCat[c] == 0 {
 			continue
 		}
-		share := float64(newVotes[p]) / float64(newCat[c])
-		spans := an.hotSpans(wp[p*hours:(p+1)*hours], wc[int(c)*hours:(int(c)+1)*hours], share, step)
+		spans := an.hotSpans(wp[p*hours:(p+1)*hours], wc[int(c)*hours:(int(c)+1)*hours],
+			float64(newVotes[p]), float64(newCat[c]), step)
 		for _, s := range spans {
 			from, to := base+int64(s.from)*step, base+int64(s.to)*step
 			var in []int32
@@ -124,9 +125,16 @@ func bucketStep(span int64) int64 {
 
 // hotSpans slides a window of BurstWindow over a project's counts per
 // bucket of step seconds and its category's, marks the windows where the
-// project is focused (far above share times the category's count), and
-// merges the marked windows that overlap or touch into spans.
-func (an *analysis) hotSpans(proj, cat []int32, share float64, step int64) []span {
+// project is focused (far above its share of the category outside the
+// window, of projTotal votes in catTotal, times the category's count in
+// it), and merges the marked windows that overlap or touch into spans.
+func (an *analysis) hotSpans(proj, cat []int32, projTotal, catTotal float64, step int64) []span {
+	expect := func(c, n float64) float64 {
+		if catTotal-n <= 0 {
+			return n * projTotal / max(catTotal, 1)
+		}
+		return n * max(projTotal-c, 0) / (catTotal - n)
+	}
 	w := max(int(secs(an.o.BurstWindow)/step), 1)
 	var out []span
 	var c, n float64
@@ -137,7 +145,7 @@ func (an *analysis) hotSpans(proj, cat []int32, share float64, step int64) []spa
 			c -= float64(proj[h-w])
 			n -= float64(cat[h-w])
 		}
-		if c < float64(an.o.MinGroup) || !focused(c, n*share, an.o) {
+		if c < float64(an.o.MinGroup) || !focused(c, expect(c, n), an.o) {
 			continue
 		}
 		from := max(h-w+1, 0)
@@ -154,7 +162,7 @@ func (an *analysis) hotSpans(proj, cat []int32, share float64, step int64) []spa
 			c += float64(proj[h])
 			n += float64(cat[h])
 		}
-		out[i].c, out[i].e = c, n*share
+		out[i].c, out[i].e = c, expect(c, n)
 	}
 	return slices.Clip(out)
 }

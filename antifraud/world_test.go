@@ -98,6 +98,7 @@ type profile struct {
 	target   string    // a project voted for, or ""
 	extra    float64   // chance of voting in more categories than the target's
 	projects []string  // a fixed set to vote for (a ring), instead of target
+	cover    int       // popular nominees added to look ordinary
 }
 
 func (w *world) homeNetwork() string {
@@ -203,6 +204,9 @@ func (w *world) cast(p profile) {
 			break
 		}
 		add(c, w.projects[c][pick(w.rng, w.cdf[c])])
+	}
+	for _, c := range w.rng.Perm(len(w.cats))[:p.cover] {
+		add(c, w.projects[c][w.rng.IntN(2)])
 	}
 	t := p.at
 	for _, c := range order {
@@ -380,8 +384,10 @@ func (w *world) disposableWave(project string, n int, t0 time.Time) {
 	}
 }
 
-// agedRing adds n old, ordinary-looking accounts that vote for the same
-// set of projects in rounds of a few dozen within minutes of each other.
+// agedRing adds n old, ordinary-looking accounts, farmed in two batches
+// years ago, that operators log into one after another, in rounds of a
+// few dozen, to vote for the same set of projects and one or two popular
+// nominees.
 func (w *world) agedRing(projects []string, n int, t0 time.Time) {
 	w.ring("ring", projects, len(projects), n, t0)
 }
@@ -394,19 +400,38 @@ func (w *world) partialRing(projects []string, k, n int, t0 time.Time) {
 
 func (w *world) ring(label string, projects []string, k, n int, t0 time.Time) {
 	w.honest[label] = false
-	round := t0
+	batches := []time.Time{w.day(-800), w.day(-500)}
+	created := make([]time.Time, n)
+	for i := range created {
+		b := batches[i%len(batches)].Add(time.Duration(i/len(batches)) * 7 * time.Minute)
+		created[i] = b.Add(time.Duration(w.rng.IntN(240)) * time.Second)
+	}
+	w.rng.Shuffle(n, func(i, j int) { created[i], created[j] = created[j], created[i] })
+	session := t0
 	for i := range n {
 		if i%30 == 0 && i > 0 {
-			round = round.Add(time.Duration(20+w.rng.IntN(30)) * time.Hour)
+			session = session.Add(time.Duration(20+w.rng.IntN(30)) * time.Hour)
 		}
-		p := w.honestProfile(label, round.Add(time.Duration(w.rng.IntN(1200))*time.Second))
-		p.created = func(time.Time) time.Time {
-			return w.start.Add(-time.Duration(200+w.rng.IntN(1000)) * 24 * time.Hour)
-		}
-		p.extra = 0.2
+		session = session.Add(time.Duration(60+w.rng.IntN(240)) * time.Second)
+		p := w.honestProfile(label, session)
+		at := created[i]
+		p.created = func(time.Time) time.Time { return at }
+		p.cover = w.rng.IntN(3)
 		for _, i := range w.rng.Perm(len(projects))[:k] {
 			p.projects = append(p.projects, projects[i])
 		}
+		w.cast(p)
+	}
+}
+
+// slate adds an organisation's honest call to vote for all its nominees:
+// n of its people and followers, ordinary accounts, answering over hours,
+// many of them filling the rest of the ballot as they like.
+func (w *world) slate(projects []string, n int, t0 time.Time) {
+	w.honest["slate"] = true
+	for range n {
+		p := w.honestProfile("slate", w.response(t0, 6*time.Hour))
+		p.projects, p.extra = projects, 0.4
 		w.cast(p)
 	}
 }
