@@ -44,6 +44,9 @@ type Options struct {
 	StageWindow time.Duration
 	StageMin    int
 	StageGap    time.Duration
+	// StepWindow is how close in time two accounts of a group must begin
+	// voting to be in step, one after the other (10 min).
+	StepWindow time.Duration
 	// MinCadence is the fewest events a pace or a delay is measured on
 	// (12).
 	MinCadence int
@@ -90,6 +93,7 @@ func DefaultOptions() Options {
 		StageWindow:     time.Hour,
 		StageMin:        5,
 		StageGap:        time.Hour,
+		StepWindow:      10 * time.Minute,
 		MinCadence:      12,
 		RegularZ:        3.5,
 		DelayZ:          3.5,
@@ -130,6 +134,7 @@ func (o Options) withDefaults() Options {
 	setD(&o.StageWindow, d.StageWindow)
 	setI(&o.StageMin, d.StageMin)
 	setD(&o.StageGap, d.StageGap)
+	setD(&o.StepWindow, d.StepWindow)
 	setI(&o.MinCadence, d.MinCadence)
 	setF(&o.RegularZ, d.RegularZ)
 	setF(&o.DelayZ, d.DelayZ)

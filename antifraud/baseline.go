@@ -40,8 +40,10 @@ type baseline struct {
 	// have each, for the expected number of distinct values in a sample.
 	agentCounts, networkCounts []countFreq
 
-	// created is every account's creation time, sorted.
-	created []int64
+	// created is every account's creation time, sorted; firstVotes every
+	// account's first vote, sorted.
+	created    []int64
+	firstVotes []int64
 
 	// ballot is a hash of each account's set of projects; ballotSize its
 	// number of votes.
@@ -101,6 +103,7 @@ func newBaseline(ix *index, o *Options) *baseline {
 	b.domainAccounts = make([]int32, len(ix.domains))
 	b.domainFresh = make([]int32, len(ix.domains))
 	b.created = make([]int64, na)
+	b.firstVotes = make([]int64, na)
 	nfresh := 0
 	var ps []int32
 	b.voters = make([][]int32, len(ix.projects))
@@ -114,6 +117,7 @@ func newBaseline(ix *index, o *Options) *baseline {
 		b.deviceAccounts[first.device]++
 		b.domainAccounts[acc.domain]++
 		b.created[a] = acc.created
+		b.firstVotes[a] = first.at
 		if first.at-acc.created <= secs(o.FreshAge) {
 			b.fresh[a] = true
 			b.domainFresh[acc.domain]++
@@ -138,6 +142,7 @@ func newBaseline(ix *index, o *Options) *baseline {
 	slices.Sort(b.freshDelays)
 	b.delaySpread = (quantile(b.freshDelays, 0.75) - quantile(b.freshDelays, 0.25)) / 1.349
 	slices.Sort(b.created)
+	slices.Sort(b.firstVotes)
 	b.newDomain = make([]bool, len(ix.domains))
 	for d := range ix.domains {
 		if b.isNew(int32(d), o) {
@@ -187,6 +192,14 @@ func expectedDistinct(counts []countFreq, total, n int) float64 {
 		e += float64(cf.freq) * (1 - math.Pow(1-p, float64(n)))
 	}
 	return e
+}
+
+// firstVotesBetween counts the edition's accounts whose first vote was in
+// [from, to].
+func (b *baseline) firstVotesBetween(from, to int64) int {
+	lo, _ := slices.BinarySearch(b.firstVotes, from)
+	hi, _ := slices.BinarySearch(b.firstVotes, to+1)
+	return hi - lo
 }
 
 // createdBetween counts the edition's accounts created in [from, to].

@@ -31,9 +31,10 @@ type crowd struct {
 	signals map[string]float64
 	score   float64
 	// member is each account's score: the crowd's when the account is
-	// more likely than not one of the made-up ones (see members), less
-	// otherwise.
+	// likely enough one of the made-up ones (see members), less otherwise.
 	member []float64
+	// timed is set for crowds found by their time (bursts and waves).
+	timed bool
 }
 
 // evidence is one kind of evidence that a crowd is made up rather than
@@ -74,10 +75,14 @@ const signalFocus = "focus"
 // its crowd: evidence about accounts only, never about the crowd.
 const signalBallotSize = "ballot_size"
 
+// signalInStep is whether an account began voting right after or before
+// another of its crowd: evidence about accounts only.
+const signalInStep = "in_step"
+
 // memberEvidence is the evidence that can be told account by account.
 var memberEvidence = []string{
 	ReasonFreshAccounts, ReasonStagedAccounts, ReasonUniformDelay, ReasonDeviceFarm, ReasonSameBallot,
-	ReasonNewDomain, ReasonSameAgent, ReasonFewNetworks, signalBallotSize,
+	ReasonNewDomain, ReasonSameAgent, ReasonFewNetworks, signalBallotSize, signalInStep,
 }
 
 // assess measures every kind of evidence on the crowd and scores it, then
@@ -104,6 +109,9 @@ func (an *analysis) assess(c *crowd) {
 		ReasonFewNetworks:    an.homogeneity(c, u, an.b.network, an.b.networkAccounts, an.b.networkCounts),
 	}
 	ms[signalBallotSize] = an.ballotSize(c)
+	if !c.timed {
+		ms[signalInStep] = an.inStep(c)
+	}
 	delete(ms, c.own)
 	if c.base > 0 {
 		// A group found by what it voted for together: how far beyond

@@ -370,3 +370,38 @@ func (an *analysis) ballotSize(c *crowd) measure {
 	}
 	return measure{value: 1, member: member, base: float64(in) / float64(len(an.ix.accounts))}
 }
+
+// inStep says which of the crowd's accounts began voting within StepWindow
+// of another of its accounts: operators logging into one account after
+// another leave their sessions in step, while honest voters who happen to
+// share a ring's choices vote whenever they like. Its base is the share of
+// the edition's accounts that began voting within StepWindow of one of the
+// crowd's. It only tells accounts apart, and only for crowds not found by
+// their time (in a burst, everyone is in step with someone).
+func (an *analysis) inStep(c *crowd) measure {
+	type start struct {
+		at int64
+		i  int
+	}
+	ss := make([]start, len(c.accounts))
+	for i, a := range c.accounts {
+		ss[i] = start{an.ix.firstVote(a), i}
+	}
+	slices.SortFunc(ss, func(x, y start) int { return sign(x.at - y.at) })
+	w := secs(an.o.StepWindow)
+	member := make([]bool, len(c.accounts))
+	var spans [][2]int64
+	for k, x := range ss {
+		member[x.i] = (k > 0 && x.at-ss[k-1].at <= w) || (k+1 < len(ss) && ss[k+1].at-x.at <= w)
+		if n := len(spans); n > 0 && spans[n-1][1] >= x.at-w {
+			spans[n-1][1] = x.at + w
+		} else {
+			spans = append(spans, [2]int64{x.at - w, x.at + w})
+		}
+	}
+	in := 0
+	for _, s := range spans {
+		in += an.b.firstVotesBetween(s[0], s[1])
+	}
+	return measure{value: 1, member: member, base: float64(in) / float64(len(an.ix.accounts))}
+}

@@ -45,7 +45,7 @@ func (an *analysis) burstCrowds() {
 					in = append(in, v)
 				}
 			}
-			an.addCrowd(&crowd{kind: ReasonVoteBurst, subject: unixTime(from).Format(time.RFC3339),
+			an.addCrowd(&crowd{kind: ReasonVoteBurst, timed: true, subject: unixTime(from).Format(time.RFC3339),
 				projects: []int32{int32(p)}, votes: in, lift: s.c / s.e, expected: s.e})
 		}
 	}
@@ -102,7 +102,7 @@ func (an *analysis) waveCrowds() {
 					in = append(in, v)
 				}
 			}
-			an.addCrowd(&crowd{kind: ReasonSignupWave, own: ReasonFreshAccounts, subject: unixTime(from).Format(time.RFC3339),
+			an.addCrowd(&crowd{kind: ReasonSignupWave, own: ReasonFreshAccounts, timed: true, subject: unixTime(from).Format(time.RFC3339),
 				projects: []int32{int32(p)}, votes: in, lift: s.c / s.e, expected: s.e})
 		}
 	}
