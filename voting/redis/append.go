@@ -33,13 +33,10 @@ import (
 // taken with the slot claim and both are undone when the cap is reached.
 //
 // The votes the call accepts then go into the log together, as one entry
-// with one field per vote (see voteField): an entry costs Redis about as much
-// to append, deliver, acknowledge and delete whatever it holds, so one per
-// call rather than one per vote. A lone vote is field v, as every vote was
-// before; several are v1, v2 and so on, with no v, so that a flusher of a
-// build that knew only v sets such an entry aside whole, in the dead-letter
-// stream, rather than take its first vote and drop the others. The tally is
-// bumped only once the entry is in. An entry the log refuses undoes the
+// with one field per vote, v1, v2 and so on (see voteField): an entry costs
+// Redis about as much to append, deliver, acknowledge and delete whatever it
+// holds, so one per call rather than one per vote. The tally is bumped only
+// once the entry is in. An entry the log refuses undoes the
 // claims of every vote it held. The shebang makes Redis refuse the whole
 // call before it starts when memory is full.
 //
@@ -121,9 +118,6 @@ for i = 1, votes do
 		entry[2 * n] = ARGV[a + 2]
 	end
 	out[i] = res
-end
-if #taken == 1 then
-	entry[1] = 'v'
 end
 if #taken > 0 then
 	local added = redis.pcall('XADD', KEYS[1], '*', unpack(entry))

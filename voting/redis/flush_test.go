@@ -230,7 +230,7 @@ func TestFlusher_invalidVotes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := c.XAdd(ctx, &goredis.XAddArgs{Stream: logKey(o.Prefix, 0), Values: []any{"v", redis.Encode(nil, badStatus)}}).Err(); err != nil {
+		if err := c.XAdd(ctx, &goredis.XAddArgs{Stream: logKey(o.Prefix, 0), Values: []any{"v1", redis.Encode(nil, badStatus)}}).Err(); err != nil {
 			t.Fatal(err)
 		}
 
@@ -266,7 +266,7 @@ func TestFlusher_invalidVotes(t *testing.T) {
 		}
 		aside := map[string]goredis.XMessage{}
 		for _, m := range dead {
-			enc, _ := m.Values["v"].(string)
+			enc, _ := m.Values["v1"].(string)
 			v, err := redis.Decode([]byte(enc))
 			if err != nil {
 				t.Fatalf("dead letter %v: %v", m.Values, err)

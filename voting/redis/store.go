@@ -11,8 +11,6 @@
 //	{v<shard>}:seen:<edition>:<slot>    dedup bitmap, bit voterID / Shards
 //	{v<shard>}:tally:<edition>:<b>      live tally, field projectID, for the
 //	                                    projects of bucket b (see tallyBucket)
-//	{v<shard>}:tally:<edition>          live tally as kept before the buckets;
-//	                                    read, never written
 //	{v0}:tallyadj:<edition>:<key>       marker of a tally adjustment already
 //	                                    applied (AdjustTally), kept 90 days
 //	{v<shard>}:dead                     entries that did not decode
@@ -229,14 +227,11 @@ func (s *Store) Placement(ctx context.Context) (map[string][]int, error) {
 // numbers come from the ledger.
 func (s *Store) Tally(ctx context.Context, edition string) (map[string]int64, error) {
 	pipe := s.c.Pipeline()
-	cmds := make([]*goredis.MapStringStringCmd, 0, len(s.keys)*(tallyBuckets+1))
+	cmds := make([]*goredis.MapStringStringCmd, 0, len(s.keys)*tallyBuckets)
 	for _, k := range s.keys {
 		for b := range tallyBuckets {
 			cmds = append(cmds, pipe.HGetAll(ctx, tallyKey(k.tally, edition, b)))
 		}
-		// Counts made before the tally was spread over buckets stay in
-		// the edition's one hash, which nothing writes any more.
-		cmds = append(cmds, pipe.HGetAll(ctx, k.tally+edition))
 	}
 	_, _ = pipe.Exec(ctx)
 	out := make(map[string]int64)

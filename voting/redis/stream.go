@@ -15,9 +15,9 @@ import (
 
 // voteField reports whether a log entry's field holds an encoded vote. The
 // append script writes the votes of one call as one entry, one field per
-// vote: v for a lone vote, v1, v2 and so on for several.
+// vote: v1, v2 and so on.
 func voteField(name string) bool {
-	if name == "" || name[0] != 'v' {
+	if len(name) < 2 || name[0] != 'v' {
 		return false
 	}
 	for i := 1; i < len(name); i++ {
@@ -314,7 +314,7 @@ func (s *Store) Reject(ctx context.Context, entries []voting.Entry, reason strin
 		if err != nil {
 			return err
 		}
-		values := []any{"source_id", e.LogID, "error", reason, voteFieldName(0, 1), Encode(nil, &e.Vote)}
+		values := []any{"source_id", e.LogID, "error", reason, voteFieldName(0), Encode(nil, &e.Vote)}
 		pipe.XAdd(ctx, &goredis.XAddArgs{Stream: k.dead, Values: values})
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
@@ -396,7 +396,7 @@ func (s *Store) entries(ctx context.Context, shard int, msgs []message) []voting
 		for j, enc := range m.votes {
 			v, err := decode(enc)
 			if err != nil {
-				dead = append(dead, deadLetter{id: m.id, reason: err.Error(), values: []any{voteFieldName(j, len(m.votes)), enc}})
+				dead = append(dead, deadLetter{id: m.id, reason: err.Error(), values: []any{voteFieldName(j), enc}})
 				continue
 			}
 			out = append(out, voting.Entry{Shard: shard, LogID: m.id, Vote: v})
@@ -417,7 +417,7 @@ func (m *message) values() []any {
 	if m.fields == nil {
 		out := make([]any, 0, 2*len(m.votes))
 		for j, v := range m.votes {
-			out = append(out, voteFieldName(j, len(m.votes)), v)
+			out = append(out, voteFieldName(j), v)
 		}
 		return out
 	}
@@ -429,11 +429,8 @@ func (m *message) values() []any {
 }
 
 // voteFieldName is the name the append script gives the j-th vote (from 0)
-// of an entry of n.
-func voteFieldName(j, n int) string {
-	if n == 1 {
-		return "v"
-	}
+// of an entry.
+func voteFieldName(j int) string {
 	return "v" + strconv.Itoa(j+1)
 }
 

@@ -144,7 +144,7 @@ func TestStore_deadLetters(t *testing.T) {
 		s := newStore(t, c, o)
 		ctx := context.Background()
 		g := newVotes(t)
-		bad := []map[string]any{{"v": "garbage"}, {"other": "field"}}
+		bad := []map[string]any{{"v1": "garbage"}, {"other": "field"}}
 		for _, values := range bad {
 			if err := c.XAdd(ctx, &goredis.XAddArgs{Stream: logKey(o.Prefix, 0), Values: values}).Err(); err != nil {
 				t.Fatal(err)
@@ -156,7 +156,7 @@ func TestStore_deadLetters(t *testing.T) {
 		}
 		// A field beside a good vote does not make the entry a dead letter.
 		extra := g.vote(4, "C1", "p1")
-		if err := c.XAdd(ctx, &goredis.XAddArgs{Stream: logKey(o.Prefix, 0), Values: []any{"v", redis.Encode(nil, extra), "note", "x"}}).Err(); err != nil {
+		if err := c.XAdd(ctx, &goredis.XAddArgs{Stream: logKey(o.Prefix, 0), Values: []any{"v1", redis.Encode(nil, extra), "note", "x"}}).Err(); err != nil {
 			t.Fatal(err)
 		}
 
@@ -189,7 +189,7 @@ func TestStore_deadLetters(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(dead) != len(bad)+1 || dead[0].Values["v"] != "garbage" || dead[1].Values["other"] != "field" ||
+		if len(dead) != len(bad)+1 || dead[0].Values["v1"] != "garbage" || dead[1].Values["other"] != "field" ||
 			dead[2].Values["v2"] != "garbage too" || dead[2].Values["source_id"] != shared {
 			t.Errorf("dead-letter stream %v, want the three bad ones kept", dead)
 		}
