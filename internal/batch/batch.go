@@ -1,8 +1,11 @@
 // Package batch lets many goroutines share round trips to a server: each
 // caller queues its request and waits, and a few workers take whatever is
 // queued at that moment as one batch. A lone request goes out at once, and
-// the requests that arrive during a round trip share the next one. The vote
-// store and the identity meter send their Redis pipelines through it.
+// the requests that arrive during a round trip share the next one. A
+// caller's wait can be bounded (Config.Timeout), and Do tells a request that
+// was never sent (ErrTimeout, ErrClosed) from one sent and left unanswered
+// (ErrNoAnswer), whose outcome only the server knows. The vote store and the
+// identity meter send their Redis pipelines through it.
 package batch
 
 import (

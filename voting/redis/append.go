@@ -16,29 +16,22 @@ import (
 	"github.com/wsisvote/prizes/voting"
 )
 
-// appendScript is the atomic step of an append, for one or more votes of
-// one shard at once: a batch of votes costs one script call rather than one
-// each, which is most of what Redis spends on a vote. Votes are taken in
-// order, each exactly as if it were alone, so two votes of one voter in one
-// call see each other.
+// appendScript is the atomic step of an append, for the votes of one shard
+// at once: a batch costs one script call rather than one per vote. Votes are
+// taken in order, each as if alone, so two votes of one voter in one call
+// see each other.
 //
-// For each vote, the voter's rate limit (GCRA on Redis's clock, when the
-// store has one) comes first, so a flood of attempts, duplicates included,
-// is refused before it costs anything else. The limits of all the call's
-// votes are read with one MGET; a voter with two votes in the call sees the
-// first one's update. Claiming the ballot slot comes
-// next and a duplicate writes nothing more, so the log and the tally never
-// hold a vote the bitmap refused. With a category cap (several votes per
-// category, each project its own slot), the voter's count in the category is
-// taken with the slot claim and both are undone when the cap is reached.
-//
-// The votes the call accepts then go into the log together, as one entry
-// with one field per vote, v1, v2 and so on (see voteField): an entry costs
-// Redis about as much to append, deliver, acknowledge and delete whatever it
-// holds, so one per call rather than one per vote. The tally is bumped only
-// once the entry is in. An entry the log refuses undoes the
-// claims of every vote it held. The shebang makes Redis refuse the whole
-// call before it starts when memory is full.
+// For each vote the voter's rate limit comes first (GCRA on Redis's clock,
+// when the store has one; the call's limits are read with one MGET), so a
+// flood of attempts costs little; then the ballot slot's bit, so a duplicate
+// writes nothing; then, with a category cap, the voter's count in the
+// category, undone with the slot when the cap is reached. The accepted votes
+// go into the log as one entry with fields v1, v2, ... (see voteField), since
+// an entry costs Redis about the same whatever it holds. The tally is bumped
+// only once the entry is in; an entry the log refuses undoes every claim.
+// The shebang makes Redis refuse the call before it starts when memory is
+// full. Numbers go to redis.call as strings: Lua's own conversion of a
+// number argument costs far more.
 //
 // KEYS: the shard's log stream, then for each vote its dedup bitmap, tally
 // hash and, only when the call uses them, its voter's rate key (a limit is
@@ -47,10 +40,6 @@ import (
 // cap (0: none), shared by the votes of the call; then for each vote its bit
 // offset, encoded vote, "1" when it counts, project id and, with a cap, its
 // voter id. A call without a limit or a cap sends nothing for them.
-//
-// Numbers go to redis.call as strings: Lua would format a number argument
-// with the C library's general float conversion, which was a tenth of what
-// Redis spent on the script.
 //
 // It returns one number per vote: 1 for recorded, 0 for a duplicate, 2 when
 // the category cap is reached, 3 when the log refused the entry, and -1-W

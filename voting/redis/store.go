@@ -252,11 +252,10 @@ func (s *Store) Tally(ctx context.Context, edition string) (map[string]int64, er
 }
 
 // tallyBuckets is how many hashes a shard spreads an edition's tally over.
-// Redis keeps a hash of up to a few hundred small fields as one flat list,
-// which HINCRBY scans field by field: with the 360 projects of a WSIS
-// edition in one hash, the increment was the dearest command of a vote.
-// Sixteen buckets keep each list to a couple of dozen projects. The number
-// is part of the key layout: every node must use the same.
+// Redis keeps a small hash as one flat list, which HINCRBY scans field by
+// field; sixteen buckets keep each list to a couple of dozen projects for
+// an edition of WSIS size. The number is part of the key layout: every node
+// must use the same.
 const tallyBuckets = 16
 
 // tallyBucket places a project in a bucket by the 32-bit FNV-1a hash of its

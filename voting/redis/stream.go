@@ -87,11 +87,10 @@ func (s *Store) Read(ctx context.Context, shard, max int, wait time.Duration) ([
 }
 
 // readRaw reads like Read, but takes Redis's reply as it came over the wire
-// and parses it here. go-redis would build a map, a field name and a boxed
-// value for every entry, which was the largest share of the flusher's own
-// CPU; here a reply is one string, and each vote's strings are slices of
-// it. ok is false when Redis answered with an error, which the caller hands
-// to the typed command.
+// and parses it here, where go-redis would build a map and box every value:
+// a reply is one string, and each vote's strings are slices of it. ok is
+// false when Redis answered with an error, which the caller hands to the
+// typed command.
 func (s *Store) readRaw(ctx context.Context, k *shardKeys, max int, block time.Duration) (msgs []message, ok bool, err error) {
 	args := make([]any, 0, 11)
 	args = append(args, "XREADGROUP", "GROUP", s.opts.Group, s.opts.Consumer, "COUNT", max)
