@@ -586,3 +586,43 @@ func TestDecodeSolution(t *testing.T) {
 		t.Errorf("oversized: %v", err)
 	}
 }
+
+// fixedSecrets is an identity.Secrets that holds a fixed list, newest first.
+type fixedSecrets []identity.Secret
+
+func (s fixedSecrets) Secrets(context.Context, string, time.Time, time.Duration, time.Duration) ([]identity.Secret, error) {
+	return s, nil
+}
+
+func TestStableSecret(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	t.Run("made once", func(t *testing.T) {
+		store := &memSecrets{}
+		first, err := identity.StableSecret(ctx, store, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := identity.StableSecret(ctx, store, now.Add(365*24*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first.ID == "" || again.ID != first.ID {
+			t.Fatalf("got secrets %q then %q, want one secret that never rotates", first.ID, again.ID)
+		}
+	})
+	t.Run("the oldest of two", func(t *testing.T) {
+		got, err := identity.StableSecret(ctx, fixedSecrets{{ID: "newer"}, {ID: "older"}}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ID != "older" {
+			t.Fatalf("got %q, want the oldest secret", got.ID)
+		}
+	})
+	t.Run("none", func(t *testing.T) {
+		if _, err := identity.StableSecret(ctx, fixedSecrets{}, now); !errors.Is(err, identity.ErrUnavailable) {
+			t.Fatalf("got %v, want ErrUnavailable", err)
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"time"
 )
 
@@ -43,6 +44,22 @@ type Secrets interface {
 	Secrets(ctx context.Context, purpose string, now time.Time, rotate, keep time.Duration) ([]Secret, error)
 }
 
+// StableSecret returns the secret of PurposeStable, creating it when there
+// is none. Should two nodes ever have raced to create it, the oldest is the
+// one: the store makes one, but the oldest is the safe pick, since hashes
+// made with it may already be stored. It returns ErrUnavailable when the
+// store cannot be reached or returns no secret.
+func StableSecret(ctx context.Context, s Secrets, now time.Time) (Secret, error) {
+	stable, err := s.Secrets(ctx, PurposeStable, now, 0, 0)
+	if err != nil {
+		return Secret{}, fmt.Errorf("stable secret: %w", err)
+	}
+	if len(stable) == 0 {
+		return Secret{}, fmt.Errorf("stable secret: the store returned none: %w", ErrUnavailable)
+	}
+	return stable[len(stable)-1], nil
+}
+
 // keyring is the set of secrets a service holds at one time.
 type keyring struct {
 	stable    Secret
@@ -77,8 +94,8 @@ func (k *keyring) emailHash(canonical string) []byte {
 }
 
 // HashEmail returns the key by which the account of e is found, under the
-// stable secret (the oldest of PurposeStable), for operator tooling that
-// works on accounts by address.
+// stable secret (see StableSecret), for operator tooling that works on
+// accounts by address.
 func HashEmail(stable Secret, e Email) []byte {
 	return mac(stable.Key, "email", e.Canonical)
 }

@@ -117,7 +117,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 // the current keys stay in force.
 func (s *Service) LoadKeys(ctx context.Context) error {
 	now := s.cfg.Now()
-	stable, err := s.cfg.Secrets.Secrets(ctx, PurposeStable, now, 0, 0)
+	stable, err := StableSecret(ctx, s.cfg.Secrets, now)
 	if err != nil {
 		return fmt.Errorf("load keys: %w", err)
 	}
@@ -129,12 +129,10 @@ func (s *Service) LoadKeys(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load keys: %w", err)
 	}
-	if len(stable) == 0 || len(challenge) == 0 || len(client) == 0 {
+	if len(challenge) == 0 || len(client) == 0 {
 		return fmt.Errorf("load keys: the store returned no secret: %w", ErrUnavailable)
 	}
-	// The stable key is the oldest one, should two nodes ever have raced
-	// to create it: the store makes one, but the oldest is the safe pick.
-	s.keys.Store(&keyring{stable: stable[len(stable)-1], challenge: challenge, client: client[0]})
+	s.keys.Store(&keyring{stable: stable, challenge: challenge, client: client[0]})
 	return nil
 }
 

@@ -46,11 +46,11 @@ func runRoles(ctx context.Context, a *app, args []string) error {
 	}
 	defer pg.Pool().Close()
 	store := ipostgres.New(pg.Pool())
-	stable, err := store.Secrets(ctx, identity.PurposeStable, time.Now(), 0, 0)
+	stable, err := identity.StableSecret(ctx, store, time.Now())
 	if err != nil {
 		return err
 	}
-	hash := identity.HashEmail(stable[len(stable)-1], addr)
+	hash := identity.HashEmail(stable, addr)
 	g := identity.Grant{Role: *role, Edition: *edition, Category: *category}
 	var id int64
 	switch action {

@@ -3,7 +3,8 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -72,11 +73,13 @@ func (s *Store) Review(ctx context.Context, actor prizes.Actor, edition string, 
 		}
 		f := prizes.FieldErrors{}
 		touched := map[string]bool{}
+		decided := make([]prizes.Submission, len(ds))
 		for i, d := range ds {
 			cur, ok := byID[ids[i].String()]
 			if !ok {
 				return nil, fmt.Errorf("entry %q: %w", d.ProjectID, voting.ErrUnknownProject)
 			}
+			decided[i] = cur
 			switch cur.Status {
 			case prizes.StatusSubmitted, prizes.StatusNominated, prizes.StatusRejected:
 			default:
@@ -89,34 +92,17 @@ func (s *Store) Review(ctx context.Context, actor prizes.Actor, edition string, 
 		}
 		// The cap is checked on the outcome: nominations in the touched
 		// categories after this batch.
-		cats := make([]string, 0, len(touched))
-		for c := range touched {
-			cats = append(cats, c)
-		}
-		sort.Strings(cats)
-		after := map[string]int{}
+		nominated := map[string]int{}
 		rows, _ = tx.Query(ctx, `SELECT category_code, count(*) FROM projects
-			WHERE edition_id = $1 AND category_code = ANY($2) AND status = 'nominated' GROUP BY 1`, ed.ID, cats)
+			WHERE edition_id = $1 AND category_code = ANY($2) AND status = 'nominated' GROUP BY 1`,
+			ed.ID, slices.Collect(maps.Keys(touched)))
 		var cat string
 		var n int
-		if _, err := pgx.ForEachRow(rows, []any{&cat, &n}, func() error { after[cat] = n; return nil }); err != nil {
+		if _, err := pgx.ForEachRow(rows, []any{&cat, &n}, func() error { nominated[cat] = n; return nil }); err != nil {
 			return nil, err
 		}
-		for i, d := range ds {
-			cur := byID[ids[i].String()]
-			was, now := cur.Status == prizes.StatusNominated, d.Decision == prizes.DecisionNominate
-			switch {
-			case now && !was:
-				after[cur.Category]++
-			case was && !now:
-				after[cur.Category]--
-			}
-		}
-		for _, c := range cats {
-			if after[c] > ed.Rules.NomineesPerCategory {
-				return nil, fmt.Errorf("category %s would have %d nominees, and the cap is %d: %w",
-					c, after[c], ed.Rules.NomineesPerCategory, prizes.ErrCapReached)
-			}
+		if err := prizes.CheckNominationCap(ed.Rules.NomineesPerCategory, nominated, decided, ds); err != nil {
+			return nil, err
 		}
 		b := &pgx.Batch{}
 		for i, d := range ds {
