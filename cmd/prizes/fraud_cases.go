@@ -14,6 +14,7 @@ import (
 
 	"github.com/wsisvote/prizes/antifraud"
 	apg "github.com/wsisvote/prizes/antifraud/postgres"
+	"github.com/wsisvote/prizes/internal/poller"
 	"github.com/wsisvote/prizes/prizes"
 	ppg "github.com/wsisvote/prizes/prizes/postgres"
 	"github.com/wsisvote/prizes/voting/postgres"
@@ -133,22 +134,18 @@ func (a *app) liveTally(ctx context.Context) (redisTally, error) {
 // then. Every node runs it; an adjustment is applied once whichever node
 // gets there first.
 func (a *app) followFraudTally(ctx context.Context, store *apg.Store) {
-	t := time.NewTicker(scheduleEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+	p := poller.Poller{
+		Every: scheduleEvery,
+		Fn: func(ctx context.Context, _ time.Time) error {
 			n, err := store.ApplyTally(ctx, "")
 			if n > 0 {
 				a.log.Info("live tally adjusted for earlier fraud decisions", "decisions", n)
 			}
-			if err != nil && ctx.Err() == nil {
-				a.log.Warn("live tally adjustment still pending", "err", err)
-			}
-		}
+			return err
+		},
+		OnError: func(err error) { a.log.Warn("live tally adjustment still pending", "err", err) },
 	}
+	p.Run(ctx)
 }
 
 // output opens path for writing ("-" is standard output) and returns the

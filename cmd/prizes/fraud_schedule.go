@@ -6,6 +6,7 @@ import (
 
 	"github.com/wsisvote/prizes/antifraud"
 	apg "github.com/wsisvote/prizes/antifraud/postgres"
+	"github.com/wsisvote/prizes/internal/poller"
 	"github.com/wsisvote/prizes/prizes"
 	ppg "github.com/wsisvote/prizes/prizes/postgres"
 	"github.com/wsisvote/prizes/voting"
@@ -23,22 +24,15 @@ func (a *app) analyseOnSchedule(ctx context.Context, lifecycle *ppg.Store, fraud
 	if every <= 0 {
 		return
 	}
-	t := time.NewTicker(min(every, scheduleEvery))
-	defer t.Stop()
 	started := time.Now()
 	last := map[string]time.Time{}
 	phase := map[string]voting.Phase{}
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
+	p := poller.Poller{
+		Every: min(every, scheduleEvery),
+		Fn: func(ctx context.Context, now time.Time) error {
 			eds, err := lifecycle.Editions(ctx)
 			if err != nil {
-				if ctx.Err() == nil {
-					a.log.Warn("fraud analysis: list editions", "err", err)
-				}
-				continue
+				return err
 			}
 			for _, ed := range eds {
 				if ed.Phase != voting.PhaseVoting && ed.Phase != voting.PhaseCounting {
@@ -55,8 +49,11 @@ func (a *app) analyseOnSchedule(ctx context.Context, lifecycle *ppg.Store, fraud
 				last[ed.ID] = now
 				a.analyseEdition(ctx, fraud, ed.ID)
 			}
-		}
+			return nil
+		},
+		OnError: func(err error) { a.log.Warn("fraud analysis: list editions", "err", err) },
 	}
+	p.Run(ctx)
 }
 
 // analyseEdition runs the analyser once on an edition's ledger under its

@@ -22,6 +22,7 @@ import (
 	"github.com/wsisvote/prizes/deploy/migrations"
 	ipostgres "github.com/wsisvote/prizes/identity/postgres"
 	"github.com/wsisvote/prizes/internal/connlimit"
+	"github.com/wsisvote/prizes/internal/poller"
 	"github.com/wsisvote/prizes/voting"
 	"github.com/wsisvote/prizes/voting/postgres"
 	prom "github.com/wsisvote/prizes/voting/prometheus"
@@ -80,20 +81,18 @@ func (s *stack) flusher(cfg config) *voting.Flusher {
 
 // watchBacklog keeps the stream backlog gauges current.
 func (s *stack) watchBacklog(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if pending, unread, err := s.log.Backlog(ctx); err == nil {
-			s.metrics.SetBacklog(pending, unread)
-		} else if ctx.Err() == nil {
-			s.metrics.StoreError("redis", "backlog")
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	p := poller.Poller{
+		Every: every, AtStart: true,
+		Fn: func(ctx context.Context, _ time.Time) error {
+			pending, unread, err := s.log.Backlog(ctx)
+			if err == nil {
+				s.metrics.SetBacklog(pending, unread)
+			}
+			return err
+		},
+		OnError: func(error) { s.metrics.StoreError("redis", "backlog") },
 	}
+	p.Run(ctx)
 }
 
 func runServe(ctx context.Context, a *app, args []string) error {
@@ -247,22 +246,22 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 // refreshKeys reloads the verification keys now and then, so a key rotated in
 // by another node is trusted here too.
 func refreshKeys(ctx context.Context, a *app, st *stack, signingKeys *ipostgres.Store, v *api.Verifier) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		keys, err := signingKeys.VerificationKeys(ctx, voterTokenTTL)
-		if err != nil {
+	p := poller.Poller{
+		Every: time.Minute,
+		Fn: func(ctx context.Context, _ time.Time) error {
+			keys, err := signingKeys.VerificationKeys(ctx, voterTokenTTL)
+			if err != nil {
+				return err
+			}
+			v.SetKeys(keys)
+			return nil
+		},
+		OnError: func(err error) {
 			st.metrics.StoreError("postgres", "keys")
 			a.log.Warn("refresh verification keys", "err", err)
-			continue
-		}
-		v.SetKeys(keys)
+		},
 	}
+	p.Run(ctx)
 }
 
 func runFlush(ctx context.Context, a *app, args []string) error {

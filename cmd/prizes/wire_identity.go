@@ -11,11 +11,16 @@ import (
 	ipostgres "github.com/wsisvote/prizes/identity/postgres"
 	iredis "github.com/wsisvote/prizes/identity/redis"
 	"github.com/wsisvote/prizes/identity/smtp"
+	"github.com/wsisvote/prizes/internal/poller"
 )
 
 // identityRefresh is how often a node reloads its identity secrets, picks
 // up a rotated signing key and rereads the disposable domains file.
 const identityRefresh = time.Minute
+
+// identityPurge is how often a node deletes account history past
+// PRIZES_HISTORY_KEEP.
+const identityPurge = time.Hour
 
 // wireIdentity builds sign-in, token and abuse-control services into cfg. ctx
 // lives as long as the server.
@@ -76,24 +81,20 @@ func (a *app) wireIdentity(ctx context.Context, st *stack, cfg *api.Config) erro
 	if ic.MailInbox != "" {
 		a.log.Info("sign-in codes are delivered to a local mail catcher", "inbox", ic.MailInbox)
 	}
-	st.background(func(ctx context.Context) {
-		t := time.NewTicker(identityRefresh)
-		defer t.Stop()
-		lastPurge := time.Now()
-		for {
-			select {
-			case <-ctx.Done():
-				meter.Close()
-				return
-			case <-t.C:
-			}
-			if err := svc.LoadKeys(ctx); err != nil {
+	// Each reload reports its own failure and leaves what it reloads as it
+	// was; the others go ahead.
+	refresh := poller.Poller{
+		Every: identityRefresh,
+		Fn: func(ctx context.Context, _ time.Time) error {
+			if err := svc.LoadKeys(ctx); err != nil && ctx.Err() == nil {
 				st.metrics.StoreError("postgres", "identity_keys")
 				a.log.Warn("reload identity secrets", "err", err)
 			}
 			if k, err := store.ActiveSigningKey(ctx, time.Now()); err != nil {
-				st.metrics.StoreError("postgres", "signing_key")
-				a.log.Warn("reload signing key", "err", err)
+				if ctx.Err() == nil {
+					st.metrics.StoreError("postgres", "signing_key")
+					a.log.Warn("reload signing key", "err", err)
+				}
 			} else if k.ID != issuer.Signer().KeyID() {
 				if s, err := api.NewSigner(k.ID, k.Private, time.Now); err == nil {
 					issuer.Set(s)
@@ -107,15 +108,25 @@ func (a *app) wireIdentity(ctx context.Context, st *stack, cfg *api.Config) erro
 					listMod = mod
 				}
 			}
-			if time.Since(lastPurge) >= time.Hour {
-				lastPurge = time.Now()
-				if _, err := store.Purge(ctx, time.Now(), ic.HistoryKeep); err != nil {
-					st.metrics.StoreError("postgres", "identity_purge")
-					a.log.Warn("purge identity data", "err", err)
-				}
-			}
-		}
+			return nil
+		},
+	}
+	purge := poller.Poller{
+		Every: identityPurge,
+		Fn: func(ctx context.Context, now time.Time) error {
+			_, err := store.Purge(ctx, now, ic.HistoryKeep)
+			return err
+		},
+		OnError: func(err error) {
+			st.metrics.StoreError("postgres", "identity_purge")
+			a.log.Warn("purge identity data", "err", err)
+		},
+	}
+	st.background(func(ctx context.Context) {
+		refresh.Run(ctx)
+		meter.Close()
 	})
+	st.background(purge.Run)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 
 	apg "github.com/wsisvote/prizes/antifraud/postgres"
 	"github.com/wsisvote/prizes/api"
+	"github.com/wsisvote/prizes/internal/poller"
 	ppg "github.com/wsisvote/prizes/prizes/postgres"
 )
 
@@ -31,20 +32,16 @@ func (a *app) wirePrizes(ctx context.Context, st *stack, cfg *api.Config) error 
 // followSchedules advances editions whose phase windows say so. Every node
 // runs it; the edition's row lock makes one of them do each move.
 func (a *app) followSchedules(ctx context.Context, store *ppg.Store) {
-	t := time.NewTicker(scheduleEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
+	p := poller.Poller{
+		Every: scheduleEvery,
+		Fn: func(ctx context.Context, now time.Time) error {
 			advanced, err := store.AdvanceDue(ctx, now)
 			for _, id := range advanced {
 				a.log.Info("edition advanced by its schedule", "edition", id)
 			}
-			if err != nil && ctx.Err() == nil {
-				a.log.Warn("scheduled phase change refused", "err", err)
-			}
-		}
+			return err
+		},
+		OnError: func(err error) { a.log.Warn("scheduled phase change refused", "err", err) },
 	}
+	p.Run(ctx)
 }
