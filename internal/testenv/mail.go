@@ -13,7 +13,7 @@ import (
 // accepts any mail without authentication and keeps it for MailTo.
 func SMTPAddr(tb testing.TB) string {
 	tb.Helper()
-	return need(tb, "PRIZES_TEST_SMTP_ADDR")
+	return Env(tb, "PRIZES_TEST_SMTP_ADDR")
 }
 
 // Mail is a message as the test mail server received it.
@@ -30,7 +30,7 @@ type Mail struct {
 // they do not see each other's mail.
 func MailTo(tb testing.TB, addr string, seen ...string) Mail {
 	tb.Helper()
-	base := need(tb, "PRIZES_TEST_MAILPIT_URL")
+	base := Env(tb, "PRIZES_TEST_MAILPIT_URL")
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		m, err := newestMail(base, addr, seen)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsisvote/prizes/internal/testenv"
 	"github.com/wsisvote/prizes/loadtest/replay"
 	"github.com/wsisvote/prizes/loadtest/scenario"
 )
@@ -20,10 +21,7 @@ import (
 // every part took a share of the work, the flushers between them every
 // vote.
 func TestRun_smoke(t *testing.T) {
-	dbURL := os.Getenv("PRIZES_TEST_DATABASE_URL")
-	if dbURL == "" {
-		t.Fatal("PRIZES_TEST_DATABASE_URL is not set: run the tests with `make test`")
-	}
+	dbURL := testenv.Env(t, "PRIZES_TEST_DATABASE_URL")
 	redisServer, err := exec.LookPath("redis-server")
 	if err != nil {
 		t.Fatalf("redis-server is not installed: run the tests with `make test`, which installs it: %v", err)
