@@ -110,12 +110,43 @@ func runServe(ctx context.Context, a *app, args []string) error {
 // when set, is called with the listening address once the API accepts
 // requests.
 func (a *app) serve(ctx context.Context, ready func(addr string)) error {
+	n := &node{app: a, ready: ready}
+	err := n.Run(ctx)
+	if cErr := n.Close(); err == nil {
+		err = cErr
+	}
+	return err
+}
+
+// node is one prizes serve process. Run opens the stores, starts the
+// background work, the flusher and the API; Close releases what Run opened,
+// in this order: the API stops first, so that everything it acknowledged is
+// in the log, then the flusher drains what it holds, then the background
+// work stops, and the stores close last.
+type node struct {
+	app   *app
+	ready func(addr string)
+
+	st           *stack
+	stopBG       context.CancelFunc
+	bg           sync.WaitGroup
+	release      []func() // what the wiring opened besides the stack
+	stopProfiles func()
+	srv          *http.Server
+	stopFlush    context.CancelFunc
+	flushDone    chan error
+}
+
+// Run serves until ctx ends or the API fails. Close must follow it, whether
+// it succeeded or not.
+func (n *node) Run(ctx context.Context) error {
+	a := n.app
 	a.tuneGC()
 	st, err := a.connect(ctx)
 	if err != nil {
 		return err
 	}
-	defer st.close()
+	n.st = st
 
 	snap, err := st.pg.LoadSnapshot(ctx)
 	if err != nil {
@@ -137,27 +168,22 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 		return err
 	}
 
-	// Background work stops, and is waited for, when serve returns, before
+	// Background work outlives ctx: Close stops it, and waits for it, before
 	// the stores it uses are closed.
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
-	var wg sync.WaitGroup
-	defer func() {
-		stopBG()
-		wg.Wait()
-	}()
-	goBG := func(f func(ctx context.Context)) {
-		wg.Add(1)
-		go func() { defer wg.Done(); f(bg) }()
+	n.stopBG = stopBG
+	st.background = func(f func(ctx context.Context)) {
+		n.bg.Add(1)
+		go func() { defer n.bg.Done(); f(bg) }()
 	}
-	st.background = goBG
-	goBG(func(ctx context.Context) {
+	st.background(func(ctx context.Context) {
 		st.pg.Watch(ctx, cat, 10*time.Second, func(err error) {
 			st.metrics.StoreError("postgres", "catalogue")
 			a.log.Warn("catalogue refresh failed", "err", err)
 		})
 	})
-	goBG(func(ctx context.Context) { refreshKeys(ctx, a, st, signingKeys, verifier) })
-	goBG(func(ctx context.Context) { st.watchBacklog(ctx, 2*time.Second) })
+	st.background(func(ctx context.Context) { refreshKeys(ctx, a, st, signingKeys, verifier) })
+	st.background(func(ctx context.Context) { st.watchBacklog(ctx, 2*time.Second) })
 
 	scorer, err := a.cfg.scorer(cat)
 	if err != nil {
@@ -181,13 +207,14 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	if err := a.wirePrizes(bg, st, &cfg); err != nil {
 		return err
 	}
-	if err := a.wireIdentity(bg, st, &cfg); err != nil {
+	closeIdentity, err := a.wireIdentity(bg, st, &cfg)
+	if err != nil {
 		return err
 	}
+	n.release = append(n.release, closeIdentity)
 	handler := api.New(cfg)
 	if a.cfg.PprofAddr != "" {
-		stopProfiles := serveProfiles(a, a.cfg.PprofAddr)
-		defer stopProfiles()
+		n.stopProfiles = serveProfiles(a, a.cfg.PprofAddr)
 	}
 	exempt, err := a.cfg.Identity.exempt()
 	if err != nil {
@@ -204,38 +231,61 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 		Max: a.cfg.HTTP.MaxConns, PerAddr: a.cfg.HTTP.MaxConnsPerIP, Exempt: exempt,
 		Refused: func(c connlimit.Cap) { st.metrics.ConnectionRefused(string(c)) },
 	})
-	srv := a.cfg.HTTP.server(handler)
+	n.srv = a.cfg.HTTP.server(handler)
 
-	// The flusher gets its own context: on shutdown the API stops first, so
-	// that everything it acknowledged is in the log, then the flusher drains
-	// what it holds.
+	// The flusher gets its own context, which Close ends once the API has
+	// stopped.
 	flushCtx, stopFlush := context.WithCancel(context.WithoutCancel(ctx))
-	flushDone := make(chan error, 1)
+	n.stopFlush = stopFlush
+	n.flushDone = make(chan error, 1)
 	if a.cfg.Flush {
-		go func() { flushDone <- st.flusher(a.cfg).Run(flushCtx) }()
+		go func() { n.flushDone <- st.flusher(a.cfg).Run(flushCtx) }()
 	} else {
-		flushDone <- nil
+		n.flushDone <- nil
 	}
 
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(capped) }()
+	go func() { serveErr <- n.srv.Serve(capped) }()
 	a.log.Info("serving", "addr", ln.Addr().String(), "flusher", a.cfg.Flush, "shards", a.cfg.Shards)
-	if ready != nil {
-		ready(ln.Addr().String())
+	if n.ready != nil {
+		n.ready(ln.Addr().String())
 	}
 
 	select {
 	case <-ctx.Done():
-	case err = <-serveErr:
+		return nil
+	case err := <-serveErr:
+		return err
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	if shErr := srv.Shutdown(shutdownCtx); shErr != nil && err == nil {
-		err = shErr
+}
+
+// Close stops what Run started and releases what it opened, and returns the
+// first error of the API's shutdown and the flusher's drain.
+func (n *node) Close() error {
+	var err error
+	if n.srv != nil {
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		err = n.srv.Shutdown(shutdownCtx)
 	}
-	stopFlush()
-	if fErr := <-flushDone; fErr != nil && err == nil {
-		err = fErr
+	if n.stopFlush != nil {
+		n.stopFlush()
+		if fErr := <-n.flushDone; fErr != nil && err == nil {
+			err = fErr
+		}
+	}
+	if n.stopProfiles != nil {
+		n.stopProfiles()
+	}
+	if n.stopBG != nil {
+		n.stopBG()
+		n.bg.Wait()
+	}
+	for _, release := range slices.Backward(n.release) {
+		release()
+	}
+	if n.st != nil {
+		n.st.close()
 	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil

@@ -23,31 +23,33 @@ const identityRefresh = time.Minute
 const identityPurge = time.Hour
 
 // wireIdentity builds sign-in, token and abuse-control services into cfg. ctx
-// lives as long as the server.
-func (a *app) wireIdentity(ctx context.Context, st *stack, cfg *api.Config) error {
+// lives as long as the server. It returns the function that closes the
+// rate-limit meter, to be called once the API and the background work have
+// stopped.
+func (a *app) wireIdentity(ctx context.Context, st *stack, cfg *api.Config) (func(), error) {
 	ic := a.cfg.Identity
 	store := ipostgres.New(st.pg.Pool())
 	exempt, err := ic.exempt()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	blocklist, err := identity.NewBlocklist()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var listMod time.Time
 	if ic.DisposableFile != "" {
 		if listMod, err = loadDisposable(blocklist, ic.DisposableFile, time.Time{}); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	mailer, err := a.mailer()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	meter, err := iredis.New(ctx, st.redis, iredis.Options{Prefix: a.cfg.RedisPrefix, Deadline: a.cfg.RedisDeadline})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// The per-account vote limit is applied by the vote store inside its
 	// append step (see voteLimit), where it costs no round trip; the gate
@@ -63,17 +65,17 @@ func (a *app) wireIdentity(ctx context.Context, st *stack, cfg *api.Config) erro
 	})
 	if err != nil {
 		meter.Close()
-		return err
+		return nil, err
 	}
 	key, err := store.ActiveSigningKey(ctx, time.Now())
 	if err != nil {
 		meter.Close()
-		return err
+		return nil, err
 	}
 	signer, err := api.NewSigner(key.ID, key.Private, time.Now)
 	if err != nil {
 		meter.Close()
-		return err
+		return nil, err
 	}
 	issuer := api.NewIssuer(signer)
 	cfg.Identity = api.IdentityConfig{SignIn: svc, Accounts: svc, Gate: svc, Issuer: issuer, AccessTTL: ic.AccessTTL}
@@ -122,12 +124,9 @@ func (a *app) wireIdentity(ctx context.Context, st *stack, cfg *api.Config) erro
 			a.log.Warn("purge identity data", "err", err)
 		},
 	}
-	st.background(func(ctx context.Context) {
-		refresh.Run(ctx)
-		meter.Close()
-	})
+	st.background(refresh.Run)
 	st.background(purge.Run)
-	return nil
+	return meter.Close, nil
 }
 
 // loadDisposable replaces the blocklist's extra domains with the file at
