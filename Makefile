@@ -3,7 +3,7 @@
 GO ?= go
 TEST_FLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: run test bench build vet fuzz replay replay-scaleout chaos fraud
+.PHONY: run test bench build vet lint fuzz replay replay-scaleout chaos fraud
 
 # run builds first and starts the binary itself (not through `go run`), so that
 # Ctrl-C or a TERM reaches the server, which then stops cleanly.
@@ -18,6 +18,11 @@ build:
 
 vet:
 	$(GO) vet ./...
+
+# lint runs staticcheck at a pinned version, so every machine reports the same.
+STATICCHECK_VERSION := v0.8.2
+lint:
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
 # A new interesting input is minimised for up to a minute by default, time in
 # which the fuzzer runs nothing else; a short minimisation keeps it fuzzing.

@@ -117,7 +117,7 @@ func (s *server) issue(c *gin.Context, sess identity.Session) {
 	}
 	claims.Subject = strconv.FormatInt(sess.Account.ID, 10)
 	for _, j := range acct.Jury {
-		claims.Jury = append(claims.Jury, JurorScope{Edition: j.Edition, Category: j.Category})
+		claims.Jury = append(claims.Jury, JurorScope(j))
 	}
 	tok, err := s.ident.issuer.Signer().IssueClaims(claims, s.ident.accessTTL)
 	if err != nil {
