@@ -75,6 +75,12 @@ const signalFocus = "focus"
 // its crowd: evidence about accounts only, never about the crowd.
 const signalBallotSize = "ballot_size"
 
+// minContrast is how much more, or less, common an account-level evidence
+// must be among a crowd's made-up accounts than among the edition's to be
+// used on its accounts: estimates of rates are rough, and a trait nearly
+// as common either way would only add their noise.
+const minContrast = 0.2
+
 // signalInStep is whether an account began voting right after or before
 // another of its crowd: evidence about accounts only.
 const signalInStep = "in_step"
@@ -139,9 +145,10 @@ func (an *analysis) assess(c *crowd) {
 // So each account's chance of being one of the made-up ones starts from
 // their share (one minus expected over accounts) and is updated, in the
 // manner of naive Bayes, by each account-level evidence the crowd shows:
-// by how much more common it is among the made-up accounts (the crowd's
-// rate, less the honest share at the edition's rate) than among the
-// edition's. An old account with its own browser and a common mail domain
+// by how much more, or less, common it is among the made-up accounts (the
+// crowd's rate, less the honest share at the edition's rate) than among
+// the edition's. A ring of old accounts is never fresh, so a fresh account
+// among its members is more likely an honest voter who shares its taste. An old account with its own browser and a common mail domain
 // in a burst of fresh accounts on new domains does not share the burst's
 // evidence and keeps its vote, while an account in the burst that looks
 // like the burst is flagged with it. Besides the crowd's evidence, the
@@ -160,7 +167,7 @@ func (an *analysis) members(c *crowd, ms map[string]measure) {
 	}
 	for _, reason := range memberEvidence {
 		m, ok := ms[reason]
-		if !ok || m.member == nil || m.value <= 0 {
+		if !ok || m.member == nil {
 			continue
 		}
 		// Rates among the accounts the evidence is about.
@@ -179,7 +186,7 @@ func (an *analysis) members(c *crowd, ms map[string]measure) {
 		}
 		honest := clamp(m.base, 0.01, 0.99)
 		fake := clamp((shown/about-(1-made)*honest)/made, 0.02, 0.98)
-		if fake <= honest {
+		if math.Abs(fake-honest) < minContrast {
 			continue
 		}
 		yes, no := math.Log(fake/honest), math.Log((1-fake)/(1-honest))

@@ -152,10 +152,7 @@ func (an *analysis) findSets(t *pairTable, accounts []int32, odds float64, grid 
 }
 
 // joinFindings joins findings whose sets share a project into groups, in
-// the order of their first finding. A group's members are the accounts
-// that voted for at least needed of its projects: a ring voting a large
-// set shows it whole or nearly, while an honest voter who happened to pick
-// two of its projects does not.
+// the order of their first finding, with their members (setMembers).
 func (an *analysis) joinFindings(fs []finding) []*setGroup {
 	parent := make([]int, len(fs))
 	for i := range parent {
@@ -189,7 +186,6 @@ func (an *analysis) joinFindings(fs []finding) []*setGroup {
 		byRoot[r] = append(byRoot[r], i)
 	}
 	var out []*setGroup
-	var ps []int32
 	for _, r := range roots {
 		g := &setGroup{accounts: make(map[int32]struct{})}
 		var odds []float64
@@ -201,40 +197,7 @@ func (an *analysis) joinFindings(fs []finding) []*setGroup {
 		g.projects = slices.Compact(g.projects)
 		slices.Sort(odds)
 		g.odds = odds[len(odds)/2]
-		need := needed(len(g.projects))
-		// The members: every account of the edition that voted for enough
-		// of the set, not only those of the windows where it was found: a
-		// ring votes together at its busiest, and alone the rest of the
-		// time. Chance gives as many members as the edition's accounts'
-		// chances of picking that many of the set add up to.
-		counts := make(map[int32]int)
-		for _, p := range g.projects {
-			for _, a := range an.b.voters[p] {
-				counts[a]++
-			}
-		}
-		for a, n := range counts {
-			if n >= need {
-				g.accounts[a] = struct{}{}
-			}
-		}
-		// Shares among everyone but the members.
-		shares := make([]float64, len(g.projects))
-		for i, p := range g.projects {
-			m := 0.0
-			for _, a := range an.b.voters[p] {
-				if _, ok := g.accounts[a]; ok {
-					m++
-				}
-			}
-			shares[i] = an.b.shareWithout(p, an.ix.projectCat, m, m)
-		}
-		for a := range an.ix.accounts {
-			if an.b.ballotSize[a] >= 2 {
-				ps = an.ballotOf(int32(a), ps[:0])
-				g.expected += an.chanceOfSet(ps, g.projects, shares, need)
-			}
-		}
+		an.setMembers(g)
 		// Each grid divides time into windows without overlap: the grid
 		// that saw most tells how often the group voted together.
 		type gridWindow struct {
@@ -258,11 +221,59 @@ func (an *analysis) joinFindings(fs []finding) []*setGroup {
 	return out
 }
 
-// needed is how many of a group's k projects an account must have voted
-// for to be a member: two, or a third of a larger set (ring members each
-// vote for part of it).
-func needed(k int) int {
-	return max(2, (k+2)/3)
+// setMembers chooses a group's members: every account of the edition that
+// voted for enough of the set, not only those of the windows where it was
+// found (a ring votes together at its busiest, and alone the rest of the
+// time). Enough is the least number of the set's projects, from two up,
+// that at least FocusLift times more accounts voted for than chance would
+// give: honest voters who share a ring's taste pick two of its projects
+// now and then, its members most of them. Chance is what the edition's
+// accounts, choosing in the categories they voted in with the projects'
+// shares among everyone but the members, would give.
+func (an *analysis) setMembers(g *setGroup) {
+	overlap := make(map[int32]int)
+	for _, p := range g.projects {
+		for _, a := range an.b.voters[p] {
+			overlap[a]++
+		}
+	}
+	var ps []int32
+	for need := 2; need <= len(g.projects); need++ {
+		members := 0
+		inVotes := make([]float64, len(g.projects))
+		for i, p := range g.projects {
+			for _, a := range an.b.voters[p] {
+				if overlap[a] >= need {
+					inVotes[i]++
+				}
+			}
+		}
+		for _, n := range overlap {
+			if n >= need {
+				members++
+			}
+		}
+		shares := make([]float64, len(g.projects))
+		for i, p := range g.projects {
+			shares[i] = an.b.shareWithout(p, an.ix.projectCat, inVotes[i], inVotes[i])
+		}
+		expected := 0.0
+		for a := range an.ix.accounts {
+			if an.b.ballotSize[a] >= 2 {
+				ps = an.ballotOf(int32(a), ps[:0])
+				expected += an.chanceOfSet(ps, g.projects, shares, need)
+			}
+		}
+		if float64(members) >= an.o.FocusLift*expected || need == len(g.projects) {
+			for a, n := range overlap {
+				if n >= need {
+					g.accounts[a] = struct{}{}
+				}
+			}
+			g.expected = expected
+			return
+		}
+	}
 }
 
 // addSetCrowd makes a crowd of a group: its accounts' votes for the set.
