@@ -99,8 +99,8 @@ type finding struct {
 	window  int64
 }
 
-// setGroup is one group: findings joined because their sets share a
-// project, whatever window they were found in.
+// setGroup is one group: findings joined because their sets share two
+// projects, whatever window they were found in.
 type setGroup struct {
 	projects []int32
 	accounts map[int32]struct{}
@@ -151,8 +151,11 @@ func (an *analysis) findSets(t *pairTable, accounts []int32, odds float64, grid 
 	return fs
 }
 
-// joinFindings joins findings whose sets share a project into groups, in
-// the order of their first finding, with their members (setMembers).
+// joinFindings joins findings whose sets share two projects or more into
+// groups (a ring seen in several windows, whole or in part), in the order
+// of their first finding, with their members (setMembers). Sharing one
+// project is not enough: two unrelated groups may both favour a popular
+// nominee.
 func (an *analysis) joinFindings(fs []finding) []*setGroup {
 	parent := make([]int, len(fs))
 	for i := range parent {
@@ -165,14 +168,18 @@ func (an *analysis) joinFindings(fs []finding) []*setGroup {
 		}
 		return parent[i]
 	}
-	byProject := make(map[int32]int)
+	byPair := make(map[[2]int32]int)
 	for i, f := range fs {
-		for _, p := range f.set.projects {
-			if j, ok := byProject[p]; ok {
-				ri, rj := find(i), find(j)
-				parent[max(ri, rj)] = min(ri, rj)
-			} else {
-				byProject[p] = i
+		ps := f.set.projects
+		for x := range ps {
+			for _, q := range ps[x+1:] {
+				key := [2]int32{ps[x], q}
+				if j, ok := byPair[key]; ok {
+					ri, rj := find(i), find(j)
+					parent[max(ri, rj)] = min(ri, rj)
+				} else {
+					byPair[key] = i
+				}
 			}
 		}
 	}
