@@ -90,7 +90,7 @@ func DefaultOptions() Options {
 		FocusZ:          4,
 		FreshAge:        48 * time.Hour,
 		FamilyMax:       6,
-		StageWindow:     time.Hour,
+		StageWindow:     24 * time.Hour,
 		StageMin:        5,
 		StageGap:        time.Hour,
 		StepWindow:      10 * time.Minute,

@@ -47,29 +47,28 @@ type evidence struct {
 }
 
 // evidences are every kind of evidence, strongest first. The weights are
-// the design: automation (a regular pace, devices shared by more accounts
-// than a family has, accounts created in a batch and used later, identical
-// multi-project ballots, a sign-up delay the same for everyone) weighs
-// most; fabricated accounts (fresh far beyond the edition's habit, a mail
-// domain with no history) and a steady drip over days weigh less; sharing
-// a browser or a network, which institutions do honestly, least.
+// the design. Automation weighs most: a machine-regular pace (the only
+// evidence that decides alone), devices shared by more accounts than a
+// family has, accounts created in a batch and used later, a sign-up delay
+// the same for everyone. Fabricated accounts (fresh far beyond the
+// edition's habit) and a steady drip over days weigh less. Traits honest
+// crowds also have weigh least: an organisation's followers may cast one
+// identical ballot, a university's students sign up on a domain new to
+// the edition, a company standardises its browser, a campus shares a few
+// networks. How far beyond chance a crowd fed its projects is no evidence
+// at all: it is what made it a crowd, and honest campaigns do it too.
 var evidences = []evidence{
 	{ReasonRegularTiming, 1.0},
 	{ReasonDeviceFarm, 0.9},
 	{ReasonStagedAccounts, 0.8},
-	{ReasonSameBallot, 0.4},
 	{ReasonUniformDelay, 0.7},
 	{ReasonFreshAccounts, 0.6},
-	{ReasonNewDomain, 0.6},
 	{ReasonSteadyDrip, 0.6},
+	{ReasonSameBallot, 0.4},
+	{ReasonNewDomain, 0.4},
 	{ReasonSameAgent, 0.4},
 	{ReasonFewNetworks, 0.3},
-	{signalFocus, 0.3},
 }
-
-// signalFocus is how far beyond chance the crowd fed its projects, as
-// evidence; it is a signal, not a reason code.
-const signalFocus = "focus"
 
 // signalBallotSize is whether an account's number of votes is usual for
 // its crowd: evidence about accounts only, never about the crowd.
@@ -102,7 +101,6 @@ func (an *analysis) assess(c *crowd) {
 	}
 	u := an.households(c)
 	ms := map[string]measure{
-		signalFocus:          {value: clamp01(math.Log(c.lift/an.o.FocusLift) / math.Log(10))},
 		ReasonFreshAccounts:  an.freshExcess(c),
 		ReasonStagedAccounts: an.staged(c),
 		ReasonRegularTiming:  an.regular(c, u),
@@ -119,11 +117,6 @@ func (an *analysis) assess(c *crowd) {
 		ms[signalInStep] = an.inStep(c)
 	}
 	delete(ms, c.own)
-	if c.base > 0 {
-		// A group found by what it voted for together: how far beyond
-		// chance it did is the detector's own evidence.
-		delete(ms, signalFocus)
-	}
 	e := c.base
 	for _, ev := range evidences {
 		v := ms[ev.reason].value
@@ -216,7 +209,7 @@ func (an *analysis) members(c *crowd, ms map[string]measure) {
 func (c *crowd) reasons() []string {
 	out := []string{c.kind}
 	for _, ev := range evidences {
-		if ev.reason != c.own && ev.reason != signalFocus && c.signals[ev.reason] >= 0.5 {
+		if ev.reason != c.own && c.signals[ev.reason] >= 0.5 {
 			out = append(out, ev.reason)
 		}
 	}

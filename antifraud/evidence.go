@@ -165,8 +165,8 @@ func (an *analysis) pace(ts []int64) float64 {
 // (some vote at once, others the next day); a script, or a task worker
 // following instructions, takes about the same time every time. A small
 // sample is allowed DelayZ standard errors (0.75/sqrt(n) of the ratio)
-// below the edition's before it counts; the evidence is full at a third
-// of it. An account shows it when it is fresh and its delay is within the
+// below the edition's before it counts; the evidence is full at half that
+// bar. An account shows it when it is fresh and its delay is within the
 // crowd's usual range (Tukey's fences on the logarithm).
 func (an *analysis) uniformDelay(c *crowd) measure {
 	logLag := make([]float64, len(c.accounts))
@@ -181,7 +181,7 @@ func (an *analysis) uniformDelay(c *crowd) measure {
 		return measure{}
 	}
 	bar := 1 - an.o.DelayZ*0.75/math.Sqrt(float64(len(ls)))
-	if bar <= 1.0/3 {
+	if bar <= 0 {
 		return measure{}
 	}
 	ratio := stddev(ls) / an.b.delaySpread
@@ -193,7 +193,7 @@ func (an *analysis) uniformDelay(c *crowd) measure {
 	for i, a := range c.accounts {
 		member[i] = an.b.fresh[a] && logLag[i] >= lo && logLag[i] <= hi
 	}
-	return measure{value: clamp01((bar - ratio) / (bar - 1.0/3)), member: member,
+	return measure{value: clamp01((bar - ratio) / (bar / 2)), member: member,
 		base: an.b.freshDelayShare(lo, hi), fresh: true}
 }
 
