@@ -46,9 +46,14 @@ type baseline struct {
 	firstVotes []int64
 
 	// ballot is a hash of each account's set of projects; ballotSize its
-	// number of votes.
-	ballot     []uint64
-	ballotSize []int32
+	// number of votes; the projects themselves, sorted, are
+	// ballots[ballotStart[a]:ballotStart[a+1]].
+	ballot      []uint64
+	ballotSize  []int32
+	ballots     []int32
+	ballotStart []int32
+	// sizesUpTo[n] counts the accounts with at most n votes.
+	sizesUpTo []int32
 
 	// voters lists each project's accounts, sorted.
 	voters [][]int32
@@ -96,6 +101,7 @@ func newBaseline(ix *index, o *Options) *baseline {
 	b.agent, b.network, b.device = make([]int32, na), make([]int32, na), make([]int32, na)
 	b.fresh = make([]bool, na)
 	b.ballot, b.ballotSize = make([]uint64, na), make([]int32, na)
+	b.ballots, b.ballotStart = make([]int32, 0, len(ix.votes)), make([]int32, na+1)
 
 	b.agentAccounts = make([]int32, len(ix.agents))
 	b.networkAccounts = make([]int32, len(ix.networks))
@@ -133,6 +139,8 @@ func newBaseline(ix *index, o *Options) *baseline {
 		for _, p := range ps {
 			b.voters[p] = append(b.voters[p], int32(a))
 		}
+		b.ballotStart[a] = int32(len(b.ballots))
+		b.ballots = append(b.ballots, ps...)
 		b.ballot[a], b.ballotSize[a] = hashIDs(ps), int32(len(ps))
 
 	}
@@ -140,6 +148,18 @@ func newBaseline(ix *index, o *Options) *baseline {
 		b.freshRate = float64(nfresh) / float64(na)
 	}
 	slices.Sort(b.freshDelays)
+	b.ballotStart[na] = int32(len(b.ballots))
+	maxSize := int32(0)
+	for _, n := range b.ballotSize {
+		maxSize = max(maxSize, n)
+	}
+	b.sizesUpTo = make([]int32, maxSize+1)
+	for _, n := range b.ballotSize {
+		b.sizesUpTo[n]++
+	}
+	for n := 1; n < len(b.sizesUpTo); n++ {
+		b.sizesUpTo[n] += b.sizesUpTo[n-1]
+	}
 	b.delaySpread = (quantile(b.freshDelays, 0.75) - quantile(b.freshDelays, 0.25)) / 1.349
 	slices.Sort(b.created)
 	slices.Sort(b.firstVotes)
@@ -240,6 +260,25 @@ func (b *baseline) freshDelayShare(lo, hi float64) float64 {
 	i, _ := slices.BinarySearch(b.freshDelays, lo)
 	j, _ := slices.BinarySearch(b.freshDelays, math.Nextafter(hi, math.Inf(1)))
 	return float64(j-i) / float64(len(b.freshDelays))
+}
+
+// sizeShare is the share of the edition's accounts whose number of votes
+// is in [lo, hi].
+func (b *baseline) sizeShare(lo, hi float64) float64 {
+	upTo := func(x float64) int32 {
+		n := int(math.Floor(x))
+		switch {
+		case n < 0 || len(b.sizesUpTo) == 0:
+			return 0
+		case n >= len(b.sizesUpTo):
+			return b.sizesUpTo[len(b.sizesUpTo)-1]
+		}
+		return b.sizesUpTo[n]
+	}
+	if len(b.ballotSize) == 0 {
+		return 0
+	}
+	return float64(upTo(hi)-upTo(math.Ceil(lo)-1)) / float64(len(b.ballotSize))
 }
 
 // votersOfAll counts the accounts that voted for every project in ps and

@@ -241,7 +241,7 @@ func (an *analysis) sameBallot(c *crowd) measure {
 	for i, a := range c.accounts {
 		member[i] = an.b.ballot[a] == mode
 		if member[i] && common == nil {
-			common = an.ballotOf(a, nil)
+			common = an.ballotOf(a)
 		}
 	}
 	return measure{value: clamp01((float64(best)/float64(len(c.accounts)) - 0.2) / 0.4), member: member,
@@ -328,13 +328,14 @@ func (an *analysis) homogeneity(c *crowd, h households, of, accounts []int32, co
 	hom := 1 - float64(len(distinct)-1)/(e-1)
 	n, total := float64(len(c.accounts)), float64(len(an.ix.accounts))
 	over := make(map[int32]bool)
-	base := 0.0
+	overAccounts := 0
 	for v, k := range inCrowd {
 		if k >= 3 && float64(k)/n >= 5*float64(accounts[v])/total {
 			over[v] = true
-			base += float64(accounts[v]) / total
+			overAccounts += int(accounts[v])
 		}
 	}
+	base := float64(overAccounts) / total
 	member := make([]bool, len(c.accounts))
 	for i, a := range c.accounts {
 		member[i] = over[of[a]]
@@ -362,13 +363,7 @@ func (an *analysis) ballotSize(c *crowd) measure {
 	for i, x := range sizes {
 		member[i] = x >= lo && x <= hi
 	}
-	in := 0
-	for _, n := range an.b.ballotSize {
-		if x := float64(n); x >= lo && x <= hi {
-			in++
-		}
-	}
-	return measure{value: 1, member: member, base: float64(in) / float64(len(an.ix.accounts))}
+	return measure{value: 1, member: member, base: an.b.sizeShare(lo, hi)}
 }
 
 // inStep says which of the crowd's accounts began voting within StepWindow

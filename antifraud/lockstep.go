@@ -124,10 +124,8 @@ func (an *analysis) hotPair(s pairStat, odds float64) bool {
 // findSets counts the ballots of accounts in t, finds the hot pairs, joins
 // them into sets of projects and appends each set with its members.
 func (an *analysis) findSets(t *pairTable, accounts []int32, odds float64, grid int, window int64, fs []finding) []finding {
-	var ps []int32
 	for _, a := range accounts {
-		ps = an.ballotOf(a, ps[:0])
-		t.add(ps)
+		t.add(an.ballotOf(a))
 	}
 	var hot []pairStat
 	t.each(an.b.share, func(s pairStat) {
@@ -139,8 +137,7 @@ func (an *analysis) findSets(t *pairTable, accounts []int32, odds float64, grid 
 	for _, set := range projectSets(hot) {
 		f := finding{set: set, grid: grid, window: window}
 		for _, a := range accounts {
-			ps = an.ballotOf(a, ps[:0])
-			if set.holdsPair(ps) {
+			if set.holdsPair(an.ballotOf(a)) {
 				f.members = append(f.members, a)
 			}
 		}
@@ -244,7 +241,9 @@ func (an *analysis) setMembers(g *setGroup) {
 			overlap[a]++
 		}
 	}
-	var ps []int32
+	// Chance depends on an account only through which of the set's
+	// categories it voted in: count the accounts of each pattern once.
+	patterns := an.categoryPatterns(g.projects)
 	for need := 2; need <= len(g.projects); need++ {
 		members := 0
 		inVotes := make([]float64, len(g.projects))
@@ -265,11 +264,8 @@ func (an *analysis) setMembers(g *setGroup) {
 			shares[i] = an.b.shareWithout(p, an.ix.projectCat, inVotes[i], inVotes[i])
 		}
 		expected := 0.0
-		for a := range an.ix.accounts {
-			if an.b.ballotSize[a] >= 2 {
-				ps = an.ballotOf(int32(a), ps[:0])
-				expected += an.chanceOfSet(ps, g.projects, shares, need)
-			}
+		for _, pt := range patterns {
+			expected += float64(pt.accounts) * chanceOfSet(pt.mask, shares, need)
 		}
 		if float64(members) >= an.o.FocusLift*expected || need == len(g.projects) {
 			for a, n := range overlap {
@@ -311,13 +307,10 @@ func (an *analysis) addSetCrowd(kind string, g *setGroup, expected, base float64
 		lift: float64(len(accounts)) / expected, expected: expected, base: base})
 }
 
-// ballotOf appends account a's distinct projects, sorted, to ps.
-func (an *analysis) ballotOf(a int32, ps []int32) []int32 {
-	for _, v := range an.ix.votesOf(a) {
-		ps = append(ps, an.ix.votes[v].project)
-	}
-	slices.Sort(ps)
-	return slices.Compact(ps)
+// ballotOf is account a's distinct projects, sorted. The slice is shared
+// and must not be changed.
+func (an *analysis) ballotOf(a int32) []int32 {
+	return an.b.ballots[an.b.ballotStart[a]:an.b.ballotStart[a+1]]
 }
 
 // projectSet is a set of projects joined by hot pairs, its pairs, and the
@@ -411,29 +404,63 @@ func overlap(ps, set []int32) int {
 	return n
 }
 
-// chanceOfSet is the chance that an account voting in the categories of
-// ballot ps, choosing in each with the given shares of set's projects, picks at least
-// need of set's projects, counted with the usual dynamic programme over
-// independent chances.
-func (an *analysis) chanceOfSet(ps, set []int32, shares []float64, need int) float64 {
+// pattern is a set of categories (bit i for the category of a set's
+// project i) and how many accounts voted in exactly those of them.
+type pattern struct {
+	mask     uint64
+	accounts int
+}
+
+// categoryPatterns counts the accounts of two votes or more by which of
+// set's projects' categories they voted in, in the order of the masks so
+// that sums over them come out the same every run; a set has at most 64
+// projects that count.
+func (an *analysis) categoryPatterns(set []int32) []pattern {
 	ix := an.ix
-	// dist[k] is the chance of k hits so far.
-	var buf [20]float64
-	dist := buf[:1]
-	dist[0] = 1
-	for i, p := range set {
-		c := ix.projectCat[p]
-		voted := false
-		for _, q := range ps {
-			if ix.projectCat[q] == c {
-				voted = true
-				break
-			}
-		}
-		if !voted {
+	bits := make(map[int32]uint64) // category -> bits of set's projects in it
+	for i, p := range set[:min(len(set), 64)] {
+		bits[ix.projectCat[p]] |= 1 << i
+	}
+	patterns := make(map[uint64]int)
+	for a := range ix.accounts {
+		if an.b.ballotSize[a] < 2 {
 			continue
 		}
-		s := shares[i]
+		var mask uint64
+		for _, p := range an.ballotOf(int32(a)) {
+			mask |= bits[ix.projectCat[p]]
+		}
+		patterns[mask]++
+	}
+	out := make([]pattern, 0, len(patterns))
+	for m, n := range patterns {
+		out = append(out, pattern{m, n})
+	}
+	slices.SortFunc(out, func(x, y pattern) int {
+		if x.mask < y.mask {
+			return -1
+		}
+		if x.mask > y.mask {
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// chanceOfSet is the chance that an account voting in the categories of
+// mask's projects, choosing in each with the given shares of the set's
+// projects, picks at least need of them, counted with the usual dynamic
+// programme over independent chances.
+func chanceOfSet(mask uint64, shares []float64, need int) float64 {
+	// dist[k] is the chance of k hits so far.
+	var buf [65]float64
+	dist := buf[:1]
+	dist[0] = 1
+	for i, s := range shares[:min(len(shares), 64)] {
+		if mask&(1<<i) == 0 {
+			continue
+		}
 		dist = append(dist, 0)
 		for k := len(dist) - 1; k >= 1; k-- {
 			dist[k] = dist[k]*(1-s) + dist[k-1]*s
