@@ -99,24 +99,7 @@ func TestFlusher_crashAfterCommit(t *testing.T) {
 			BatchWait: 10 * time.Millisecond,
 			ClaimIdle: claimIdle,
 		}
-		ctx2, stop := context.WithCancel(ctx)
-		done := make(chan error, 1)
-		go func() { done <- f2.Run(ctx2) }()
-		for {
-			unique, _ := ledger.counts()
-			p, u := backlog(t, second)
-			if unique == n && p == 0 && u == 0 {
-				break
-			}
-			if ctx.Err() != nil {
-				t.Fatalf("no convergence: ledger %d of %d, pending %d, unread %d", unique, n, p, u)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("second flusher: %v", err)
-		}
+		runUntilFlushed(ctx, t, f2, second, ledger, n)
 
 		unique, offered := ledger.counts()
 		if unique != n {
@@ -137,6 +120,32 @@ func TestFlusher_crashAfterCommit(t *testing.T) {
 			t.Errorf("log holds %d entries after flushing, want 0", got)
 		}
 	})
+}
+
+// runUntilFlushed runs f until the ledger holds n votes and s's log has
+// nothing pending or unread, then stops it; it fails the test when ctx ends
+// first or f fails.
+func runUntilFlushed(ctx context.Context, t *testing.T, f *voting.Flusher, s *redis.Store, ledger *memLedger, n int) {
+	t.Helper()
+	run, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- f.Run(run) }()
+	for {
+		unique, _ := ledger.counts()
+		p, u := backlog(t, s)
+		if unique == n && p == 0 && u == 0 {
+			break
+		}
+		if ctx.Err() != nil {
+			stop()
+			t.Fatalf("no convergence: ledger %d of %d, pending %d, unread %d", unique, n, p, u)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Errorf("flusher: %v", err)
+	}
 }
 
 // TestFlusher_restartResumes: a flusher that dies with a batch pending and
@@ -167,24 +176,7 @@ func TestFlusher_restartResumes(t *testing.T) {
 
 		after := newStore(t, c, o)
 		f2 := &voting.Flusher{Stream: after, Ledger: ledger, BatchSize: 50, BatchWait: 10 * time.Millisecond, ClaimIdle: time.Hour}
-		ctx2, stop := context.WithCancel(ctx)
-		done := make(chan error, 1)
-		go func() { done <- f2.Run(ctx2) }()
-		for {
-			unique, _ := ledger.counts()
-			p, u := backlog(t, after)
-			if unique == n && p == 0 && u == 0 {
-				break
-			}
-			if ctx.Err() != nil {
-				t.Fatalf("no convergence: ledger %d of %d, pending %d, unread %d", unique, n, p, u)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("restarted flusher: %v", err)
-		}
+		runUntilFlushed(ctx, t, f2, after, ledger, n)
 		for _, v := range vs {
 			if _, ok := ledger.votes[v.ID]; !ok {
 				t.Errorf("vote %s missing from the ledger", v.ID)
