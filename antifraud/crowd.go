@@ -35,6 +35,9 @@ type crowd struct {
 	member []float64
 	// timed is set for crowds found by their time (bursts and waves).
 	timed bool
+	// need is, for a group found by the set of projects it voted for, how
+	// many of them a member voted for at least.
+	need int
 }
 
 // evidence is one kind of evidence that a crowd is made up rather than
@@ -84,10 +87,15 @@ const minContrast = 0.2
 // another of its crowd: evidence about accounts only.
 const signalInStep = "in_step"
 
+// signalDeeper is whether a member of a group found by its set of projects
+// voted for more of them than membership takes: evidence about accounts
+// only.
+const signalDeeper = "deeper"
+
 // memberEvidence is the evidence that can be told account by account.
 var memberEvidence = []string{
 	ReasonFreshAccounts, ReasonStagedAccounts, ReasonUniformDelay, ReasonDeviceFarm, ReasonSameBallot,
-	ReasonNewDomain, ReasonSameAgent, ReasonFewNetworks, signalBallotSize, signalInStep,
+	ReasonNewDomain, ReasonSameAgent, ReasonFewNetworks, signalBallotSize, signalInStep, signalDeeper,
 }
 
 // assess measures every kind of evidence on the crowd and scores it, then
@@ -115,6 +123,9 @@ func (an *analysis) assess(c *crowd) {
 	ms[signalBallotSize] = an.ballotSize(c)
 	if !c.timed {
 		ms[signalInStep] = an.inStep(c)
+	}
+	if c.need > 0 && c.need < len(c.projects) {
+		ms[signalDeeper] = an.deeper(c)
 	}
 	delete(ms, c.own)
 	e := c.base

@@ -400,3 +400,28 @@ func (an *analysis) inStep(c *crowd) measure {
 	}
 	return measure{value: 1, member: member, base: float64(in) / float64(len(an.ix.accounts))}
 }
+
+// deeper says which members of a group found by its set of projects voted
+// for more of them than it takes to be a member, and how common that is in
+// the edition: a ring's members vote for most of the set, the honest
+// voters who share its taste for just enough of it. It only tells accounts
+// apart.
+func (an *analysis) deeper(c *crowd) measure {
+	member := make([]bool, len(c.accounts))
+	for i, a := range c.accounts {
+		member[i] = overlap(an.ballotOf(a), c.projects) > c.need
+	}
+	counts := make(map[int32]int)
+	for _, p := range c.projects {
+		for _, a := range an.b.voters[p] {
+			counts[a]++
+		}
+	}
+	n := 0
+	for _, k := range counts {
+		if k > c.need {
+			n++
+		}
+	}
+	return measure{value: 1, member: member, base: float64(n) / float64(len(an.ix.accounts))}
+}

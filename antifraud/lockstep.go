@@ -107,6 +107,7 @@ type setGroup struct {
 	odds     float64 // the median odds ratio of its findings' weakest pairs
 	expected float64 // members expected by chance, on the grid with most
 	windows  int     // distinct windows it was found in, on the grid with most
+	need     int     // how many of the projects a member voted for at least
 }
 
 // hotPair is the test a pair of projects must pass in a set of accounts:
@@ -273,7 +274,7 @@ func (an *analysis) setMembers(g *setGroup) {
 					g.accounts[a] = struct{}{}
 				}
 			}
-			g.expected = expected
+			g.expected, g.need = expected, need
 			return
 		}
 	}
@@ -304,7 +305,7 @@ func (an *analysis) addSetCrowd(kind string, g *setGroup, expected, base float64
 		subject = unixTime(first).Format(time.RFC3339)
 	}
 	an.addCrowd(&crowd{kind: kind, subject: subject, projects: g.projects, votes: votes,
-		lift: float64(len(accounts)) / expected, expected: expected, base: base})
+		lift: float64(len(accounts)) / expected, expected: expected, base: base, need: g.need})
 }
 
 // ballotOf is account a's distinct projects, sorted. The slice is shared
