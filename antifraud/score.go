@@ -11,8 +11,9 @@ import (
 // for every crowd that scored at least CaseScore.
 //
 // A vote's score is the highest its account got in the crowds the vote is
-// in (the crowd's score, scaled by how much of the crowd's evidence the
-// account shows). A flagged account's other votes are flagged with it: an
+// in: the crowd's score when the account is likely one of its made-up
+// accounts, less otherwise (see members). A flagged account's other votes
+// are flagged with it: an
 // account found to be made up is made up in every category, and bots
 // often vote for a few other projects to look ordinary. A flagged vote
 // carries the reasons of the flagged crowds it is in; a counted one those
@@ -96,9 +97,10 @@ func (an *analysis) report(votes []Vote) Report {
 	return out
 }
 
-// newCase describes a crowd for organisers. Its ID is built from its kind
-// and what it is about, so the same finding keeps its ID as the ledger
-// grows.
+// newCase describes a crowd for organisers, with the votes it covers and
+// their accounts (the crowd's honest bystanders are left out). Its ID is
+// built from its kind and what it is about, so the same finding keeps its
+// ID as the ledger grows.
 func (an *analysis) newCase(c *crowd, votes []int32, ids map[string]int) Case {
 	ix := an.ix
 	id := c.id(ix)
@@ -113,11 +115,12 @@ func (an *analysis) newCase(c *crowd, votes []int32, ids map[string]int) Case {
 		ts[i] = ix.votes[v].at
 	}
 	slices.Sort(vids)
-	accounts := make([]int64, len(c.accounts))
-	for i, a := range c.accounts {
-		accounts[i] = ix.accounts[a].voter
+	accounts := make([]int64, 0, len(votes))
+	for _, v := range votes {
+		accounts = append(accounts, ix.accounts[ix.votes[v].account].voter)
 	}
 	slices.Sort(accounts)
+	accounts = slices.Compact(accounts)
 	projects := make([]string, len(c.projects))
 	for i, p := range c.projects {
 		projects[i] = ix.projects[p]
@@ -125,7 +128,7 @@ func (an *analysis) newCase(c *crowd, votes []int32, ids map[string]int) Case {
 	slices.Sort(projects)
 	return Case{
 		ID: id, Kind: c.kind, Score: c.score, Votes: vids, Accounts: accounts, Projects: projects,
-		Signals: c.signals, Summary: an.summary(c), Timeline: timeline(ts),
+		Signals: c.signals, Summary: an.summary(c, len(accounts)), Timeline: timeline(ts),
 	}
 }
 
@@ -140,42 +143,50 @@ func (c *crowd) id(ix *index) string {
 	return c.kind + ":" + c.subject + ":" + strings.Join(ps, "+")
 }
 
-// summary says in one sentence what the crowd is and why it scored.
-func (an *analysis) summary(c *crowd) string {
-	var what string
-	switch c.kind {
-	case ReasonSharedNetwork:
-		what = "behind network " + c.subject
-	case ReasonSharedDevice:
-		what = "on one device"
-	case ReasonMailDomain:
-		what = "with mail domain " + c.subject
-	case ReasonSignupWave:
-		what = "created in one sign-up wave"
-	case ReasonVoteBurst:
-		what = "voting in one burst"
-	case ReasonLockstep:
-		what = "voting the same projects in the same hour"
-	case ReasonDenseGroup:
-		what = "voting the same projects together over the edition"
-	}
+// summary says in one sentence what the crowd is, why it scored, and how
+// many of its accounts the case holds.
+func (an *analysis) summary(c *crowd, held int) string {
 	projects := make([]string, len(c.projects))
 	for i, p := range c.projects {
 		projects[i] = an.ix.projects[p]
 	}
 	slices.Sort(projects)
+	var s string
+	switch c.kind {
+	case ReasonLockstep, ReasonDenseGroup:
+		when := "in the same windows"
+		if c.kind == ReasonDenseGroup {
+			when = "over the edition"
+		}
+		s = fmt.Sprintf("%d accounts voted for at least %d of %s %s, %.1f times the %.1f chance gives",
+			len(c.accounts), c.need, strings.Join(projects, ", "), when, c.lift, c.expected)
+	default:
+		var what string
+		switch c.kind {
+		case ReasonSharedNetwork:
+			what = "behind network " + c.subject
+		case ReasonSharedDevice:
+			what = "on one device"
+		case ReasonMailDomain:
+			what = "with mail domain " + c.subject
+		case ReasonSignupWave:
+			what = "created in one sign-up wave"
+		case ReasonVoteBurst:
+			what = "voting in one burst"
+		}
+		s = fmt.Sprintf("%d accounts %s gave %s %d votes, %.1f times the %.1f expected", len(c.accounts), what,
+			strings.Join(projects, ", "), len(c.votes), c.lift, c.expected)
+	}
 	var ev []string
 	for _, r := range c.reasons() {
 		if r != c.kind {
 			ev = append(ev, strings.ReplaceAll(r, "_", " "))
 		}
 	}
-	s := fmt.Sprintf("%d accounts %s gave %s %d votes, %.1f times the %.1f expected", len(c.accounts), what,
-		strings.Join(projects, ", "), len(c.votes), c.lift, c.expected)
 	if len(ev) > 0 {
 		s += "; evidence: " + strings.Join(ev, ", ")
 	}
-	return s + "."
+	return s + fmt.Sprintf("; the case holds %d of the accounts.", held)
 }
 
 // timeline counts times per hour, or per day when they span more than

@@ -15,13 +15,15 @@ import (
 // beyond what that many of the edition's voters give it, and then it is
 // flagged only on the evidence assess finds (fresh accounts, a machine
 // pace, staged sign-ups, ...), never for the sharing itself. A device
-// counts as shared only beyond a household (FamilyMax accounts).
+// counts as shared only beyond a household (FamilyMax accounts); an
+// internet café's terminal serves dozens of honest people, so a device
+// crowd too needs evidence besides its device.
 func (an *analysis) sharedCrowds() {
 	ix, b := an.ix, an.b
 	an.focusCrowds(ReasonSharedNetwork, ReasonFewNetworks, len(ix.networks),
 		func(v int32) int32 { return ix.votes[v].network },
 		func(k int32) string { return ix.networks[k] })
-	an.focusCrowds(ReasonSharedDevice, "", len(ix.devices),
+	an.focusCrowds(ReasonSharedDevice, ReasonDeviceFarm, len(ix.devices),
 		func(v int32) int32 {
 			if d := ix.votes[v].device; d != 0 && int(b.deviceAccounts[d]) > an.o.FamilyMax {
 				return d
