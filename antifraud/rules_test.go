@@ -18,8 +18,8 @@ func TestAnalyze_Crowds(t *testing.T) {
 		name  string
 		label string
 		add   func(w *world)
-		// wantFlagged is the least share of the crowd's votes flagged for
-		// an attack, the most for an honest crowd.
+		// honest crowds must keep 99% of their votes counted, attacks have
+		// 95% of theirs flagged.
 		honest bool
 		reason string // a reason every flagged vote of the crowd carries
 	}{
@@ -74,9 +74,7 @@ func TestAnalyze_Crowds(t *testing.T) {
 			}
 			if t.Failed() {
 				t.Log("\n" + o.String())
-				for _, c := range r.Cases {
-					t.Logf("%.3f %s %v", c.Score, c.ID, c.Signals)
-				}
+				logCases(t, w, r)
 			}
 		})
 	}

@@ -15,8 +15,9 @@ import (
 // benchmark: an edition of categories and nominees, honest voters whose
 // choices follow each category's popularity, honest crowds that look
 // coordinated (a campus, a carrier's NAT, a company, families, a
-// newsletter), and attacks. It is deliberately independent of any traffic
-// generator elsewhere in the project.
+// newsletter, an organisation's slate), and attacks. It is independent of
+// the project's traffic generator (loadtest/fraudgen), so that the rules
+// are tried on two different ideas of what traffic looks like.
 type world struct {
 	rng      *rand.Rand
 	start    time.Time
@@ -243,7 +244,7 @@ func (w *world) background(n int) {
 	}
 }
 
-// responses draws n honest response times to a message sent at t0: most
+// response draws an honest response time to a message sent at t0: most
 // within hours, a tail over days.
 func (w *world) response(t0 time.Time, tau time.Duration) time.Time {
 	return t0.Add(time.Duration(w.rng.ExpFloat64() * float64(tau)))
