@@ -21,7 +21,7 @@ import (
 func (an *analysis) sharedCrowds() {
 	ix, b := an.ix, an.b
 	an.focusCrowds(ReasonSharedNetwork, ReasonFewNetworks, len(ix.networks),
-		func(v int32) int32 { return ix.votes[v].network },
+		func(v int32) int32 { return known(ix.networks, ix.votes[v].network) },
 		func(k int32) string { return ix.networks[k] })
 	an.focusCrowds(ReasonSharedDevice, ReasonDeviceFarm, len(ix.devices),
 		func(v int32) int32 {
@@ -32,8 +32,17 @@ func (an *analysis) sharedCrowds() {
 		},
 		func(k int32) string { return ix.devices[k] })
 	an.focusCrowds(ReasonMailDomain, "", len(ix.domains),
-		func(v int32) int32 { return ix.accounts[ix.votes[v].account].domain },
+		func(v int32) int32 { return known(ix.domains, ix.accounts[ix.votes[v].account].domain) },
 		func(k int32) string { return ix.domains[k] })
+}
+
+// known is id, or -1 when it stands for an empty string: votes whose
+// network or domain is unknown share nothing.
+func known(vals []string, id int32) int32 {
+	if vals[id] == "" {
+		return -1
+	}
+	return id
 }
 
 // focusCrowds groups votes by key (a negative key leaves a vote out) and,
