@@ -1,6 +1,9 @@
 package api
 
-import "github.com/wsisvote/prizes/prizes"
+import (
+	"github.com/wsisvote/prizes/prizes"
+	"github.com/wsisvote/prizes/voting"
+)
 
 // The external tests check these internals against the slower, reference
 // implementations they stand in for.
@@ -22,7 +25,7 @@ func RequestBodies() map[string]any {
 		"POST auth/refresh":    new(refreshRequest),
 		"POST editions":        new(newEditionJSON),
 		"PATCH rules":          new(prizes.Rules),
-		"PUT schedule":         new(prizes.Schedule),
+		"PUT schedule":         new(map[voting.Phase]windowJSON),
 		"POST phase":           new(advanceRequest),
 		"POST submissions":     new(prizes.Entry),
 		"POST review":          new(reviewRequest),

@@ -25,8 +25,9 @@ type EditionStore interface {
 	// UpdateRules applies a JSON object of settings until voting opens. It
 	// returns prizes.FieldErrors and voting.ErrInvalid.
 	UpdateRules(ctx context.Context, actor prizes.Actor, edition string, patch []byte) (prizes.Edition, error)
-	// SetSchedule replaces the phase windows. It returns prizes.FieldErrors.
-	SetSchedule(ctx context.Context, actor prizes.Actor, edition string, s prizes.Schedule) (prizes.Edition, error)
+	// SetSchedule replaces the phase windows; a window that would close the
+	// running phase at once needs closeNow. It returns prizes.FieldErrors.
+	SetSchedule(ctx context.Context, actor prizes.Actor, edition string, s prizes.Schedule, closeNow bool) (prizes.Edition, error)
 	// Advance moves the edition to its next phase, to. It returns
 	// prizes.FieldErrors, prizes.ErrNotReady and a *prizes.TieError.
 	Advance(ctx context.Context, actor prizes.Actor, edition string, to voting.Phase) (prizes.Edition, error)

@@ -93,11 +93,11 @@ func (l *lifecycle) getEdition(c *gin.Context) {
 // names the API documents. Rules stay JSON, as the domain takes them, once
 // checkRules has held them to the names of prizes.Rules.
 type newEditionJSON struct {
-	ID         string          `json:"id"`
-	Name       string          `json:"name"`
-	Categories []categoryJSON  `json:"categories"`
-	Rules      jsontext.Value  `json:"rules"`
-	Schedule   prizes.Schedule `json:"schedule"`
+	ID         string                      `json:"id"`
+	Name       string                      `json:"name"`
+	Categories []categoryJSON              `json:"categories"`
+	Rules      jsontext.Value              `json:"rules"`
+	Schedule   map[voting.Phase]windowJSON `json:"schedule"`
 }
 
 // createEdition is POST /editions.
@@ -113,7 +113,12 @@ func (l *lifecycle) createEdition(c *gin.Context) {
 			return
 		}
 	}
-	n := prizes.NewEdition{ID: req.ID, Name: req.Name, Rules: json.RawMessage(req.Rules), Schedule: req.Schedule}
+	sched, err := scheduleOf(req.Schedule)
+	if err != nil {
+		l.fail(c, fmt.Errorf("create edition: %w", err))
+		return
+	}
+	n := prizes.NewEdition{ID: req.ID, Name: req.Name, Rules: json.RawMessage(req.Rules), Schedule: sched}
 	for _, cat := range req.Categories {
 		n.Categories = append(n.Categories, voting.Category{Code: cat.Code, Name: cat.Name})
 	}
@@ -135,19 +140,6 @@ func (l *lifecycle) updateRules(c *gin.Context) {
 	}
 	act(l, c, http.StatusOK, func(ctx context.Context, a prizes.Actor) (prizes.Edition, error) {
 		return l.cfg.Editions.UpdateRules(ctx, a, c.Param("edition"), body)
-	}, func(ed prizes.Edition) any { return editionOf(ed) })
-}
-
-// setSchedule is PUT /editions/:edition/schedule: the phase windows, as
-// {"submission": {"start": ..., "end": ...}, ...}.
-func (l *lifecycle) setSchedule(c *gin.Context) {
-	var sched prizes.Schedule
-	if err := decodeBody(c, maxLifecycleBody, &sched); err != nil {
-		l.fail(c, fmt.Errorf("set schedule: %w", err))
-		return
-	}
-	act(l, c, http.StatusOK, func(ctx context.Context, a prizes.Actor) (prizes.Edition, error) {
-		return l.cfg.Editions.SetSchedule(ctx, a, c.Param("edition"), sched)
 	}, func(ed prizes.Edition) any { return editionOf(ed) })
 }
 

@@ -122,8 +122,20 @@ type Window struct {
 // have none: an edition starts in draft and stays published.
 type Schedule map[voting.Phase]Window
 
-// Check validates the windows: known phases, start before end, and windows
-// in phase order without overlap. It returns FieldErrors or nil.
+// The years a window may start or end in. A contest is planned months
+// ahead, not centuries: a time outside these years is a slip of the
+// keyboard (year 1, 20260), and one that would either close a phase at once
+// or never close it, so it is refused rather than kept.
+const (
+	FirstScheduleYear = 2000
+	LastScheduleYear  = 2999
+)
+
+// Check validates the windows: known phases, start before end, times in
+// the years FirstScheduleYear to LastScheduleYear, and windows in phase
+// order without overlap. It returns FieldErrors or nil, keyed
+// "schedule.<phase>" or, for one end, "schedule.<phase>.start" and
+// "schedule.<phase>.end".
 func (s Schedule) Check() error {
 	f := FieldErrors{}
 	var last time.Time
@@ -136,6 +148,16 @@ func (s Schedule) Check() error {
 		key := "schedule." + string(p)
 		if p == voting.PhaseDraft || p == voting.PhasePublished {
 			f[key] = "this phase has no window"
+			continue
+		}
+		absurd := false
+		for end, t := range map[string]*time.Time{"start": w.Start, "end": w.End} {
+			if t != nil && (t.Year() < FirstScheduleYear || t.Year() > LastScheduleYear) {
+				f[key+"."+end] = fmt.Sprintf("must be a time in the years %d to %d", FirstScheduleYear, LastScheduleYear)
+				absurd = true
+			}
+		}
+		if absurd {
 			continue
 		}
 		if w.Start != nil && w.End != nil && !w.Start.Before(*w.End) {
@@ -156,6 +178,35 @@ func (s Schedule) Check() error {
 		if !ValidPhase(p) {
 			f["schedule."+string(p)] = "is not a phase"
 		}
+	}
+	return f.Err()
+}
+
+// CheckChange validates s as the schedule replacing old while the edition
+// is in phase current, at now. Besides what Check validates, it refuses to
+// end the running phase by the back door: a new end of the current phase's
+// window, or a new start of the next phase's, at or before now would have
+// the scheduler close the phase at once. That takes closeNow, the
+// organiser's confirmation that the phase is to close now. A time that is
+// already past but unchanged from old is kept as it is. It returns
+// FieldErrors or nil.
+func (s Schedule) CheckChange(old Schedule, current voting.Phase, now time.Time, closeNow bool) error {
+	if err := s.Check(); err != nil {
+		return err
+	}
+	if closeNow {
+		return nil
+	}
+	f := FieldErrors{}
+	moved := func(t, was *time.Time) bool {
+		return t != nil && !now.Before(*t) && (was == nil || !t.Equal(*was))
+	}
+	msg := fmt.Sprintf(`is not after now, which would close the %s phase at once; send "close_now": true to close it now`, current)
+	if moved(s[current].End, old[current].End) {
+		f["schedule."+string(current)+".end"] = msg
+	}
+	if next, ok := NextPhase(current); ok && moved(s[next].Start, old[next].Start) {
+		f["schedule."+string(next)+".start"] = msg
 	}
 	return f.Err()
 }

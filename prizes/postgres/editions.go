@@ -113,10 +113,12 @@ func (s *Store) UpdateRules(ctx context.Context, actor prizes.Actor, edition str
 	return out, nil
 }
 
-// SetSchedule replaces the edition's phase windows. It returns
-// prizes.FieldErrors for bad windows and a *prizes.PhaseError once the
-// edition is published.
-func (s *Store) SetSchedule(ctx context.Context, actor prizes.Actor, edition string, sched prizes.Schedule) (prizes.Edition, error) {
+// SetSchedule replaces the edition's phase windows. A window that would
+// close the running phase at once needs closeNow (see
+// prizes.Schedule.CheckChange), and the audit log records that it was
+// given. It returns prizes.FieldErrors for bad windows and a
+// *prizes.PhaseError once the edition is published.
+func (s *Store) SetSchedule(ctx context.Context, actor prizes.Actor, edition string, sched prizes.Schedule, closeNow bool) (prizes.Edition, error) {
 	if err := sched.Check(); err != nil {
 		return prizes.Edition{}, fmt.Errorf("set schedule of %q: %w", edition, err)
 	}
@@ -126,11 +128,17 @@ func (s *Store) SetSchedule(ctx context.Context, actor prizes.Actor, edition str
 	}
 	var out prizes.Edition
 	err = s.edit(ctx, actor, edition, prizes.ActionSetSchedule, func(tx pgx.Tx, ed prizes.Edition) (*change, error) {
+		if err := sched.CheckChange(ed.Schedule, ed.Phase, s.now(), closeNow); err != nil {
+			return nil, err
+		}
 		if _, err := tx.Exec(ctx, `UPDATE editions SET schedule = $2, updated_at = now() WHERE id = $1`, ed.ID, raw); err != nil {
 			return nil, err
 		}
 		ed.Schedule = sched
 		out = ed
+		if closeNow {
+			return &change{subject: "schedule", details: map[string]any{"schedule": sched, "close_now": true}}, nil
+		}
 		return &change{subject: "schedule", details: sched}, nil
 	})
 	if err != nil {

@@ -153,7 +153,7 @@ func TestStore_lifecycle(t *testing.T) {
 		t.Fatalf("audit %+v, %v", audit, err)
 	}
 	// Published is final: nothing more changes.
-	if _, err := f.store.SetSchedule(f.ctx, f.organiser, f.edition, prizes.Schedule{}); !errors.Is(err, prizes.ErrWrongPhase) {
+	if _, err := f.store.SetSchedule(f.ctx, f.organiser, f.edition, prizes.Schedule{}, false); !errors.Is(err, prizes.ErrWrongPhase) {
 		t.Fatalf("changing a published edition: %v", err)
 	}
 
@@ -181,7 +181,7 @@ func TestStore_AdvanceDue(t *testing.T) {
 	start := t0.Add(time.Hour)
 	if _, err := f.store.SetSchedule(f.ctx, f.organiser, f.edition, prizes.Schedule{
 		voting.PhaseSubmission: {Start: &start},
-	}); err != nil {
+	}, false); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := f.store.AdvanceDue(f.ctx, t0); err != nil || len(got) != 0 {

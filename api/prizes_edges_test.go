@@ -1,0 +1,112 @@
+package api_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/wsisvote/prizes/prizes"
+)
+
+// fieldsOf returns the field errors of an error answer.
+func fieldsOf(tb testing.TB, body []byte) map[string]string {
+	tb.Helper()
+	var e struct {
+		Error struct {
+			Fields map[string]string `json:"fields"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(body, &e); err != nil {
+		tb.Fatalf("error body %q: %v", body, err)
+	}
+	return e.Error.Fields
+}
+
+// auditTail returns the last entry of the edition's audit log.
+func (k *contest) auditTail() prizes.AuditEntry {
+	k.tb.Helper()
+	var log struct {
+		Entries []prizes.AuditEntry `json:"entries"`
+	}
+	k.must(http.StatusOK, "organiser", "GET", k.ed("/audit?limit=1000"), nil, &log)
+	if len(log.Entries) == 0 {
+		k.tb.Fatal("empty audit log")
+	}
+	return log.Entries[len(log.Entries)-1]
+}
+
+// TestPrizes_scheduleEdges: a schedule with a time in an absurd year,
+// without a zone, or ending the running phase by the back door is refused
+// with a field error and changes nothing; "close_now" confirms the last.
+func TestPrizes_scheduleEdges(t *testing.T) {
+	k := newContest(t)
+	k.createEdition()
+	k.advance("submission") // the clock stands at 2026-03-01 12:00 UTC
+
+	for _, tt := range []struct {
+		name, body, key, want string
+	}{
+		{"year 1", `{"voting":{"start":"0001-05-01T10:00:00Z"}}`, "schedule.voting.start", "years 2000 to 2999"},
+		{"year 3026", `{"voting":{"end":"3026-05-01T10:00:00Z"}}`, "schedule.voting.end", "years 2000 to 2999"},
+		{"no zone", `{"voting":{"end":"2026-05-01T10:00:00"}}`, "schedule.voting.end", "RFC 3339 time with a zone"},
+		{"date only", `{"review":{"start":"2026-04-01"}}`, "schedule.review.start", "RFC 3339 time with a zone"},
+		{"a number", `{"voting":{"end":1777629600}}`, "schedule.voting.end", "RFC 3339 time with a zone"},
+		{"running phase ends in the past", `{"submission":{"end":"2026-02-01T00:00:00Z"}}`, "schedule.submission.end", `"close_now": true`},
+		{"running phase ends now", `{"submission":{"end":"2026-03-01T12:00:00Z"}}`, "schedule.submission.end", `"close_now": true`},
+		{"next phase starts in the past", `{"review":{"start":"2026-02-28T00:00:00+01:00"}}`, "schedule.review.start", `"close_now": true`},
+		{"close_now not a boolean", `{"close_now":"yes"}`, "close_now", "true or false"},
+		{"close_now false", `{"submission":{"end":"2026-02-01T00:00:00Z"},"close_now":false}`, "schedule.submission.end", `"close_now": true`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := k.fingerprint()
+			w := k.call("organiser", "PUT", k.ed("/schedule"), tt.body)
+			wantError(t, w, http.StatusUnprocessableEntity, "invalid_request")
+			if got := fieldsOf(t, w.Body.Bytes())[tt.key]; !strings.Contains(got, tt.want) {
+				t.Errorf("fields[%q] = %q; want it to say %q (body %s)", tt.key, got, tt.want, w.Body)
+			}
+			if strings.Contains(w.Body.String(), "parsing time") {
+				t.Errorf("the answer speaks of Go's parser: %s", w.Body)
+			}
+			if k.fingerprint() != before {
+				t.Error("a refused schedule changed something")
+			}
+		})
+	}
+
+	// The same times with a zone, in the future, are fine.
+	k.must(http.StatusOK, "organiser", "PUT", k.ed("/schedule"),
+		`{"submission":{"end":"2026-04-01T10:00:00+02:00"},"voting":{"start":"2026-05-01T10:00:00Z","end":"2026-05-31T10:00:00Z"}}`, nil)
+
+	// Closing the running phase now takes the confirmation, which the audit
+	// log records; a past end that is already stored is no longer a move.
+	k.must(http.StatusOK, "organiser", "PUT", k.ed("/schedule"), `{"submission":{"end":"2026-03-01T11:00:00Z"},"close_now":true}`, nil)
+	if last := k.auditTail(); last.Action != prizes.ActionSetSchedule || !strings.Contains(string(last.Details), `"close_now":true`) {
+		t.Fatalf("last audit entry %s %s; want the schedule with close_now", last.Action, last.Details)
+	}
+	k.must(http.StatusOK, "organiser", "PUT", k.ed("/schedule"),
+		`{"submission":{"end":"2026-03-01T11:00:00Z"},"voting":{"start":"2026-05-01T10:00:00Z"}}`, nil)
+
+	t.Run("create", func(t *testing.T) {
+		before := k.fingerprint()
+		w := k.call("organiser", "POST", "/editions", `{"id":"wsis2027","name":"WSIS Prizes 2027",
+			"schedule":{"submission":{"start":"2027-01-10T09:00:00"},"voting":{"end":"0001-01-01T00:00:00Z"}}}`)
+		wantError(t, w, http.StatusUnprocessableEntity, "invalid_request")
+		fields := fieldsOf(t, w.Body.Bytes())
+		if !strings.Contains(fields["schedule.submission.start"], "RFC 3339 time with a zone") {
+			t.Errorf("fields %v; want schedule.submission.start to ask for a zone", fields)
+		}
+		if k.fingerprint() != before {
+			t.Error("a refused edition changed something")
+		}
+		w = k.call("organiser", "POST", "/editions", `{"id":"wsis2027","name":"WSIS Prizes 2027",
+			"schedule":{"voting":{"end":"0001-01-01T00:00:00Z"}}}`)
+		wantError(t, w, http.StatusUnprocessableEntity, "invalid_request")
+		if got := fieldsOf(t, w.Body.Bytes())["schedule.voting.end"]; !strings.Contains(got, "years 2000 to 2999") {
+			t.Errorf("fields[schedule.voting.end] = %q", got)
+		}
+		if k.fingerprint() != before {
+			t.Error("a refused edition changed something")
+		}
+	})
+}
