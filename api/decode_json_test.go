@@ -206,7 +206,7 @@ func TestDecodeJSON(t *testing.T) {
 		{"POST review", `{"decisions":{}}`, "decisions must be an array, not an object: invalid request"},
 		{"PUT jury/assignments", `{"juror_id":"7","category":"C1"}`, "juror_id must be an integer, not a string: invalid request"},
 		{"PUT jury/scores/:p", `{"scores":{"impact":5,"impact":6}}`, `duplicate field "impact" in scores: invalid request`},
-		{"PUT jury/scores/:p", `{"scores":{"impact":true}}`, "scores/impact must be an integer, not a boolean: invalid request"},
+		{"PUT jury/scores/:p", `{"scores":["impact",7]}`, "scores must be a JSON object, not an array: invalid request"},
 		{"POST ties", `[]`, "body must be a JSON object, not an array: invalid request"},
 		{"POST phase", ` `, "body is empty: invalid request"},
 		{"POST phase", `{"phase":"voting"`, "truncated JSON: invalid request"},

@@ -32,6 +32,6 @@ func RequestBodies() map[string]any {
 		"POST ties":            new(prizes.TieDecision),
 		"PUT jury/assignments": new(assignmentRequest),
 		"POST jury/conflicts":  new(conflictRequest),
-		"PUT jury/scores/:p":   new(prizes.ScoreDraft),
+		"PUT jury/scores/:p":   new(scoreDraftJSON),
 	}
 }

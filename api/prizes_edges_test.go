@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/wsisvote/prizes/prizes"
+	"github.com/wsisvote/prizes/voting"
 )
 
 // fieldsOf returns the field errors of an error answer.
@@ -109,4 +110,63 @@ func TestPrizes_scheduleEdges(t *testing.T) {
 			t.Error("a refused edition changed something")
 		}
 	})
+}
+
+// juryPhase puts the contest in the jury phase with Champions in C1 (as
+// many as ids it returns) on the panel of "juror", by shortcut.
+func (k *contest) juryPhase(n int) []string {
+	k.tb.Helper()
+	k.createEdition()
+	k.must(http.StatusOK, "organiser", "PUT", k.ed("/jury/assignments"), map[string]any{"juror_id": k.ids["juror"], "category": "C1"}, nil)
+	k.setPhase(voting.PhaseSubmission)
+	var ids []string
+	for i := range n {
+		ids = append(ids, k.submitted("owner", "C1", "Org "+string(rune('A'+i))))
+	}
+	if _, err := k.pool.Exec(k.ctx, `UPDATE projects SET status = 'champion' WHERE edition_id = $1`, k.edition); err != nil {
+		k.tb.Fatal(err)
+	}
+	k.setPhase(voting.PhaseJury)
+	return ids
+}
+
+// TestPrizes_scoreValues: a score that is not a JSON number written as a
+// whole number is refused under its criterion's name, and nothing is saved.
+func TestPrizes_scoreValues(t *testing.T) {
+	k := newContest(t)
+	project := k.juryPhase(1)[0]
+	path := k.ed("/jury/scores/" + project)
+	for _, tt := range []struct {
+		name, scores, key, want string
+	}{
+		{"fraction", `{"impact":5.5}`, "scores.impact", "must be a whole number from 1 to 10, such as 7, not 5.5"},
+		{"string", `{"impact":"7"}`, "scores.impact", `must be a whole number from 1 to 10, such as 7, not "7"`},
+		{"point zero", `{"reach":7.0}`, "scores.reach", "not 7.0"},
+		{"exponent", `{"impact":7e0}`, "scores.impact", "not 7e0"},
+		{"null", `{"impact":null}`, "scores.impact", "not null"},
+		{"boolean", `{"impact":true}`, "scores.impact", "not true"},
+		{"huge", `{"impact":99999999999999999999}`, "scores.impact", "must be a whole number from 1 to 10"},
+		{"out of range", `{"impact":11}`, "scores.impact", "must be a whole number from 1 to 10"},
+		{"zero", `{"impact":0}`, "scores.impact", "must be a whole number from 1 to 10"},
+		{"not on the rubric", `{"charm":7}`, "scores.charm", "not a criterion"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := k.fingerprint()
+			w := k.call("juror", "PUT", path, `{"scores":`+tt.scores+`}`)
+			wantError(t, w, http.StatusUnprocessableEntity, "invalid_request")
+			if got := fieldsOf(t, w.Body.Bytes())[tt.key]; !strings.Contains(got, tt.want) {
+				t.Errorf("fields[%q] = %q; want it to say %q (body %s)", tt.key, got, tt.want, w.Body)
+			}
+			if k.fingerprint() != before {
+				t.Error("a refused scorecard changed something")
+			}
+		})
+	}
+	var card struct {
+		Scores map[string]int `json:"scores"`
+	}
+	k.must(http.StatusOK, "juror", "PUT", path, `{"scores":{"impact":7,"reach":10},"comment":"Clear reach."}`, &card)
+	if card.Scores["impact"] != 7 || card.Scores["reach"] != 10 {
+		t.Fatalf("saved scores %v", card.Scores)
+	}
 }

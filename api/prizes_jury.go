@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/wsisvote/prizes/prizes"
 )
@@ -235,11 +237,53 @@ func (l *lifecycle) declareConflict(c *gin.Context) {
 	})
 }
 
+// scoreDraftJSON is the body of PUT /jury/scores/:project. The scores stay
+// JSON until scoresOf reads them, so that a score that is not a whole
+// number is answered under its criterion's name.
+type scoreDraftJSON struct {
+	Scores  map[string]jsontext.Value `json:"scores"`
+	Comment string                    `json:"comment"`
+}
+
+// wholeNumber is a JSON number written as an integer: no fraction and no
+// exponent, so 7.0 and 7e0 are not one.
+var wholeNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]{0,9})$`)
+
+// scoresOf reads a scorecard draft. A score must be a JSON number written
+// as a whole number; anything else (5.5, 7.0, 7e0, "7", null) is a field
+// error keyed "scores.<criterion>", as the domain's range check is.
+func scoresOf(req scoreDraftJSON) (prizes.ScoreDraft, error) {
+	d := prizes.ScoreDraft{Comment: req.Comment}
+	f := prizes.FieldErrors{}
+	if req.Scores != nil {
+		d.Scores = make(map[string]int, len(req.Scores))
+	}
+	for k, raw := range req.Scores {
+		v, err := strconv.Atoi(string(raw))
+		if !wholeNumber.Match(raw) || err != nil {
+			f["scores."+k] = fmt.Sprintf("must be a whole number from %d to %d, such as 7, not %s", prizes.ScoreMin, prizes.ScoreMax, shortValue(raw))
+			continue
+		}
+		d.Scores[k] = v
+	}
+	return d, f.Err()
+}
+
+// shortValue quotes a JSON value back to the client, cut to maxShown bytes.
+func shortValue(raw jsontext.Value) string {
+	return shorten(string(raw))
+}
+
 // saveScores is PUT /editions/:edition/jury/scores/:project with {"scores":
 // {criterion: 1..10}, "comment"}: the draft, saved as the juror goes.
 func (l *lifecycle) saveScores(c *gin.Context) {
+	var req scoreDraftJSON
+	err := decodeBody(c, maxLifecycleBody, &req)
 	var d prizes.ScoreDraft
-	if err := decodeBody(c, maxLifecycleBody, &d); err != nil {
+	if err == nil {
+		d, err = scoresOf(req)
+	}
+	if err != nil {
 		l.fail(c, fmt.Errorf("save scores: %w", err))
 		return
 	}

@@ -47,7 +47,7 @@ func (r Rules) CheckScores(scores map[string]int, comment string, complete bool)
 			continue
 		}
 		if v < ScoreMin || v > ScoreMax {
-			f["scores."+k] = fmt.Sprintf("must be from %d to %d", ScoreMin, ScoreMax)
+			f["scores."+k] = fmt.Sprintf("must be a whole number from %d to %d", ScoreMin, ScoreMax)
 		}
 	}
 	if complete {
