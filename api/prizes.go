@@ -83,8 +83,10 @@ type JuryStore interface {
 	Unassign(ctx context.Context, actor prizes.Actor, edition string, juror int64, category string) error
 	Assignments(ctx context.Context, edition string) ([]prizes.Assignment, error)
 	JurorView(ctx context.Context, actor prizes.Actor, edition string) (prizes.JurorView, error)
-	// DeclareConflict returns prizes.FieldErrors without a reason.
-	DeclareConflict(ctx context.Context, actor prizes.Actor, edition, project, reason string) (prizes.Conflict, error)
+	// DeclareConflict returns the conflict as stored and whether this call
+	// created it; declaring it again returns the first declaration. It
+	// returns prizes.FieldErrors without a reason.
+	DeclareConflict(ctx context.Context, actor prizes.Actor, edition, project, reason string) (prizes.Conflict, bool, error)
 	// SaveScores returns prizes.FieldErrors, prizes.ErrConflictOfInterest
 	// and prizes.ErrFinal.
 	SaveScores(ctx context.Context, actor prizes.Actor, edition, project string, d prizes.ScoreDraft) (prizes.Scorecard, error)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wsisvote/prizes/prizes"
 	"github.com/wsisvote/prizes/voting"
@@ -168,5 +169,39 @@ func TestPrizes_scoreValues(t *testing.T) {
 	k.must(http.StatusOK, "juror", "PUT", path, `{"scores":{"impact":7,"reach":10},"comment":"Clear reach."}`, &card)
 	if card.Scores["impact"] != 7 || card.Scores["reach"] != 10 {
 		t.Fatalf("saved scores %v", card.Scores)
+	}
+}
+
+// TestPrizes_conflictTwice: declaring a conflict again answers what is
+// stored, the first declaration, with 200, and stores and audits nothing.
+func TestPrizes_conflictTwice(t *testing.T) {
+	k := newContest(t)
+	project := k.juryPhase(1)[0]
+	var first, again struct {
+		ProjectID  string    `json:"project_id"`
+		Reason     string    `json:"reason"`
+		DeclaredAt time.Time `json:"declared_at"`
+	}
+	k.must(http.StatusCreated, "juror", "POST", k.ed("/jury/conflicts"), map[string]string{"project_id": project, "reason": "former employer"}, &first)
+	before, audited := k.fingerprint(), k.auditTail()
+	k.must(http.StatusOK, "juror", "POST", k.ed("/jury/conflicts"), map[string]string{"project_id": project, "reason": "my cousin works there"}, &again)
+	if again != first || again.Reason != "former employer" {
+		t.Fatalf("declared again: %+v; want the first declaration %+v", again, first)
+	}
+	if k.fingerprint() != before || k.auditTail().Seq != audited.Seq {
+		t.Fatal("declaring a conflict again changed something")
+	}
+	var me struct {
+		Categories []struct {
+			Projects []struct {
+				Conflict *struct {
+					Reason string `json:"reason"`
+				} `json:"conflict"`
+			} `json:"projects"`
+		} `json:"categories"`
+	}
+	k.must(http.StatusOK, "juror", "GET", k.ed("/jury/me"), nil, &me)
+	if c := me.Categories[0].Projects[0].Conflict; c == nil || c.Reason != "former employer" {
+		t.Fatalf("the juror sees conflict %+v", c)
 	}
 }

@@ -223,18 +223,29 @@ type conflictRequest struct {
 }
 
 // declareConflict is POST /editions/:edition/jury/conflicts with
-// {"project_id", "reason"}.
+// {"project_id", "reason"}: 201 with the new conflict, or 200 with the one
+// declared before, whose reason and time stand.
 func (l *lifecycle) declareConflict(c *gin.Context) {
 	var req conflictRequest
 	if err := decodeBody(c, maxLifecycleBody, &req); err != nil {
 		l.fail(c, fmt.Errorf("declare conflict: %w", err))
 		return
 	}
-	act(l, c, http.StatusCreated, func(ctx context.Context, a prizes.Actor) (prizes.Conflict, error) {
-		return l.cfg.Jury.DeclareConflict(ctx, a, c.Param("edition"), req.ProjectID, req.Reason)
-	}, func(cf prizes.Conflict) any {
-		return conflictJSON{ProjectID: cf.ProjectID, Reason: cf.Reason, DeclaredAt: cf.DeclaredAt}
-	})
+	a, err := l.actorOf(c)
+	if err != nil {
+		l.fail(c, err)
+		return
+	}
+	cf, created, err := l.cfg.Jury.DeclareConflict(c.Request.Context(), a, c.Param("edition"), req.ProjectID, req.Reason)
+	if err != nil {
+		l.fail(c, err)
+		return
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	c.JSON(status, conflictJSON{ProjectID: cf.ProjectID, Reason: cf.Reason, DeclaredAt: cf.DeclaredAt})
 }
 
 // scoreDraftJSON is the body of PUT /jury/scores/:project. The scores stay

@@ -138,15 +138,17 @@ func jurorProject(ctx context.Context, q querier, edition string, juror int64, p
 
 // DeclareConflict records the juror's conflict of interest with a project of
 // their panel. The juror's scorecard for it, if any, is withdrawn: a
-// conflicted juror's scores never count. It returns prizes.FieldErrors
-// without a reason, prizes.ErrNotAssigned, or a *prizes.PhaseError.
-func (s *Store) DeclareConflict(ctx context.Context, actor prizes.Actor, edition, project, reason string) (prizes.Conflict, error) {
+// conflicted juror's scores never count. A conflict declared before stands
+// as it was first declared: it is returned, with created false, and nothing
+// is stored or audited. It returns prizes.FieldErrors without a reason,
+// prizes.ErrNotAssigned, or a *prizes.PhaseError.
+func (s *Store) DeclareConflict(ctx context.Context, actor prizes.Actor, edition, project, reason string) (c prizes.Conflict, created bool, err error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" || len(reason) > 2000 {
-		return prizes.Conflict{}, fmt.Errorf("declare conflict: %w", prizes.FieldErrors{"reason": "must be 1 to 2000 characters"})
+		return prizes.Conflict{}, false, fmt.Errorf("declare conflict: %w", prizes.FieldErrors{"reason": "must be 1 to 2000 characters"})
 	}
 	var out prizes.Conflict
-	err := s.edit(ctx, actor, edition, prizes.ActionDeclareConflict, func(tx pgx.Tx, ed prizes.Edition) (*change, error) {
+	err = s.edit(ctx, actor, edition, prizes.ActionDeclareConflict, func(tx pgx.Tx, ed prizes.Edition) (*change, error) {
 		pid, _, err := jurorProject(ctx, tx, ed.ID, actor.ID, project, []string{"nominated", "champion", "winner"})
 		if err != nil {
 			return nil, err
@@ -154,9 +156,18 @@ func (s *Store) DeclareConflict(ctx context.Context, actor prizes.Actor, edition
 		out = prizes.Conflict{JurorID: actor.ID, ProjectID: pid.String(), Reason: reason, DeclaredAt: s.now().UTC().Truncate(time.Microsecond)}
 		tag, err := tx.Exec(ctx, `INSERT INTO jury_conflicts (edition_id, juror_id, project_id, reason, declared_at)
 			VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, ed.ID, actor.ID, pid, reason, out.DeclaredAt)
-		if err != nil || tag.RowsAffected() == 0 {
+		if err != nil {
 			return nil, err
 		}
+		if tag.RowsAffected() == 0 {
+			// The edition's row lock, held since edit began, keeps the
+			// first declaration from going away meanwhile.
+			err := tx.QueryRow(ctx, `SELECT reason, declared_at FROM jury_conflicts WHERE edition_id = $1 AND juror_id = $2 AND project_id = $3`,
+				ed.ID, actor.ID, pid).Scan(&out.Reason, &out.DeclaredAt)
+			out.DeclaredAt = out.DeclaredAt.UTC()
+			return nil, err
+		}
+		created = true
 		dropped, err := tx.Exec(ctx, `DELETE FROM jury_scores WHERE edition_id = $1 AND juror_id = $2 AND project_id = $3`, ed.ID, actor.ID, pid)
 		if err != nil {
 			return nil, err
@@ -164,9 +175,9 @@ func (s *Store) DeclareConflict(ctx context.Context, actor prizes.Actor, edition
 		return &change{subject: pid.String(), details: map[string]any{"reason": reason, "scorecard_withdrawn": dropped.RowsAffected() > 0}}, nil
 	})
 	if err != nil {
-		return prizes.Conflict{}, fmt.Errorf("declare conflict with %q: %w", project, err)
+		return prizes.Conflict{}, false, fmt.Errorf("declare conflict with %q: %w", project, err)
 	}
-	return out, nil
+	return out, created, nil
 }
 
 // checkScorable loads what a juror may score: a Champion of their panel

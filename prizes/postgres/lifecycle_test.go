@@ -72,7 +72,7 @@ func TestStore_lifecycle(t *testing.T) {
 			}
 		}
 	}
-	if _, err := f.store.DeclareConflict(f.ctx, jurors[2], f.edition, ids["C1"][0], "I advised this project"); err != nil {
+	if _, _, err := f.store.DeclareConflict(f.ctx, jurors[2], f.edition, ids["C1"][0], "I advised this project"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.store.SaveScores(f.ctx, jurors[2], f.edition, ids["C1"][0], scores(9, 9)); !errors.Is(err, prizes.ErrConflictOfInterest) {
