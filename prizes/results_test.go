@@ -124,7 +124,7 @@ func TestLedgerHasher(t *testing.T) {
 		{ID: "2", VoterID: 2, ProjectID: "a", Category: "C1", Slot: "C1", Status: voting.StatusRejected, CastAt: t0},
 	}
 	sum := func(vs []voting.Vote) prizes.LedgerSummary {
-		h := prizes.NewLedgerHasher()
+		h := prizes.NewLedgerHasher(voting.Window{})
 		for _, v := range vs {
 			h.Add(v)
 		}

@@ -1,5 +1,7 @@
 package voting
 
+import "time"
+
 // Phase is where an edition stands in its lifecycle.
 type Phase string
 
@@ -89,6 +91,21 @@ type Edition struct {
 	Name  string
 	Phase Phase
 	Rules Rules
+	// Window is the voting window the edition's schedule publishes. The
+	// phase says whether votes are taken at all; the window bounds them to
+	// the millisecond on the hot store's clock.
+	Window Window
+}
+
+// Window is when votes are taken: from Opens (inclusive) until Closes
+// (exclusive). A zero bound is open.
+type Window struct {
+	Opens, Closes time.Time
+}
+
+// Contains reports whether t falls inside w.
+func (w Window) Contains(t time.Time) bool {
+	return (w.Opens.IsZero() || !t.Before(w.Opens)) && (w.Closes.IsZero() || t.Before(w.Closes))
 }
 
 // Category is one prize category of an edition.

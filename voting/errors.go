@@ -12,7 +12,8 @@ import (
 var (
 	// ErrDuplicate means the voter has already voted in this ballot slot.
 	ErrDuplicate = errors.New("duplicate vote")
-	// ErrClosed means the edition is not in its voting phase.
+	// ErrClosed means the edition is not in its voting phase, or the vote
+	// came outside the edition's voting window.
 	ErrClosed = errors.New("voting closed")
 	// ErrUnknownEdition means no edition has the given id.
 	ErrUnknownEdition = errors.New("unknown edition")

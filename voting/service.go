@@ -11,9 +11,11 @@ import (
 // claims the voter's ballot slot (exact deduplication), appends the vote to the
 // durable vote log, and bumps the live counter when the vote counts.
 type Log interface {
-	// Append records v. It returns ErrDuplicate when v.VoterID already filled
-	// v.Slot in v.Edition, ErrCategoryFull when v.CategoryCap votes of the
-	// voter are already in v.Category, a *RateLimitError (ErrRateLimited)
+	// Append records v and sets v.CastAt from the store's clock. It returns
+	// ErrClosed when that clock is outside v.Window, ErrDuplicate when
+	// v.VoterID already filled v.Slot in v.Edition, ErrCategoryFull when
+	// v.CategoryCap votes of the voter are already in v.Category, a
+	// *RateLimitError (ErrRateLimited)
 	// when the voter is voting faster than the store's limit allows,
 	// ErrUnavailable when the store could not take v (it was certainly not
 	// recorded), and ErrOutcomeUnknown when v was sent but no answer came in
@@ -128,6 +130,7 @@ func (s *Service) Cast(ctx context.Context, b Ballot) (Receipt, error) {
 		Client:      b.Client,
 		Unmetered:   b.Unmetered,
 		CategoryCap: ed.Rules.CategoryCap(),
+		Window:      ed.Window,
 	}
 	if !b.AccountSince.IsZero() && now.After(b.AccountSince) {
 		v.Client.AccountAge = now.Sub(b.AccountSince)

@@ -86,8 +86,14 @@ type Vote struct {
 	Slot    string
 	Status  Status
 	Reasons []string
-	CastAt  time.Time
-	Client  Client
+	// CastAt is when the vote was cast. The hot store sets it from its own
+	// clock as it records the vote, the one clock every node shares, so the
+	// ledger's times are those the voting window was judged by.
+	CastAt time.Time
+	Client Client
+	// Window is the edition's voting window; the hot store refuses the vote
+	// with ErrClosed outside it, on its own clock. It is not stored.
+	Window Window
 	// CategoryCap, when positive, is how many votes the voter may have in
 	// v.Category in all; the hot store enforces it with the slot claim. It
 	// is not stored.

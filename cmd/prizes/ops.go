@@ -188,11 +188,19 @@ func mintTokens(signer *api.Signer, voters []postgres.Voter) ([]string, error) {
 	return lines, nil
 }
 
-// recountJSON is the output of prizes recount.
+// recountJSON is the output of prizes recount: the counted votes of every
+// project on the ballot, and what the count left out besides fraud review.
 type recountJSON struct {
 	Edition  string             `json:"edition"`
 	Projects []projectCountJSON `json:"projects"`
 	Total    int64              `json:"total"`
+	// Window is the voting window the votes were counted in.
+	Window prizes.WindowBounds `json:"voting_window"`
+	// OutsideWindow counts votes that would count but were cast outside
+	// Window; OffBallot those cast inside it for projects no longer on the
+	// ballot. Neither is in Total.
+	OutsideWindow int64 `json:"outside_window"`
+	OffBallot     int64 `json:"off_ballot"`
 }
 
 type projectCountJSON struct {
@@ -226,7 +234,12 @@ func runRecount(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	out := recountJSON{Edition: *edition, Projects: []projectCountJSON{}}
+	excluded, err := pg.Excluded(ctx, *edition)
+	if err != nil {
+		return err
+	}
+	out := recountJSON{Edition: *edition, Projects: []projectCountJSON{}, Window: prizes.NewWindowBounds(excluded.Window),
+		OutsideWindow: excluded.OutsideWindow, OffBallot: excluded.OffBallot}
 	for _, pc := range counts {
 		out.Projects = append(out.Projects, projectCountJSON{pc.ProjectID, pc.Category, pc.Votes})
 		out.Total += pc.Votes

@@ -26,7 +26,7 @@ func (s *Store) resultsInput(ctx context.Context, q querier, ed prizes.Edition) 
 	dctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	digest := make(chan error, 1)
-	h := prizes.NewLedgerHasher()
+	h := prizes.NewLedgerHasher(ed.VotingWindow())
 	go func() {
 		digest <- s.ledger.EachVote(dctx, ed.ID, func(v voting.Vote) error { h.Add(v); return nil })
 	}()

@@ -23,14 +23,19 @@ func (s *Store) LoadSnapshot(ctx context.Context) (*voting.Snapshot, error) {
 	}
 	defer tx.Rollback(ctx)
 
-	rows, _ := tx.Query(ctx, `SELECT id, name, phase, rules FROM editions`)
+	rows, _ := tx.Query(ctx, `SELECT id, name, phase, rules, schedule->'voting' FROM editions`)
 	editions, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (voting.Edition, error) {
 		var e voting.Edition
 		var phase string
-		var rules []byte
-		if err := r.Scan(&e.ID, &e.Name, &phase, &rules); err != nil {
+		var rules, window []byte
+		if err := r.Scan(&e.ID, &e.Name, &phase, &rules, &window); err != nil {
 			return e, err
 		}
+		w, err := votingWindow(window)
+		if err != nil {
+			return e, fmt.Errorf("edition %q schedule: %w", e.ID, err)
+		}
+		e.Window = w
 		e.Phase = voting.Phase(phase)
 		e.Rules = voting.DefaultRules()
 		if err := json.Unmarshal(rules, &e.Rules); err != nil {
@@ -65,6 +70,27 @@ func (s *Store) LoadSnapshot(ctx context.Context) (*voting.Snapshot, error) {
 		return nil, fmt.Errorf("load projects: %w", translate(err))
 	}
 	return voting.NewSnapshot(editions, categories, projects), nil
+}
+
+// votingWindow reads the voting window of an edition's schedule, the JSON
+// {"start": ..., "end": ...} with either time absent, or null for none.
+func votingWindow(doc []byte) (voting.Window, error) {
+	var w struct {
+		Start, End *time.Time
+	}
+	if len(doc) > 0 {
+		if err := json.Unmarshal(doc, &w); err != nil {
+			return voting.Window{}, err
+		}
+	}
+	var out voting.Window
+	if w.Start != nil {
+		out.Opens = *w.Start
+	}
+	if w.End != nil {
+		out.Closes = *w.End
+	}
+	return out, nil
 }
 
 // Watch keeps cat current until ctx ends: it reloads on every change

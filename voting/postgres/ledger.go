@@ -116,23 +116,48 @@ func (s *Store) releaseCopyBuffer(b *copyBuffer) {
 	}
 }
 
-// Recount computes every ballot project's counted votes from the ledger alone
-// (counted and flagged votes count; rejected and invalidated do not). Projects
-// on the ballot with no votes are listed with zero.
+// inWindow is the SQL condition that a vote v of edition $1 was cast inside
+// the edition's published voting window ([start, end) of its schedule, either
+// bound open when absent). Both bounds are uncorrelated subqueries, which
+// PostgreSQL reads once per statement.
+const inWindow = `v.cast_at >= (SELECT coalesce((schedule->'voting'->>'start')::timestamptz, '-infinity') FROM editions WHERE id = $1)
+	AND v.cast_at < (SELECT coalesce((schedule->'voting'->>'end')::timestamptz, 'infinity') FROM editions WHERE id = $1)`
+
+// ballot is the SQL subquery of edition $1's projects on the ballot.
+const ballot = `SELECT id, category_code FROM projects
+	WHERE edition_id = $1 AND status IN ('nominated', 'champion', 'winner')`
+
+// Recount computes every ballot project's counted votes from the ledger alone:
+// counted and flagged votes count, rejected and invalidated ones do not, and
+// neither do votes cast outside the edition's voting window or for a project
+// no longer on the ballot (see Excluded). Projects on the ballot with no
+// votes are listed with zero.
 func (s *Store) Recount(ctx context.Context, edition string) ([]voting.ProjectCount, error) {
-	rows, err := s.pool.Query(ctx, `
+	return s.projectCounts(ctx, "recount", edition, `
 		WITH counted AS (
-			SELECT project_id, category_code, count(*) AS n FROM votes
-			WHERE edition_id = $1 AND status IN ('counted', 'flagged')
-			GROUP BY project_id, category_code
+			SELECT v.project_id, count(*) AS n FROM votes v
+			WHERE v.edition_id = $1 AND v.status IN ('counted', 'flagged') AND `+inWindow+`
+			GROUP BY v.project_id
 		)
-		SELECT coalesce(p.id, c.project_id)::text, coalesce(p.category_code, c.category_code), coalesce(c.n, 0)
-		FROM (SELECT id, category_code FROM projects
-		      WHERE edition_id = $1 AND status IN ('nominated', 'champion', 'winner')) p
-		FULL JOIN counted c ON c.project_id = p.id
-		ORDER BY 2, 1`, edition)
+		SELECT b.id::text, b.category_code, coalesce(c.n, 0)
+		FROM (`+ballot+`) b LEFT JOIN counted c ON c.project_id = b.id
+		ORDER BY 2, 1`)
+}
+
+// LiveCounts computes what the live tally should hold for an edition: every
+// vote whose status counts, per project, whether or not it is inside the
+// voting window or its project still on the ballot.
+func (s *Store) LiveCounts(ctx context.Context, edition string) ([]voting.ProjectCount, error) {
+	return s.projectCounts(ctx, "count live votes of", edition, `
+		SELECT project_id::text, category_code, count(*) FROM votes
+		WHERE edition_id = $1 AND status IN ('counted', 'flagged')
+		GROUP BY 1, 2 ORDER BY 2, 1`)
+}
+
+func (s *Store) projectCounts(ctx context.Context, op, edition, query string) ([]voting.ProjectCount, error) {
+	rows, err := s.pool.Query(ctx, query, edition)
 	if err != nil {
-		return nil, fmt.Errorf("recount %q: %w", edition, translate(err))
+		return nil, fmt.Errorf("%s %q: %w", op, edition, translate(err))
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (voting.ProjectCount, error) {
 		var pc voting.ProjectCount
@@ -140,9 +165,43 @@ func (s *Store) Recount(ctx context.Context, edition string) ([]voting.ProjectCo
 		return pc, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("recount %q: %w", edition, translate(err))
+		return nil, fmt.Errorf("%s %q: %w", op, edition, translate(err))
 	}
 	return out, nil
+}
+
+// Excluded is what a recount leaves out of an edition's counted votes, besides
+// the votes fraud review or ingest took out.
+type Excluded struct {
+	// Window is the voting window the votes were counted in.
+	Window voting.Window
+	// OutsideWindow counts the votes whose status counts but that were cast
+	// outside Window. The hot store refuses such votes, so any here were
+	// cast before the window changed or by a node that had not yet seen the
+	// change.
+	OutsideWindow int64
+	// OffBallot counts the votes whose status counts, cast inside Window,
+	// for projects no longer on the ballot.
+	OffBallot int64
+}
+
+// Excluded reports the votes a recount of edition leaves out, and why.
+func (s *Store) Excluded(ctx context.Context, edition string) (Excluded, error) {
+	var x Excluded
+	var window []byte
+	err := s.pool.QueryRow(ctx, `
+		SELECT (SELECT schedule->'voting' FROM editions WHERE id = $1),
+			count(*) FILTER (WHERE NOT (`+inWindow+`)),
+			count(*) FILTER (WHERE `+inWindow+` AND v.project_id NOT IN (SELECT id FROM (`+ballot+`) b))
+		FROM votes v WHERE v.edition_id = $1 AND v.status IN ('counted', 'flagged')`, edition).
+		Scan(&window, &x.OutsideWindow, &x.OffBallot)
+	if err != nil {
+		return x, fmt.Errorf("find votes left out of %q: %w", edition, translate(err))
+	}
+	if x.Window, err = votingWindow(window); err != nil {
+		return x, fmt.Errorf("find votes left out of %q: schedule: %w", edition, err)
+	}
+	return x, nil
 }
 
 // LedgerVotes returns how many votes of an edition the ledger holds, whatever

@@ -288,3 +288,93 @@ func TestStore_Insert_invalid(t *testing.T) {
 		})
 	}
 }
+
+// TestStore_Recount_window checks that a recount and the Champions tally
+// count only the votes cast inside the edition's voting window, for projects
+// still on the ballot, and that Excluded and LiveCounts say what was left out.
+func TestStore_Recount_window(t *testing.T) {
+	ctx := context.Background()
+	s, ed, projects := seeded(t)
+	opens := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	closes := opens.Add(24 * time.Hour)
+	if _, err := s.Pool().Exec(ctx, `UPDATE editions SET schedule = jsonb_build_object('voting',
+		jsonb_build_object('start', $2::text, 'end', $3::text)) WHERE id = $1`,
+		ed.ID, opens.Format(time.RFC3339Nano), closes.In(time.FixedZone("", 2*3600)).Format(time.RFC3339Nano)); err != nil {
+		t.Fatal(err)
+	}
+	p, off := projects[0], projects[1]
+	at := func(voter int64, p voting.Project, t time.Time) voting.Vote {
+		v := vote(voter, p)
+		v.CastAt = t
+		return v
+	}
+	votes := []voting.Vote{
+		at(1, p, opens.Add(-time.Microsecond)),  // before the start
+		at(2, p, opens),                         // at the start: inside
+		at(3, p, closes.Add(-time.Microsecond)), // the last instant inside
+		at(4, p, closes),                        // at the end: outside
+		at(5, p, closes.Add(time.Hour)),         // after the end
+		at(6, off, opens.Add(time.Hour)),        // inside, for a project taken off the ballot
+		at(7, off, closes.Add(time.Second)),     // outside, for that project
+	}
+	if _, err := s.Insert(ctx, votes); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Pool().Exec(ctx, `UPDATE projects SET status = 'rejected' WHERE id = $1`, off.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	counts, err := s.Recount(ctx, ed.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tallies, err := s.Tallies(ctx, ed.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(counts) != len(projects)-1 || len(tallies) != len(counts) {
+		t.Fatalf("recount lists %d projects, the tally %d; want the %d on the ballot", len(counts), len(tallies), len(projects)-1)
+	}
+	for i, pc := range counts {
+		want := int64(0)
+		if pc.ProjectID == p.ID {
+			want = 2
+		}
+		if pc.Votes != want || tallies[i].ProjectID != pc.ProjectID || tallies[i].Votes != want {
+			t.Errorf("project %s: recount %d, tally %+v; want %d in both", pc.ProjectID, pc.Votes, tallies[i], want)
+		}
+		if pc.ProjectID == p.ID && !tallies[i].FinalCountAt.Equal(closes.Add(-time.Microsecond)) {
+			t.Errorf("final counted vote at %v; want the last one inside the window, %v", tallies[i].FinalCountAt, closes.Add(-time.Microsecond))
+		}
+	}
+
+	x, err := s.Excluded(ctx, ed.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := postgres.Excluded{Window: voting.Window{Opens: opens, Closes: closes}, OutsideWindow: 4, OffBallot: 1}
+	if !x.Window.Opens.Equal(want.Window.Opens) || !x.Window.Closes.Equal(want.Window.Closes) ||
+		x.OutsideWindow != want.OutsideWindow || x.OffBallot != want.OffBallot {
+		t.Errorf("excluded %+v; want %+v", x, want)
+	}
+
+	live, err := s.LiveCounts(ctx, ed.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, pc := range live {
+		got[pc.ProjectID] = pc.Votes
+	}
+	if got[p.ID] != 5 || got[off.ID] != 2 || len(got) != 2 {
+		t.Errorf("live counts %v; want every counting vote: 5 for %s, 2 for %s", got, p.ID, off.ID)
+	}
+
+	snap, err := s.LoadSnapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := snap.Edition(ed.ID); !e.Window.Opens.Equal(opens) || !e.Window.Closes.Equal(closes) {
+		t.Errorf("catalogue window %+v; want %v to %v", e.Window, opens, closes)
+	}
+}

@@ -14,7 +14,8 @@ import (
 )
 
 // Tallies returns every ballot project's counted votes from the ledger alone
-// (counted and flagged votes count), with zero for projects without votes.
+// (counted and flagged votes cast inside the voting window count, as in
+// Recount), with zero for projects without votes.
 // With completeBallot, only the votes of voters who voted in every category
 // that has nominees count. Ordered by category, then project id.
 func (s *Store) Tallies(ctx context.Context, edition string, completeBallot bool) ([]voting.Tally, error) {
@@ -24,18 +25,16 @@ func (s *Store) Tallies(ctx context.Context, edition string, completeBallot bool
 	// votes sorted every counting vote, on disk for a WSIS-sized ledger,
 	// and took four times as long.
 	rows, err := s.pool.Query(ctx, `
-		WITH ballot AS (
-			SELECT id, category_code FROM projects
-			WHERE edition_id = $1 AND status IN ('nominated', 'champion', 'winner')
+		WITH ballot AS (`+ballot+`
 		), complete AS (
-			SELECT voter_id FROM votes
-			WHERE edition_id = $1 AND status IN ('counted', 'flagged')
-			GROUP BY voter_id
+			SELECT v.voter_id FROM votes v
+			WHERE v.edition_id = $1 AND v.status IN ('counted', 'flagged') AND `+inWindow+`
+			GROUP BY v.voter_id
 			HAVING count(DISTINCT category_code) >= (SELECT count(DISTINCT category_code) FROM ballot)
 		), by_country AS (
 			SELECT v.project_id, nullif(a.country, '') AS country, count(*) AS n, max(v.cast_at) AS last
 			FROM votes v LEFT JOIN accounts a ON a.id = v.voter_id
-			WHERE v.edition_id = $1 AND v.status IN ('counted', 'flagged')
+			WHERE v.edition_id = $1 AND v.status IN ('counted', 'flagged') AND `+inWindow+`
 				AND (NOT $2 OR v.voter_id IN (SELECT voter_id FROM complete))
 			GROUP BY 1, 2
 		), counted AS (

@@ -21,9 +21,12 @@ import (
 // taken in order, each as if alone, so two votes of one voter in one call
 // see each other.
 //
-// For each vote the voter's rate limit comes first (GCRA on Redis's clock,
-// when the store has one; the call's limits are read with one MGET), so a
-// flood of attempts costs little; then the ballot slot's bit, so a duplicate
+// The step reads Redis's clock once, the one clock every node shares: a
+// call outside its voting window is refused whole, and the time is stamped
+// on the log entry (field t, microseconds), where the flusher takes each
+// vote's cast time from. For each vote the voter's rate limit comes first
+// (GCRA on that clock; the call's limits are read with one MGET), so a flood
+// of attempts costs little; then the ballot slot's bit, so a duplicate
 // writes nothing; then, with a category cap, the voter's count in the
 // category, undone with the slot when the cap is reached. The accepted votes
 // go into the log as one entry with fields v1, v2, ... (see voteField), since
@@ -36,18 +39,23 @@ import (
 // KEYS: the shard's log stream, then for each vote its dedup bitmap, tally
 // hash and, only when the call uses them, its voter's rate key (a limit is
 // set) and category count hash (a cap is set).
-// ARGV: the limit's interval in ms (0: no limit), its burst and the category
-// cap (0: none), shared by the votes of the call; then for each vote its bit
-// offset, encoded vote, "1" when it counts, project id and, with a cap, its
-// voter id. A call without a limit or a cap sends nothing for them.
+// ARGV: the limit's interval in ms (0: no limit), its burst, the category
+// cap (0: none), and the voting window's opening and closing times in
+// microseconds since the epoch (0: open), shared by the votes of the call;
+// then for each vote its bit offset, encoded vote, "1" when it counts,
+// project id and, with a cap, its voter id. A call without a limit or a cap
+// sends nothing for them.
 //
 // It returns one number per vote: 1 for recorded, 0 for a duplicate, 2 when
-// the category cap is reached, 3 when the log refused the entry, and -1-W
-// when the rate limit refuses the vote for W more milliseconds.
+// the category cap is reached, 3 when the log refused the entry, 4 outside
+// the voting window, and -1-W when the rate limit refuses the vote for W
+// more milliseconds; then the clock's reading in microseconds.
 const appendScript = `#!lua
 local interval = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local cap = tonumber(ARGV[3])
+local opens = tonumber(ARGV[4])
+local closes = tonumber(ARGV[5])
 local ks, as = 2, 4
 local rk, ck = 0, 0
 if interval > 0 then
@@ -60,23 +68,30 @@ if cap > 0 then
 	as = 5
 end
 local votes = (#KEYS - 1) / ks
-local now = 0
+local t = redis.call('TIME')
+local micros = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local now = math.floor(micros / 1000)
+local out = {}
+if (opens > 0 and micros < opens) or (closes > 0 and micros >= closes) then
+	for i = 1, votes do
+		out[i] = 4
+	end
+	out[votes + 1] = micros
+	return out
+end
 local stored, updated = {}, {}
 if interval > 0 then
-	local t = redis.call('TIME')
-	now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 	local rate = {}
 	for i = 1, votes do
 		rate[i] = KEYS[1 + (i - 1) * ks + rk]
 	end
 	stored = redis.call('MGET', unpack(rate))
 end
-local out = {}
 local entry = {}
 local taken = {}
 for i = 1, votes do
 	local k = 1 + (i - 1) * ks
-	local a = 3 + (i - 1) * as
+	local a = 5 + (i - 1) * as
 	local res = 1
 	if interval > 0 then
 		local key = KEYS[k + rk]
@@ -109,11 +124,13 @@ for i = 1, votes do
 	out[i] = res
 end
 if #taken > 0 then
+	entry[2 * #taken + 1] = 't'
+	entry[2 * #taken + 2] = string.format('%d', micros)
 	local added = redis.pcall('XADD', KEYS[1], '*', unpack(entry))
 	local refused = type(added) == 'table' and added.err ~= nil
 	for _, i in ipairs(taken) do
 		local k = 1 + (i - 1) * ks
-		local a = 3 + (i - 1) * as
+		local a = 5 + (i - 1) * as
 		if refused then
 			if cap > 0 then
 				redis.call('HINCRBY', KEYS[k + ck], ARGV[a + 5], '-1')
@@ -125,6 +142,7 @@ if #taken > 0 then
 		end
 	end
 end
+out[votes + 1] = micros
 return out
 `
 
@@ -147,21 +165,27 @@ type request struct {
 	counts  string
 	project string
 	voter   int64
-	// err is the outcome, which the worker writes before it calls Done.
+	// err is the outcome, and at the store's clock when the step ran
+	// (microseconds), which the worker writes before it calls Done.
 	err error
+	at  int64
 	batch.Request
 }
 
 // callParams are the script arguments shared by the votes of one call: the
-// rate limit's interval (ms, 0 for none) and burst, and the category cap.
+// rate limit's interval (ms, 0 for none) and burst, the category cap, and
+// the voting window's bounds (µs since the epoch, 0 for open).
 type callParams struct {
 	interval, burst, cap int64
+	opens, closes        int64
 }
 
-// Append records v: in one atomic step it claims the voter's ballot slot,
-// appends v to its shard's log and, when v counts, bumps the live tally. It
-// returns an error wrapping voting.ErrDuplicate when the slot was already
-// filled; voting.ErrUnavailable when v was certainly not recorded (Redis
+// Append records v: in one atomic step, on Redis's clock, it checks that the
+// clock is inside v.Window, claims the voter's ballot slot, appends v to its
+// shard's log and, when v counts, bumps the live tally. It sets v.CastAt to
+// that clock's reading, which is also the cast time the ledger gets. It
+// returns an error wrapping voting.ErrClosed outside the window,
+// voting.ErrDuplicate when the slot was already filled; voting.ErrUnavailable when v was certainly not recorded (Redis
 // could not be reached, refused the call before running it, or the store's
 // deadline passed before v was sent); voting.ErrOutcomeUnknown when v was
 // sent and no reply came, by the deadline or at all (Redis may have run the
@@ -183,7 +207,7 @@ func (s *Store) Append(ctx context.Context, v *voting.Vote) error {
 	// use them.
 	r.keys = [4]string{k.seen + v.Edition + ":" + v.Slot, tallyKey(k.tally, v.Edition, tallyBucket(v.ProjectID))}
 	r.shard = int(shard)
-	r.params = callParams{cap: int64(max(v.CategoryCap, 0))}
+	r.params = callParams{cap: int64(max(v.CategoryCap, 0)), opens: micros(v.Window.Opens), closes: micros(v.Window.Closes)}
 	r.voter = v.VoterID
 	if !v.Unmetered && s.opts.VoteLimit.Interval > 0 {
 		r.keys[2] = k.rate + strconv.FormatInt(v.VoterID, 10)
@@ -211,12 +235,22 @@ func (s *Store) Append(ctx context.Context, v *voting.Vote) error {
 	case err != nil:
 		return fmt.Errorf("append vote %s: %w", v.ID, err)
 	}
-	err := r.err
+	err, at := r.err, r.at
 	s.release(r)
 	if err != nil {
 		return fmt.Errorf("append vote %s: voter %d, slot %s: %w", v.ID, v.VoterID, v.Slot, err)
 	}
+	v.CastAt = time.UnixMicro(at).UTC()
 	return nil
+}
+
+// micros is t in microseconds since the epoch, or 0 for the zero time (an
+// open bound). A bound before the epoch is as good as open.
+func micros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return max(t.UnixMicro(), 0)
 }
 
 // check refuses a vote whose keys would be ambiguous or out of range before
@@ -242,7 +276,7 @@ func (s *Store) check(v *voting.Vote) error {
 func (s *Store) release(r *request) {
 	r.keys = [4]string{}
 	r.project = ""
-	r.err = nil
+	r.err, r.at = nil, 0
 	if cap(r.payload) > 64<<10 {
 		r.payload = nil
 	}
@@ -331,7 +365,7 @@ next:
 // evalSha adds c's script call to pipe.
 func (b *sender) evalSha(ctx context.Context, pipe goredis.Pipeliner, s *Store, c *call) *goredis.Cmd {
 	keys := append(b.keys[:0], s.keys[c.shard].log)
-	args := append(b.args[:0], c.params.interval, c.params.burst, c.params.cap)
+	args := append(b.args[:0], c.params.interval, c.params.burst, c.params.cap, c.params.opens, c.params.closes)
 	for _, r := range c.reqs {
 		keys = append(keys, r.keys[0], r.keys[1])
 		if c.params.interval > 0 {
@@ -354,7 +388,7 @@ func (b *sender) evalSha(ctx context.Context, pipe goredis.Pipeliner, s *Store, 
 // answer tells each request of a call its outcome.
 func (s *Store) answer(reqs []*request, cmd *goredis.Cmd) {
 	res, err := cmd.Int64Slice()
-	if err == nil && len(res) != len(reqs) {
+	if err == nil && len(res) != len(reqs)+1 {
 		err = fmt.Errorf("append script answered %d results for %d votes: %w", len(res), len(reqs), voting.ErrOutcomeUnknown)
 	}
 	if err != nil {
@@ -364,7 +398,7 @@ func (s *Store) answer(reqs []*request, cmd *goredis.Cmd) {
 		if err != nil {
 			r.err = err
 		} else {
-			r.err = result(res[i])
+			r.err, r.at = result(res[i]), res[len(reqs)]
 		}
 		s.done(r)
 	}
@@ -401,8 +435,9 @@ func failed(op string, err error) error {
 }
 
 // result translates the script's answer for one vote: 1 for recorded, 0 for
-// a duplicate, 2 for a full category, 3 for an entry the log refused, -1-W
-// for a rate-limit refusal with W milliseconds to wait.
+// a duplicate, 2 for a full category, 3 for an entry the log refused, 4 for
+// a vote outside its voting window, -1-W for a rate-limit refusal with W
+// milliseconds to wait.
 func result(n int64) error {
 	switch {
 	case n == 0:
@@ -411,6 +446,8 @@ func result(n int64) error {
 		return voting.ErrCategoryFull
 	case n == 3:
 		return fmt.Errorf("vote log refused the entry: %w", voting.ErrUnavailable)
+	case n == 4:
+		return fmt.Errorf("outside the voting window: %w", voting.ErrClosed)
 	case n < 0:
 		return &voting.RateLimitError{RetryAfter: time.Duration(-1-n) * time.Millisecond}
 	}

@@ -104,24 +104,31 @@ func TestStore_Append_sharedEntry(t *testing.T) {
 			ctx := context.Background()
 
 			const n = 100
-			want := map[string]voting.Vote{}
 			var votes []*voting.Vote
 			for i := range n {
-				v := g.vote(int64(i+1), "C1", "p"+strconv.Itoa(i%7))
-				want[v.ID] = *v
-				votes = append(votes, v)
+				votes = append(votes, g.vote(int64(i+1), "C1", "p"+strconv.Itoa(i%7)))
 			}
 			appendBehindHeld(t, hold, s, votes, 250*time.Millisecond)
+			// Append stamped each vote with Redis's clock.
+			want := map[string]voting.Vote{}
+			for _, v := range votes {
+				want[v.ID] = *v
+			}
 
-			// An entry of n votes has the fields v1 to vn and no others.
+			// An entry of n votes has the fields v1 to vn and t, the
+			// append step's clock, and no others.
 			msgs, err := c.XRange(ctx, logKey(o.Prefix, 0), "-", "+").Result()
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, m := range msgs {
-				for i := range len(m.Values) {
+				votes := len(m.Values) - 1
+				if _, ok := m.Values["t"]; !ok {
+					t.Errorf("entry %s has fields %v; want t among them", m.ID, slices.Sorted(maps.Keys(m.Values)))
+				}
+				for i := range votes {
 					if _, ok := m.Values["v"+strconv.Itoa(i+1)]; !ok {
-						t.Errorf("entry %s has fields %v; want v1 to v%d", m.ID, slices.Sorted(maps.Keys(m.Values)), len(m.Values))
+						t.Errorf("entry %s has fields %v; want t and v1 to v%d", m.ID, slices.Sorted(maps.Keys(m.Values)), votes)
 						break
 					}
 				}

@@ -140,20 +140,19 @@ func (r *resp) message() message {
 	// The votes of all entries share one backing array, which spares an
 	// allocation per entry; each message keeps its own stretch of it.
 	start := len(r.votes)
-	at := r.s
+	fields := r.s
 	other := false
+	m.votes = r.votes
 	for i := 0; i < n; i += 2 {
-		f, v := r.str(), r.str()
-		if voteField(f) {
-			r.votes = append(r.votes, v)
-		} else {
+		if f, v := r.str(), r.str(); !m.field(f, v) {
 			other = true
 		}
 	}
+	r.votes = m.votes
 	if other && r.err == nil {
-		// Something besides votes: the whole entry is kept, should it go
+		// Something the append script does not write: the whole entry is kept, should it go
 		// to the dead-letter stream.
-		again := resp{s: at}
+		again := resp{s: fields}
 		m.fields = make([]string, n)
 		for i := range m.fields {
 			m.fields[i] = again.str()

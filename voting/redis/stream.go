@@ -339,13 +339,37 @@ func (s *Store) shard(op string, shard int) (*shardKeys, error) {
 	return &s.keys[shard], nil
 }
 
-// message is one stream entry as read: its id and the encoded votes of its
-// vote fields. fields holds every field and value in turn, and is only kept
-// when the entry holds something besides votes, for the dead-letter stream.
+// message is one stream entry as read: its id, the encoded votes of its
+// vote fields and the time the append step stamped on it (field t, in
+// microseconds; 0 when absent). fields holds every field and value in turn,
+// and is only kept when the entry holds something else, for the dead-letter
+// stream.
 type message struct {
 	id     string
 	votes  []string
+	at     int64
 	fields []string
+}
+
+// stampField is the log entry field that holds the append step's clock.
+const stampField = "t"
+
+// field takes one field of an entry into m, and reports whether it was
+// one the append script writes.
+func (m *message) field(name, value string) bool {
+	switch {
+	case voteField(name):
+		m.votes = append(m.votes, value)
+	case name == stampField:
+		at, err := strconv.ParseInt(value, 10, 64)
+		if err != nil || at <= 0 {
+			return false
+		}
+		m.at = at
+	default:
+		return false
+	}
+	return true
 }
 
 // appendMessages appends go-redis's stream messages to msgs.
@@ -354,9 +378,7 @@ func appendMessages(msgs []message, xs []goredis.XMessage) []message {
 		m := message{id: x.ID}
 		other := false
 		for f, v := range x.Values {
-			if s, ok := v.(string); ok && voteField(f) {
-				m.votes = append(m.votes, s)
-			} else {
+			if s, ok := v.(string); !ok || !m.field(f, s) {
 				other = true
 			}
 		}
@@ -398,6 +420,9 @@ func (s *Store) entries(ctx context.Context, shard int, msgs []message) []voting
 				dead = append(dead, deadLetter{id: m.id, reason: err.Error(), values: []any{voteFieldName(j), enc}})
 				continue
 			}
+			if m.at > 0 {
+				v.CastAt = time.UnixMicro(m.at).UTC()
+			}
 			out = append(out, voting.Entry{Shard: shard, LogID: m.id, Vote: v})
 			good++
 		}
@@ -414,9 +439,12 @@ func (s *Store) entries(ctx context.Context, shard int, msgs []message) []voting
 // values returns the message's fields and values, as XADD takes them.
 func (m *message) values() []any {
 	if m.fields == nil {
-		out := make([]any, 0, 2*len(m.votes))
+		out := make([]any, 0, 2*len(m.votes)+2)
 		for j, v := range m.votes {
 			out = append(out, voteFieldName(j), v)
+		}
+		if m.at > 0 {
+			out = append(out, stampField, strconv.FormatInt(m.at, 10))
 		}
 		return out
 	}
