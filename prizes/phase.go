@@ -60,6 +60,11 @@ const (
 	ActionJuryReport      Action = "jury.report"
 	ActionFraudAnalyze    Action = "fraud.analyze"
 	ActionFraudDecide     Action = "fraud.decide"
+
+	// ActionFreezeRules freezes the rules of an edition seeded straight
+	// into voting or later, which never opened voting; an organiser's
+	// freeze is part of ActionAdvance.
+	ActionFreezeRules Action = "edition.rules.freeze"
 )
 
 // Phases returns the phases in which a is allowed. Advancing is allowed in
@@ -72,6 +77,8 @@ func (a Action) Phases() []voting.Phase {
 	switch a {
 	case ActionCreateEdition:
 		return nil
+	case ActionFreezeRules:
+		return []voting.Phase{vote, counting, jury, voting.PhasePublished}
 	case ActionUpdateRules:
 		// The rules freeze when voting opens.
 		return []voting.Phase{draft, submission, review}

@@ -82,9 +82,14 @@ func runSeed(ctx context.Context, a *app, args []string) error {
 	return seedDemo(ctx, a, pg, *edition, *per)
 }
 
+// seedDemo seeds the demo edition in its voting phase and freezes its
+// rules as opening voting does, so that its results are held to them.
 func seedDemo(ctx context.Context, a *app, pg *postgres.Store, edition string, per int) error {
 	ed, cats, projects := prizes.DemoEdition(edition, per)
 	if err := pg.SeedEdition(ctx, ed, cats, projects); err != nil {
+		return err
+	}
+	if err := ppg.New(pg.Pool(), ppg.Options{}).FreezeSeededRules(ctx, edition); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stderr, "seeded edition %s: %d categories, %d nominees\n", edition, len(cats), len(projects))

@@ -211,13 +211,50 @@ func (s *Store) openVoting(ctx context.Context, tx pgx.Tx, ed prizes.Edition, de
 	if nominated == 0 {
 		return fmt.Errorf("no entry is nominated: %w", prizes.ErrNotReady)
 	}
-	hash := ed.Rules.Hash()
-	if _, err := tx.Exec(ctx, `UPDATE editions SET rules = $2, rules_hash = $3, rules_frozen_at = $4 WHERE id = $1`,
-		ed.ID, ed.Rules.Canonical(), hash, s.now()); err != nil {
+	hash, err := s.freezeRules(ctx, tx, ed)
+	if err != nil {
 		return err
 	}
 	details["rules_hash"] = hash
 	details["nominees"] = nominated
+	return nil
+}
+
+// freezeRules stores the edition's rules in canonical form with their hash
+// and the time they froze, and returns the hash: what opening voting does
+// to the rules, and what VerifyResults later holds the published results
+// to.
+func (s *Store) freezeRules(ctx context.Context, tx pgx.Tx, ed prizes.Edition) (string, error) {
+	hash := ed.Rules.Hash()
+	if _, err := tx.Exec(ctx, `UPDATE editions SET rules = $2, rules_hash = $3, rules_frozen_at = $4 WHERE id = $1`,
+		ed.ID, ed.Rules.Canonical(), hash, s.now()); err != nil {
+		return "", err
+	}
+	return hash, nil
+}
+
+// FreezeSeededRules freezes the rules of an edition that was seeded
+// straight into voting or a later phase, so never opened voting, as
+// opening voting would have: the canonical rules, their hash and the time.
+// The freeze is recorded in the audit log as the system's. An edition whose
+// rules are frozen already, or that is not voting yet, is left as it is, so
+// seeding twice is harmless. It returns voting.ErrUnknownEdition.
+func (s *Store) FreezeSeededRules(ctx context.Context, edition string) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		ed, err := loadEdition(ctx, tx, edition, true)
+		if err != nil || !ed.Frozen() || ed.RulesHash != "" {
+			return err
+		}
+		hash, err := s.freezeRules(ctx, tx, ed)
+		if err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, ed.ID, prizes.SystemActor(), prizes.ActionFreezeRules, "rules",
+			map[string]any{"rules_hash": hash, "seeded_in": ed.Phase})
+	})
+	if err != nil {
+		return fmt.Errorf("freeze the rules of %q: %w", edition, translate(err))
+	}
 	return nil
 }
 
