@@ -3,6 +3,7 @@ package api_test
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -203,5 +204,83 @@ func TestPrizes_conflictTwice(t *testing.T) {
 	k.must(http.StatusOK, "juror", "GET", k.ed("/jury/me"), nil, &me)
 	if c := me.Categories[0].Projects[0].Conflict; c == nil || c.Reason != "former employer" {
 		t.Fatalf("the juror sees conflict %+v", c)
+	}
+}
+
+// TestPrizes_tieOrders: an organiser's order must be the tied set at the
+// cut; any other is refused with the tied projects named, and nothing is
+// recorded or audited.
+func TestPrizes_tieOrders(t *testing.T) {
+	k := newContest(t)
+	k.createEdition()
+	k.advance("submission")
+	c1 := []string{k.submitted("owner", "C1", "Alpha"), k.submitted("owner", "C1", "Bravo"), k.submitted("owner", "C1", "Charlie")}
+	c2 := []string{k.submitted("owner", "C2", "Echo"), k.submitted("owner", "C2", "Foxtrot")}
+	k.advance("review")
+	var ds []prizes.ReviewDecision
+	for _, id := range append(slices.Clone(c1), c2...) {
+		ds = append(ds, prizes.ReviewDecision{ProjectID: id, Decision: "nominate"})
+	}
+	k.must(http.StatusOK, "organiser", "POST", k.ed("/review"), map[string]any{"decisions": ds}, nil)
+	k.advance("voting")
+	// C1: Alpha 5, Bravo and Charlie tie for the second place with 3. C2:
+	// two nominees for two places, no tie.
+	k.castVotes(c1[0], "C1", 5)
+	k.castVotes(c1[1], "C1", 3)
+	k.castVotes(c1[2], "C1", 3)
+	k.castVotes(c2[0], "C2", 2)
+	k.castVotes(c2[1], "C2", 1)
+	k.advance("counting")
+	decide := func(stage, category string, order ...string) map[string]any {
+		return map[string]any{"stage": stage, "category": category, "order": order, "reason": "Drawn by lot."}
+	}
+	tied := []string{c1[1], c1[2]}
+	for _, tt := range []struct {
+		name string
+		body map[string]any
+		want []string // what the field error must name
+	}{
+		{"neither tied", decide("champions", "C1", c1[0], c2[0]), tied},
+		{"one tied, one not", decide("champions", "C1", c1[0], c1[1]), tied},
+		{"the tied and one more", decide("champions", "C1", c1[2], c1[1], c1[0]), tied},
+		{"no tie in the category", decide("champions", "C2", c2[1], c2[0]), []string{"no tie at the Champion cut"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before, audited := k.fingerprint(), k.auditTail()
+			w := k.call("organiser", "POST", k.ed("/ties"), tt.body)
+			wantError(t, w, http.StatusUnprocessableEntity, "invalid_request")
+			got := fieldsOf(t, w.Body.Bytes())["order"]
+			for _, s := range tt.want {
+				if !strings.Contains(got, s) {
+					t.Errorf("fields[order] = %q; want it to name %s", got, s)
+				}
+			}
+			if k.fingerprint() != before || k.auditTail().Seq != audited.Seq {
+				t.Error("a refused order changed something")
+			}
+		})
+	}
+	// The tied set is accepted in any order, and may be decided again.
+	k.must(http.StatusOK, "organiser", "POST", k.ed("/ties"), decide("champions", "C1", c1[2], c1[1]), nil)
+	k.must(http.StatusOK, "organiser", "POST", k.ed("/ties"), decide("champions", "C1", c1[1], c1[2]), nil)
+	if last := k.auditTail(); last.Action != prizes.ActionDecideTie {
+		t.Fatalf("last audit entry %s; want %s", last.Action, prizes.ActionDecideTie)
+	}
+	k.advance("jury")
+
+	// Winners: the jury prefers Alpha, so there is no tie to decide.
+	k.must(http.StatusOK, "organiser", "PUT", k.ed("/jury/assignments"), map[string]any{"juror_id": k.ids["juror"], "category": "C1"}, nil)
+	for id, s := range map[string]int{c1[0]: 8, c1[1]: 6} {
+		k.must(http.StatusOK, "juror", "PUT", k.ed("/jury/scores/"+id), map[string]any{"scores": map[string]int{"impact": s, "reach": s}}, nil)
+		k.must(http.StatusOK, "juror", "POST", k.ed("/jury/scores/"+id+"/submit"), nil, nil)
+	}
+	before := k.fingerprint()
+	w := k.call("organiser", "POST", k.ed("/ties"), decide("winners", "C1", c1[1], c1[0]))
+	wantError(t, w, http.StatusUnprocessableEntity, "invalid_request")
+	if got := fieldsOf(t, w.Body.Bytes())["order"]; !strings.Contains(got, "no tie at the Winner cut") {
+		t.Errorf("fields[order] = %q", got)
+	}
+	if k.fingerprint() != before {
+		t.Error("a refused Winner order changed something")
 	}
 }
