@@ -7,6 +7,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"strconv"
 	"time"
 
 	"github.com/wsisvote/prizes/prizes"
@@ -137,5 +138,32 @@ func TestLedgerHasher(t *testing.T) {
 	votes[1].Status = voting.StatusCounted
 	if b := sum(votes); b.Digest == a.Digest {
 		t.Fatal("a status change keeps the digest")
+	}
+}
+
+func TestLedgerHasher_window(t *testing.T) {
+	w := voting.Window{Opens: t0, Closes: t0.Add(time.Hour)}
+	h := prizes.NewLedgerHasher(w)
+	for i, v := range []struct {
+		at     time.Time
+		status voting.Status
+	}{
+		{t0.Add(-time.Microsecond), voting.StatusCounted}, // before: outside
+		{t0, voting.StatusCounted},                         // at the opening: counted
+		{t0.Add(30 * time.Minute), voting.StatusFlagged},   // inside: counted
+		{t0.Add(time.Hour), voting.StatusCounted},          // at the close: outside
+		{t0.Add(2 * time.Hour), voting.StatusInvalidated},  // counts nowhere, inside or not
+	} {
+		h.Add(voting.Vote{ID: strconv.Itoa(i), VoterID: int64(i + 1), ProjectID: "a", Category: "C1", Slot: "C1", Status: v.status, CastAt: v.at})
+	}
+	s := h.Summary()
+	if s.Votes != 5 || s.Counted != 2 || s.OutsideWindow != 2 {
+		t.Errorf("summary %+v; want 5 votes, 2 counted, 2 outside the window", s)
+	}
+	if s.Window.Opens == nil || !s.Window.Opens.Equal(t0) || s.Window.Closes == nil || !s.Window.Closes.Equal(t0.Add(time.Hour)) {
+		t.Errorf("window %+v; want %v to %v", s.Window, t0, t0.Add(time.Hour))
+	}
+	if open := prizes.NewLedgerHasher(voting.Window{}).Summary().Window; open.Opens != nil || open.Closes != nil {
+		t.Errorf("an open window shows as %+v; want null bounds", open)
 	}
 }
