@@ -5,9 +5,9 @@ import (
 	"crypto/ed25519"
 	"encoding/csv"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
-	"strconv"
 	"time"
 
 	"github.com/wsisvote/prizes/prizes"
@@ -149,10 +149,10 @@ func TestLedgerHasher_window(t *testing.T) {
 		status voting.Status
 	}{
 		{t0.Add(-time.Microsecond), voting.StatusCounted}, // before: outside
-		{t0, voting.StatusCounted},                         // at the opening: counted
-		{t0.Add(30 * time.Minute), voting.StatusFlagged},   // inside: counted
-		{t0.Add(time.Hour), voting.StatusCounted},          // at the close: outside
-		{t0.Add(2 * time.Hour), voting.StatusInvalidated},  // counts nowhere, inside or not
+		{t0, voting.StatusCounted},                        // at the opening: counted
+		{t0.Add(30 * time.Minute), voting.StatusFlagged},  // inside: counted
+		{t0.Add(time.Hour), voting.StatusCounted},         // at the close: outside
+		{t0.Add(2 * time.Hour), voting.StatusInvalidated}, // counts nowhere, inside or not
 	} {
 		h.Add(voting.Vote{ID: strconv.Itoa(i), VoterID: int64(i + 1), ProjectID: "a", Category: "C1", Slot: "C1", Status: v.status, CastAt: v.at})
 	}
