@@ -37,11 +37,18 @@ var freeMail = func() map[string]struct{} {
 // voting.EmailOrganisation for any other; "" for an empty domain. Only the
 // class travels in tokens and with votes, never the address.
 func (s *Service) EmailClass(domain string) string {
+	return EmailClassIn(s.cfg.Blocklist, domain)
+}
+
+// EmailClassIn returns the class of an email domain as Service.EmailClass
+// does, with b as the disposable list, for tools that mint tokens without
+// a sign-in service.
+func EmailClassIn(b *Blocklist, domain string) string {
 	d := strings.ToLower(strings.TrimSuffix(domain, "."))
 	switch {
 	case d == "":
 		return ""
-	case s.cfg.Blocklist.Blocked(d):
+	case b.Blocked(d):
 		return voting.EmailDisposable
 	}
 	if _, ok := freeMail[d]; ok {

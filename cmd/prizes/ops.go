@@ -107,11 +107,17 @@ func runVoters(ctx context.Context, a *app, args []string) error {
 	edition := fs.String("edition", "demo", "edition the voters are for")
 	count := fs.Int("count", 1, "number of voters to create")
 	out := fs.String("out", "-", "file to write voter_id<TAB>access_token lines to (- for stdout)")
+	facts := fs.String("facts", "", "create instead one voter per line of this JSON lines file "+
+		`({"key","created_at","signed_in_at","email_domain","country"}), with tokens claiming those facts, `+
+		"and write voter_id<TAB>access_token<TAB>key lines")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *count <= 0 {
 		return fmt.Errorf("voters: --count must be positive")
+	}
+	if *facts != "" && isSet(fs, "count") {
+		return fmt.Errorf("voters: --count and --facts exclude each other")
 	}
 	pg, err := a.postgres(ctx)
 	if err != nil {
@@ -134,11 +140,15 @@ func runVoters(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	started := time.Now()
-	voters, err := pg.CreateVoters(ctx, *count)
-	if err != nil {
-		return err
+	var lines []string
+	if *facts != "" {
+		lines, err = a.createFactVoters(ctx, pg, signer, *facts)
+	} else {
+		var voters []postgres.Voter
+		if voters, err = pg.CreateVoters(ctx, *count); err == nil {
+			lines, err = mintTokens(signer, voters)
+		}
 	}
-	lines, err := mintTokens(signer, voters)
 	if err != nil {
 		return err
 	}
@@ -158,7 +168,7 @@ func runVoters(ctx context.Context, a *app, args []string) error {
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("voters: write: %w", err)
 	}
-	fmt.Fprintf(a.stderr, "created %d voters for %s in %s\n", len(voters), *edition, time.Since(started).Round(time.Millisecond))
+	fmt.Fprintf(a.stderr, "created %d voters for %s in %s\n", len(lines), *edition, time.Since(started).Round(time.Millisecond))
 	return nil
 }
 

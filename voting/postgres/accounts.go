@@ -36,3 +36,54 @@ func (s *Store) CreateVoters(ctx context.Context, n int) ([]Voter, error) {
 	}
 	return out, nil
 }
+
+// NewAccount is a verified account a rehearsal creates with the facts the
+// fraud analysis reads: when it was created, its address (of which only
+// the domain is ever exported) and its country.
+type NewAccount struct {
+	Email     string
+	Country   string
+	CreatedAt time.Time
+}
+
+// CreateAccounts creates one verified account per entry of accts, in one
+// statement, and returns them in the same order. An address already taken
+// fails the whole statement with a conflict.
+func (s *Store) CreateAccounts(ctx context.Context, accts []NewAccount) ([]Voter, error) {
+	if len(accts) == 0 {
+		return nil, nil
+	}
+	emails := make([]string, len(accts))
+	countries := make([]string, len(accts))
+	created := make([]time.Time, len(accts))
+	at := make(map[string]int, len(accts))
+	for i, a := range accts {
+		emails[i], countries[i], created[i] = a.Email, a.Country, a.CreatedAt
+		at[a.Email] = i
+	}
+	rows, err := s.pool.Query(ctx, `INSERT INTO accounts (email, display_name, country, created_at, verified_at)
+		SELECT e, '', c, t, t FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(e, c, t)
+		RETURNING id, email, created_at`, emails, countries, created)
+	if err != nil {
+		return nil, fmt.Errorf("create %d accounts: %w", len(accts), translate(err))
+	}
+	out := make([]Voter, len(accts))
+	n := 0
+	for rows.Next() {
+		var v Voter
+		var email string
+		if err := rows.Scan(&v.ID, &email, &v.CreatedAt); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("create %d accounts: %w", len(accts), translate(err))
+		}
+		out[at[email]] = v
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("create %d accounts: %w", len(accts), translate(err))
+	}
+	if n != len(accts) {
+		return nil, fmt.Errorf("create %d accounts: %d created", len(accts), n)
+	}
+	return out, nil
+}
