@@ -122,7 +122,11 @@ type Project struct {
 	Title        string
 	Organisation string
 	Country      string
-	Nominated    bool
+	// Summary and Links are the entry as its owner wrote it, shown on the
+	// ballot; the vote path does not read them.
+	Summary   string
+	Links     []string
+	Nominated bool
 }
 
 // CategoryCap is how many votes a voter may cast in one category beyond the

@@ -58,11 +58,11 @@ func (s *Store) LoadSnapshot(ctx context.Context) (*voting.Snapshot, error) {
 		return nil, fmt.Errorf("load categories: %w", translate(err))
 	}
 
-	rows, _ = tx.Query(ctx, `SELECT id::text, edition_id, category_code, title, organisation, country, status FROM projects`)
+	rows, _ = tx.Query(ctx, `SELECT id::text, edition_id, category_code, title, organisation, country, summary, links, status FROM projects`)
 	projects, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (voting.Project, error) {
 		var p voting.Project
 		var status string
-		err := r.Scan(&p.ID, &p.Edition, &p.Category, &p.Title, &p.Organisation, &p.Country, &status)
+		err := r.Scan(&p.ID, &p.Edition, &p.Category, &p.Title, &p.Organisation, &p.Country, &p.Summary, &p.Links, &status)
 		p.Nominated = status == "nominated" || status == "champion" || status == "winner"
 		return p, err
 	})
