@@ -28,6 +28,7 @@ func runBench(ctx context.Context, a *app, args []string) error {
 	skew := fs.Float64("skew", 1, "Zipf exponent of project popularity within a category")
 	window := fs.Int("window", 1000, "voters voting at the same time; each casts all its votes before the next start")
 	ingestOnly := fs.Bool("ingest-only", true, "add to each pair a run with the flusher stopped, and time the flush of its backlog")
+	compareScorer := fs.Bool("compare-scorer", true, "add to each pair a run with the fraud scorer off, and compare prizes serve's CPU per vote")
 	var prizesEnv listFlag
 	fs.Var(&prizesEnv, "prizes-env", "PRIZES_NAME=value setting for prizes, to measure a non-default configuration (repeatable)")
 	redisBin := fs.String("redis-server", "redis-server", "redis-server binary for the dedicated Redis")
@@ -72,6 +73,7 @@ func runBench(ctx context.Context, a *app, args []string) error {
 		Seed:           1,
 		Window:         *window,
 		IngestOnly:     *ingestOnly,
+		CompareScorer:  *compareScorer,
 		PrizesEnv:      prizesEnv,
 		Command:        a.commandLine(),
 		Log:            a.stderr,

@@ -65,6 +65,10 @@ type Config struct {
 	// run left: the ingest path alone, as when flushers run on other
 	// machines, and the flush on its own.
 	IngestOnly bool
+	// CompareScorer adds to each pair a run of the vote path with the fraud
+	// scorer off (every vote counted, as voting.CountAll does), so that the
+	// scorer's CPU per vote shows against the same path without it.
+	CompareScorer bool
 	// FlushTimeout bounds the wait for the flusher to drain the vote log.
 	FlushTimeout time.Duration
 
@@ -164,7 +168,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	h.rep.Settings = Settings{
 		Voters: cfg.Voters, Workers: cfg.Workers, Duration: cfg.Duration, Warmup: cfg.Warmup,
 		Pairs: cfg.Pairs, OpenDuration: cfg.OpenDuration, OpenWorkers: cfg.OpenWorkers,
-		Shards: cfg.Shards, Skew: cfg.Skew, Window: cfg.Window, IngestOnly: cfg.IngestOnly,
+		Shards: cfg.Shards, Skew: cfg.Skew, Window: cfg.Window, IngestOnly: cfg.IngestOnly, CompareScorer: cfg.CompareScorer,
 		PrizesEnv: cfg.PrizesEnv, GOMAXPROCS: runtime.GOMAXPROCS(0),
 	}
 	err := h.run(ctx)
@@ -267,7 +271,7 @@ func (h *harness) startServers(ctx context.Context) error {
 		return err
 	}
 	h.serveAddr = addr
-	if err := h.startServe(ctx, true); err != nil {
+	if err := h.startServe(ctx, true, true); err != nil {
 		return err
 	}
 	baseAddr, err := stack.FreePort()
@@ -296,11 +300,15 @@ func (h *harness) startServers(ctx context.Context) error {
 }
 
 // startServe starts prizes serve on h.serveAddr, with its flusher or
-// without, and waits until it is ready.
-func (h *harness) startServe(ctx context.Context, flush bool) error {
-	h.logf("starting prizes serve on %s (flusher %v)", h.serveAddr, flush)
+// without, with its fraud scorer or without, and waits until it is ready.
+func (h *harness) startServe(ctx context.Context, flush, scorer bool) error {
+	h.logf("starting prizes serve on %s (flusher %v, scorer %v)", h.serveAddr, flush, scorer)
+	scoring := "PRIZES_FRAUD_SCORER=on"
+	if !scorer {
+		scoring = "PRIZES_FRAUD_SCORER=off"
+	}
 	env := stack.ChildEnv(h.cfg.Env, append(slices.Clone(h.env),
-		"PRIZES_HTTP_ADDR="+h.serveAddr, "PRIZES_FLUSH="+strconv.FormatBool(flush),
+		"PRIZES_HTTP_ADDR="+h.serveAddr, "PRIZES_FLUSH="+strconv.FormatBool(flush), scoring,
 		// A fixed consumer name lets each new serve take over what the
 		// previous one left pending, without waiting for the claim timeout.
 		"PRIZES_CONSUMER=bench")...)
@@ -320,12 +328,12 @@ func (h *harness) startServe(ctx context.Context, flush bool) error {
 }
 
 // restartServe stops prizes serve, which first drains what its flusher
-// holds, and starts it again with or without its flusher.
-func (h *harness) restartServe(ctx context.Context, flush bool) error {
+// holds, and starts it again with or without its flusher and scorer.
+func (h *harness) restartServe(ctx context.Context, flush, scorer bool) error {
 	if err := h.serve.Stop(30 * time.Second); err != nil {
 		return fmt.Errorf("bench: restart prizes serve: %w: %s", err, h.serve.LogTail())
 	}
-	return h.startServe(ctx, flush)
+	return h.startServe(ctx, flush, scorer)
 }
 
 // teardown stops everything the run started, in reverse order, and removes

@@ -97,6 +97,10 @@ func (r *Report) Markdown(w io.Writer, jsonName string) {
 		p("| ratio ingest only / Gin (median of pairs) | %.2f | |\n", r.MedianIngestRatio)
 		p("| flusher draining the log into PostgreSQL, machine to itself (median) | %s votes/s | |\n", num(r.MedianDrain))
 	}
+	if s.CompareScorer {
+		p("| prizes serve CPU per vote, fraud scorer on / off (median of pairs) | %.1f µs / %.1f µs: **%+.1f%%** | ≤ +%.0f%% %s |\n",
+			r.MedianServeCPUOn, r.MedianServeCPUOff, 100*r.MedianScorerCost, 100*TargetScorerCost, mark(r.MedianScorerCost <= TargetScorerCost))
+	}
 	if o := r.Open; o != nil {
 		p("| latency at %s votes/s (open loop), p50 / p90 / p99 / p99.9 | %s / %s / %s / %s | |\n",
 			num(o.Rate), lat(o.Latency.P50), lat(o.Latency.P90), lat(o.Latency.P99), lat(o.Latency.P999))
@@ -154,6 +158,17 @@ func (r *Report) Markdown(w io.Writer, jsonName string) {
 			p("| %d | %s | %s | %.2f |\n", i+1, num(pr.Baseline), num(pr.VotePath), pr.Ratio)
 		}
 		p("| median | %s | %s | **%.2f** |\n\n", num(r.MedianBaseline), num(r.MedianVotePath), r.MedianRatio)
+	}
+
+	if s.CompareScorer {
+		p("| pair | vote path votes/s, scorer on (b) | scorer off (c) | prizes serve µs of CPU per vote, on | off | scorer's cost |\n|---|---|---|---|---|---|\n")
+		for i, pr := range r.Pairs {
+			p("| %d | %s | %s | %.1f | %.1f | %+.1f%% |\n", i+1, num(pr.VotePath), num(pr.ScorerOff), pr.ServeCPUOn, pr.ServeCPUOff, 100*pr.ScorerCost)
+		}
+		p("| median | | | %.1f | %.1f | **%+.1f%%** |\n\n", r.MedianServeCPUOn, r.MedianServeCPUOff, 100*r.MedianScorerCost)
+		p("Run c is the vote path restarted with `PRIZES_FRAUD_SCORER=off` (every vote counted, no signal read), flusher\n")
+		p("included, right after b; CPU per vote is prizes serve's cores over the run times its length, over the votes it\n")
+		p("accepted.\n\n")
 	}
 
 	if o := r.Open; o != nil {

@@ -90,8 +90,26 @@ func (h *harness) measure(ctx context.Context) error {
 			return err
 		}
 		p := Pair{Baseline: a.AcceptedPerS, VotePath: b.AcceptedPerS, Ratio: ratio(b.AcceptedPerS, a.AcceptedPerS)}
+		if cfg.CompareScorer {
+			if err := h.restartServe(ctx, true, false); err != nil {
+				return err
+			}
+			c, err := h.load(ctx, runSpec{name: fmt.Sprintf("c%d", i), target: "vote path, scorer off", addr: votePath.Addr,
+				opts: o, work: votes, acc: acc, flushing: true, votePath: true})
+			if err != nil {
+				return err
+			}
+			p.ScorerOff = c.AcceptedPerS
+			p.ServeCPUOn, p.ServeCPUOff = serveMicrosPerVote(b), serveMicrosPerVote(c)
+			p.ScorerCost = ratio(p.ServeCPUOn, p.ServeCPUOff) - 1
+			if !cfg.IngestOnly {
+				if err := h.restartServe(ctx, true, true); err != nil {
+					return err
+				}
+			}
+		}
 		if cfg.IngestOnly {
-			if err := h.restartServe(ctx, false); err != nil {
+			if err := h.restartServe(ctx, false, true); err != nil {
 				return err
 			}
 			in, err := h.load(ctx, runSpec{name: fmt.Sprintf("i%d", i), target: "ingest only", addr: votePath.Addr,
@@ -106,6 +124,9 @@ func (h *harness) measure(ctx context.Context) error {
 		}
 		h.rep.Pairs = append(h.rep.Pairs, p)
 		h.logf("pair %d: baseline %.0f votes/s, vote path %.0f votes/s, ratio %.2f", i, p.Baseline, p.VotePath, p.Ratio)
+		if cfg.CompareScorer {
+			h.logf("pair %d: prizes serve CPU per vote, scorer on %.1f µs, off %.1f µs (%+.1f%%)", i, p.ServeCPUOn, p.ServeCPUOff, 100*p.ScorerCost)
+		}
 		if cfg.IngestOnly {
 			h.logf("pair %d: ingest only %.0f votes/s, ratio %.2f; drain %.0f votes/s", i, p.IngestOnly, p.IngestRatio, p.Drain.Rate)
 		}
@@ -118,6 +139,13 @@ func (h *harness) measure(ctx context.Context) error {
 	h.rep.MedianBaseline, h.rep.MedianVotePath, h.rep.MedianRatio = loadtest.Median(as), loadtest.Median(bs), loadtest.Median(rs)
 	if cfg.IngestOnly {
 		h.rep.MedianIngestOnly, h.rep.MedianIngestRatio, h.rep.MedianDrain = loadtest.Median(is), loadtest.Median(irs), loadtest.Median(ds)
+	}
+	if cfg.CompareScorer {
+		var on, off, cost []float64
+		for _, p := range h.rep.Pairs {
+			on, off, cost = append(on, p.ServeCPUOn), append(off, p.ServeCPUOff), append(cost, p.ScorerCost)
+		}
+		h.rep.MedianServeCPUOn, h.rep.MedianServeCPUOff, h.rep.MedianScorerCost = loadtest.Median(on), loadtest.Median(off), loadtest.Median(cost)
 	}
 	h.summarizeServe()
 
@@ -154,7 +182,7 @@ func (h *harness) drain(ctx context.Context) (Drain, error) {
 	d := Drain{Votes: st.Pending + st.Unread}
 	h.logf("draining %d votes", d.Votes)
 	t := time.Now()
-	if err := h.restartServe(ctx, true); err != nil {
+	if err := h.restartServe(ctx, true, true); err != nil {
 		return Drain{}, err
 	}
 	for {
@@ -184,6 +212,15 @@ func (h *harness) check(ctx context.Context, wait time.Duration) (stack.Check, e
 		return c, fmt.Errorf("bench: %w", err)
 	}
 	return c, nil
+}
+
+// serveMicrosPerVote is the CPU prizes serve spent per vote accepted in
+// run r, in microseconds, or 0 when the run accepted nothing.
+func serveMicrosPerVote(r RunReport) float64 {
+	if r.Accepted <= 0 {
+		return 0
+	}
+	return r.CPU["prizes serve"] * r.Elapsed.Seconds() * 1e6 / float64(r.Accepted)
 }
 
 // ratio returns x/y, or 0 when y is not positive.

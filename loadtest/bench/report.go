@@ -15,6 +15,9 @@ const (
 	// TargetBytesPerVote is the most Redis memory an accepted vote may leave
 	// behind once it is flushed.
 	TargetBytesPerVote = 16.0
+	// TargetScorerCost is the most CPU per vote the fraud scorer may add to
+	// prizes serve, as a fraction of the same path without it.
+	TargetScorerCost = 0.10
 	// TargetFlushLagP99 is the longest, in seconds, that 99% of the votes of
 	// the full vote path runs may wait between acceptance and commit.
 	TargetFlushLagP99 = 1.0
@@ -37,9 +40,15 @@ type Report struct {
 	MedianRatio    float64 `json:"median_ratio"`
 	// The ingest-only medians are set when the pairs include runs without
 	// flusher.
-	MedianIngestOnly  float64    `json:"median_ingest_only_votes_per_s,omitempty"`
-	MedianIngestRatio float64    `json:"median_ingest_ratio,omitempty"`
-	MedianDrain       float64    `json:"median_drain_votes_per_s,omitempty"`
+	MedianIngestOnly  float64 `json:"median_ingest_only_votes_per_s,omitempty"`
+	MedianIngestRatio float64 `json:"median_ingest_ratio,omitempty"`
+	MedianDrain       float64 `json:"median_drain_votes_per_s,omitempty"`
+	// The scorer medians are set when the pairs include a run with the
+	// fraud scorer off: prizes serve's CPU per vote (µs) with the scorer
+	// and without, and the cost of the scorer as a fraction of the latter.
+	MedianServeCPUOn  float64    `json:"median_serve_cpu_us_per_vote_scorer_on,omitempty"`
+	MedianServeCPUOff float64    `json:"median_serve_cpu_us_per_vote_scorer_off,omitempty"`
+	MedianScorerCost  float64    `json:"median_scorer_cost,omitempty"`
 	Open              *RunReport `json:"open_loop"`
 	Memory            Memory     `json:"memory"`
 	// FlushLag is prizes_flush_lag_seconds over every full vote path (b)
@@ -69,8 +78,10 @@ type Settings struct {
 	Skew         float64       `json:"skew"`
 	Window       int           `json:"window"`
 	IngestOnly   bool          `json:"ingest_only"`
-	PrizesEnv    []string      `json:"prizes_env,omitempty"`
-	GOMAXPROCS   int           `json:"gomaxprocs"`
+	// CompareScorer is set when each pair has a run with the scorer off.
+	CompareScorer bool     `json:"compare_scorer,omitempty"`
+	PrizesEnv     []string `json:"prizes_env,omitempty"`
+	GOMAXPROCS    int      `json:"gomaxprocs"`
 }
 
 // Setup times the preparation steps.
@@ -143,6 +154,13 @@ type Pair struct {
 	IngestRatio float64 `json:"ingest_ratio,omitempty"`
 	// Drain is the flusher emptying what the ingest-only run left.
 	Drain Drain `json:"drain"`
+	// ScorerOff is the vote path with the fraud scorer off. ServeCPUOn and
+	// ServeCPUOff are prizes serve's CPU per accepted vote (µs) in the b run
+	// and in that run; ScorerCost is ServeCPUOn/ServeCPUOff - 1.
+	ScorerOff   float64 `json:"scorer_off_votes_per_s,omitempty"`
+	ServeCPUOn  float64 `json:"serve_cpu_us_per_vote_scorer_on,omitempty"`
+	ServeCPUOff float64 `json:"serve_cpu_us_per_vote_scorer_off,omitempty"`
+	ScorerCost  float64 `json:"scorer_cost,omitempty"`
 }
 
 // Drain is the flusher moving a backlog of votes into the ledger with the
