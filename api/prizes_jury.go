@@ -67,54 +67,9 @@ func (l *lifecycle) decideTie(c *gin.Context) {
 		l.fail(c, fmt.Errorf("decide tie: %w", err))
 		return
 	}
-	if err := l.checkTie(c.Request.Context(), c.Param("edition"), d); err != nil {
-		l.fail(c, fmt.Errorf("decide tie: %w", err))
-		return
-	}
 	act(l, c, http.StatusOK, func(ctx context.Context, a prizes.Actor) (prizes.TieDecision, error) {
 		return l.cfg.Champions.DecideTie(ctx, a, c.Param("edition"), d)
 	}, func(d prizes.TieDecision) any { return d })
-}
-
-// checkTie holds d to the tie at its cut as the ranking stands: the
-// Champion preview for Champion ties, the jury report for Winner ties. A
-// decision that is malformed, for another phase or for an unknown category
-// passes, for DecideTie to refuse in its own terms; so does any decision
-// when the server has no store to rank with.
-func (l *lifecycle) checkTie(ctx context.Context, edition string, d prizes.TieDecision) error {
-	if l.cfg.Editions == nil || d.Stage == prizes.StageWinners && l.cfg.Jury == nil {
-		return nil
-	}
-	ed, err := l.cfg.Editions.Edition(ctx, edition)
-	if err != nil {
-		return err
-	}
-	if d.Check(ed) != nil || ed.Phase != d.Stage.Phase() {
-		return nil
-	}
-	switch d.Stage {
-	case prizes.StageChampions:
-		p, err := l.cfg.Champions.PreviewChampions(ctx, edition)
-		if err != nil {
-			return err
-		}
-		for _, cc := range p.Categories {
-			if cc.Category == d.Category {
-				return d.CheckTie(cc.TieAtCut(), cc.ExAequo)
-			}
-		}
-	case prizes.StageWinners:
-		rep, err := l.cfg.Jury.JuryReport(ctx, edition)
-		if err != nil {
-			return err
-		}
-		for _, rc := range rep.Categories {
-			if rc.Result.Category == d.Category {
-				return d.CheckTie(rc.Result.TieAtCut(), rc.Result.ExAequo)
-			}
-		}
-	}
-	return nil
 }
 
 type assignmentsJSON struct {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -99,6 +98,44 @@ func (s *Store) PreviewChampions(ctx context.Context, edition string) (prizes.Ch
 		return prizes.ChampionsPreview{}, fmt.Errorf("preview Champions of %q: %w", edition, err)
 	}
 	return p, nil
+}
+
+// checkTie holds d to the tie at its cut as the ranking stands in tx: the
+// ledger's counts for a Champion tie, the submitted scores for a Winner tie.
+// It returns prizes.FieldErrors naming the tied projects when d's order is
+// not exactly them.
+func (s *Store) checkTie(ctx context.Context, tx pgx.Tx, ed prizes.Edition, d prizes.TieDecision) error {
+	switch d.Stage {
+	case prizes.StageChampions:
+		nominees, err := s.nominees(ctx, tx, ed)
+		if err != nil {
+			return err
+		}
+		decisions, err := tieDecisions(ctx, tx, ed.ID)
+		if err != nil {
+			return err
+		}
+		cats, err := prizes.SelectChampions(ed, nominees, decisions)
+		if te := (*prizes.TieError)(nil); err != nil && !errors.As(err, &te) {
+			return err
+		}
+		for _, cc := range cats {
+			if cc.Category == d.Category {
+				return d.CheckTie(cc.TieAtCut(), cc.ExAequo)
+			}
+		}
+	case prizes.StageWinners:
+		rep, err := juryReport(ctx, tx, ed)
+		if err != nil {
+			return err
+		}
+		for _, rc := range rep.Categories {
+			if rc.Result.Category == d.Category {
+				return d.CheckTie(rc.Result.TieAtCut(), rc.Result.ExAequo)
+			}
+		}
+	}
+	return d.CheckTie(nil, false)
 }
 
 // closeCounting chooses the Champions: it ranks the nominees by the ledger,
@@ -212,9 +249,10 @@ func (s *Store) DecideTie(ctx context.Context, actor prizes.Actor, edition strin
 		if ed.Phase != d.Stage.Phase() {
 			return nil, &prizes.PhaseError{Edition: ed.ID, Phase: ed.Phase, Allowed: []voting.Phase{d.Stage.Phase()}}
 		}
-		statuses := []string{"nominated", "champion", "winner"}
-		if d.Stage == prizes.StageWinners {
-			statuses = []string{"champion", "winner"}
+		// The order must be exactly the tied projects, which also makes
+		// them nominees (or Champions) of the category.
+		if err := s.checkTie(ctx, tx, ed, d); err != nil {
+			return nil, err
 		}
 		ids := make([]uuid.UUID, len(d.Order))
 		for i, id := range d.Order {
@@ -224,21 +262,6 @@ func (s *Store) DecideTie(ctx context.Context, actor prizes.Actor, edition strin
 			}
 			ids[i] = pid
 			d.Order[i] = pid.String()
-		}
-		rows, _ := tx.Query(ctx, `SELECT id::text FROM projects WHERE edition_id = $1 AND category_code = $2
-			AND status = ANY($3) AND id = ANY($4)`, ed.ID, d.Category, statuses, ids)
-		found, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			return nil, err
-		}
-		for i, id := range d.Order {
-			if !slices.Contains(found, id) {
-				what := "nominee"
-				if d.Stage == prizes.StageWinners {
-					what = "Champion"
-				}
-				return nil, prizes.FieldErrors{fmt.Sprintf("order[%d]", i): fmt.Sprintf("is not a %s of category %s", what, d.Category)}
-			}
 		}
 		d.DecidedBy, d.DecidedAt = actor.ID, s.now().UTC().Truncate(time.Microsecond)
 		if _, err := tx.Exec(ctx, `INSERT INTO tie_decisions (edition_id, stage, category_code, ordered, reason, decided_by, decided_at)

@@ -375,33 +375,38 @@ func (s *Store) JuryReport(ctx context.Context, edition string) (prizes.JuryRepo
 	}
 	var rep prizes.JuryReport
 	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		champions, err := championResult(ctx, tx, ed.ID)
-		if err != nil {
-			return err
-		}
-		as, err := assignments(ctx, tx, ed.ID, 0)
-		if err != nil {
-			return err
-		}
-		cs, err := conflicts(ctx, tx, ed.ID, 0)
-		if err != nil {
-			return err
-		}
-		cards, err := scorecards(ctx, tx, ed.ID, 0, false)
-		if err != nil {
-			return err
-		}
-		decisions, err := tieDecisions(ctx, tx, ed.ID)
-		if err != nil {
-			return err
-		}
-		rep = prizes.BuildJuryReport(ed, alignCategories(ed, champions), as, cs, cards, decisions)
-		return nil
+		rep, err = juryReport(ctx, tx, ed)
+		return err
 	})
 	if err != nil {
 		return prizes.JuryReport{}, fmt.Errorf("read jury report of %q: %w", edition, translate(err))
 	}
 	return rep, nil
+}
+
+// juryReport builds ed's jury report from what q reads.
+func juryReport(ctx context.Context, q querier, ed prizes.Edition) (prizes.JuryReport, error) {
+	champions, err := championResult(ctx, q, ed.ID)
+	if err != nil {
+		return prizes.JuryReport{}, err
+	}
+	as, err := assignments(ctx, q, ed.ID, 0)
+	if err != nil {
+		return prizes.JuryReport{}, err
+	}
+	cs, err := conflicts(ctx, q, ed.ID, 0)
+	if err != nil {
+		return prizes.JuryReport{}, err
+	}
+	cards, err := scorecards(ctx, q, ed.ID, 0, false)
+	if err != nil {
+		return prizes.JuryReport{}, err
+	}
+	decisions, err := tieDecisions(ctx, q, ed.ID)
+	if err != nil {
+		return prizes.JuryReport{}, err
+	}
+	return prizes.BuildJuryReport(ed, alignCategories(ed, champions), as, cs, cards, decisions), nil
 }
 
 // alignCategories orders a stored Champion result by the edition's
