@@ -11,6 +11,7 @@
 //	prizes-loadtest naive-serve  serve the naive handler that naive measures
 //	prizes-loadtest fraud-gen    write a month of labelled votes as an export file and a labels file
 //	prizes-loadtest fraud-report judge the fraud analyser's verdicts on labelled votes
+//	prizes-loadtest fraud-live   play a labelled month through prizes serve and judge both fraud scorers
 package main
 
 import (
@@ -53,6 +54,7 @@ var commands = []command{
 	{"naive-serve", "serve the naive vote handler: one INSERT per vote", runNaiveServe},
 	{"fraud-gen", "write a month of labelled votes as an export file and a labels file", runFraudGen},
 	{"fraud-report", "judge the fraud analyser's verdicts on labelled votes and write the tables", runFraudReport},
+	{"fraud-live", "play a labelled month through prizes serve on a fresh deployment and judge the ingest scorer and the analyser", runFraudLive},
 }
 
 func main() {

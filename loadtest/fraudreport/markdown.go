@@ -8,6 +8,13 @@ import (
 
 // Page is what a rendered report says beside its figures.
 type Page struct {
+	// Title is the report's heading; "Fraud analysis on labelled traffic"
+	// when empty.
+	Title string
+	// Level is the heading level of the title (1 when zero); the report's
+	// sections are one level below it, so that a report can be a section
+	// of a larger page.
+	Level int
 	// Intro is a paragraph on where the traffic and verdicts came from.
 	Intro string
 	// Describe says in a sentence what a crowd or attack models, "" when
@@ -23,7 +30,12 @@ type Page struct {
 func Markdown(r *Report, p Page) string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-	w("# Fraud analysis on labelled traffic\n\n")
+	title, h := p.Title, strings.Repeat("#", max(p.Level, 1))
+	if title == "" {
+		title = "Fraud analysis on labelled traffic"
+	}
+	w("%s %s\n\n", h, title)
+	h += "#"
 	if p.Intro != "" {
 		w("%s\n\n", strings.TrimSpace(p.Intro))
 	}
@@ -41,7 +53,7 @@ func Markdown(r *Report, p Page) string {
 		len(r.Categories), len(r.Categories), r.ChampionsCorrect(), yes(r.ChampionsMet()))
 
 	if p.Describe != nil {
-		w("## Crowds and attacks\n\n")
+		w("%s Crowds and attacks\n\n", h)
 		for _, row := range r.Rows {
 			kind := "attack"
 			if row.Honest {
@@ -56,10 +68,10 @@ func Markdown(r *Report, p Page) string {
 		w("\n")
 	}
 	if p.Traffic != "" {
-		w("## The traffic\n\n%s\n", strings.TrimSpace(p.Traffic)+"\n")
+		w("%s The traffic\n\n%s\n", h, strings.TrimSpace(p.Traffic)+"\n")
 	}
 
-	w("## Votes flagged\n\n")
+	w("%s Votes flagged\n\n", h)
 	w("Honest crowds: the share flagged is the share of honest votes the analyser would wrongly set aside.\n\n")
 	w("| crowd | votes | flagged | share flagged |\n|---|---:|---:|---:|\n")
 	for _, row := range r.Rows {
@@ -82,7 +94,7 @@ func Markdown(r *Report, p Page) string {
 	w("| **all attacks** | %s | %s | %.3f | %s | %s |\n\n", num(r.Attack.Votes), num(r.Attack.Flagged), r.Attack.Share(),
 		maybe(prec, ok), yes(r.RecallMet()))
 
-	w("## Champions\n\n")
+	w("%s Champions\n\n", h)
 	w("%d of %d categories have the Champions the honest votes alone make. Champions are the top %d by the votes "+
 		"left counted (not flagged); the reference is the top %d of honest votes alone, whether flagged or not. "+
 		"Ties at the cut are broken by project id, smallest first. The margin is the honest votes of the last "+
