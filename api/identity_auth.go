@@ -111,6 +111,22 @@ type tokenResponse struct {
 // session began and the class of the account's email domain.
 func (s *server) issue(c *gin.Context, sess identity.Session) {
 	acct := accountOf(sess.Account, sess.Grants)
+	tok, err := s.accessToken(sess)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, tokenResponse{
+		AccessToken: tok, TokenType: "Bearer", ExpiresIn: int64(s.ident.accessTTL / time.Second),
+		RefreshToken: sess.Refresh, RefreshExpiresAt: sess.RefreshExpires.UTC(), Account: acct,
+	})
+}
+
+// accessToken signs the access token of a session: the account's roles
+// and juror scopes, and for the vote path's fraud scorer when the session
+// began and the class of the account's email domain.
+func (s *server) accessToken(sess identity.Session) (string, error) {
+	acct := accountOf(sess.Account, sess.Grants)
 	claims := Claims{Role: RoleVoter, Roles: acct.Roles, Since: sess.Account.CreatedAt.Unix(), EmailClass: sess.EmailClass}
 	if !sess.SignedInAt.IsZero() {
 		claims.AuthTime = sess.SignedInAt.Unix()
@@ -121,13 +137,9 @@ func (s *server) issue(c *gin.Context, sess identity.Session) {
 	}
 	tok, err := s.ident.issuer.Signer().IssueClaims(claims, s.ident.accessTTL)
 	if err != nil {
-		s.fail(c, fmt.Errorf("issue access token: %w", err))
-		return
+		return "", fmt.Errorf("issue access token: %w", err)
 	}
-	c.JSON(http.StatusOK, tokenResponse{
-		AccessToken: tok, TokenType: "Bearer", ExpiresIn: int64(s.ident.accessTTL / time.Second),
-		RefreshToken: sess.Refresh, RefreshExpiresAt: sess.RefreshExpires.UTC(), Account: acct,
-	})
+	return tok, nil
 }
 
 // signInToken is POST /api/v1/auth/token {"email","code"[,"display_name",

@@ -81,6 +81,8 @@ type Config struct {
 	Prizes PrizesConfig
 	// Identity configures sign-in, tokens and abuse controls.
 	Identity IdentityConfig
+	// Site configures the public site; it is served when Site.Key is set.
+	Site SiteConfig
 }
 
 // Validate reports what is missing or malformed in c. New does not call it,
@@ -105,6 +107,9 @@ func (c Config) Validate() error {
 		if ch.Name == "" || ch.Fn == nil {
 			errs = append(errs, fmt.Errorf("readiness check %d needs a name and a function", i))
 		}
+	}
+	if err := c.Site.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("validate api config: %w", err)
@@ -133,6 +138,7 @@ type server struct {
 	log       *slog.Logger
 	policies  map[string]Policy
 	ident     identityDeps
+	site      *site
 }
 
 // New builds the HTTP handler. A trusted proxy list that does not parse is
@@ -192,6 +198,11 @@ func New(cfg Config) *Handler {
 	root := e.Group("/")
 	s.prizesRoutes(v1, cfg.Prizes)
 	s.identityRoutes(root, v1, cfg.Identity)
+	if cfg.Site.Key != nil {
+		if err := s.siteRoutes(e, cfg.Site); err != nil {
+			s.log.Error("public site not served", "err", err)
+		}
+	}
 	s.handle(root, http.MethodGet, "/healthz", Policy{Public: true}, s.healthz)
 	s.handle(root, http.MethodGet, "/readyz", Policy{Public: true}, s.readyz)
 	if cfg.Registry != nil {

@@ -199,7 +199,7 @@ func (s *server) cast(c *gin.Context) (voting.Receipt, error) {
 	}
 	ip := clientAddr(c)
 	edition := c.Param("edition")
-	admission, err := s.admitVote(c, edition, voter, ip)
+	admission, err := s.admitVote(c, edition, voter, ip, c.GetHeader(ChallengeHeader))
 	if err != nil {
 		return voting.Receipt{}, fmt.Errorf("cast vote: %w", err)
 	}
@@ -210,10 +210,18 @@ func (s *server) cast(c *gin.Context) (voting.Receipt, error) {
 	if err != nil {
 		return voting.Receipt{}, err
 	}
+	// The request's own context, not the gin.Context, goes to the domain.
+	return s.votes.Cast(c.Request.Context(), ballotOf(c, claims, edition, voter, req.ProjectID, ip, admission))
+}
+
+// ballotOf is the ballot of an admitted vote, as the API and the site cast
+// it: the voter's session facts and the client's network and device go to
+// the fraud scorer with it.
+func ballotOf(c *gin.Context, claims Claims, edition string, voter int64, project string, ip netip.Addr, admission identity.Admission) voting.Ballot {
 	b := voting.Ballot{
 		Edition:   edition,
 		VoterID:   voter,
-		ProjectID: req.ProjectID,
+		ProjectID: project,
 		Client:    clientOf(c, ip),
 		Unmetered: admission.Unmetered,
 	}
@@ -225,15 +233,15 @@ func (s *server) cast(c *gin.Context) (voting.Receipt, error) {
 	}
 	b.Client.EmailClass = claims.EmailClass
 	b.Client.ChallengeSolved = admission.ChallengeSolved
-	// The request's own context, not the gin.Context, goes to the domain.
-	return s.votes.Cast(c.Request.Context(), b)
+	return b
 }
 
 // admitVote applies the vote's rate limits and its proof-of-work challenge
-// (required when the edition asks for it, checked whenever one is sent),
+// solution (required when the edition asks for it, checked whenever one is
+// sent),
 // before the body is read: a refused client costs one round trip shared with
 // other votes, and no parsing.
-func (s *server) admitVote(c *gin.Context, edition string, voter int64, ip netip.Addr) (identity.Admission, error) {
+func (s *server) admitVote(c *gin.Context, edition string, voter int64, ip netip.Addr, solution string) (identity.Admission, error) {
 	if s.ident.gate == nil {
 		return identity.Admission{}, nil
 	}
@@ -242,7 +250,7 @@ func (s *server) admitVote(c *gin.Context, edition string, voter int64, ip netip
 		Voter:     voter,
 		Client:    identity.Client{IP: ip, UserAgent: c.Request.UserAgent()},
 		Challenge: ed.Rules.VoteChallenge,
-		Solution:  c.GetHeader(ChallengeHeader),
+		Solution:  solution,
 	})
 }
 

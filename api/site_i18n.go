@@ -1,0 +1,140 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+	"golang.org/x/text/number"
+
+	"github.com/wsisvote/prizes/web"
+)
+
+// langCookie remembers the language a reader last chose, so the root sends
+// them back to it.
+const langCookie = "__Host-lang"
+
+// catalogue holds the site's messages in every language: one localizer and
+// one number printer per language, and the matcher that picks a language
+// from Accept-Language.
+type catalogue struct {
+	langs    []string
+	tags     []language.Tag
+	matcher  language.Matcher
+	locals   map[string]*i18n.Localizer
+	printers map[string]*message.Printer
+}
+
+// loadCatalogue reads messages.<lang>.json for each of web.Languages.
+func loadCatalogue(files fs.FS) (*catalogue, error) {
+	bundle := i18n.NewBundle(language.English)
+	bundle.RegisterUnmarshalFunc("json", json.Unmarshal)
+	c := &catalogue{langs: web.Languages(), locals: map[string]*i18n.Localizer{}, printers: map[string]*message.Printer{}}
+	for _, lang := range c.langs {
+		name := path.Join("locales", "messages."+lang+".json")
+		buf, err := fs.ReadFile(files, name)
+		if err != nil {
+			return nil, fmt.Errorf("load messages: %w", err)
+		}
+		if _, err := bundle.ParseMessageFileBytes(buf, name); err != nil {
+			return nil, fmt.Errorf("load messages %s: %w", name, err)
+		}
+		tag := language.MustParse(lang)
+		c.tags = append(c.tags, tag)
+		c.locals[lang] = i18n.NewLocalizer(bundle, lang)
+		c.printers[lang] = message.NewPrinter(tag)
+	}
+	c.matcher = language.NewMatcher(c.tags)
+	return c, nil
+}
+
+func (c *catalogue) has(lang string) bool {
+	_, ok := c.locals[lang]
+	return ok
+}
+
+// match returns the site language that best fits an Accept-Language header,
+// English when none does.
+func (c *catalogue) match(accept string) string {
+	tags, _, err := language.ParseAcceptLanguage(accept)
+	if err != nil || len(tags) == 0 {
+		return c.langs[0]
+	}
+	_, i, conf := c.matcher.Match(tags...)
+	if conf == language.No {
+		return c.langs[0]
+	}
+	return c.langs[i]
+}
+
+// tr is one reader's view of the catalogue: their language's messages,
+// numbers and dates.
+type tr struct {
+	lang string
+	loc  *i18n.Localizer
+	num  *message.Printer
+}
+
+func (c *catalogue) for_(lang string) tr {
+	return tr{lang: lang, loc: c.locals[lang], num: c.printers[lang]}
+}
+
+// T returns the message key, filled with the name and value pairs kv.
+func (t tr) T(key string, kv ...any) string {
+	s, err := t.loc.Localize(&i18n.LocalizeConfig{MessageID: key, TemplateData: pairs(kv)})
+	if err != nil {
+		return key
+	}
+	return s
+}
+
+// TN returns the plural form of message key for n, by the language's CLDR
+// rules, with n formatted for the language as .Count.
+func (t tr) TN(key string, n int, kv ...any) string {
+	data := pairs(kv)
+	data["Count"] = t.Number(n)
+	s, err := t.loc.Localize(&i18n.LocalizeConfig{MessageID: key, TemplateData: data, PluralCount: n})
+	if err != nil {
+		return key
+	}
+	return s
+}
+
+// Number formats n with the language's digits and grouping.
+func (t tr) Number(n int) string { return t.num.Sprint(number.Decimal(n)) }
+
+// Date formats a time in UTC as a long date and time in the language.
+func (t tr) Date(at time.Time) string {
+	at = at.UTC()
+	return t.T("date.long", "Day", strconv.Itoa(at.Day()), "Month", t.T("month."+strconv.Itoa(int(at.Month()))),
+		"Year", strconv.Itoa(at.Year()), "Time", at.Format("15:04"))
+}
+
+// Dir is the writing direction of the language.
+func (t tr) Dir() string {
+	if t.lang == "ar" {
+		return "rtl"
+	}
+	return "ltr"
+}
+
+func pairs(kv []any) map[string]any {
+	m := make(map[string]any, len(kv)/2+1)
+	for i := 0; i+1 < len(kv); i += 2 {
+		if k, ok := kv[i].(string); ok {
+			m[k] = kv[i+1]
+		}
+	}
+	return m
+}
+
+// errorMessageKey is the catalogue key of the message shown for an error
+// code of the API's error table.
+func errorMessageKey(code string) string { return "errors." + strings.ReplaceAll(code, ".", "_") }
