@@ -36,6 +36,7 @@ type config struct {
 	GCPercent         int
 	FraudScorer       string
 	Identity          identityConfig
+	Site              siteConfig
 	HTTP              httpConfig
 }
 
@@ -149,7 +150,10 @@ func (c *config) bind(fs *flag.FlagSet, e env) error {
 	if err := c.HTTP.bind(fs, e); err != nil {
 		return err
 	}
-	return c.Identity.bind(fs, e)
+	if err := c.Identity.bind(fs, e); err != nil {
+		return err
+	}
+	return c.Site.bind(fs, e)
 }
 
 func (c *config) trustedProxies() []string {

@@ -18,6 +18,9 @@ func runDev(ctx context.Context, a *app, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if a.cfg.Site.Edition == "" {
+		a.cfg.Site.Edition = "demo"
+	}
 	if err := migrateAndSeed(ctx, a); err != nil {
 		return err
 	}
@@ -31,6 +34,7 @@ func runDev(ctx context.Context, a *app, args []string) error {
 		base := "http://" + addr
 		fmt.Fprintf(a.stdout, `
 The demo contest is running.
+  site         %[1]s/ (sign-in codes arrive in the mail catcher's inbox)
   API          %[1]s/api/v1/editions/demo/projects?category=C7-ehealth
   live tally   %[1]s/api/v1/editions/demo/tally
   metrics      %[1]s/metrics

@@ -212,6 +212,9 @@ func (n *node) Run(ctx context.Context) error {
 		return err
 	}
 	n.release = append(n.release, closeIdentity)
+	if cfg.Site, err = a.wireSite(bg, st); err != nil {
+		return err
+	}
 	handler := api.New(cfg)
 	if a.cfg.PprofAddr != "" {
 		n.stopProfiles = serveProfiles(a, a.cfg.PprofAddr)

@@ -11,8 +11,10 @@
 #                          shows the sign-in codes; runs CMD with PRIZES_* pointing at
 #                          them; stops the instances when CMD exits.
 #
-# Missing packages (redis-server, postgresql) are installed with apt-get, and
-# Mailpit (a Go program) with go install.
+# Missing packages (redis-server, postgresql, and for the browser tests chromium
+# with fonts for Arabic and Chinese) are installed with apt-get, Mailpit (a Go
+# program) with go install, and axe-core (the accessibility checker the browser
+# tests inject) with npm, where npm is installed.
 set -euo pipefail
 
 log() { printf 'stack: %s\n' "$*" >&2; }
@@ -136,6 +138,30 @@ stop_pg() { # stop_pg DIR
 	run_as_pg "$PG_BIN/pg_ctl" -D "$1/data" -m fast -w stop >/dev/null 2>&1 || true
 }
 
+# ensure_browser sets CHROMIUM to Debian's chromium, installing it and the
+# Noto fonts (Arabic and Chinese pages) when missing.
+ensure_browser() {
+	if ! command -v chromium >/dev/null || [ ! -d /usr/share/fonts/opentype/noto ]; then
+		log "installing chromium and fonts for the browser tests"; apt_install chromium fonts-noto-core fonts-noto-cjk
+	fi
+	CHROMIUM=$(command -v chromium)
+}
+
+AXE_VERSION=4.11.1
+
+# ensure_axe sets AXE to axe-core's script, installed with npm into a cache
+# folder once per version; it stays empty where npm is missing or fails, and
+# the tests then say they did not check accessibility.
+ensure_axe() {
+	local dir="${XDG_CACHE_HOME:-$HOME/.cache}/prizes/axe-core-$AXE_VERSION"
+	AXE="$dir/node_modules/axe-core/axe.min.js"
+	if [ ! -f "$AXE" ] && command -v npm >/dev/null; then
+		log "installing axe-core $AXE_VERSION (npm)"
+		npm install --prefix "$dir" --no-audit --no-fund --silent "axe-core@$AXE_VERSION" >&2 || true
+	fi
+	[ -f "$AXE" ] || AXE=""
+}
+
 MAILPIT_VERSION=v1.33.1
 
 # ensure_mailpit sets MAILPIT to a mailpit binary, installing it with go
@@ -186,6 +212,8 @@ case "$mode" in
 test)
 	ensure_packages
 	ensure_mailpit
+	ensure_browser
+	ensure_axe
 	TMP=$(mktemp -d "${TMPDIR:-/tmp}/prizes-test.XXXXXX")
 	chmod 755 "$TMP"
 	free_port REDIS_PORT; free_port PG_PORT; free_port SMTP_PORT; free_port MAILPIT_PORT
@@ -209,6 +237,7 @@ test)
 	export PRIZES_TEST_TMP="$TMP"
 	export PRIZES_TEST_SMTP_ADDR="127.0.0.1:$SMTP_PORT"
 	export PRIZES_TEST_MAILPIT_URL="http://127.0.0.1:$MAILPIT_PORT"
+	export PRIZES_TEST_CHROMIUM="$CHROMIUM" PRIZES_TEST_AXE="$AXE"
 	log "redis $PRIZES_TEST_REDIS_URL, cluster $PRIZES_TEST_REDIS_CLUSTER, postgres $PRIZES_TEST_DATABASE_URL, smtp $PRIZES_TEST_SMTP_ADDR (inbox $PRIZES_TEST_MAILPIT_URL)"
 	run_child "$@"
 	;;

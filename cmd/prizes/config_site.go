@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"flag"
+	"time"
+
+	"github.com/wsisvote/prizes/api"
+	"github.com/wsisvote/prizes/identity"
+	ipostgres "github.com/wsisvote/prizes/identity/postgres"
+)
+
+// siteConfig is the configuration of the public site.
+type siteConfig struct {
+	Off        bool
+	Edition    string
+	Accent     string
+	AccentDark string
+}
+
+func (c *siteConfig) bind(fs *flag.FlagSet, e env) error {
+	b := binder{fs: fs, e: e}
+	for _, err := range []error{
+		b.str(&c.Edition, "site-edition", "SITE_EDITION", "", "edition the public site's home page opens (empty: a list of editions)"),
+		b.str(&c.Accent, "site-accent", "SITE_ACCENT", "", "the public site's accent colour, #rrggbb (buttons and links)"),
+		b.str(&c.AccentDark, "site-accent-dark", "SITE_ACCENT_DARK", "", "the public site's header colour, #rrggbb"),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	fs.BoolVar(&c.Off, "site-off", false, "serve the API alone, without the public site")
+	return nil
+}
+
+// wireSite configures the public site. Its key is derived from the
+// identity service's stable secret, which every node reads from PostgreSQL,
+// so all nodes accept each other's forms and show a voter the same ballot
+// order.
+func (a *app) wireSite(ctx context.Context, st *stack) (api.SiteConfig, error) {
+	sc := a.cfg.Site
+	if sc.Off {
+		return api.SiteConfig{}, nil
+	}
+	secret, err := identity.StableSecret(ctx, ipostgres.New(st.pg.Pool()), time.Now())
+	if err != nil {
+		return api.SiteConfig{}, err
+	}
+	mac := hmac.New(sha256.New, secret.Key)
+	mac.Write([]byte("public site"))
+	return api.SiteConfig{Name: a.cfg.Identity.SiteName, Edition: sc.Edition, Accent: sc.Accent, AccentDark: sc.AccentDark,
+		Key: mac.Sum(nil)}, nil
+}
