@@ -3,7 +3,7 @@
 GO ?= go
 TEST_FLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: run test bench build vet lint fuzz replay replay-scaleout chaos fraud
+.PHONY: run test bench build vet lint fuzz replay replay-scaleout chaos fraud fraud-live
 
 # run builds first and starts the binary itself (not through `go run`), so that
 # Ctrl-C or a TERM reaches the server, which then stops cleanly.
@@ -75,3 +75,12 @@ fraud: build
 		bin/prizes fraud analyze --from $$d/votes.jsonl --out $$d/verdicts.jsonl && \
 		bin/prizes-loadtest fraud-report $(FRAUD_REPORT_FLAGS) --votes $$d/votes.jsonl --labels $$d/labels.jsonl \
 			--verdicts $$d/verdicts.jsonl --summary $$d/traffic.json --out docs/fraud.md >/dev/null; s=$$?; rm -rf "$$d"; exit $$s
+
+# fraud-live plays a labelled month (fraud-gen, 60,000 votes by default)
+# through prizes serve's vote path in five minutes, on a deployment it
+# starts for itself, and judges the ingest scorer's statuses and the batch
+# analyser's verdicts on the live ledger into docs/fraud-live.md (and .json).
+# FRAUD_LIVE_FLAGS go to fraud-live (--votes N --play D --seed S).
+FRAUD_LIVE_FLAGS ?=
+fraud-live: build
+	deploy/local/stack.sh test bin/prizes-loadtest fraud-live $(FRAUD_LIVE_FLAGS) --out docs/fraud-live.md

@@ -72,6 +72,9 @@ type run struct {
 
 	votes  []antifraud.Vote
 	labels []antifraud.Label
+	// reached is each generated vote's ingest status, "" for one that did
+	// not reach the ledger.
+	reached []string
 }
 
 func (r *run) logf(format string, args ...any) {

@@ -48,7 +48,12 @@ func TestRun(t *testing.T) {
 	for _, j := range []struct {
 		name string
 		n    int
-	}{{"ingest", rep.Ingest.Honest.Votes + rep.Ingest.Attack.Votes}, {"batch", rep.Batch.Honest.Votes + rep.Batch.Attack.Votes}} {
+	}{
+		{"ingest", rep.Ingest.Honest.Votes + rep.Ingest.Attack.Votes},
+		{"batch", rep.Batch.Honest.Votes + rep.Batch.Attack.Votes},
+		{"month's clock", rep.Restored.Honest.Votes + rep.Restored.Attack.Votes},
+		{"offline", rep.Offline.Honest.Votes + rep.Offline.Attack.Votes},
+	} {
 		if j.n != rep.Sent.Votes {
 			t.Errorf("the %s judgement covers %d votes of %d sent", j.name, j.n, rep.Sent.Votes)
 		}

@@ -51,6 +51,7 @@ func (r *run) judge(ctx context.Context, voters map[int64]Voter) error {
 		r.rep.Missing = append(r.rep.Missing, r.votes[i].VoteID)
 	}
 	r.rep.Reasons = reasonTable(r.labels, reasons, ingest)
+	r.reached = ingest
 	if r.rep.Ingest, err = r.report(ingest); err != nil {
 		return err
 	}
@@ -61,10 +62,108 @@ func (r *run) judge(ctx context.Context, voters map[int64]Voter) error {
 	if _, _, err := r.prizes.Run(ctx, "fraud", "analyze", "--edition", r.cfg.Traffic.Edition, "--out", path); err != nil {
 		return err
 	}
-	batch := make([]string, len(r.votes))
+	batch, err := r.verdicts(path, genOf)
+	if err != nil {
+		return err
+	}
+	if r.rep.Batch, err = r.report(batch); err != nil {
+		return err
+	}
+	r.logf("batch: recall %.3f, %.2f%% of honest votes flagged, Champions right in %d of %d categories",
+		r.rep.Batch.Attack.Share(), 100*r.rep.Batch.Honest.Share(), r.rep.Batch.ChampionsCorrect(), len(r.rep.Batch.Categories))
+
+	offline, err := r.offline(ctx)
+	if err != nil {
+		return err
+	}
+	if r.rep.Offline, err = r.report(offline); err != nil {
+		return err
+	}
+	restored, err := r.restored(ctx, genOf)
+	if err != nil {
+		return err
+	}
+	if r.rep.Restored, err = r.report(restored); err != nil {
+		return err
+	}
+	r.logf("batch on the month's clock: recall %.3f, %.2f%% of honest votes flagged, Champions right in %d of %d categories",
+		r.rep.Restored.Attack.Share(), 100*r.rep.Restored.Honest.Share(), r.rep.Restored.ChampionsCorrect(), len(r.rep.Restored.Categories))
+	return nil
+}
+
+// restored runs the batch analyser on the live ledger's export (prizes
+// fraud export) with its times mapped back onto the month, and returns its
+// verdicts by generated vote: what the analyser makes of the ledger the
+// vote path wrote, without the compression of time.
+func (r *run) restored(ctx context.Context, genOf map[string]int) ([]string, error) {
+	export := filepath.Join(r.dir, "export.jsonl")
+	if _, _, err := r.prizes.Run(ctx, "fraud", "export", "--edition", r.cfg.Traffic.Edition, "--out", export); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(export)
+	if err != nil {
+		return nil, fmt.Errorf("fraud-live: %w", err)
+	}
+	var votes []antifraud.Vote
+	err = fraudreport.Lines(f, func(line []byte) error {
+		var v antifraud.Vote
+		if err := json.Unmarshal(line, &v); err != nil {
+			return err
+		}
+		votes = append(votes, v)
+		return nil
+	})
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("fraud-live: %s: %w", export, err)
+	}
+	month := filepath.Join(r.dir, "month.jsonl")
+	if err := writeJSONLines(month, r.rep.Clock.Restore(votes)); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(r.dir, "month-verdicts.jsonl")
+	if _, _, err := r.prizes.Run(ctx, "fraud", "analyze", "--from", month, "--out", path); err != nil {
+		return nil, err
+	}
+	return r.verdicts(path, genOf)
+}
+
+// offline runs the batch analyser on the generated month itself, as make
+// fraud does at WSIS scale: the reference the live judgements are read
+// against, at the same volume. Votes that did not reach the ledger are
+// left out of its judgement too.
+func (r *run) offline(ctx context.Context) ([]string, error) {
+	month := filepath.Join(r.dir, "generated.jsonl")
+	if err := writeJSONLines(month, r.votes); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(r.dir, "generated-verdicts.jsonl")
+	if _, _, err := r.prizes.Run(ctx, "fraud", "analyze", "--from", month, "--out", path); err != nil {
+		return nil, err
+	}
+	index := make(map[string]int, len(r.votes))
+	for i, v := range r.votes {
+		index[v.VoteID] = i
+	}
+	out, err := r.verdicts(path, index)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if r.reached[i] == "" {
+			out[i] = ""
+		}
+	}
+	return out, nil
+}
+
+// verdicts reads the verdicts at path by generated vote, through genOf
+// from the ids they name.
+func (r *run) verdicts(path string, genOf map[string]int) ([]string, error) {
+	out := make([]string, len(r.votes))
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("fraud-live: %w", err)
+		return nil, fmt.Errorf("fraud-live: %w", err)
 	}
 	defer f.Close()
 	err = fraudreport.Lines(f, func(line []byte) error {
@@ -76,18 +175,13 @@ func (r *run) judge(ctx context.Context, voters map[int64]Voter) error {
 		if !ok {
 			return fmt.Errorf("verdict on vote %s, which is not in the ledger read", v.VoteID)
 		}
-		batch[i] = v.Status
+		out[i] = v.Status
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("fraud-live: %s: %w", path, err)
+		return nil, fmt.Errorf("fraud-live: %s: %w", path, err)
 	}
-	if r.rep.Batch, err = r.report(batch); err != nil {
-		return err
-	}
-	r.logf("batch: recall %.3f, %.2f%% of honest votes flagged, Champions right in %d of %d categories",
-		r.rep.Batch.Attack.Share(), 100*r.rep.Batch.Honest.Share(), r.rep.Batch.ChampionsCorrect(), len(r.rep.Batch.Categories))
-	return nil
+	return out, nil
 }
 
 // report judges status, one per generated vote ("" for a vote that did not

@@ -36,6 +36,33 @@ func (c Clock) Real(t time.Time) time.Time {
 	return c.Play.Add(time.Duration(float64(t.Sub(c.Month)) / c.Factor))
 }
 
+// Generated returns the generated instant played at the real time r.
+func (c Clock) Generated(r time.Time) time.Time {
+	return c.Month.Add(time.Duration(float64(r.Sub(c.Play)) * c.Factor))
+}
+
+// Restore returns the ledger's votes with their times on the month's
+// clock instead of the play's: each cast time mapped back by Generated,
+// and each account's creation set as far before its first vote as it was
+// on the play's clock, which kept the generated age. The order of votes is
+// kept.
+func (c Clock) Restore(votes []antifraud.Vote) []antifraud.Vote {
+	first := map[int64]time.Time{}
+	for _, v := range votes {
+		if f, ok := first[v.VoterID]; !ok || v.CastAt.Before(f) {
+			first[v.VoterID] = v.CastAt
+		}
+	}
+	out := make([]antifraud.Vote, len(votes))
+	for i, v := range votes {
+		f := first[v.VoterID]
+		v.AccountCreatedAt = c.Generated(f).Add(-f.Sub(v.AccountCreatedAt)).UTC()
+		v.CastAt = c.Generated(v.CastAt).UTC()
+		out[i] = v
+	}
+	return out
+}
+
 // Scaled returns how long d of real time lasts in generated time: how much
 // of the month a window of the server's clock covers.
 func (c Clock) Scaled(d time.Duration) time.Duration {

@@ -145,3 +145,36 @@ func TestAccounts(t *testing.T) {
 		t.Errorf("domain %q", accts[1].EmailDomain)
 	}
 }
+
+func TestClock_Restore(t *testing.T) {
+	month := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
+	start := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	c, _ := fraudlive.NewClock(month, 30*24*time.Hour, start, 30*time.Minute)
+	day := 24 * time.Hour
+	gen := []antifraud.Vote{
+		{VoteID: "a", VoterID: 1, CastAt: month.Add(2 * day), AccountCreatedAt: month.Add(2*day - 10*time.Minute)},
+		{VoteID: "b", VoterID: 2, CastAt: month.Add(4 * day), AccountCreatedAt: month.Add(-730 * day)},
+		{VoteID: "c", VoterID: 1, CastAt: month.Add(3 * day), AccountCreatedAt: month.Add(2*day - 10*time.Minute)},
+	}
+	// The ledger as the play records it: cast on the play's clock, each
+	// account created as Accounts sets it.
+	created := map[string]time.Time{}
+	for _, a := range fraudlive.Accounts(gen, c) {
+		created[a.Key] = a.CreatedAt
+	}
+	ledger := make([]antifraud.Vote, len(gen))
+	for i, v := range gen {
+		v.CastAt = c.Real(v.CastAt)
+		v.AccountCreatedAt = created[map[int64]string{1: "1", 2: "2"}[v.VoterID]]
+		ledger[i] = v
+	}
+	got := c.Restore(ledger)
+	for i, v := range got {
+		if d := v.CastAt.Sub(gen[i].CastAt).Abs(); d > time.Second {
+			t.Errorf("vote %s restored to %s, generated at %s", v.VoteID, v.CastAt, gen[i].CastAt)
+		}
+		if d := v.AccountCreatedAt.Sub(gen[i].AccountCreatedAt).Abs(); d > time.Second {
+			t.Errorf("vote %s: account restored as created at %s, generated %s", v.VoteID, v.AccountCreatedAt, gen[i].AccountCreatedAt)
+		}
+	}
+}

@@ -34,9 +34,15 @@ type Report struct {
 	// Reasons are the ingest scorer's reason codes on the ledger.
 	Reasons []ReasonRow `json:"reasons"`
 	// Ingest judges the statuses the ingest scorer recorded, Batch the
-	// batch analyser's recommendation on the live ledger.
-	Ingest *fraudreport.Report `json:"ingest"`
-	Batch  *fraudreport.Report `json:"batch"`
+	// batch analyser's recommendation on the live ledger, and Restored its
+	// recommendation on the live ledger's export with the times mapped back
+	// onto the month.
+	Ingest   *fraudreport.Report `json:"ingest"`
+	Batch    *fraudreport.Report `json:"batch"`
+	Restored *fraudreport.Report `json:"restored"`
+	// Offline is the batch analyser's recommendation on the generated
+	// month itself, at the same volume: the reference.
+	Offline *fraudreport.Report `json:"offline"`
 }
 
 // Accounted reports whether every vote sent was answered 202 and is in the
@@ -74,7 +80,9 @@ func Markdown(r *Report) string {
 	for _, row := range []struct {
 		name string
 		rep  *fraudreport.Report
-	}{{"ingest scorer (flagged or rejected at ingest)", in}, {"batch analyser on the live ledger (`prizes fraud analyze --edition`)", bt}} {
+	}{{"ingest scorer (flagged or rejected at ingest)", in}, {"batch analyser on the live ledger (`prizes fraud analyze --edition`)", bt},
+		{"batch analyser on the live ledger's export, times mapped back onto the month", r.Restored},
+		{"batch analyser on the generated month itself (as `make fraud`, at this volume)", r.Offline}} {
 		if row.rep == nil {
 			continue
 		}
@@ -128,8 +136,15 @@ func Markdown(r *Report) string {
 			Intro: "A vote the ingest scorer flagged or rejected counts as flagged; the Champions are those of the votes it counted."}))
 	}
 	if bt != nil {
-		w("%s", fraudreport.Markdown(bt, fraudreport.Page{Title: "The batch analyser on the live ledger", Level: 2,
+		w("%s\n", fraudreport.Markdown(bt, fraudreport.Page{Title: "The batch analyser on the live ledger", Level: 2,
 			Intro: "`prizes fraud analyze --edition` on the ledger after the flush; its recommendation, not a decision."}))
+	}
+	if r.Restored != nil {
+		w("%s", fraudreport.Markdown(r.Restored, fraudreport.Page{Title: "The batch analyser on the live ledger, on the month's clock", Level: 2,
+			Intro: "`prizes fraud export` of the ledger after the flush, each cast time mapped back onto the month " +
+				"(a vote sent d late lands d times the pace late) and each account created as long before its first vote " +
+				"as on the play's clock, analysed with `prizes fraud analyze --from`: what the analyser makes of what the " +
+				"vote path recorded (networks, User-Agents, device hints, accounts), without the compression."}))
 	}
 	return b.String()
 }
