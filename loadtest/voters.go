@@ -14,9 +14,9 @@ import (
 	"strings"
 )
 
-// ReadVoters reads the voter_id<TAB>token lines that `prizes voters` writes.
-// Blank lines are skipped; anything else malformed is an error naming its
-// line.
+// ReadVoters reads the voter_id<TAB>token lines that `prizes voters` writes;
+// a third field (the key of `prizes voters --facts`) is skipped. Blank
+// lines are skipped; anything else malformed is an error naming its line.
 func ReadVoters(r io.Reader) ([]Voter, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -27,6 +27,7 @@ func ReadVoters(r io.Reader) ([]Voter, error) {
 			continue
 		}
 		id, tok, ok := bytes.Cut(text, []byte{'\t'})
+		tok, _, _ = bytes.Cut(tok, []byte{'\t'})
 		if !ok || len(tok) == 0 {
 			return nil, fmt.Errorf("read voters: line %d: want voter_id<TAB>token", line)
 		}

@@ -10,15 +10,15 @@ import (
 )
 
 func TestReadVoters(t *testing.T) {
-	got, err := loadtest.ReadVoters(strings.NewReader("1\teyJ.a.b\n\n22\tt2\n"))
+	got, err := loadtest.ReadVoters(strings.NewReader("1\teyJ.a.b\n\n22\tt2\n23\tt3\tkey-23\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []loadtest.Voter{{ID: 1, Token: "eyJ.a.b"}, {ID: 22, Token: "t2"}}
-	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+	want := []loadtest.Voter{{ID: 1, Token: "eyJ.a.b"}, {ID: 22, Token: "t2"}, {ID: 23, Token: "t3"}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
 		t.Errorf("ReadVoters = %+v, want %+v", got, want)
 	}
-	for _, bad := range []string{"1 token\n", "x\ttoken\n", "0\ttoken\n", "5\t\n"} {
+	for _, bad := range []string{"1 token\n", "x\ttoken\n", "0\ttoken\n", "5\t\n", "5\t\tkey\n"} {
 		if _, err := loadtest.ReadVoters(strings.NewReader(bad)); err == nil {
 			t.Errorf("ReadVoters(%q) succeeded, want an error", bad)
 		}
