@@ -86,6 +86,11 @@ func (r *run) judge(ctx context.Context, voters map[int64]Voter) error {
 	if r.rep.Restored, err = r.report(restored); err != nil {
 		return err
 	}
+	for i := range restored {
+		if restored[i] != "" && restored[i] == offline[i] {
+			r.rep.Agree++
+		}
+	}
 	r.logf("batch on the month's clock: recall %.3f, %.2f%% of honest votes flagged, Champions right in %d of %d categories",
 		r.rep.Restored.Attack.Share(), 100*r.rep.Restored.Honest.Share(), r.rep.Restored.ChampionsCorrect(), len(r.rep.Restored.Categories))
 	return nil

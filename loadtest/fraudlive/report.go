@@ -43,6 +43,9 @@ type Report struct {
 	// Offline is the batch analyser's recommendation on the generated
 	// month itself, at the same volume: the reference.
 	Offline *fraudreport.Report `json:"offline"`
+	// Agree is how many votes get the same verdict from the analyser on
+	// the restored export as on the generated month.
+	Agree int `json:"agree"`
 }
 
 // Accounted reports whether every vote sent was answered 202 and is in the
@@ -91,6 +94,10 @@ func Markdown(r *Report) string {
 			row.rep.ChampionsCorrect(), len(row.rep.Categories))
 	}
 	w("\n")
+	if r.Restored != nil && r.Offline != nil {
+		w("On the live ledger's export with its times mapped back and on the generated month, the analyser gives %s of "+
+			"the %s votes the same verdict.\n\n", num(r.Agree), num(r.Ledger))
+	}
 
 	w("## The run\n\n")
 	c := r.Clock
