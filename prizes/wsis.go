@@ -63,6 +63,29 @@ var (
 		"Local Language Keyboard", "Youth Coding Clubs", "Smart Water Meters", "Citizen Science Atlas",
 		"Micro-Jobs Marketplace", "E-Court Services", "School Connectivity Drive", "Heritage Archive",
 	}
+	// demoAims say what each theme's demo project does, for its summary.
+	demoAims = []string{
+		"publishes the budgets, contracts and service data of local government as open, machine-readable data that journalists and citizens reuse",
+		"connects remote villages to affordable broadband through a community-owned network that local technicians build and maintain",
+		"takes a mobile classroom from town to town to teach adults to use phones, email and online public services safely",
+		"brings a clinic on wheels with connected diagnostic tools to districts that have no hospital within a day's travel",
+		"lets smallholder farmers compare prices and sell their harvest directly to buyers by text message",
+		"gives residents one place to report broken streetlights, potholes and water leaks, and to follow each report until it is fixed",
+		"links community radio stations so that local news, health advice and weather warnings reach listeners in their own languages",
+		"makes books, newspapers and public documents available in braille, audio and easy-read formats",
+		"trains small businesses and schools to recognise phishing, protect their accounts and recover from an attack",
+		"supports women entering software and network engineering with a year of paid mentoring and training",
+		"warns riverside communities of floods hours earlier by combining river sensors, rainfall data and mobile alerts",
+		"connects rural health workers with specialists in the capital for remote consultations and second opinions",
+		"builds keyboards, spell checkers and voice input for languages that phones and computers do not yet support",
+		"runs free after-school clubs where teenagers learn to code by building apps for their own neighbourhoods",
+		"installs connected water meters that find leaks early and let households follow and reduce their use",
+		"invites volunteers to record birds, plants and air quality with their phones, feeding open scientific datasets",
+		"matches people in informal work with short paid tasks, and pays them safely through mobile money",
+		"lets citizens file cases, pay fees and follow hearings online instead of travelling to a courthouse",
+		"brings reliable internet to every public school in the region, with teachers trained to use it in class",
+		"digitises photographs, recordings and manuscripts of local history and opens them to schools and the public",
+	}
 	demoCountries = []string{"KE", "BR", "IN", "EG", "MX", "PH", "NG", "ID", "CO", "RW", "BD", "PE", "GH", "VN", "MA", "NP", "AR", "TZ", "UG", "SN"}
 )
 
@@ -83,9 +106,20 @@ func DemoEdition(id string, perCategory int) (voting.Edition, []voting.Category,
 				Title:        fmt.Sprintf("%s %02d (%s)", theme, i+1, c.Code),
 				Organisation: fmt.Sprintf("%s Organisation %02d", country, i+1),
 				Country:      country,
+				Summary:      demoSummary(theme, demoAims[(ci+i)%len(demoAims)], i+1),
+				Links:        []string{fmt.Sprintf("https://example.org/%s/%s/%02d", id, c.Code, i+1)},
 				Nominated:    true,
 			})
 		}
 	}
 	return ed, cats, projects
+}
+
+// demoSummary writes a demo project's summary, two short paragraphs, so the
+// ballot shows text of a real entry's length and shape.
+func demoSummary(theme, aim string, n int) string {
+	return fmt.Sprintf("%s %02d %s. It started as a small pilot and now serves several districts, "+
+		"working with local authorities, schools and civil society organisations.\n\n"+
+		"The team measures what changes for the people it serves and publishes the results every year. "+
+		"Its tools are open source, so that others can adapt them to their own communities, languages and needs.", theme, n, aim)
 }

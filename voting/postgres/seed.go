@@ -33,9 +33,13 @@ func (s *Store) SeedEdition(ctx context.Context, ed voting.Edition, cats []votin
 			if p.Nominated {
 				status = "nominated"
 			}
-			b.Queue(`INSERT INTO projects (id, edition_id, category_code, title, organisation, country, status)
-				VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
-				p.ID, ed.ID, p.Category, p.Title, p.Organisation, p.Country, status)
+			links := p.Links
+			if links == nil {
+				links = []string{}
+			}
+			b.Queue(`INSERT INTO projects (id, edition_id, category_code, title, organisation, country, summary, links, status)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+				p.ID, ed.ID, p.Category, p.Title, p.Organisation, p.Country, p.Summary, links, status)
 		}
 		return tx.SendBatch(ctx, b).Close()
 	})
