@@ -2,24 +2,24 @@ package antifraud
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/prizes"
 )
 
-// Review errors. Stores wrap them with the operation; the API maps each one
-// to a status and a stable code. A malformed decision is prizes.FieldErrors,
+// Review errors, on the project's kinds (see internal/kind). Stores wrap
+// them with the operation. A malformed decision is prizes.FieldErrors,
 // a decision outside the phases that allow it a *prizes.PhaseError.
 var (
 	// ErrUnknownCase means the edition has no case with the given id.
-	ErrUnknownCase = errors.New("unknown fraud case")
+	ErrUnknownCase = kind.New(kind.NotFound, "unknown_case", "this edition has no fraud case with this id")
 	// ErrSameDecision means the case already stands as the decision asks:
 	// invalidating an invalidated case, clearing a cleared one.
-	ErrSameDecision = errors.New("the case already has this decision")
+	ErrSameDecision = kind.New(kind.Conflict, "already_decided", "the case already stands as this decision asks")
 )
 
 // CaseState is where a case stands in review: open until an organiser
@@ -160,7 +160,7 @@ type Stored struct {
 type LiveTally interface {
 	// AdjustTally adds each delta to its project's live count in edition.
 	// It is idempotent under key: a second call with the same key changes
-	// nothing. It returns an error wrapping voting.ErrUnavailable when the
+	// nothing. It returns an error wrapping kind.ErrUnavailable when the
 	// counters cannot be reached, and then may or may not have applied the
 	// deltas (a later call with the same key settles it).
 	AdjustTally(ctx context.Context, edition, key string, deltas map[string]int64) error

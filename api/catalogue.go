@@ -34,7 +34,7 @@ func (s *server) projects(c *gin.Context) {
 	}
 	category := c.Query("category")
 	if category != "" && !hasCategory(snap.Categories(edition), category) {
-		s.fail(c, fmt.Errorf("list projects of %q in %q: %w", edition, category, errUnknownCategory))
+		s.fail(c, fmt.Errorf("list projects of %q in %q: %w", edition, category, voting.ErrUnknownCategory))
 		return
 	}
 	all := snap.Projects(edition, category)

@@ -16,13 +16,14 @@ import (
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/prizes"
-	"github.com/wsisvote/prizes/voting"
 )
 
 // errUnsupportedMediaType is a request body sent without the JSON content
 // type in UTF-8.
-var errUnsupportedMediaType = errors.New("unsupported media type")
+var errUnsupportedMediaType = kind.New(kind.Invalid, "unsupported_media_type",
+	"the body must be JSON in UTF-8, sent with Content-Type: application/json")
 
 // checkJSON accepts the Content-Type of a JSON request body:
 // application/json, alone or with charset=utf-8 (names and values in any
@@ -63,10 +64,10 @@ func readBody(c *gin.Context, max int64) ([]byte, error) {
 	}
 	body, err := io.ReadAll(io.LimitReader(c.Request.Body, max+1))
 	if err != nil {
-		return nil, fmt.Errorf("read body: %w: %w", voting.ErrInvalid, err)
+		return nil, fmt.Errorf("read body: %w: %w", kind.ErrInvalid, err)
 	}
 	if int64(len(body)) > max {
-		return nil, fmt.Errorf("body exceeds %d bytes: %w", max, voting.ErrInvalid)
+		return nil, fmt.Errorf("body exceeds %d bytes: %w", max, kind.ErrInvalid)
 	}
 	return body, nil
 }
@@ -87,7 +88,7 @@ var strict = json.JoinOptions(
 // decodeJSON decodes body, which must be exactly one JSON object, into v,
 // a pointer to the route's request type, under the strict options; JSON
 // whitespace may surround the object, nothing else may follow it. Every
-// error wraps voting.ErrInvalid and says what was wrong in the client's
+// error wraps kind.ErrInvalid and says what was wrong in the client's
 // terms: where in the body (see place) and what JSON was expected, never a
 // Go type.
 func decodeJSON(body []byte, v any) error {
@@ -98,18 +99,18 @@ func decodeJSON(body []byte, v any) error {
 // body, so that its errors name the place in the whole body.
 func decodeJSONAt(body []byte, ptr jsontext.Pointer, v any) error {
 	if skipSpace(body, 0) == len(body) {
-		return fmt.Errorf("%s is empty: %w", place(ptr), voting.ErrInvalid)
+		return fmt.Errorf("%s is empty: %w", place(ptr), kind.ErrInvalid)
 	}
 	dec := jsontext.NewDecoder(bytes.NewReader(body), strict)
 	if k := dec.PeekKind(); k != '{' && k != 0 {
 		// A kind of 0 is malformed JSON, which the decoder reports below.
-		return fmt.Errorf("%s must be a JSON object, not %s: %w", place(ptr), kindName(k), voting.ErrInvalid)
+		return fmt.Errorf("%s must be a JSON object, not %s: %w", place(ptr), kindName(k), kind.ErrInvalid)
 	}
 	if err := json.UnmarshalDecode(dec, v, strict); err != nil {
-		return fmt.Errorf("%s: %w", describeJSON(err, ptr), voting.ErrInvalid)
+		return fmt.Errorf("%s: %w", describeJSON(err, ptr), kind.ErrInvalid)
 	}
 	if _, err := dec.ReadToken(); err != io.EOF {
-		return fmt.Errorf("unexpected data after the JSON object: %w", voting.ErrInvalid)
+		return fmt.Errorf("unexpected data after the JSON object: %w", kind.ErrInvalid)
 	}
 	return nil
 }

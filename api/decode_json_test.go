@@ -14,8 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/wsisvote/prizes/api"
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/prizes"
-	"github.com/wsisvote/prizes/voting"
 )
 
 // bodyKinds are the routes of api.RequestBodies in a fixed order, so that a
@@ -225,8 +225,8 @@ func TestDecodeJSON(t *testing.T) {
 			if err == nil || err.Error() != tt.want {
 				t.Fatalf("error = %v, want %q", err, tt.want)
 			}
-			if !errors.Is(err, voting.ErrInvalid) {
-				t.Errorf("error %v does not wrap voting.ErrInvalid", err)
+			if !errors.Is(err, kind.ErrInvalid) {
+				t.Errorf("error %v does not wrap kind.ErrInvalid", err)
 			}
 			if !refusal.MatchString(err.Error()) {
 				t.Errorf("message %q is not in a known form", err)
@@ -264,7 +264,7 @@ func TestCheckJSON(t *testing.T) {
 			if tt.ok != (err == nil) {
 				t.Fatalf("CheckJSON(%q) = %v, want accepted: %v", tt.ct, err, tt.ok)
 			}
-			if err != nil && errors.Is(err, voting.ErrInvalid) {
+			if err != nil && errors.Is(err, kind.ErrInvalid) {
 				t.Errorf("a refused content type is an invalid request rather than an unsupported one: %v", err)
 			}
 		})
@@ -308,8 +308,8 @@ func FuzzDecodeJSON(f *testing.F) {
 		v := newBody(t, route)
 		err := api.DecodeJSON(data, v)
 		if err != nil {
-			if !errors.Is(err, voting.ErrInvalid) {
-				t.Fatalf("%s: error %v does not wrap voting.ErrInvalid", route, err)
+			if !errors.Is(err, kind.ErrInvalid) {
+				t.Fatalf("%s: error %v does not wrap kind.ErrInvalid", route, err)
 			}
 			if !refusal.MatchString(err.Error()) {
 				t.Fatalf("%s: %q refused with a message in no known form: %q", route, data, err)

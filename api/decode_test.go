@@ -11,7 +11,7 @@ import (
 	"testing/iotest"
 
 	"github.com/wsisvote/prizes/api"
-	"github.com/wsisvote/prizes/voting"
+	"github.com/wsisvote/prizes/internal/kind"
 )
 
 func TestDecodeVote(t *testing.T) {
@@ -69,8 +69,8 @@ func TestDecodeVote(t *testing.T) {
 				if err == nil {
 					t.Fatalf("DecodeVote accepted %q as %+v", tt.body, got)
 				}
-				if !errors.Is(err, voting.ErrInvalid) {
-					t.Errorf("error %v does not wrap voting.ErrInvalid", err)
+				if !errors.Is(err, kind.ErrInvalid) {
+					t.Errorf("error %v does not wrap kind.ErrInvalid", err)
 				}
 				return
 			}
@@ -139,8 +139,8 @@ func TestDecodeVote_Readers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := api.DecodeVote(tt.r)
 			if tt.wantErr != nil {
-				if !errors.Is(err, tt.wantErr) || !errors.Is(err, voting.ErrInvalid) {
-					t.Fatalf("DecodeVote = %+v, %v; want an error wrapping %v and voting.ErrInvalid", got, err, tt.wantErr)
+				if !errors.Is(err, tt.wantErr) || !errors.Is(err, kind.ErrInvalid) {
+					t.Fatalf("DecodeVote = %+v, %v; want an error wrapping %v and kind.ErrInvalid", got, err, tt.wantErr)
 				}
 				return
 			}
@@ -240,8 +240,8 @@ func FuzzDecodeVote(f *testing.F) {
 			}
 		}
 		if err != nil {
-			if !errors.Is(err, voting.ErrInvalid) {
-				t.Fatalf("error %v does not wrap voting.ErrInvalid", err)
+			if !errors.Is(err, kind.ErrInvalid) {
+				t.Fatalf("error %v does not wrap kind.ErrInvalid", err)
 			}
 			return
 		}

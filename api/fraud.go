@@ -14,7 +14,7 @@ import (
 
 // FraudStore is fraud review for organisers. Every method returns
 // voting.ErrUnknownEdition for an edition that does not exist and
-// voting.ErrUnavailable when the store cannot be reached.
+// kind.ErrUnavailable when the store cannot be reached.
 type FraudStore interface {
 	// Cases lists an edition's cases and the projects with invalidated
 	// votes, in any phase.

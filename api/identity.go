@@ -13,20 +13,20 @@ import (
 // SignIn is passwordless sign-in and sessions; *identity.Service is one.
 type SignIn interface {
 	// IssueChallenge returns a proof-of-work puzzle. It returns
-	// identity.ErrInvalid for an unknown purpose and ErrUnavailable.
+	// kind.ErrInvalid for an unknown purpose and ErrUnavailable.
 	IssueChallenge(ctx context.Context, r identity.ChallengeRequest) (identity.Challenge, error)
 	// RequestCode mails a sign-in code, answering alike whether or not the
-	// address has an account. It returns identity.ErrInvalid,
+	// address has an account. It returns kind.ErrInvalid,
 	// ErrDisposableEmail, ErrChallengeRequired, ErrChallengeInvalid, a
-	// *identity.RateLimitError or ErrUnavailable.
+	// *kind.RateLimitError or ErrUnavailable.
 	RequestCode(ctx context.Context, r identity.CodeRequest) error
 	// SignIn exchanges a code for a session, creating the account at its
-	// first sign-in. It returns identity.ErrInvalid, ErrInvalidCode, a
-	// *identity.RateLimitError or ErrUnavailable.
+	// first sign-in. It returns kind.ErrInvalid, ErrInvalidCode, a
+	// *kind.RateLimitError or ErrUnavailable.
 	SignIn(ctx context.Context, r identity.SignInRequest) (identity.Session, error)
 	// Refresh exchanges a refresh token for the next one of its family. It
 	// returns identity.ErrInvalidRefresh, ErrRefreshReused (the family is
-	// revoked), a *identity.RateLimitError or ErrUnavailable.
+	// revoked), a *kind.RateLimitError or ErrUnavailable.
 	Refresh(ctx context.Context, r identity.RefreshRequest) (identity.Session, error)
 	// SignOut revokes the family of a refresh token. It returns
 	// identity.ErrInvalidRefresh for what is not a refresh token, and
@@ -53,7 +53,7 @@ type VoteGate interface {
 	// AdmitVote says whether the vote may go ahead, and whether the vote
 	// store's own per-voter limit applies to it. It returns
 	// identity.ErrChallengeRequired, ErrChallengeInvalid, a
-	// *identity.RateLimitError or ErrUnavailable. It costs at most one round
+	// *kind.RateLimitError or ErrUnavailable. It costs at most one round
 	// trip to the hot store.
 	AdmitVote(ctx context.Context, a identity.VoteAttempt) (identity.Admission, error)
 }

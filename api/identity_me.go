@@ -7,14 +7,14 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/wsisvote/prizes/voting"
+	"github.com/wsisvote/prizes/internal/kind"
 )
 
 // accountOfRequest returns the account id of the verified token.
 func accountOfRequest(c *gin.Context) (int64, error) {
 	id, ok := claimsOf(c).AccountID()
 	if !ok {
-		return 0, fmt.Errorf("token subject is not an account: %w", voting.ErrUnauthenticated)
+		return 0, fmt.Errorf("token subject is not an account: %w", kind.ErrUnauthenticated)
 	}
 	return id, nil
 }

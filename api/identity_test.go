@@ -18,6 +18,7 @@ import (
 
 	"github.com/wsisvote/prizes/api"
 	"github.com/wsisvote/prizes/identity"
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/internal/testenv"
 	"github.com/wsisvote/prizes/voting"
 )
@@ -174,7 +175,7 @@ func TestIdentity_SignInFlow(t *testing.T) {
 }
 
 func TestIdentity_Errors(t *testing.T) {
-	rl := &identity.RateLimitError{Limit: "code-ip", RetryAfter: 2500 * time.Millisecond}
+	rl := &kind.RateLimitError{Limit: "code-ip", RetryAfter: 2500 * time.Millisecond}
 	tests := []struct {
 		name       string
 		req        request
@@ -187,15 +188,15 @@ func TestIdentity_Errors(t *testing.T) {
 		{"disposable", postJSON("/api/v1/auth/email-code", `{"email":"a@example.org"}`, nil), identity.ErrDisposableEmail, 422, "disposable_email", ""},
 		{"challenge required", postJSON("/api/v1/auth/email-code", `{"email":"a@example.org"}`, nil), identity.ErrChallengeRequired, 428, "challenge_required", ""},
 		{"challenge invalid", postJSON("/api/v1/auth/email-code", `{"email":"a@example.org"}`, nil), identity.ErrChallengeInvalid, 403, "challenge_invalid", ""},
-		{"bad email", postJSON("/api/v1/auth/email-code", `{"email":"a"}`, nil), fmt.Errorf("parse email: %w", identity.ErrInvalid), 422, "invalid_request", ""},
-		{"mail down", postJSON("/api/v1/auth/email-code", `{"email":"a@example.org"}`, nil), identity.ErrUnavailable, 503, "unavailable", "1"},
+		{"bad email", postJSON("/api/v1/auth/email-code", `{"email":"a"}`, nil), fmt.Errorf("parse email: %w", kind.ErrInvalid), 422, "invalid_request", ""},
+		{"mail down", postJSON("/api/v1/auth/email-code", `{"email":"a@example.org"}`, nil), kind.ErrUnavailable, 503, "unavailable", "1"},
 		{"unknown field", postJSON("/api/v1/auth/email-code", `{"email":"a@example.org","admin":true}`, nil), nil, 422, "invalid_request", ""},
 		{"not JSON", postJSON("/api/v1/auth/token", `email=a`, nil), nil, 422, "invalid_request", ""},
 		{"oversized", postJSON("/api/v1/auth/token", `{"email":"`+strings.Repeat("a", 5000)+`"}`, nil), nil, 422, "invalid_request", ""},
 		{"wrong code", postJSON("/api/v1/auth/token", `{"email":"a@example.org","code":"1"}`, nil), identity.ErrInvalidCode, 401, "invalid_code", ""},
 		{"refresh reused", postJSON("/api/v1/auth/refresh", `{"refresh_token":"rt_x"}`, nil), identity.ErrRefreshReused, 401, "refresh_token_reused", ""},
 		{"sign out", postJSON("/api/v1/auth/sign-out", `{"refresh_token":"rt_x"}`, nil), identity.ErrInvalidRefresh, 401, "invalid_refresh_token", ""},
-		{"challenge store down", request{path: "/api/v1/challenge"}, identity.ErrUnavailable, 503, "unavailable", "1"},
+		{"challenge store down", request{path: "/api/v1/challenge"}, kind.ErrUnavailable, 503, "unavailable", "1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -218,7 +219,7 @@ func TestIdentity_Errors(t *testing.T) {
 
 func TestCastVote_Gate(t *testing.T) {
 	t.Run("a refused vote is 429 and records nothing", func(t *testing.T) {
-		fake := &fakeIdentity{err: fmt.Errorf("admit: %w", &identity.RateLimitError{Limit: "vote-account", RetryAfter: 30 * time.Second})}
+		fake := &fakeIdentity{err: fmt.Errorf("admit: %w", &kind.RateLimitError{Limit: "vote-account", RetryAfter: 30 * time.Second})}
 		f := newFixture(t, withIdentity(t, fakeConfig(fake)))
 		w := f.vote(t, "demo", "p-c1-a", f.token(t, "42", api.RoleVoter))
 		wantError(t, w, http.StatusTooManyRequests, "rate_limited")
@@ -417,7 +418,7 @@ func TestTokens_RoleEscalation(t *testing.T) {
 	m["role"] = "organiser"
 	forged, _ := json.Marshal(m)
 	escalated := parts[0] + "." + base64.RawURLEncoding.EncodeToString(forged) + "." + parts[2]
-	if _, err := f.verify.Verify(escalated); !errors.Is(err, voting.ErrUnauthenticated) {
+	if _, err := f.verify.Verify(escalated); !errors.Is(err, kind.ErrUnauthenticated) {
 		t.Errorf("token with roles added to its payload: %v", err)
 	}
 	_, otherKey := testKey(t, 9)
@@ -465,7 +466,7 @@ func TestTokens_RoleEscalation(t *testing.T) {
 }
 
 func TestIdentity_SecurityHeadersEverywhere(t *testing.T) {
-	fake := &fakeIdentity{err: &identity.RateLimitError{Limit: "code-ip", RetryAfter: time.Second}}
+	fake := &fakeIdentity{err: &kind.RateLimitError{Limit: "code-ip", RetryAfter: time.Second}}
 	f := newFixture(t, withIdentity(t, fakeConfig(fake)))
 	for _, r := range []request{
 		{path: "/.well-known/jwks.json"},

@@ -7,13 +7,14 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/prizes"
 	"github.com/wsisvote/prizes/voting"
 )
 
 // EditionStore keeps editions and their phases. Every method returns
 // voting.ErrUnknownEdition for an edition that does not exist and
-// voting.ErrUnavailable when the store cannot be reached; changes return a
+// kind.ErrUnavailable when the store cannot be reached; changes return a
 // *prizes.PhaseError (prizes.ErrWrongPhase) in a phase that does not allow
 // them, and change nothing when they fail.
 type EditionStore interface {
@@ -23,7 +24,7 @@ type EditionStore interface {
 	Edition(ctx context.Context, id string) (prizes.Edition, error)
 	Editions(ctx context.Context) ([]prizes.Edition, error)
 	// UpdateRules applies a JSON object of settings until voting opens. It
-	// returns prizes.FieldErrors and voting.ErrInvalid.
+	// returns prizes.FieldErrors and kind.ErrInvalid.
 	UpdateRules(ctx context.Context, actor prizes.Actor, edition string, patch []byte) (prizes.Edition, error)
 	// SetSchedule replaces the phase windows; a window that would close the
 	// running phase at once needs closeNow. It returns prizes.FieldErrors.
@@ -55,7 +56,7 @@ type SubmissionStore interface {
 // ReviewStore is the organisers' review, with the EditionStore errors.
 type ReviewStore interface {
 	// ReviewQueue lists a category's reviewable entries. It returns
-	// prizes.ErrUnknownCategory.
+	// voting.ErrUnknownCategory.
 	ReviewQueue(ctx context.Context, edition, category string) (prizes.ReviewQueue, error)
 	// Review applies decisions, all or none. It returns
 	// prizes.FieldErrors, voting.ErrUnknownProject and prizes.ErrCapReached.
@@ -99,17 +100,17 @@ type JuryStore interface {
 // ResultStore gives published results.
 type ResultStore interface {
 	// Results returns the signed results; prizes.ErrNotPublished before
-	// publication, voting.ErrUnknownEdition, voting.ErrUnavailable.
+	// publication, voting.ErrUnknownEdition, kind.ErrUnavailable.
 	Results(ctx context.Context, edition string) (prizes.SignedResults, error)
 }
 
 // AuditStore reads the audit log.
 type AuditStore interface {
 	// AuditLog returns up to limit entries after sequence number after. It
-	// returns voting.ErrUnknownEdition and voting.ErrUnavailable.
+	// returns voting.ErrUnknownEdition and kind.ErrUnavailable.
 	AuditLog(ctx context.Context, edition string, after int64, limit int) ([]prizes.AuditEntry, error)
 	// VerifyAudit checks the whole chain. It returns
-	// voting.ErrUnknownEdition and voting.ErrUnavailable.
+	// voting.ErrUnknownEdition and kind.ErrUnavailable.
 	VerifyAudit(ctx context.Context, edition string) (prizes.AuditReport, error)
 }
 
@@ -200,7 +201,7 @@ func (l *lifecycle) actorOf(c *gin.Context) (prizes.Actor, error) {
 	claims := claimsOf(c)
 	id, ok := claims.AccountID()
 	if !ok {
-		return prizes.Actor{}, fmt.Errorf("token subject %q is not an account id: %w", claims.Subject, voting.ErrUnauthenticated)
+		return prizes.Actor{}, fmt.Errorf("token subject %q is not an account id: %w", claims.Subject, kind.ErrUnauthenticated)
 	}
 	role := claims.Role
 	for _, r := range l.policies[c.Request.Method+" "+c.FullPath()].Roles {

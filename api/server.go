@@ -16,6 +16,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -30,7 +31,7 @@ type Caster interface {
 // TallyReader reads the live vote counts of an edition.
 type TallyReader interface {
 	// Tally returns the live count of every project of edition that has
-	// votes, keyed by project id. It returns voting.ErrUnavailable when the
+	// votes, keyed by project id. It returns kind.ErrUnavailable when the
 	// store cannot be reached.
 	Tally(ctx context.Context, edition string) (map[string]int64, error)
 }
@@ -185,7 +186,7 @@ func New(cfg Config) *Handler {
 		e.Use(s.observe)
 	}
 	e.Use(securityHeaders, gin.CustomRecoveryWithWriter(nil, s.recovered))
-	e.NoRoute(func(c *gin.Context) { s.fail(c, errNotFound) })
+	e.NoRoute(func(c *gin.Context) { s.fail(c, kind.ErrNotFound) })
 	e.NoMethod(func(c *gin.Context) { s.fail(c, errMethodNotAllowed) })
 
 	v1 := e.Group("/api/v1", noStore)

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/wsisvote/prizes/api"
-	"github.com/wsisvote/prizes/voting"
+	"github.com/wsisvote/prizes/internal/kind"
 )
 
 type tallyBody struct {
@@ -95,7 +95,7 @@ func TestTally_Errors(t *testing.T) {
 			wantStatus: 403, wantCode: "tally_hidden"},
 		{name: "hidden tally, bad token", edition: "secret", token: "x.y.z",
 			wantStatus: 403, wantCode: "tally_hidden"},
-		{name: "store unavailable", edition: "demo", tallyErr: fmt.Errorf("read: %w", voting.ErrUnavailable),
+		{name: "store unavailable", edition: "demo", tallyErr: fmt.Errorf("read: %w", kind.ErrUnavailable),
 			wantStatus: 503, wantCode: "unavailable"},
 	}
 	for _, tt := range tests {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/wsisvote/prizes/voting"
+	"github.com/wsisvote/prizes/internal/kind"
 )
 
 // Roles a token can carry (RoleOwner and RoleJuror are in prizes_roles.go).
@@ -259,10 +259,10 @@ func copyKeys(keys map[string]ed25519.PublicKey) (map[string]ed25519.PublicKey, 
 }
 
 // Verify checks token's signature, algorithm, key id and times, and returns
-// its claims. Every error wraps voting.ErrUnauthenticated.
+// its claims. Every error wraps kind.ErrUnauthenticated.
 func (v *Verifier) Verify(token string) (Claims, error) {
 	if len(token) > maxToken {
-		return Claims{}, fmt.Errorf("verify token: longer than %d bytes: %w", maxToken, voting.ErrUnauthenticated)
+		return Claims{}, fmt.Errorf("verify token: longer than %d bytes: %w", maxToken, kind.ErrUnauthenticated)
 	}
 	now := v.now()
 	// The generation is read before the keys are, so a token verified with
@@ -277,7 +277,7 @@ func (v *Verifier) Verify(token string) (Claims, error) {
 	}
 	var c Claims
 	if _, err := v.parser.ParseWithClaims(token, &c, v.key); err != nil {
-		return Claims{}, fmt.Errorf("verify token: %w: %w", voting.ErrUnauthenticated, err)
+		return Claims{}, fmt.Errorf("verify token: %w: %w", kind.ErrUnauthenticated, err)
 	}
 	// The parser requires an expiry, so ExpiresAt is set here.
 	if exp := c.ExpiresAt.Time; v.cache != nil && now.Before(exp) {

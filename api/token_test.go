@@ -14,7 +14,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/wsisvote/prizes/api"
-	"github.com/wsisvote/prizes/voting"
+	"github.com/wsisvote/prizes/internal/kind"
 )
 
 type namedToken struct {
@@ -117,8 +117,8 @@ func TestVerifier_Verify(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Verify accepted the token with claims %+v", c)
 			}
-			if !errors.Is(err, voting.ErrUnauthenticated) {
-				t.Errorf("error %v does not wrap voting.ErrUnauthenticated", err)
+			if !errors.Is(err, kind.ErrUnauthenticated) {
+				t.Errorf("error %v does not wrap kind.ErrUnauthenticated", err)
 			}
 		})
 	}
@@ -177,7 +177,7 @@ func TestVerifier_CacheHonoursExpiry(t *testing.T) {
 		}
 	}
 	f.clock.Set(t0.Add(2 * time.Hour))
-	if _, err := f.verify.Verify(tok); !errors.Is(err, voting.ErrUnauthenticated) {
+	if _, err := f.verify.Verify(tok); !errors.Is(err, kind.ErrUnauthenticated) {
 		t.Errorf("Verify after expiry: err = %v, want ErrUnauthenticated", err)
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/wsisvote/prizes/api"
-	"github.com/wsisvote/prizes/voting"
+	"github.com/wsisvote/prizes/internal/kind"
 )
 
 // TestVerifier_CacheKeysWholeToken checks that a token is found in the
@@ -45,7 +45,7 @@ func TestVerifier_CacheKeysWholeToken(t *testing.T) {
 			} else {
 				b[i] = 'A'
 			}
-			if c, err := f.verify.Verify(string(b)); !errors.Is(err, voting.ErrUnauthenticated) {
+			if c, err := f.verify.Verify(string(b)); !errors.Is(err, kind.ErrUnauthenticated) {
 				t.Errorf("altered token: claims %+v, error %v; want it refused", c, err)
 			}
 		})

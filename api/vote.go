@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/wsisvote/prizes/identity"
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -39,7 +40,7 @@ type VoteRequest struct {
 // DecodeVote reads a vote request: one JSON object of at most MaxVoteBody
 // bytes, with no fields but project_id and nothing after it. project_id must
 // be 1 to MaxProjectID characters from [A-Za-z0-9._:-]. Every error wraps
-// voting.ErrInvalid and says what was wrong.
+// kind.ErrInvalid and says what was wrong.
 //
 // DecodeVote reads into a pooled buffer and takes the common body,
 // {"project_id":"<id>"} with optional whitespace, without the JSON decoder;
@@ -50,10 +51,10 @@ func DecodeVote(r io.Reader) (VoteRequest, error) {
 	defer putScratch(buf)
 	body, err := readInto(r, (*buf)[:MaxVoteBody+1])
 	if err != nil {
-		return VoteRequest{}, fmt.Errorf("decode vote: read body: %w: %w", voting.ErrInvalid, err)
+		return VoteRequest{}, fmt.Errorf("decode vote: read body: %w: %w", kind.ErrInvalid, err)
 	}
 	if len(body) > MaxVoteBody {
-		return VoteRequest{}, fmt.Errorf("decode vote: body exceeds %d bytes: %w", MaxVoteBody, voting.ErrInvalid)
+		return VoteRequest{}, fmt.Errorf("decode vote: body exceeds %d bytes: %w", MaxVoteBody, kind.ErrInvalid)
 	}
 	if id, ok := scanVote(body); ok {
 		// The id is copied out of the buffer, which is reused once this
@@ -152,14 +153,14 @@ func decodeVoteJSON(body []byte) (VoteRequest, error) {
 
 func checkProjectID(id string) error {
 	if id == "" {
-		return fmt.Errorf("project_id is required: %w", voting.ErrInvalid)
+		return fmt.Errorf("project_id is required: %w", kind.ErrInvalid)
 	}
 	if len(id) > MaxProjectID {
-		return fmt.Errorf("project_id is longer than %d bytes: %w", MaxProjectID, voting.ErrInvalid)
+		return fmt.Errorf("project_id is longer than %d bytes: %w", MaxProjectID, kind.ErrInvalid)
 	}
 	for i := 0; i < len(id); i++ {
 		if !idByte(id[i]) {
-			return fmt.Errorf("project_id has a character outside [A-Za-z0-9._:-]: %w", voting.ErrInvalid)
+			return fmt.Errorf("project_id has a character outside [A-Za-z0-9._:-]: %w", kind.ErrInvalid)
 		}
 	}
 	return nil
@@ -195,7 +196,7 @@ func (s *server) cast(c *gin.Context) (voting.Receipt, error) {
 	}
 	voter, ok := claims.AccountID()
 	if !ok {
-		return voting.Receipt{}, fmt.Errorf("cast vote: token subject %q is not a voter id: %w", claims.Subject, voting.ErrUnauthenticated)
+		return voting.Receipt{}, fmt.Errorf("cast vote: token subject %q is not a voter id: %w", claims.Subject, kind.ErrUnauthenticated)
 	}
 	ip := clientAddr(c)
 	edition := c.Param("edition")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wsisvote/prizes/api"
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -108,7 +109,7 @@ func TestCastVote_Errors(t *testing.T) {
 		{name: "UTF-16 charset", headers: map[string]string{"Content-Type": "application/json; charset=utf-16"},
 			wantStatus: 415, wantCode: "unsupported_media_type"},
 		{name: "store unavailable",
-			setup:      func(_ testing.TB, f *fixture) { f.log.failWith(fmt.Errorf("append: %w", voting.ErrUnavailable)) },
+			setup:      func(_ testing.TB, f *fixture) { f.log.failWith(fmt.Errorf("append: %w", kind.ErrUnavailable)) },
 			wantStatus: 503, wantCode: "unavailable"},
 		{name: "store failure",
 			setup:      func(_ testing.TB, f *fixture) { f.log.failWith(errors.New("append: disk on fire")) },

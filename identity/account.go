@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/wsisvote/prizes/internal/kind"
 )
 
 // Roles an account can hold. Every account is a voter and may own projects;
@@ -43,19 +45,19 @@ type Grant struct {
 	Category string
 }
 
-// Validate reports what is wrong with g. Its errors wrap ErrInvalid.
+// Validate reports what is wrong with g. Its errors wrap kind.ErrInvalid.
 func (g Grant) Validate() error {
 	switch g.Role {
 	case RoleOrganiser:
 		if g.Edition != "" || g.Category != "" {
-			return fmt.Errorf("grant %s: an organiser is not scoped: %w", g.Role, ErrInvalid)
+			return fmt.Errorf("grant %s: an organiser is not scoped: %w", g.Role, kind.ErrInvalid)
 		}
 	case RoleJuror:
 		if g.Edition == "" || g.Category == "" {
-			return fmt.Errorf("grant %s: a juror needs an edition and a category: %w", g.Role, ErrInvalid)
+			return fmt.Errorf("grant %s: a juror needs an edition and a category: %w", g.Role, kind.ErrInvalid)
 		}
 	default:
-		return fmt.Errorf("grant %q: only %s and %s are granted: %w", g.Role, RoleOrganiser, RoleJuror, ErrInvalid)
+		return fmt.Errorf("grant %q: only %s and %s are granted: %w", g.Role, RoleOrganiser, RoleJuror, kind.ErrInvalid)
 	}
 	return nil
 }
@@ -84,19 +86,19 @@ const maxDisplayName = 80
 
 // Validate checks a profile: a display name of printable characters, at
 // most 80 of them, and a country that is empty or an ISO 3166-1 alpha-2
-// code. Its errors wrap ErrInvalid.
+// code. Its errors wrap kind.ErrInvalid.
 func (p Profile) Validate() error {
 	if !utf8.ValidString(p.DisplayName) || utf8.RuneCountInString(p.DisplayName) > maxDisplayName {
-		return fmt.Errorf("display_name must be valid text of at most %d characters: %w", maxDisplayName, ErrInvalid)
+		return fmt.Errorf("display_name must be valid text of at most %d characters: %w", maxDisplayName, kind.ErrInvalid)
 	}
 	for _, r := range p.DisplayName {
 		if !unicode.IsPrint(r) {
-			return fmt.Errorf("display_name has a control or invisible character: %w", ErrInvalid)
+			return fmt.Errorf("display_name has a control or invisible character: %w", kind.ErrInvalid)
 		}
 	}
 	if p.Country != "" {
 		if len(p.Country) != 2 || p.Country[0] < 'A' || p.Country[0] > 'Z' || p.Country[1] < 'A' || p.Country[1] > 'Z' {
-			return fmt.Errorf("country must be an ISO 3166-1 alpha-2 code such as CH: %w", ErrInvalid)
+			return fmt.Errorf("country must be an ISO 3166-1 alpha-2 code such as CH: %w", kind.ErrInvalid)
 		}
 	}
 	return nil

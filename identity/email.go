@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+
+	"github.com/wsisvote/prizes/internal/kind"
 )
 
 // maxEmail is the longest address accepted (RFC 5321's path limit).
@@ -24,24 +26,24 @@ type Email struct {
 }
 
 // ParseEmail checks a bare address (no display name, no comments). Its errors
-// wrap ErrInvalid.
+// wrap kind.ErrInvalid.
 func ParseEmail(s string) (Email, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return Email{}, fmt.Errorf("parse email: email is required: %w", ErrInvalid)
+		return Email{}, fmt.Errorf("parse email: email is required: %w", kind.ErrInvalid)
 	}
 	if len(s) > maxEmail || strings.ContainsAny(s, "\r\n<> ,;\"()") {
-		return Email{}, fmt.Errorf("parse email: not a plain address: %w", ErrInvalid)
+		return Email{}, fmt.Errorf("parse email: not a plain address: %w", kind.ErrInvalid)
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s {
-		return Email{}, fmt.Errorf("parse email: not a plain address: %w", ErrInvalid)
+		return Email{}, fmt.Errorf("parse email: not a plain address: %w", kind.ErrInvalid)
 	}
 	local, domain, ok := strings.Cut(s, "@")
 	domain = strings.ToLower(domain)
 	if !ok || local == "" || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") ||
 		strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") || strings.HasPrefix(domain, "[") {
-		return Email{}, fmt.Errorf("parse email: the domain must be a host name: %w", ErrInvalid)
+		return Email{}, fmt.Errorf("parse email: the domain must be a host name: %w", kind.ErrInvalid)
 	}
 	local = strings.ToLower(local)
 	return Email{Address: local + "@" + domain, Canonical: canonical(local, domain), Domain: domain}, nil

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/wsisvote/prizes/internal/kind"
 )
 
 // ChallengeRequest asks for a proof-of-work puzzle.
@@ -20,11 +22,11 @@ const challengeWindow = time.Minute
 // IssueChallenge returns a signed puzzle for r.Purpose. Its difficulty rises
 // with the number of puzzles issued this minute across every node, with the
 // number the client asked for, and for a client that sends no User-Agent.
-// It returns ErrInvalid for an unknown purpose and ErrUnavailable.
+// It returns kind.ErrInvalid for an unknown purpose and kind.ErrUnavailable.
 func (s *Service) IssueChallenge(ctx context.Context, r ChallengeRequest) (Challenge, error) {
 	const op = "issue challenge"
 	if r.Purpose != PurposeCode && r.Purpose != PurposeVote {
-		return Challenge{}, fmt.Errorf("%s: purpose must be %q or %q: %w", op, PurposeCode, PurposeVote, ErrInvalid)
+		return Challenge{}, fmt.Errorf("%s: purpose must be %q or %q: %w", op, PurposeCode, PurposeVote, kind.ErrInvalid)
 	}
 	k := s.keys.Load()
 	counters := []Counter{{Name: "challenges", Key: r.Purpose, Window: challengeWindow}}
@@ -74,8 +76,8 @@ type Admission struct {
 // When the edition asks for a solution, a missing or bad one refuses the
 // vote; when it does not, a solution sent anyway that is bad or used is
 // ignored, and only a good one is reported, as ChallengeSolved. It returns
-// ErrChallengeRequired, ErrChallengeInvalid, a *RateLimitError or
-// ErrUnavailable, wrapped.
+// ErrChallengeRequired, ErrChallengeInvalid, a *kind.RateLimitError or
+// kind.ErrUnavailable, wrapped.
 func (s *Service) AdmitVote(ctx context.Context, a VoteAttempt) (Admission, error) {
 	const op = "admit vote"
 	var spend Spend
@@ -108,7 +110,7 @@ func (s *Service) AdmitVote(ctx context.Context, a VoteAttempt) (Admission, erro
 		return Admission{}, fmt.Errorf("%s: challenge already used: %w", op, ErrChallengeInvalid)
 	}
 	if v.Refused != "" {
-		return Admission{}, fmt.Errorf("%s: %w", op, &RateLimitError{Limit: v.Refused, RetryAfter: v.RetryAfter})
+		return Admission{}, fmt.Errorf("%s: %w", op, &kind.RateLimitError{Limit: v.Refused, RetryAfter: v.RetryAfter})
 	}
 	return Admission{Unmetered: exempt, ChallengeSolved: spend.Key != "" && !v.Replayed}, nil
 }

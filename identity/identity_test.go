@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wsisvote/prizes/identity"
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -38,8 +39,8 @@ func TestParseEmail(t *testing.T) {
 			continue
 		}
 		if err != nil {
-			if !errors.Is(err, identity.ErrInvalid) {
-				t.Errorf("ParseEmail(%q) error %v does not wrap ErrInvalid", tt.in, err)
+			if !errors.Is(err, kind.ErrInvalid) {
+				t.Errorf("ParseEmail(%q) error %v does not wrap kind.ErrInvalid", tt.in, err)
 			}
 			continue
 		}
@@ -184,8 +185,8 @@ func TestGrant_ValidateAndRoles(t *testing.T) {
 	}
 	for _, g := range []identity.Grant{{Role: identity.RoleVoter}, {Role: identity.RoleJuror, Edition: "wsis"},
 		{Role: identity.RoleOrganiser, Edition: "wsis"}, {Role: "admin"}} {
-		if err := g.Validate(); !errors.Is(err, identity.ErrInvalid) {
-			t.Errorf("%+v.Validate() = %v, want ErrInvalid", g, err)
+		if err := g.Validate(); !errors.Is(err, kind.ErrInvalid) {
+			t.Errorf("%+v.Validate() = %v, want kind.ErrInvalid", g, err)
 		}
 	}
 	got := identity.Roles(append(good, identity.Grant{Role: identity.RoleJuror, Edition: "wsis", Category: "C2"}))
@@ -303,7 +304,7 @@ func TestService_RequestCode(t *testing.T) {
 		sol   string
 		want  error
 	}{
-		{"malformed address", "nope", good(), identity.ErrInvalid},
+		{"malformed address", "nope", good(), kind.ErrInvalid},
 		{"disposable domain", "x@mailinator.com", good(), identity.ErrDisposableEmail},
 		{"disposable subdomain", "x@mx.yopmail.com", good(), identity.ErrDisposableEmail},
 		{"no challenge", "x@example.org", "", identity.ErrChallengeRequired},
@@ -336,22 +337,22 @@ func TestService_RequestCode(t *testing.T) {
 		for i := 0; i < 10 && err == nil; i++ {
 			err = req("limited@example.org", good())
 		}
-		var rl *identity.RateLimitError
+		var rl *kind.RateLimitError
 		if !errors.As(err, &rl) || rl.Limit != "code-email" || rl.RetryAfter <= 0 {
-			t.Fatalf("err = %v, want a code-email RateLimitError", err)
+			t.Fatalf("err = %v, want a code-email kind.RateLimitError", err)
 		}
-		if !errors.Is(err, identity.ErrRateLimited) {
-			t.Error("RateLimitError does not wrap ErrRateLimited")
+		if !errors.Is(err, kind.ErrRateLimited) {
+			t.Error("kind.RateLimitError does not wrap kind.ErrRateLimited")
 		}
 		if rl.RetryAfterSeconds() != "720" {
 			t.Errorf("Retry-After = %s, want 720 (5 an hour)", rl.RetryAfterSeconds())
 		}
 	})
 	t.Run("mail server down", func(t *testing.T) {
-		f.mailer.err = identity.ErrUnavailable
+		f.mailer.err = kind.ErrUnavailable
 		defer func() { f.mailer.err = nil }()
-		if err := req("down@example.org", good()); !errors.Is(err, identity.ErrUnavailable) {
-			t.Errorf("err = %v, want ErrUnavailable", err)
+		if err := req("down@example.org", good()); !errors.Is(err, kind.ErrUnavailable) {
+			t.Errorf("err = %v, want kind.ErrUnavailable", err)
 		}
 	})
 }
@@ -433,7 +434,7 @@ func TestService_AdmitVote(t *testing.T) {
 			}
 		}
 		_, err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 7, Client: alice})
-		var rl *identity.RateLimitError
+		var rl *kind.RateLimitError
 		if !errors.As(err, &rl) || rl.Limit != "vote-account" || rl.RetryAfter != 30*time.Second {
 			t.Fatalf("third vote: %v, want vote-account limit, retry after 30s", err)
 		}
@@ -498,10 +499,10 @@ func TestService_AdmitVote(t *testing.T) {
 	})
 	t.Run("meter down", func(t *testing.T) {
 		f.meter.mu.Lock()
-		f.meter.err = identity.ErrUnavailable
+		f.meter.err = kind.ErrUnavailable
 		f.meter.mu.Unlock()
-		if _, err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 11, Client: alice}); !errors.Is(err, identity.ErrUnavailable) {
-			t.Errorf("err = %v, want ErrUnavailable", err)
+		if _, err := f.svc.AdmitVote(ctx, identity.VoteAttempt{Voter: 11, Client: alice}); !errors.Is(err, kind.ErrUnavailable) {
+			t.Errorf("err = %v, want kind.ErrUnavailable", err)
 		}
 	})
 }
@@ -517,7 +518,7 @@ func TestService_IssueChallenge(t *testing.T) {
 	if c.Algorithm != "SHA-256" || c.MaxNumber != 1000 || len(c.Challenge) != 64 || len(c.Signature) != 64 || !strings.Contains(c.Salt, "expires=") {
 		t.Errorf("challenge = %+v", c)
 	}
-	if _, err := f.svc.IssueChallenge(ctx, identity.ChallengeRequest{Purpose: "other"}); !errors.Is(err, identity.ErrInvalid) {
+	if _, err := f.svc.IssueChallenge(ctx, identity.ChallengeRequest{Purpose: "other"}); !errors.Is(err, kind.ErrInvalid) {
 		t.Errorf("unknown purpose: %v", err)
 	}
 	t.Run("a scripted client gets harder puzzles", func(t *testing.T) {
@@ -621,8 +622,8 @@ func TestStableSecret(t *testing.T) {
 		}
 	})
 	t.Run("none", func(t *testing.T) {
-		if _, err := identity.StableSecret(ctx, fixedSecrets{}, now); !errors.Is(err, identity.ErrUnavailable) {
-			t.Fatalf("got %v, want ErrUnavailable", err)
+		if _, err := identity.StableSecret(ctx, fixedSecrets{}, now); !errors.Is(err, kind.ErrUnavailable) {
+			t.Fatalf("got %v, want kind.ErrUnavailable", err)
 		}
 	})
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wsisvote/prizes/internal/kind"
 )
 
 // Rate is a rate limit: Events per Per on average, with bursts of up to
@@ -31,7 +33,7 @@ func (r Rate) String() string {
 }
 
 // ParseRate reads "EVENTS/PERIOD:BURST" (for example "600/1m:300"; the burst
-// defaults to 1) or "off". Its errors wrap ErrInvalid.
+// defaults to 1) or "off". Its errors wrap kind.ErrInvalid.
 func ParseRate(s string) (Rate, error) {
 	s = strings.TrimSpace(s)
 	if s == "off" || s == "0" {
@@ -40,27 +42,27 @@ func ParseRate(s string) (Rate, error) {
 	rest, burst, hasBurst := strings.Cut(s, ":")
 	events, per, ok := strings.Cut(rest, "/")
 	if !ok {
-		return Rate{}, fmt.Errorf("parse rate %q: want EVENTS/PERIOD[:BURST] or off: %w", s, ErrInvalid)
+		return Rate{}, fmt.Errorf("parse rate %q: want EVENTS/PERIOD[:BURST] or off: %w", s, kind.ErrInvalid)
 	}
 	n, err := strconv.Atoi(events)
 	if err != nil || n <= 0 {
-		return Rate{}, fmt.Errorf("parse rate %q: events must be a positive integer: %w", s, ErrInvalid)
+		return Rate{}, fmt.Errorf("parse rate %q: events must be a positive integer: %w", s, kind.ErrInvalid)
 	}
 	if per != "" && (per[0] < '0' || per[0] > '9') {
 		per = "1" + per
 	}
 	d, err := time.ParseDuration(per)
 	if err != nil || d <= 0 {
-		return Rate{}, fmt.Errorf("parse rate %q: period must be a duration such as 1m: %w", s, ErrInvalid)
+		return Rate{}, fmt.Errorf("parse rate %q: period must be a duration such as 1m: %w", s, kind.ErrInvalid)
 	}
 	b := 1
 	if hasBurst {
 		if b, err = strconv.Atoi(burst); err != nil || b <= 0 {
-			return Rate{}, fmt.Errorf("parse rate %q: burst must be a positive integer: %w", s, ErrInvalid)
+			return Rate{}, fmt.Errorf("parse rate %q: burst must be a positive integer: %w", s, kind.ErrInvalid)
 		}
 	}
 	if d/time.Duration(n) <= 0 {
-		return Rate{}, fmt.Errorf("parse rate %q: too many events for the period: %w", s, ErrInvalid)
+		return Rate{}, fmt.Errorf("parse rate %q: too many events for the period: %w", s, kind.ErrInvalid)
 	}
 	return Rate{Events: n, Per: d, Burst: b}, nil
 }
@@ -132,10 +134,10 @@ type Meter interface {
 	// Take applies one request to every limit and, when spend.Key is set,
 	// marks it used, in one round trip shared with other callers. Limits
 	// are independent: one that allows counts the request even when another
-	// refuses. It returns ErrUnavailable when the store cannot be reached.
+	// refuses. It returns kind.ErrUnavailable when the store cannot be reached.
 	Take(ctx context.Context, limits []Limit, spend Spend) (Verdict, error)
 	// Count adds one to each counter's current window and returns the new
-	// counts in order. It returns ErrUnavailable when the store cannot be
+	// counts in order. It returns kind.ErrUnavailable when the store cannot be
 	// reached.
 	Count(ctx context.Context, counters []Counter) ([]int64, error)
 }

@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"time"
+
+	"github.com/wsisvote/prizes/internal/kind"
 )
 
 // Secret is one random key of a purpose, shared by every node through the
@@ -39,7 +41,7 @@ type Secrets interface {
 	// a new one when there is none or when the newest is older than rotate
 	// (never when rotate is zero), and deletes those replaced more than keep
 	// ago (never when keep is zero). Concurrent callers on several nodes
-	// create one secret between them. It returns ErrUnavailable when the
+	// create one secret between them. It returns kind.ErrUnavailable when the
 	// store cannot be reached.
 	Secrets(ctx context.Context, purpose string, now time.Time, rotate, keep time.Duration) ([]Secret, error)
 }
@@ -47,7 +49,7 @@ type Secrets interface {
 // StableSecret returns the secret of PurposeStable, creating it when there
 // is none. Should two nodes ever have raced to create it, the oldest is the
 // one: the store makes one, but the oldest is the safe pick, since hashes
-// made with it may already be stored. It returns ErrUnavailable when the
+// made with it may already be stored. It returns kind.ErrUnavailable when the
 // store cannot be reached or returns no secret.
 func StableSecret(ctx context.Context, s Secrets, now time.Time) (Secret, error) {
 	stable, err := s.Secrets(ctx, PurposeStable, now, 0, 0)
@@ -55,7 +57,7 @@ func StableSecret(ctx context.Context, s Secrets, now time.Time) (Secret, error)
 		return Secret{}, fmt.Errorf("stable secret: %w", err)
 	}
 	if len(stable) == 0 {
-		return Secret{}, fmt.Errorf("stable secret: the store returned none: %w", ErrUnavailable)
+		return Secret{}, fmt.Errorf("stable secret: the store returned none: %w", kind.ErrUnavailable)
 	}
 	return stable[len(stable)-1], nil
 }

@@ -9,6 +9,8 @@ import (
 	"net/netip"
 	"sync/atomic"
 	"time"
+
+	"github.com/wsisvote/prizes/internal/kind"
 )
 
 // Config is what a Service is built from. The stores are required; zero
@@ -53,7 +55,7 @@ type Service struct {
 const challengeKeyTTL = 24 * time.Hour
 
 // New checks cfg, fills its defaults and loads the secrets, creating them on
-// first use. It returns ErrUnavailable when the secrets store cannot be
+// first use. It returns kind.ErrUnavailable when the secrets store cannot be
 // reached.
 func New(ctx context.Context, cfg Config) (*Service, error) {
 	var errs []error
@@ -130,7 +132,7 @@ func (s *Service) LoadKeys(ctx context.Context) error {
 		return fmt.Errorf("load keys: %w", err)
 	}
 	if len(challenge) == 0 || len(client) == 0 {
-		return fmt.Errorf("load keys: the store returned no secret: %w", ErrUnavailable)
+		return fmt.Errorf("load keys: the store returned no secret: %w", kind.ErrUnavailable)
 	}
 	s.keys.Store(&keyring{stable: stable, challenge: challenge, client: client[0]})
 	return nil
@@ -162,7 +164,7 @@ func (s *Service) take(ctx context.Context, op string, limits []Limit, spend Spe
 		return fmt.Errorf("%s: challenge already used: %w", op, ErrChallengeInvalid)
 	}
 	if v.Refused != "" {
-		return fmt.Errorf("%s: %w", op, &RateLimitError{Limit: v.Refused, RetryAfter: v.RetryAfter})
+		return fmt.Errorf("%s: %w", op, &kind.RateLimitError{Limit: v.Refused, RetryAfter: v.RetryAfter})
 	}
 	return nil
 }

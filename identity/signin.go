@@ -24,8 +24,8 @@ type CodeRequest struct {
 // RequestCode mails a sign-in code to r.Email. It does the same whether or
 // not an account has this address (the account is made at first sign-in), so
 // neither its answer nor its timing tells who has an account. It returns
-// ErrInvalid, ErrDisposableEmail, ErrChallengeRequired, ErrChallengeInvalid,
-// a *RateLimitError or ErrUnavailable, wrapped with the operation.
+// kind.ErrInvalid, ErrDisposableEmail, ErrChallengeRequired, ErrChallengeInvalid,
+// a *kind.RateLimitError or kind.ErrUnavailable, wrapped with the operation.
 func (s *Service) RequestCode(ctx context.Context, r CodeRequest) error {
 	const op = "request sign-in code"
 	email, err := ParseEmail(r.Email)
@@ -114,8 +114,8 @@ type Session struct {
 }
 
 // SignIn checks a code and returns a session, creating the account at its
-// first sign-in. It returns ErrInvalid, ErrInvalidCode, a *RateLimitError or
-// ErrUnavailable, wrapped with the operation.
+// first sign-in. It returns kind.ErrInvalid, ErrInvalidCode, a *kind.RateLimitError or
+// kind.ErrUnavailable, wrapped with the operation.
 func (s *Service) SignIn(ctx context.Context, r SignInRequest) (Session, error) {
 	const op = "sign in"
 	email, err := ParseEmail(r.Email)
@@ -232,7 +232,7 @@ type RefreshRequest struct {
 // account's current grants. Presenting a token that was already exchanged
 // revokes the whole family: either the client or a thief holds a stolen copy,
 // and neither can be told apart. It returns ErrInvalidRefresh,
-// ErrRefreshReused, a *RateLimitError or ErrUnavailable, wrapped with the
+// ErrRefreshReused, a *kind.RateLimitError or kind.ErrUnavailable, wrapped with the
 // operation.
 func (s *Service) Refresh(ctx context.Context, r RefreshRequest) (Session, error) {
 	const op = "refresh session"
@@ -273,7 +273,7 @@ func (s *Service) Refresh(ctx context.Context, r RefreshRequest) (Session, error
 
 // SignOut ends the session of a refresh token. An unknown token is not an
 // error, so signing out twice is harmless. It returns ErrInvalidRefresh for
-// what cannot be a refresh token, and ErrUnavailable.
+// what cannot be a refresh token, and kind.ErrUnavailable.
 func (s *Service) SignOut(ctx context.Context, token string) error {
 	if err := checkRefresh(token); err != nil {
 		return fmt.Errorf("sign out: %w", err)
@@ -285,7 +285,7 @@ func (s *Service) SignOut(ctx context.Context, token string) error {
 }
 
 // Account returns an account and its grants. It returns ErrNotFound or
-// ErrUnavailable, wrapped.
+// kind.ErrUnavailable, wrapped.
 func (s *Service) Account(ctx context.Context, id int64) (Account, []Grant, error) {
 	acct, err := s.cfg.Accounts.Account(ctx, id)
 	if err != nil {
@@ -299,7 +299,7 @@ func (s *Service) Account(ctx context.Context, id int64) (Account, []Grant, erro
 }
 
 // Export returns everything stored about an account. It returns ErrNotFound
-// or ErrUnavailable, wrapped.
+// or kind.ErrUnavailable, wrapped.
 func (s *Service) Export(ctx context.Context, id int64) (Export, error) {
 	x, err := s.cfg.Accounts.Export(ctx, id)
 	if err != nil {
@@ -310,7 +310,7 @@ func (s *Service) Export(ctx context.Context, id int64) (Export, error) {
 
 // Erase removes an account's personal data and ends its sessions. Its votes
 // stay in the ledger under its id, which no longer leads to a person. It
-// returns ErrNotFound or ErrUnavailable, wrapped.
+// returns ErrNotFound or kind.ErrUnavailable, wrapped.
 func (s *Service) Erase(ctx context.Context, id int64) error {
 	if err := s.cfg.Accounts.Erase(ctx, id, s.now()); err != nil {
 		return fmt.Errorf("erase account %d: %w", id, err)

@@ -21,25 +21,25 @@ type Accounts interface {
 	// verified. When there is none it creates one with e's address and
 	// profile; when it was erased it restores it with them, under the same
 	// id, so that a person who erased their account cannot vote twice. It
-	// returns ErrUnavailable when the store cannot be reached.
+	// returns kind.ErrUnavailable when the store cannot be reached.
 	Enrol(ctx context.Context, e Enrolment) (Account, error)
 	// Account returns an account that exists and was not erased, or
-	// ErrNotFound. It returns ErrUnavailable when the store cannot be
+	// ErrNotFound. It returns kind.ErrUnavailable when the store cannot be
 	// reached.
 	Account(ctx context.Context, id int64) (Account, error)
 	// Grants returns the roles granted to an account. It returns
-	// ErrUnavailable when the store cannot be reached.
+	// kind.ErrUnavailable when the store cannot be reached.
 	Grants(ctx context.Context, id int64) ([]Grant, error)
 	// Record appends an event to an account's history. It returns
-	// ErrUnavailable when the store cannot be reached.
+	// kind.ErrUnavailable when the store cannot be reached.
 	Record(ctx context.Context, ev Event) error
 	// Export returns everything stored about an account, or ErrNotFound.
-	// It returns ErrUnavailable when the store cannot be reached.
+	// It returns kind.ErrUnavailable when the store cannot be reached.
 	Export(ctx context.Context, id int64) (Export, error)
 	// Erase removes an account's personal data, grants, history and
 	// sessions, keeping its id and its email hash; votes keep the id and
 	// nothing else links them to the person. It returns ErrNotFound for an
-	// unknown or already erased account and ErrUnavailable when the store
+	// unknown or already erased account and kind.ErrUnavailable when the store
 	// cannot be reached.
 	Erase(ctx context.Context, id int64, at time.Time) error
 }
@@ -48,12 +48,12 @@ type Accounts interface {
 type Codes interface {
 	// PutCode stores the hash of the code sent for an address hash,
 	// replacing any earlier code and its attempts. It returns
-	// ErrUnavailable when the store cannot be reached.
+	// kind.ErrUnavailable when the store cannot be reached.
 	PutCode(ctx context.Context, emailHash, codeHash []byte, expires time.Time) error
 	// TakeCode counts one attempt at the code of emailHash and, when
 	// codeHash matches, deletes it so it works once. It returns
 	// ErrInvalidCode when there is no code, it expired by now, it already
-	// had maxAttempts attempts, or it does not match; and ErrUnavailable
+	// had maxAttempts attempts, or it does not match; and kind.ErrUnavailable
 	// when the store cannot be reached.
 	TakeCode(ctx context.Context, emailHash, codeHash []byte, now time.Time, maxAttempts int) error
 }
@@ -74,7 +74,7 @@ type RefreshToken struct {
 // use of its newest token replaces it with the next one.
 type Sessions interface {
 	// Open stores the first token of a new family that ends at
-	// familyExpires. It returns ErrUnavailable when the store cannot be
+	// familyExpires. It returns kind.ErrUnavailable when the store cannot be
 	// reached.
 	Open(ctx context.Context, t RefreshToken, familyExpires time.Time) error
 	// Rotate exchanges the token whose hash is old for next, which joins
@@ -84,10 +84,10 @@ type Sessions interface {
 	// ErrRefreshReused, after revoking the family, when old had already been
 	// exchanged (next.Family and next.Account are filled in then too, so the
 	// caller can record it). Of concurrent exchanges of one token at most one succeeds.
-	// It returns ErrUnavailable when the store cannot be reached.
+	// It returns kind.ErrUnavailable when the store cannot be reached.
 	Rotate(ctx context.Context, old []byte, next *RefreshToken, now time.Time) error
 	// Revoke ends the family of the token whose hash is h. An unknown token
-	// is not an error. It returns ErrUnavailable when the store cannot be
+	// is not an error. It returns kind.ErrUnavailable when the store cannot be
 	// reached.
 	Revoke(ctx context.Context, h []byte, now time.Time) error
 }
@@ -101,8 +101,8 @@ type Message struct {
 
 // Mailer sends mail.
 type Mailer interface {
-	// Send delivers m to the mail server. It returns ErrUnavailable when the
-	// server cannot be reached or refuses for a while, and ErrInvalid when
+	// Send delivers m to the mail server. It returns kind.ErrUnavailable when the
+	// server cannot be reached or refuses for a while, and kind.ErrInvalid when
 	// it refuses the recipient.
 	Send(ctx context.Context, m Message) error
 }

@@ -1,50 +1,50 @@
 package prizes
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
 
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/voting"
 )
 
-// The prize lifecycle's error vocabulary. It extends the voting vocabulary,
-// which it reuses where the meaning is the same (voting.ErrUnknownEdition,
-// ErrUnknownProject, ErrInvalid, ErrUnauthenticated, ErrUnavailable). Adapters
-// translate driver errors into these; the API maps each one to an HTTP status
-// and a stable code in its one table. Wrap them with %w and name the operation.
+// The prize lifecycle's own errors, on the project's kinds (see
+// internal/kind). Errors whose meaning the vote path already names are the
+// vote path's (voting.ErrUnknownEdition, voting.ErrUnknownCategory,
+// ErrUnknownProject) or the kinds' own (kind.ErrInvalid, ...). Adapters
+// translate driver errors into these; wrap them with %w and name the
+// operation.
 var (
 	// ErrWrongPhase means the edition is not in a phase that allows the
 	// operation. The error is a *PhaseError, which names the current phase.
-	ErrWrongPhase = errors.New("wrong phase")
+	ErrWrongPhase = kind.New(kind.Conflict, "wrong_phase", "the edition is not in a phase that allows this")
 	// ErrEditionExists means an edition with the given id already exists.
-	ErrEditionExists = errors.New("edition exists")
-	// ErrUnknownCategory means the edition has no category with the given code.
-	ErrUnknownCategory = errors.New("unknown category")
+	ErrEditionExists = kind.New(kind.Conflict, "edition_exists", "an edition with this id exists")
 	// ErrDuplicateEntry means the organisation already has an entry in the
 	// category.
-	ErrDuplicateEntry = errors.New("organisation already has an entry in this category")
+	ErrDuplicateEntry = kind.New(kind.Conflict, "duplicate_entry", "this organisation already has an entry in this category")
 	// ErrCapReached means nominating would put a category over its cap.
-	ErrCapReached = errors.New("nomination cap reached")
+	ErrCapReached = kind.New(kind.Conflict, "nomination_cap", "the category's nomination cap is reached")
 	// ErrTieUnresolved means a tie at a cut needs an organiser decision. The
 	// error is a *TieError, which lists the ties.
-	ErrTieUnresolved = errors.New("tie unresolved")
+	ErrTieUnresolved = kind.New(kind.Conflict, "tie_unresolved", "a tie at a cut needs an organiser decision")
 	// ErrNotReady means a phase cannot close yet: scores are missing, votes
 	// are still on their way to the ledger, and the like.
-	ErrNotReady = errors.New("not ready")
-	// ErrNotAssigned means the juror is not assigned to the category (or to the
-	// project's category); it is answered like a missing resource.
-	ErrNotAssigned = errors.New("not assigned")
-	// ErrConflictOfInterest means the juror declared a conflict with the project.
-	ErrConflictOfInterest = errors.New("conflict of interest")
+	ErrNotReady = kind.New(kind.Conflict, "not_ready", "the phase cannot close yet")
+	// ErrNotAssigned means the juror is not assigned to the category (or to
+	// the project's category); it is answered like a missing resource.
+	ErrNotAssigned = kind.New(kind.NotFound, "not_assigned", "this is not on your jury panel")
+	// ErrConflictOfInterest means the juror declared a conflict with the
+	// project.
+	ErrConflictOfInterest = kind.New(kind.Forbidden, "conflict_of_interest", "you declared a conflict of interest with this project")
 	// ErrFinal means the thing is final: a submitted scorecard, a reviewed or
 	// withdrawn entry.
-	ErrFinal = errors.New("can no longer change")
+	ErrFinal = kind.New(kind.Conflict, "final", "this can no longer change")
 	// ErrNotPublished means the edition's results are not published yet.
-	ErrNotPublished = errors.New("results not published")
+	ErrNotPublished = kind.New(kind.NotFound, "not_published", "the results of this edition are not published yet")
 	// ErrBadSignature means a signed results document does not verify.
-	ErrBadSignature = errors.New("signature does not verify")
+	ErrBadSignature = kind.New(kind.Internal, "bad_signature", "signature does not verify")
 )
 
 // PhaseError is a refusal because of the edition's phase. It matches
@@ -66,12 +66,11 @@ func (e *PhaseError) Error() string {
 	return fmt.Sprintf("edition %s is in phase %s; this is allowed in phase %s only", e.Edition, e.Phase, strings.Join(allowed, ", "))
 }
 
-// Is makes a *PhaseError match ErrWrongPhase.
-func (e *PhaseError) Is(target error) bool { return target == ErrWrongPhase }
+// Unwrap makes a *PhaseError match ErrWrongPhase.
+func (e *PhaseError) Unwrap() error { return ErrWrongPhase }
 
 // FieldErrors maps a field name to what is wrong with it. It matches
-// voting.ErrInvalid, so a caller that only knows the voting vocabulary still
-// answers it as a bad request.
+// kind.ErrInvalid.
 type FieldErrors map[string]string
 
 func (f FieldErrors) Error() string {
@@ -87,8 +86,8 @@ func (f FieldErrors) Error() string {
 	return "invalid fields: " + strings.Join(parts, "; ")
 }
 
-// Is makes FieldErrors match voting.ErrInvalid.
-func (f FieldErrors) Is(target error) bool { return target == voting.ErrInvalid }
+// Unwrap makes FieldErrors match kind.ErrInvalid.
+func (f FieldErrors) Unwrap() error { return kind.ErrInvalid }
 
 // Err returns f as an error, or nil when no field is wrong.
 func (f FieldErrors) Err() error {
@@ -119,5 +118,5 @@ func (e *TieError) Error() string {
 	return strings.Join(parts, "; ") + "; an organiser decision is needed"
 }
 
-// Is makes a *TieError match ErrTieUnresolved.
-func (e *TieError) Is(target error) bool { return target == ErrTieUnresolved }
+// Unwrap makes a *TieError match ErrTieUnresolved.
+func (e *TieError) Unwrap() error { return ErrTieUnresolved }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -169,18 +170,18 @@ func ParseRules(doc []byte) (Rules, error) {
 
 // Patch returns r with the settings in patch, a JSON object of rules keys,
 // replacing its own, and checks the result. Unknown keys are refused, and
-// every error wraps voting.ErrInvalid.
+// every error wraps kind.ErrInvalid.
 func (r Rules) Patch(patch []byte) (Rules, error) {
 	keys, err := topKeys(patch)
 	if err != nil {
-		return Rules{}, fmt.Errorf("patch rules: %s: %w", err, voting.ErrInvalid)
+		return Rules{}, fmt.Errorf("patch rules: %s: %w", err, kind.ErrInvalid)
 	}
 	out := r.clone()
 	out.clearListed(keys)
 	dec := json.NewDecoder(bytes.NewReader(patch))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&out); err != nil {
-		return Rules{}, fmt.Errorf("patch rules: %s: %w", strings.TrimPrefix(err.Error(), "json: "), voting.ErrInvalid)
+		return Rules{}, fmt.Errorf("patch rules: %s: %w", strings.TrimPrefix(err.Error(), "json: "), kind.ErrInvalid)
 	}
 	if err := out.Validate(); err != nil {
 		return Rules{}, fmt.Errorf("patch rules: %w", err)

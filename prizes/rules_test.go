@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/prizes"
 	"github.com/wsisvote/prizes/voting"
 )
@@ -64,7 +65,7 @@ func TestRules_Patch(t *testing.T) {
 		`{"fraud_flag_at":0.95,"fraud_reject_at":0.9}`,
 		`{"fraud_flag_at":"high"}`,
 	} {
-		if _, err := base.Patch([]byte(bad)); !errors.Is(err, voting.ErrInvalid) {
+		if _, err := base.Patch([]byte(bad)); !errors.Is(err, kind.ErrInvalid) {
 			t.Errorf("Patch(%s) = %v; want ErrInvalid", bad, err)
 		}
 	}

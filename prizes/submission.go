@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/wsisvote/prizes/voting"
 )
 
 // Status is where an entry stands. The values are those of projects.status.
@@ -243,11 +245,11 @@ type ReviewQueue struct {
 	Entries   []Submission
 }
 
-// CheckCategory returns ErrUnknownCategory, wrapped, when ed has no category
+// CheckCategory returns voting.ErrUnknownCategory, wrapped, when ed has no category
 // with the given code.
 func CheckCategory(ed Edition, code string) error {
 	if _, ok := ed.Category(code); !ok {
-		return fmt.Errorf("edition %s, category %q: %w", ed.ID, code, ErrUnknownCategory)
+		return fmt.Errorf("edition %s, category %q: %w", ed.ID, code, voting.ErrUnknownCategory)
 	}
 	return nil
 }

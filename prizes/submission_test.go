@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/prizes"
 	"github.com/wsisvote/prizes/voting"
 )
@@ -57,7 +58,7 @@ func TestEntry_Check(t *testing.T) {
 				}
 				return
 			}
-			if !errors.As(err, &fe) || !errors.Is(err, voting.ErrInvalid) {
+			if !errors.As(err, &fe) || !errors.Is(err, kind.ErrInvalid) {
 				t.Fatalf("Check = %v; want FieldErrors", err)
 			}
 			var got []string
@@ -112,7 +113,7 @@ func TestCheckDecisions(t *testing.T) {
 		{{ProjectID: "a", Decision: "nominate"}, {ProjectID: "a", Decision: "nominate"}},
 		{{Decision: "nominate"}},
 	} {
-		if err := prizes.CheckDecisions(bad); !errors.Is(err, voting.ErrInvalid) {
+		if err := prizes.CheckDecisions(bad); !errors.Is(err, kind.ErrInvalid) {
 			t.Errorf("CheckDecisions(%+v) = %v", bad, err)
 		}
 	}
@@ -153,7 +154,7 @@ func TestSchedule(t *testing.T) {
 		"draft window":     {voting.PhaseDraft: {Start: at(1)}},
 		"unknown phase":    {"party": {Start: at(1)}},
 	} {
-		if err := bad.Check(); !errors.Is(err, voting.ErrInvalid) {
+		if err := bad.Check(); !errors.Is(err, kind.ErrInvalid) {
 			t.Errorf("%s: Check = %v", name, err)
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/wsisvote/prizes/internal/kind"
 )
 
 // Entry is one vote read from the vote log, with the shard it was read from
@@ -27,7 +29,7 @@ type Stream interface {
 	// Read returns the votes of up to max new log entries of one shard for
 	// this consumer, waiting at most wait for the first; the votes of one
 	// log entry come in the same Read, one after the other. It returns
-	// ErrUnavailable when the store cannot be reached.
+	// kind.ErrUnavailable when the store cannot be reached.
 	Read(ctx context.Context, shard, max int, wait time.Duration) ([]Entry, error)
 	// Claim takes over the votes of up to max log entries of one shard that
 	// another consumer read but did not acknowledge within minIdle (it died,
@@ -36,19 +38,19 @@ type Stream interface {
 	// Unfinished returns the votes of up to max log entries of one shard
 	// that this consumer read before and never acknowledged, oldest first,
 	// from after the log id after ("" for the first): what a flusher
-	// restarted under the same name left behind. It returns ErrUnavailable
+	// restarted under the same name left behind. It returns kind.ErrUnavailable
 	// when the store cannot be reached.
 	Unfinished(ctx context.Context, shard, max int, after string) ([]Entry, error)
 	// Acknowledge acknowledges entries that are safely in the ledger, given
-	// by shard, and removes them from the log. It returns ErrUnavailable
+	// by shard, and removes them from the log. It returns kind.ErrUnavailable
 	// when the store cannot be reached; entries it could not acknowledge
 	// stay pending.
 	Acknowledge(ctx context.Context, logIDs map[int][]string) error
-	// Reject keeps votes the ledger refuses for good (ErrInvalid) aside,
+	// Reject keeps votes the ledger refuses for good (kind.ErrInvalid) aside,
 	// with the reason, where an operator can find them; the flusher then
 	// acknowledges their log entries with the rest of their batch, so that
 	// such a vote neither holds its batch back forever nor is lost. It
-	// returns ErrUnavailable when the store cannot be reached.
+	// returns kind.ErrUnavailable when the store cannot be reached.
 	Reject(ctx context.Context, entries []Entry, reason string) error
 }
 
@@ -58,7 +60,7 @@ type Ledger interface {
 	// slot) is already in the ledger is skipped. It returns how many rows were
 	// new, and commits before returning. A vote the ledger can never hold (an
 	// id that is not a UUID, say) fails the whole call with an error
-	// wrapping ErrInvalid, and nothing is written.
+	// wrapping kind.ErrInvalid, and nothing is written.
 	Insert(ctx context.Context, votes []Vote) (int, error)
 }
 
@@ -335,7 +337,7 @@ func (f *Flusher) insert(ctx context.Context, batch []Entry, votes []Vote) (comm
 	// A flush that has started runs to its end even when ctx is cancelled, so
 	// a clean shutdown does not leave committed batches unacknowledged.
 	inserted, err := f.Ledger.Insert(context.WithoutCancel(ctx), votes)
-	if errors.Is(err, ErrInvalid) {
+	if errors.Is(err, kind.ErrInvalid) {
 		inserted, err = f.insertValid(context.WithoutCancel(ctx), batch, err)
 	}
 	if err != nil {
@@ -401,7 +403,7 @@ func (f *Flusher) insertValid(ctx context.Context, batch []Entry, refusal error)
 		switch {
 		case err == nil:
 			return n, nil
-		case !errors.Is(err, ErrInvalid):
+		case !errors.Is(err, kind.ErrInvalid):
 			return 0, err
 		}
 		return split(es, err)

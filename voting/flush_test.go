@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -112,7 +113,7 @@ func (l *fakeLog) Acknowledge(ctx context.Context, ids map[int][]string) error {
 	defer l.mu.Unlock()
 	if l.failAcks > 0 {
 		l.failAcks--
-		return fmt.Errorf("ack: %w", voting.ErrUnavailable)
+		return fmt.Errorf("ack: %w", kind.ErrUnavailable)
 	}
 	for shard, list := range ids {
 		for _, id := range list {
@@ -147,7 +148,7 @@ type fakeLedger struct {
 	batches  []int
 	failures int
 	// invalid are vote ids the ledger refuses: a batch holding one fails
-	// whole with ErrInvalid, as a COPY does.
+	// whole with kind.ErrInvalid, as a COPY does.
 	invalid map[string]bool
 	// insertHook runs at the start of every insert, with its number from 1.
 	insertHook func(n int)
@@ -165,11 +166,11 @@ func (l *fakeLedger) Insert(_ context.Context, votes []voting.Vote) (int, error)
 	defer l.mu.Unlock()
 	if l.failures > 0 {
 		l.failures--
-		return 0, fmt.Errorf("insert: %w", voting.ErrUnavailable)
+		return 0, fmt.Errorf("insert: %w", kind.ErrUnavailable)
 	}
 	for _, v := range votes {
 		if l.invalid[v.ID] {
-			return 0, fmt.Errorf("insert: vote id %q: %w", v.ID, voting.ErrInvalid)
+			return 0, fmt.Errorf("insert: vote id %q: %w", v.ID, kind.ErrInvalid)
 		}
 	}
 	if l.votes == nil {

@@ -8,7 +8,7 @@ import (
 
 // LiveCounts reads the live counters of an edition: project id to votes.
 type LiveCounts interface {
-	// Tally returns the live counts of edition, or ErrUnavailable.
+	// Tally returns the live counts of edition, or kind.ErrUnavailable.
 	Tally(ctx context.Context, edition string) (map[string]int64, error)
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -54,11 +55,11 @@ func TestCachedTally_Tally(t *testing.T) {
 	if got, _ := c.Tally(ctx, "demo"); got["demo"] != 3 {
 		t.Fatalf("after the TTL the cache was not refreshed: %v", got)
 	}
-	src.err = voting.ErrUnavailable
+	src.err = kind.ErrUnavailable
 	mu.Lock()
 	now = now.Add(time.Second)
 	mu.Unlock()
-	if _, err := c.Tally(ctx, "demo"); !errors.Is(err, voting.ErrUnavailable) {
-		t.Fatalf("a failed refresh answered %v; want ErrUnavailable", err)
+	if _, err := c.Tally(ctx, "demo"); !errors.Is(err, kind.ErrUnavailable) {
+		t.Fatalf("a failed refresh answered %v; want kind.ErrUnavailable", err)
 	}
 }

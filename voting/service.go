@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/wsisvote/prizes/internal/kind"
 )
 
 // Log is the hot store every accepted vote goes through: in one atomic step it
@@ -15,9 +17,9 @@ type Log interface {
 	// ErrClosed when that clock is outside v.Window, ErrDuplicate when
 	// v.VoterID already filled v.Slot in v.Edition, ErrCategoryFull when
 	// v.CategoryCap votes of the voter are already in v.Category, a
-	// *RateLimitError (ErrRateLimited)
+	// *kind.RateLimitError (kind.ErrRateLimited)
 	// when the voter is voting faster than the store's limit allows,
-	// ErrUnavailable when the store could not take v (it was certainly not
+	// kind.ErrUnavailable when the store could not take v (it was certainly not
 	// recorded), and ErrOutcomeUnknown when v was sent but no answer came in
 	// time (it may have been). Append never sends v twice; the voter's retry
 	// does, and meets v as a duplicate if it was recorded.
@@ -30,7 +32,7 @@ type Log interface {
 // hot path pays nothing for it.
 type Recorded interface {
 	// RecordedVote returns the voter's vote in the slot, and false when the
-	// ledger holds none (yet). It returns ErrUnavailable when the ledger
+	// ledger holds none (yet). It returns kind.ErrUnavailable when the ledger
 	// cannot be reached.
 	RecordedVote(ctx context.Context, edition string, voter int64, slot string) (Vote, bool, error)
 }
@@ -92,8 +94,8 @@ type Service struct {
 const settlePoll = 50 * time.Millisecond
 
 // Cast validates b and records it. It returns ErrUnknownEdition,
-// ErrUnknownProject, ErrNotNominated, ErrClosed, ErrInvalid, ErrDuplicate,
-// ErrCategoryFull, ErrRateLimited, ErrUnavailable or ErrOutcomeUnknown,
+// ErrUnknownProject, ErrNotNominated, ErrClosed, kind.ErrInvalid, ErrDuplicate,
+// ErrCategoryFull, kind.ErrRateLimited, kind.ErrUnavailable or ErrOutcomeUnknown,
 // wrapped with the operation. A ballot for the project whose vote already
 // fills its slot is answered with that vote's receipt, marked Replayed.
 func (s *Service) Cast(ctx context.Context, b Ballot) (Receipt, error) {
@@ -103,10 +105,10 @@ func (s *Service) Cast(ctx context.Context, b Ballot) (Receipt, error) {
 		return Receipt{}, fmt.Errorf("cast vote in %q: %w", b.Edition, ErrUnknownEdition)
 	}
 	if b.VoterID <= 0 {
-		return Receipt{}, fmt.Errorf("cast vote: %w", ErrUnauthenticated)
+		return Receipt{}, fmt.Errorf("cast vote: %w", kind.ErrUnauthenticated)
 	}
 	if b.ProjectID == "" {
-		return Receipt{}, fmt.Errorf("cast vote: project_id is required: %w", ErrInvalid)
+		return Receipt{}, fmt.Errorf("cast vote: project_id is required: %w", kind.ErrInvalid)
 	}
 	p, ok := snap.Project(b.Edition, b.ProjectID)
 	if !ok {

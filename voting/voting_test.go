@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -60,8 +61,8 @@ func TestService_Cast(t *testing.T) {
 		{"unknown project", voting.Ballot{Edition: "open", VoterID: 7, ProjectID: "zz"}, voting.ErrUnknownProject},
 		{"not nominated", voting.Ballot{Edition: "open", VoterID: 7, ProjectID: "p2"}, voting.ErrNotNominated},
 		{"closed", voting.Ballot{Edition: "closed", VoterID: 7, ProjectID: "q1"}, voting.ErrClosed},
-		{"no project", voting.Ballot{Edition: "open", VoterID: 7}, voting.ErrInvalid},
-		{"no voter", voting.Ballot{Edition: "open", ProjectID: "p1"}, voting.ErrUnauthenticated},
+		{"no project", voting.Ballot{Edition: "open", VoterID: 7}, kind.ErrInvalid},
+		{"no voter", voting.Ballot{Edition: "open", ProjectID: "p1"}, kind.ErrUnauthenticated},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -102,10 +103,10 @@ func TestService_Cast_slotAndVerdict(t *testing.T) {
 }
 
 func TestService_Cast_logError(t *testing.T) {
-	svc := newService(&recordingLog{err: voting.ErrUnavailable}, voting.DefaultRules(), voting.CountAll{})
+	svc := newService(&recordingLog{err: kind.ErrUnavailable}, voting.DefaultRules(), voting.CountAll{})
 	_, err := svc.Cast(context.Background(), voting.Ballot{Edition: "open", VoterID: 1, ProjectID: "p1"})
-	if !errors.Is(err, voting.ErrUnavailable) {
-		t.Fatalf("error = %v; want ErrUnavailable", err)
+	if !errors.Is(err, kind.ErrUnavailable) {
+		t.Fatalf("error = %v; want kind.ErrUnavailable", err)
 	}
 }
 
@@ -227,7 +228,7 @@ func TestService_Cast_retry(t *testing.T) {
 		{"same project reaches the ledger", &lateLedger{vote: original, after: 3}, time.Second, nil, true},
 		{"another project", &lateLedger{vote: other}, time.Second, voting.ErrDuplicate, false},
 		{"not in the ledger in time", &lateLedger{vote: original, after: 1000}, 120 * time.Millisecond, voting.ErrOutcomeUnknown, false},
-		{"ledger unreachable", &lateLedger{err: voting.ErrUnavailable}, time.Second, voting.ErrUnavailable, false},
+		{"ledger unreachable", &lateLedger{err: kind.ErrUnavailable}, time.Second, kind.ErrUnavailable, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

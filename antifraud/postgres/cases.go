@@ -11,8 +11,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/wsisvote/prizes/antifraud"
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/prizes"
-	"github.com/wsisvote/prizes/voting"
 )
 
 // SaveReport stores what a run of the analyser found in edition, as one
@@ -29,7 +29,7 @@ func (s *Store) SaveReport(ctx context.Context, actor prizes.Actor, edition stri
 	op := fmt.Sprintf("store fraud analysis of %q", edition)
 	for _, c := range r.Cases {
 		if c.ID == "" || c.Kind == "" {
-			return antifraud.Stored{}, fmt.Errorf("%s: a case needs an id and a kind: %w", op, voting.ErrInvalid)
+			return antifraud.Stored{}, fmt.Errorf("%s: a case needs an id and a kind: %w", op, kind.ErrInvalid)
 		}
 	}
 	var st antifraud.Stored
@@ -128,7 +128,7 @@ func caseStates(ctx context.Context, tx pgx.Tx, edition string, cases []antifrau
 func upsertCase(ctx context.Context, tx pgx.Tx, edition string, c antifraud.Case, now time.Time) (bool, error) {
 	signals, err := json.Marshal(nonNilMap(c.Signals))
 	if err != nil {
-		return false, fmt.Errorf("case %s: signals: %w: %w", c.ID, voting.ErrInvalid, err)
+		return false, fmt.Errorf("case %s: signals: %w: %w", c.ID, kind.ErrInvalid, err)
 	}
 	timeline, err := json.Marshal(nonNil(c.Timeline))
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wsisvote/prizes/antifraud"
 	apg "github.com/wsisvote/prizes/antifraud/postgres"
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/prizes"
 	"github.com/wsisvote/prizes/voting"
 )
@@ -403,5 +404,5 @@ func TestStore_ApplyTally(t *testing.T) {
 type unreachableTally struct{}
 
 func (unreachableTally) AdjustTally(context.Context, string, string, map[string]int64) error {
-	return fmt.Errorf("adjust live tally: %w", voting.ErrUnavailable)
+	return fmt.Errorf("adjust live tally: %w", kind.ErrUnavailable)
 }

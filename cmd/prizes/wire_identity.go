@@ -11,6 +11,7 @@ import (
 	ipostgres "github.com/wsisvote/prizes/identity/postgres"
 	iredis "github.com/wsisvote/prizes/identity/redis"
 	"github.com/wsisvote/prizes/identity/smtp"
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/internal/poller"
 )
 
@@ -170,5 +171,5 @@ func (a *app) mailer() (identity.Mailer, error) {
 type noMailer struct{}
 
 func (noMailer) Send(context.Context, identity.Message) error {
-	return fmt.Errorf("send mail: no SMTP server configured: %w", identity.ErrUnavailable)
+	return fmt.Errorf("send mail: no SMTP server configured: %w", kind.ErrUnavailable)
 }

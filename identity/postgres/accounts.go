@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/wsisvote/prizes/identity"
+	"github.com/wsisvote/prizes/internal/kind"
 )
 
 const accountColumns = `id, coalesce(email, ''), display_name, country, created_at, coalesce(verified_at, created_at)`
@@ -26,7 +27,7 @@ func scanAccount(row pgx.Row) (identity.Account, error) {
 func (s *Store) Enrol(ctx context.Context, e identity.Enrolment) (identity.Account, error) {
 	const op = "enrol account"
 	if len(e.EmailHash) == 0 || e.Email == "" {
-		return identity.Account{}, fmt.Errorf("%s: email and its hash are required: %w", op, identity.ErrInvalid)
+		return identity.Account{}, fmt.Errorf("%s: email and its hash are required: %w", op, kind.ErrInvalid)
 	}
 	var a identity.Account
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -107,7 +108,7 @@ func (s *Store) Grants(ctx context.Context, id int64) ([]identity.Grant, error) 
 }
 
 // Grant gives g to the account with the given email hash, for operator
-// tooling; granting twice is harmless. It returns identity.ErrInvalid for a
+// tooling; granting twice is harmless. It returns kind.ErrInvalid for a
 // bad grant and identity.ErrNotFound when no live account has the hash.
 func (s *Store) Grant(ctx context.Context, emailHash []byte, g identity.Grant) (int64, error) {
 	if err := g.Validate(); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wsisvote/prizes/identity"
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/internal/unavailable"
 )
 
@@ -33,10 +34,10 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
 // translate maps driver errors onto the identity vocabulary where one fits:
 // anything that means "the database could not be reached" becomes
-// identity.ErrUnavailable, and the original stays in the chain.
+// kind.ErrUnavailable, and the original stays in the chain.
 func translate(err error) error {
 	if unavailable.Postgres(err) {
-		return fmt.Errorf("%w: %w", identity.ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", kind.ErrUnavailable, err)
 	}
 	return err
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/wsisvote/prizes/identity"
 	"github.com/wsisvote/prizes/identity/postgres"
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/internal/testenv"
 	vpostgres "github.com/wsisvote/prizes/voting/postgres"
 )
@@ -366,7 +367,7 @@ func TestStore_Grants(t *testing.T) {
 	if _, err := s.Grant(ctx, hash("nobody"), j); !errors.Is(err, identity.ErrNotFound) {
 		t.Errorf("grant to nobody: %v", err)
 	}
-	if _, err := s.Grant(ctx, hash("ada@example.org"), identity.Grant{Role: identity.RoleJuror}); !errors.Is(err, identity.ErrInvalid) {
+	if _, err := s.Grant(ctx, hash("ada@example.org"), identity.Grant{Role: identity.RoleJuror}); !errors.Is(err, kind.ErrInvalid) {
 		t.Errorf("unscoped juror: %v", err)
 	}
 	gs, err := s.Grants(ctx, a.ID)

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/wsisvote/prizes/identity"
+	"github.com/wsisvote/prizes/internal/kind"
 )
 
 // secretsLock serialises secret rotation across nodes.
@@ -73,7 +74,7 @@ func (s *Store) Secrets(ctx context.Context, purpose string, now time.Time, rota
 		return nil, wrap(op, err)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: none: %w", op, identity.ErrUnavailable)
+		return nil, fmt.Errorf("%s: none: %w", op, kind.ErrUnavailable)
 	}
 	return out, nil
 }

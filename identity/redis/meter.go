@@ -28,6 +28,7 @@ import (
 
 	"github.com/wsisvote/prizes/identity"
 	"github.com/wsisvote/prizes/internal/batch"
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/internal/unavailable"
 )
 
@@ -86,7 +87,7 @@ type Options struct {
 	// enough that a pipeline's limits need few script calls.
 	Shards int
 	// Deadline, when set, bounds how long a Take waits, queued and sent;
-	// past it the Take fails with identity.ErrUnavailable.
+	// past it the Take fails with kind.ErrUnavailable.
 	Deadline time.Duration
 }
 
@@ -131,11 +132,11 @@ type limitRef struct {
 }
 
 // New loads the limit script on every master and starts the workers. It
-// returns an error wrapping identity.ErrUnavailable when Redis cannot be
+// returns an error wrapping kind.ErrUnavailable when Redis cannot be
 // reached.
 func New(ctx context.Context, c goredis.UniversalClient, o Options) (*Meter, error) {
 	if c == nil {
-		return nil, fmt.Errorf("new redis meter: nil client: %w", identity.ErrInvalid)
+		return nil, fmt.Errorf("new redis meter: nil client: %w", kind.ErrInvalid)
 	}
 	if o.PipelineSize <= 0 {
 		o.PipelineSize = 256
@@ -170,7 +171,7 @@ func (m *Meter) load(ctx context.Context) error {
 }
 
 // Close stops the workers once every queued request was answered. Requests
-// after Close fail with identity.ErrUnavailable. The client stays open.
+// after Close fail with kind.ErrUnavailable. The client stays open.
 func (m *Meter) Close() { m.queue.Close() }
 
 // limitKey returns a limit's key and shard.
@@ -194,7 +195,7 @@ func (m *Meter) Take(ctx context.Context, limits []identity.Limit, spend identit
 	}
 	for _, l := range limits {
 		if l.Rate.Off() {
-			return identity.Verdict{}, fmt.Errorf("%s: limit %s has no rate: %w", op, l.Name, identity.ErrInvalid)
+			return identity.Verdict{}, fmt.Errorf("%s: limit %s has no rate: %w", op, l.Name, kind.ErrInvalid)
 		}
 	}
 	t := m.takes.Get().(*take)
@@ -222,11 +223,11 @@ func (m *Meter) Take(ctx context.Context, limits []identity.Limit, spend identit
 
 	switch err := m.queue.Do(ctx, t); {
 	case errors.Is(err, batch.ErrClosed):
-		return identity.Verdict{}, fmt.Errorf("%s: meter closed: %w", op, identity.ErrUnavailable)
+		return identity.Verdict{}, fmt.Errorf("%s: meter closed: %w", op, kind.ErrUnavailable)
 	case errors.Is(err, batch.ErrTimeout), errors.Is(err, batch.ErrNoAnswer):
 		// Whether or not Redis took the limits, what they guard was not
 		// done: refusing it is the true answer.
-		return identity.Verdict{}, fmt.Errorf("%s: %w: %w", op, identity.ErrUnavailable, err)
+		return identity.Verdict{}, fmt.Errorf("%s: %w: %w", op, kind.ErrUnavailable, err)
 	case err != nil:
 		return identity.Verdict{}, fmt.Errorf("%s: %w", op, err)
 	}
@@ -357,7 +358,7 @@ func (m *Meter) Count(ctx context.Context, counters []identity.Counter) ([]int64
 	cmds := make([]*goredis.IntCmd, len(counters))
 	for i, c := range counters {
 		if c.Window <= 0 {
-			return nil, fmt.Errorf("count %s: no window: %w", c.Name, identity.ErrInvalid)
+			return nil, fmt.Errorf("count %s: no window: %w", c.Name, kind.ErrInvalid)
 		}
 		n := now.UnixNano() / int64(c.Window)
 		key := m.opts.Prefix + "{cnt:" + c.Name + ":" + c.Key + "}:" + strconv.FormatInt(n, 10)
@@ -377,10 +378,10 @@ func (m *Meter) Count(ctx context.Context, counters []identity.Counter) ([]int64
 }
 
 // wrap names the operation and turns a connection failure into
-// identity.ErrUnavailable, keeping the driver's error in the chain.
+// kind.ErrUnavailable, keeping the driver's error in the chain.
 func wrap(op string, err error) error {
 	if unavailable.Redis(err) {
-		return fmt.Errorf("%s: %w: %w", op, identity.ErrUnavailable, err)
+		return fmt.Errorf("%s: %w: %w", op, kind.ErrUnavailable, err)
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }

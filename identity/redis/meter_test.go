@@ -13,6 +13,7 @@ import (
 
 	"github.com/wsisvote/prizes/identity"
 	"github.com/wsisvote/prizes/identity/redis"
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/internal/testenv"
 )
 
@@ -63,7 +64,7 @@ func TestMeter_Take(t *testing.T) {
 		if v, err := m.Take(ctx, []identity.Limit{limit}, identity.Spend{}); err != nil || v.Refused != "" {
 			t.Errorf("after the wait: %+v, %v", v, err)
 		}
-		if _, err := m.Take(ctx, []identity.Limit{{Name: "x", Key: "y"}}, identity.Spend{}); !errors.Is(err, identity.ErrInvalid) {
+		if _, err := m.Take(ctx, []identity.Limit{{Name: "x", Key: "y"}}, identity.Spend{}); !errors.Is(err, kind.ErrInvalid) {
 			t.Errorf("limit without a rate: %v", err)
 		}
 	})
@@ -169,13 +170,13 @@ func TestMeter_Count(t *testing.T) {
 func TestMeter_Unavailable(t *testing.T) {
 	c := goredis.NewClient(&goredis.Options{Addr: testenv.ClosedAddr(t), DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
 	defer c.Close()
-	if _, err := redis.New(context.Background(), c, redis.Options{}); !errors.Is(err, identity.ErrUnavailable) {
+	if _, err := redis.New(context.Background(), c, redis.Options{}); !errors.Is(err, kind.ErrUnavailable) {
 		t.Errorf("New on a closed port: %v, want ErrUnavailable", err)
 	}
 	up := testenv.Redis(t)
 	m := newMeter(t, up)
 	m.Close()
-	if _, err := m.Take(context.Background(), nil, identity.Spend{Key: "x", Until: time.Now().Add(time.Minute)}); !errors.Is(err, identity.ErrUnavailable) {
+	if _, err := m.Take(context.Background(), nil, identity.Spend{Key: "x", Until: time.Now().Add(time.Minute)}); !errors.Is(err, kind.ErrUnavailable) {
 		t.Errorf("Take after Close: %v, want ErrUnavailable", err)
 	}
 }

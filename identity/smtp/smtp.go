@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/wsisvote/prizes/identity"
+	"github.com/wsisvote/prizes/internal/kind"
 )
 
 var _ identity.Mailer = (*Mailer)(nil)
@@ -70,10 +71,10 @@ type Mailer struct {
 }
 
 // New checks cfg and returns a mailer. It does not connect. Its errors wrap
-// identity.ErrInvalid.
+// kind.ErrInvalid.
 func New(cfg Config) (*Mailer, error) {
 	if cfg.Host == "" {
-		return nil, fmt.Errorf("new smtp mailer: host is required: %w", identity.ErrInvalid)
+		return nil, fmt.Errorf("new smtp mailer: host is required: %w", kind.ErrInvalid)
 	}
 	if cfg.TLS == "" {
 		cfg.TLS = TLSStartTLS
@@ -81,14 +82,14 @@ func New(cfg Config) (*Mailer, error) {
 	switch cfg.TLS {
 	case TLSNone, TLSStartTLS, TLSImplicit:
 	default:
-		return nil, fmt.Errorf("new smtp mailer: tls %q is not none, starttls or tls: %w", cfg.TLS, identity.ErrInvalid)
+		return nil, fmt.Errorf("new smtp mailer: tls %q is not none, starttls or tls: %w", cfg.TLS, kind.ErrInvalid)
 	}
 	if cfg.Port == 0 {
 		cfg.Port = map[string]int{TLSNone: 25, TLSStartTLS: 587, TLSImplicit: 465}[cfg.TLS]
 	}
 	from, err := mail.ParseAddress(cfg.From)
 	if err != nil {
-		return nil, fmt.Errorf("new smtp mailer: from %q: %w", cfg.From, identity.ErrInvalid)
+		return nil, fmt.Errorf("new smtp mailer: from %q: %w", cfg.From, kind.ErrInvalid)
 	}
 	if cfg.HelloName == "" {
 		cfg.HelloName = "localhost"
@@ -109,13 +110,13 @@ func New(cfg Config) (*Mailer, error) {
 	return &Mailer{cfg: cfg, from: from}, nil
 }
 
-// Send implements identity.Mailer. A refused recipient is identity.ErrInvalid;
+// Send implements identity.Mailer. A refused recipient is kind.ErrInvalid;
 // a connection failure, a timeout or a temporary (4xx) refusal is
-// identity.ErrUnavailable.
+// kind.ErrUnavailable.
 func (m *Mailer) Send(ctx context.Context, msg identity.Message) error {
 	to, err := mail.ParseAddress(msg.To)
 	if err != nil {
-		return fmt.Errorf("send mail: recipient: %w", identity.ErrInvalid)
+		return fmt.Errorf("send mail: recipient: %w", kind.ErrInvalid)
 	}
 	body, err := m.compose(to, msg)
 	if err != nil {
@@ -229,7 +230,7 @@ func (m *Mailer) compose(to *mail.Address, msg identity.Message) ([]byte, error)
 func classify(err error) error {
 	var tp *textproto.Error
 	if errors.As(err, &tp) && tp.Code >= 500 && (tp.Code == 550 || tp.Code == 553 || tp.Code == 501) {
-		return fmt.Errorf("%w: %w", identity.ErrInvalid, err)
+		return fmt.Errorf("%w: %w", kind.ErrInvalid, err)
 	}
-	return fmt.Errorf("%w: %w", identity.ErrUnavailable, err)
+	return fmt.Errorf("%w: %w", kind.ErrUnavailable, err)
 }

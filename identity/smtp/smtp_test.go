@@ -10,6 +10,7 @@ import (
 
 	"github.com/wsisvote/prizes/identity"
 	"github.com/wsisvote/prizes/identity/smtp"
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/internal/testenv"
 )
 
@@ -50,18 +51,18 @@ func TestMailer_Errors(t *testing.T) {
 	ctx := context.Background()
 	m := mailer(t, smtp.TLSNone, testenv.SMTPAddr(t))
 	for _, to := range []string{"", "not an address", "a@example.org\r\nBcc: b@example.org"} {
-		if err := m.Send(ctx, identity.Message{To: to, Subject: "s", Text: "t"}); !errors.Is(err, identity.ErrInvalid) {
+		if err := m.Send(ctx, identity.Message{To: to, Subject: "s", Text: "t"}); !errors.Is(err, kind.ErrInvalid) {
 			t.Errorf("Send to %q: %v, want ErrInvalid", to, err)
 		}
 	}
 	down := mailer(t, smtp.TLSNone, testenv.ClosedAddr(t))
-	if err := down.Send(ctx, identity.Message{To: "a@example.org", Subject: "s", Text: "t"}); !errors.Is(err, identity.ErrUnavailable) {
+	if err := down.Send(ctx, identity.Message{To: "a@example.org", Subject: "s", Text: "t"}); !errors.Is(err, kind.ErrUnavailable) {
 		t.Errorf("closed port: %v, want ErrUnavailable", err)
 	}
 	// The test server offers no STARTTLS: a mailer told to use it must not
 	// fall back to sending in the clear.
 	strict := mailer(t, smtp.TLSStartTLS, testenv.SMTPAddr(t))
-	if err := strict.Send(ctx, identity.Message{To: "a@example.org", Subject: "s", Text: "t"}); !errors.Is(err, identity.ErrUnavailable) ||
+	if err := strict.Send(ctx, identity.Message{To: "a@example.org", Subject: "s", Text: "t"}); !errors.Is(err, kind.ErrUnavailable) ||
 		!strings.Contains(err.Error(), "STARTTLS") {
 		t.Errorf("STARTTLS required but not offered: %v", err)
 	}
@@ -73,7 +74,7 @@ func TestNew_Errors(t *testing.T) {
 		{Host: "mail.example.org", From: "not an address"},
 		{Host: "mail.example.org", From: "a@example.org", TLS: "ssl"},
 	} {
-		if _, err := smtp.New(c); !errors.Is(err, identity.ErrInvalid) {
+		if _, err := smtp.New(c); !errors.Is(err, kind.ErrInvalid) {
 			t.Errorf("New(%+v) = %v, want ErrInvalid", c, err)
 		}
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/internal/unavailable"
 	"github.com/wsisvote/prizes/prizes"
 	"github.com/wsisvote/prizes/voting"
@@ -30,7 +31,7 @@ import (
 // ledger; *voting/redis.Store is one.
 type Backlog interface {
 	// Backlog returns how many votes were read but not yet acknowledged
-	// and how many were not read yet. It returns voting.ErrUnavailable when
+	// and how many were not read yet. It returns kind.ErrUnavailable when
 	// the log cannot be reached.
 	Backlog(ctx context.Context) (pending, unread int64, err error)
 }
@@ -181,10 +182,10 @@ func constraintOf(err error, code string) string {
 
 // translate maps driver errors onto the voting vocabulary where one fits:
 // anything that means "the database could not be reached" becomes
-// voting.ErrUnavailable, and the original stays in the chain.
+// kind.ErrUnavailable, and the original stays in the chain.
 func translate(err error) error {
 	if unavailable.Postgres(err) {
-		return fmt.Errorf("%w: %w", voting.ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", kind.ErrUnavailable, err)
 	}
 	return err
 }

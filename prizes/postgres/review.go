@@ -16,7 +16,7 @@ import (
 
 // ReviewQueue returns a category's entries that were submitted, nominated or
 // rejected, oldest submission first, with the nomination cap. It returns
-// prizes.ErrUnknownCategory, or a *prizes.PhaseError outside the submission
+// voting.ErrUnknownCategory, or a *prizes.PhaseError outside the submission
 // and review phases.
 func (s *Store) ReviewQueue(ctx context.Context, edition, category string) (prizes.ReviewQueue, error) {
 	ed, err := s.read(ctx, edition, prizes.ActionReviewQueue)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/prizes"
 	"github.com/wsisvote/prizes/voting"
 )
@@ -59,7 +60,7 @@ func entryError(err error, e prizes.Entry) error {
 	case constraintOf(err, codeUniqueViolation) == "projects_one_per_organisation":
 		return fmt.Errorf("%q in %s: %w", e.Organisation, e.Category, prizes.ErrDuplicateEntry)
 	case constraintOf(err, codeForeignKeyViolation) == "projects_owner_id_fkey":
-		return fmt.Errorf("the token's account does not exist: %w", voting.ErrUnauthenticated)
+		return fmt.Errorf("the token's account does not exist: %w", kind.ErrUnauthenticated)
 	}
 	return err
 }

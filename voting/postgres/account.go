@@ -9,7 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/wsisvote/prizes/voting"
+	"github.com/wsisvote/prizes/internal/kind"
 )
 
 // Account is an account as operator tooling sees it.
@@ -26,7 +26,7 @@ type Account struct {
 func (s *Store) EnsureAccount(ctx context.Context, email, name, country string) (Account, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if email == "" || !strings.Contains(email, "@") {
-		return Account{}, fmt.Errorf("ensure account %q: not an email address: %w", email, voting.ErrInvalid)
+		return Account{}, fmt.Errorf("ensure account %q: not an email address: %w", email, kind.ErrInvalid)
 	}
 	var a Account
 	err := s.pool.QueryRow(ctx, `
@@ -51,7 +51,7 @@ func (s *Store) Account(ctx context.Context, id int64) (Account, error) {
 	var email *string
 	err := s.pool.QueryRow(ctx, `SELECT id, email, created_at FROM accounts WHERE id = $1`, id).Scan(&a.ID, &email, &a.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Account{}, fmt.Errorf("account %d: no such account: %w", id, voting.ErrInvalid)
+		return Account{}, fmt.Errorf("account %d: no such account: %w", id, kind.ErrInvalid)
 	}
 	if err != nil {
 		return Account{}, fmt.Errorf("account %d: %w", id, translate(err))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -50,7 +51,7 @@ const rowSizeHint = 256
 // trailer included. The rows are encoded here rather than handed to pgx as
 // values: the generic path boxes thirteen values per row and looks up an
 // encoder for each, which took a fifth of the flusher's CPU while it drained
-// a backlog. It returns an error wrapping voting.ErrInvalid when a vote's
+// a backlog. It returns an error wrapping kind.ErrInvalid when a vote's
 // id or project id is not a UUID.
 func appendCopy(dst []byte, votes []voting.Vote) ([]byte, error) {
 	dst = slices.Grow(dst, len(copyHeader)+len(votes)*rowSizeHint+len(copyTrailer))
@@ -70,11 +71,11 @@ func appendCopy(dst []byte, votes []voting.Vote) ([]byte, error) {
 func appendLedgerRow(dst []byte, v *voting.Vote) ([]byte, error) {
 	id, err := uuid.Parse(v.ID)
 	if err != nil {
-		return dst, fmt.Errorf("vote id %q: %w", v.ID, voting.ErrInvalid)
+		return dst, fmt.Errorf("vote id %q: %w", v.ID, kind.ErrInvalid)
 	}
 	pid, err := uuid.Parse(v.ProjectID)
 	if err != nil {
-		return dst, fmt.Errorf("project id %q: %w", v.ProjectID, voting.ErrInvalid)
+		return dst, fmt.Errorf("project id %q: %w", v.ProjectID, kind.ErrInvalid)
 	}
 	dst = binary.BigEndian.AppendUint16(dst, uint16(len(ledgerColumns)))
 	dst = appendBytes(dst, id[:])

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -74,12 +75,12 @@ func (s *Store) Insert(ctx context.Context, votes []voting.Vote) (int, error) {
 // translateRow is translate for writes of ledger rows: a row PostgreSQL
 // refuses for its content (a data exception such as a malformed value, a
 // failed CHECK such as an unknown status, a missing value) will be refused
-// however often it is sent, so it is reported as voting.ErrInvalid, which
+// however often it is sent, so it is reported as kind.ErrInvalid, which
 // tells the flusher to set the vote aside rather than retry it.
 func translateRow(err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && (strings.HasPrefix(pgErr.Code, "22") || pgErr.Code == checkViolation || pgErr.Code == notNullViolation) {
-		return fmt.Errorf("%w: %w", voting.ErrInvalid, err)
+		return fmt.Errorf("%w: %w", kind.ErrInvalid, err)
 	}
 	return translate(err)
 }

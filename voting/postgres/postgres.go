@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/internal/unavailable"
 	"github.com/wsisvote/prizes/voting"
 )
@@ -39,10 +40,10 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // translate maps driver errors onto the voting vocabulary where one fits:
 // anything that means "the database could not be reached" becomes
-// voting.ErrUnavailable, and the original stays in the chain.
+// kind.ErrUnavailable, and the original stays in the chain.
 func translate(err error) error {
 	if unavailable.Postgres(err) {
-		return fmt.Errorf("%w: %w", voting.ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", kind.ErrUnavailable, err)
 	}
 	return err
 }

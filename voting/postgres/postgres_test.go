@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/internal/testenv"
 	"github.com/wsisvote/prizes/prizes"
 	"github.com/wsisvote/prizes/voting"
@@ -279,7 +280,7 @@ func TestStore_Insert_invalid(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			v := vote(1, projects[0])
 			spoil(&v)
-			if _, err := s.Insert(context.Background(), []voting.Vote{vote(2, projects[0]), v}); !errors.Is(err, voting.ErrInvalid) {
+			if _, err := s.Insert(context.Background(), []voting.Vote{vote(2, projects[0]), v}); !errors.Is(err, kind.ErrInvalid) {
 				t.Fatalf("insert: %v; want ErrInvalid", err)
 			}
 			if n, err := s.LedgerVotes(context.Background(), "demo"); err != nil || n != 0 {

@@ -8,7 +8,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/wsisvote/prizes/voting"
+	"github.com/wsisvote/prizes/internal/kind"
 )
 
 // adjustScript adds deltas to live tally fields once per marker: KEYS[1] is
@@ -36,12 +36,12 @@ const adjustMarkerTTL = 90 * 24 * time.Hour
 // changes nothing. Adjustments go to shard 0's buckets; the live count of a
 // project is the sum over every shard, so which shard holds them does not
 // matter, and one shard keeps the call atomic on a cluster too. It returns an
-// error wrapping voting.ErrUnavailable when Redis cannot be reached, in
+// error wrapping kind.ErrUnavailable when Redis cannot be reached, in
 // which case the deltas may or may not have been applied.
 func (s *Store) AdjustTally(ctx context.Context, edition, key string, deltas map[string]int64) error {
 	op := fmt.Sprintf("adjust live tally of %s (%s)", edition, key)
 	if edition == "" || key == "" {
-		return fmt.Errorf("%s: edition and key are required: %w", op, voting.ErrInvalid)
+		return fmt.Errorf("%s: edition and key are required: %w", op, kind.ErrInvalid)
 	}
 	projects := make([]string, 0, len(deltas))
 	for p, d := range deltas {

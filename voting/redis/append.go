@@ -12,6 +12,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/wsisvote/prizes/internal/batch"
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/internal/unavailable"
 	"github.com/wsisvote/prizes/voting"
 )
@@ -185,7 +186,7 @@ type callParams struct {
 // shard's log and, when v counts, bumps the live tally. It sets v.CastAt to
 // that clock's reading, which is also the cast time the ledger gets. It
 // returns an error wrapping voting.ErrClosed outside the window,
-// voting.ErrDuplicate when the slot was already filled; voting.ErrUnavailable when v was certainly not recorded (Redis
+// voting.ErrDuplicate when the slot was already filled; kind.ErrUnavailable when v was certainly not recorded (Redis
 // could not be reached, refused the call before running it, or the store's
 // deadline passed before v was sent); voting.ErrOutcomeUnknown when v was
 // sent and no reply came, by the deadline or at all (Redis may have run the
@@ -227,11 +228,11 @@ func (s *Store) Append(ctx context.Context, v *voting.Vote) error {
 
 	switch err := s.queue.Do(ctx, r); {
 	case errors.Is(err, batch.ErrClosed):
-		return fmt.Errorf("append vote %s: store closed: %w", v.ID, voting.ErrUnavailable)
+		return fmt.Errorf("append vote %s: store closed: %w", v.ID, kind.ErrUnavailable)
 	case errors.Is(err, batch.ErrNoAnswer):
 		return fmt.Errorf("append vote %s: %w: %w", v.ID, voting.ErrOutcomeUnknown, err)
 	case errors.Is(err, batch.ErrTimeout):
-		return fmt.Errorf("append vote %s: not sent within %s: %w", v.ID, s.opts.Deadline, voting.ErrUnavailable)
+		return fmt.Errorf("append vote %s: not sent within %s: %w", v.ID, s.opts.Deadline, kind.ErrUnavailable)
 	case err != nil:
 		return fmt.Errorf("append vote %s: %w", v.ID, err)
 	}
@@ -258,17 +259,17 @@ func micros(t time.Time) int64 {
 func (s *Store) check(v *voting.Vote) error {
 	switch {
 	case v == nil:
-		return fmt.Errorf("append vote: nil vote: %w", voting.ErrInvalid)
+		return fmt.Errorf("append vote: nil vote: %w", kind.ErrInvalid)
 	case v.VoterID <= 0:
-		return fmt.Errorf("append vote %s: voter id %d: %w", v.ID, v.VoterID, voting.ErrInvalid)
+		return fmt.Errorf("append vote %s: voter id %d: %w", v.ID, v.VoterID, kind.ErrInvalid)
 	case v.VoterID/int64(s.opts.Shards) > maxBitOffset:
-		return fmt.Errorf("append vote %s: voter id %d out of range: %w", v.ID, v.VoterID, voting.ErrInvalid)
+		return fmt.Errorf("append vote %s: voter id %d out of range: %w", v.ID, v.VoterID, kind.ErrInvalid)
 	case v.Edition == "" || strings.IndexByte(v.Edition, ':') >= 0:
 		// A colon in the edition would let two (edition, slot) pairs share
 		// one bitmap key.
-		return fmt.Errorf("append vote %s: edition %q: %w", v.ID, v.Edition, voting.ErrInvalid)
+		return fmt.Errorf("append vote %s: edition %q: %w", v.ID, v.Edition, kind.ErrInvalid)
 	case v.Slot == "":
-		return fmt.Errorf("append vote %s: empty slot: %w", v.ID, voting.ErrInvalid)
+		return fmt.Errorf("append vote %s: empty slot: %w", v.ID, kind.ErrInvalid)
 	}
 	return nil
 }
@@ -416,7 +417,7 @@ func (s *Store) done(r *request) {
 // vote was certainly not recorded when the call never reached Redis (no
 // connection could be had: refused, unreachable, the pool exhausted, the
 // client closed) or when Redis refused it before running it (a failover, a
-// restart, a full memory, an unloaded script): voting.ErrUnavailable.
+// restart, a full memory, an unloaded script): kind.ErrUnavailable.
 // Otherwise the call may have run, its reply lost to a timeout or a broken
 // connection, or the script failed part way: voting.ErrOutcomeUnknown.
 func failed(op string, err error) error {
@@ -424,12 +425,12 @@ func failed(op string, err error) error {
 	var netErr *net.OpError
 	switch {
 	case errors.As(err, &reply) && unavailable.Redis(err):
-		return fmt.Errorf("%s: %w: %w", op, voting.ErrUnavailable, err)
+		return fmt.Errorf("%s: %w: %w", op, kind.ErrUnavailable, err)
 	case errors.As(err, &reply):
 		return fmt.Errorf("%s: %w: %w", op, voting.ErrOutcomeUnknown, err)
 	case errors.As(err, &netErr) && netErr.Op == "dial",
 		errors.Is(err, goredis.ErrPoolTimeout), errors.Is(err, goredis.ErrClosed), errors.Is(err, goredis.ErrPoolExhausted):
-		return fmt.Errorf("%s: not sent: %w: %w", op, voting.ErrUnavailable, err)
+		return fmt.Errorf("%s: not sent: %w: %w", op, kind.ErrUnavailable, err)
 	}
 	return fmt.Errorf("%s: %w: %w", op, voting.ErrOutcomeUnknown, err)
 }
@@ -445,11 +446,11 @@ func result(n int64) error {
 	case n == 2:
 		return voting.ErrCategoryFull
 	case n == 3:
-		return fmt.Errorf("vote log refused the entry: %w", voting.ErrUnavailable)
+		return fmt.Errorf("vote log refused the entry: %w", kind.ErrUnavailable)
 	case n == 4:
 		return fmt.Errorf("outside the voting window: %w", voting.ErrClosed)
 	case n < 0:
-		return &voting.RateLimitError{RetryAfter: time.Duration(-1-n) * time.Millisecond}
+		return &kind.RateLimitError{RetryAfter: time.Duration(-1-n) * time.Millisecond}
 	}
 	return nil
 }

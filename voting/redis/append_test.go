@@ -10,6 +10,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/internal/testenv"
 	"github.com/wsisvote/prizes/voting"
 	"github.com/wsisvote/prizes/voting/redis"
@@ -219,12 +220,12 @@ func TestStore_Append_invalid(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			v := g.vote(1, "C1", "p1")
 			change(v)
-			if err := s.Append(context.Background(), v); !errors.Is(err, voting.ErrInvalid) {
+			if err := s.Append(context.Background(), v); !errors.Is(err, kind.ErrInvalid) {
 				t.Errorf("append: %v, want ErrInvalid", err)
 			}
 		})
 	}
-	if err := s.Append(context.Background(), nil); !errors.Is(err, voting.ErrInvalid) {
+	if err := s.Append(context.Background(), nil); !errors.Is(err, kind.ErrInvalid) {
 		t.Errorf("append nil: %v, want ErrInvalid", err)
 	}
 }
@@ -295,14 +296,14 @@ func TestStore_Close(t *testing.T) {
 			switch {
 			case err == nil:
 				accepted++
-			case !errors.Is(err, voting.ErrUnavailable):
+			case !errors.Is(err, kind.ErrUnavailable):
 				t.Errorf("append %d: %v", i, err)
 			}
 		}
 		if got := logVotes(t, c, o.Prefix, o.Shards); got != accepted {
 			t.Errorf("log holds %d votes, %d appends succeeded", got, accepted)
 		}
-		if err := s.Append(context.Background(), g.vote(n+1, "C1", "p1")); !errors.Is(err, voting.ErrUnavailable) {
+		if err := s.Append(context.Background(), g.vote(n+1, "C1", "p1")); !errors.Is(err, kind.ErrUnavailable) {
 			t.Errorf("append after close: %v, want ErrUnavailable", err)
 		}
 	})

@@ -11,7 +11,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/wsisvote/prizes/voting"
+	"github.com/wsisvote/prizes/internal/kind"
 )
 
 // Connect builds a client from a configuration string:
@@ -34,11 +34,11 @@ func Connect(url string) (goredis.UniversalClient, error) {
 	url = strings.TrimSpace(url)
 	switch {
 	case url == "":
-		return nil, fmt.Errorf("connect redis: empty address: %w", voting.ErrInvalid)
+		return nil, fmt.Errorf("connect redis: empty address: %w", kind.ErrInvalid)
 	case strings.HasPrefix(url, "redis://"), strings.HasPrefix(url, "rediss://"):
 		o, err := goredis.ParseURL(url)
 		if err != nil {
-			return nil, fmt.Errorf("connect redis: %w: %w", voting.ErrInvalid, err)
+			return nil, fmt.Errorf("connect redis: %w: %w", kind.ErrInvalid, err)
 		}
 		tune(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.PoolSize, &o.MinIdleConns)
 		o.MaxRetries = noRetries
@@ -52,10 +52,10 @@ func Connect(url string) (goredis.UniversalClient, error) {
 			user, pass, _ := strings.Cut(rest[:i], ":")
 			var err error
 			if o.Username, err = neturl.PathUnescape(user); err != nil {
-				return nil, fmt.Errorf("connect redis cluster: user name: %w", voting.ErrInvalid)
+				return nil, fmt.Errorf("connect redis cluster: user name: %w", kind.ErrInvalid)
 			}
 			if o.Password, err = neturl.PathUnescape(pass); err != nil {
-				return nil, fmt.Errorf("connect redis cluster: password: %w", voting.ErrInvalid)
+				return nil, fmt.Errorf("connect redis cluster: password: %w", kind.ErrInvalid)
 			}
 			rest = rest[i+1:]
 		}
@@ -64,7 +64,7 @@ func Connect(url string) (goredis.UniversalClient, error) {
 		}
 		return cluster(o, rest)
 	case strings.Contains(url, "://"):
-		return nil, fmt.Errorf("connect redis: unknown scheme in %q: %w", url[:strings.Index(url, "://")], voting.ErrInvalid)
+		return nil, fmt.Errorf("connect redis: unknown scheme in %q: %w", url[:strings.Index(url, "://")], kind.ErrInvalid)
 	default:
 		return cluster(&goredis.ClusterOptions{}, url)
 	}
@@ -79,12 +79,12 @@ func cluster(o *goredis.ClusterOptions, list string) (goredis.UniversalClient, e
 			continue
 		}
 		if _, _, err := net.SplitHostPort(addr); err != nil {
-			return nil, fmt.Errorf("connect redis cluster: node %q: %w", addr, voting.ErrInvalid)
+			return nil, fmt.Errorf("connect redis cluster: node %q: %w", addr, kind.ErrInvalid)
 		}
 		o.Addrs = append(o.Addrs, addr)
 	}
 	if len(o.Addrs) == 0 {
-		return nil, fmt.Errorf("connect redis cluster: no nodes: %w", voting.ErrInvalid)
+		return nil, fmt.Errorf("connect redis cluster: no nodes: %w", kind.ErrInvalid)
 	}
 	tune(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.PoolSize, &o.MinIdleConns)
 	o.MaxRetries = noRetries

@@ -9,8 +9,8 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/internal/testenv"
-	"github.com/wsisvote/prizes/voting"
 	"github.com/wsisvote/prizes/voting/redis"
 )
 
@@ -67,7 +67,7 @@ func TestConnect_invalid(t *testing.T) {
 				c.Close()
 				t.Fatal("no error")
 			}
-			if !errors.Is(err, voting.ErrInvalid) {
+			if !errors.Is(err, kind.ErrInvalid) {
 				t.Errorf("error %v, want ErrInvalid", err)
 			}
 		})

@@ -10,6 +10,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/internal/testenv"
 	"github.com/wsisvote/prizes/voting"
 	"github.com/wsisvote/prizes/voting/redis"
@@ -82,7 +83,7 @@ func TestStore_Append_faults(t *testing.T) {
 					}
 				case errors.Is(err, voting.ErrOutcomeUnknown):
 					unknown++
-				case errors.Is(err, voting.ErrUnavailable):
+				case errors.Is(err, kind.ErrUnavailable):
 					refused++
 					if inLog[id] {
 						t.Errorf("vote %s answered not recorded is in the log: %v", id, err)

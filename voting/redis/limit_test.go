@@ -11,6 +11,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/voting"
 	"github.com/wsisvote/prizes/voting/redis"
 )
@@ -31,8 +32,8 @@ func TestStore_Append_voteLimit(t *testing.T) {
 			}
 		}
 		err := s.Append(ctx, g.vote(7, "C9", "p"))
-		var rl *voting.RateLimitError
-		if !errors.As(err, &rl) || !errors.Is(err, voting.ErrRateLimited) {
+		var rl *kind.RateLimitError
+		if !errors.As(err, &rl) || !errors.Is(err, kind.ErrRateLimited) {
 			t.Fatalf("vote past the burst: %v; want a rate limit", err)
 		}
 		if rl.RetryAfter <= 50*time.Second || rl.RetryAfter > time.Minute {
@@ -42,7 +43,7 @@ func TestStore_Append_voteLimit(t *testing.T) {
 		if tally := tallyOf(t, s, g.edition); tally["p"] != 3 {
 			t.Fatalf("tally %v; want 3 votes", tally)
 		}
-		if err := s.Append(ctx, g.vote(7, "C0", "p")); !errors.Is(err, voting.ErrRateLimited) {
+		if err := s.Append(ctx, g.vote(7, "C0", "p")); !errors.Is(err, kind.ErrRateLimited) {
 			t.Fatalf("a duplicate past the burst: %v; want a rate limit first", err)
 		}
 		if err := s.Append(ctx, g.vote(8, "C0", "p")); err != nil {
@@ -82,7 +83,7 @@ func TestStore_Append_categoryCap(t *testing.T) {
 		if err := s.Append(ctx, capped(5, "c")); !errors.Is(err, voting.ErrCategoryFull) {
 			t.Fatalf("third project: %v; want category full", err)
 		}
-		if err := s.Append(ctx, capped(5, "d")); !errors.Is(err, voting.ErrRateLimited) {
+		if err := s.Append(ctx, capped(5, "d")); !errors.Is(err, kind.ErrRateLimited) {
 			t.Fatalf("fifth attempt within a minute: %v; want a rate limit", err)
 		}
 		if err := s.Append(ctx, capped(6, "c")); err != nil {
@@ -134,7 +135,7 @@ func TestStore_Append_mixedBatch(t *testing.T) {
 			switch {
 			case err == nil:
 				outcomes["accepted"]++
-			case errors.Is(err, voting.ErrRateLimited):
+			case errors.Is(err, kind.ErrRateLimited):
 				outcomes["limited"]++
 			case errors.Is(err, voting.ErrDuplicate):
 				outcomes["duplicate"]++

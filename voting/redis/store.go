@@ -34,6 +34,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/wsisvote/prizes/internal/batch"
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -66,7 +67,7 @@ type Options struct {
 	// production, which gives exactly the layout documented above.
 	Prefix string
 	// Deadline, when set, bounds how long an append waits, queued and sent.
-	// An append not sent by then fails with voting.ErrUnavailable, one sent
+	// An append not sent by then fails with kind.ErrUnavailable, one sent
 	// but unanswered with voting.ErrOutcomeUnknown; the pipeline itself is
 	// bounded by the client's read timeout.
 	Deadline time.Duration
@@ -127,10 +128,10 @@ type Store struct {
 
 // New loads the append script on every master, makes sure every shard stream
 // and its consumer group exist, and starts the batch workers. It returns an
-// error wrapping voting.ErrUnavailable when Redis cannot be reached.
+// error wrapping kind.ErrUnavailable when Redis cannot be reached.
 func New(ctx context.Context, c goredis.UniversalClient, o Options) (*Store, error) {
 	if c == nil {
-		return nil, fmt.Errorf("new redis vote store: nil client: %w", voting.ErrInvalid)
+		return nil, fmt.Errorf("new redis vote store: nil client: %w", kind.ErrInvalid)
 	}
 	o = o.withDefaults()
 	s := &Store{
@@ -185,7 +186,7 @@ func (s *Store) createGroups(ctx context.Context) error {
 }
 
 // Close stops the batch workers once every queued append has been sent and
-// answered. Appends after Close fail with voting.ErrUnavailable. Close does
+// answered. Appends after Close fail with kind.ErrUnavailable. Close does
 // not close the client, which the caller owns.
 func (s *Store) Close() { s.queue.Close() }
 
@@ -197,7 +198,7 @@ func (s *Store) Shards() int { return s.opts.Shards }
 // one slot; on a cluster a master takes the votes of its shards, so one
 // holding more shards than the others is the first to fill. A standalone
 // Redis holds every shard. It returns an error wrapping
-// voting.ErrUnavailable when the cluster cannot be reached.
+// kind.ErrUnavailable when the cluster cannot be reached.
 func (s *Store) Placement(ctx context.Context) (map[string][]int, error) {
 	out := map[string][]int{}
 	cc, ok := s.c.(*goredis.ClusterClient)
@@ -394,6 +395,6 @@ func (s *Store) forEachMaster(ctx context.Context, fn func(context.Context, *gor
 	case *goredis.Client:
 		return fn(ctx, c)
 	default:
-		return fmt.Errorf("unsupported redis client %T: %w", s.c, voting.ErrInvalid)
+		return fmt.Errorf("unsupported redis client %T: %w", s.c, kind.ErrInvalid)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -334,7 +335,7 @@ func (s *Store) queueAck(ctx context.Context, p goredis.Pipeliner, shard int, id
 
 func (s *Store) shard(op string, shard int) (*shardKeys, error) {
 	if shard < 0 || shard >= len(s.keys) {
-		return nil, fmt.Errorf("%s: shard %d of %d: %w", op, shard, len(s.keys), voting.ErrInvalid)
+		return nil, fmt.Errorf("%s: shard %d of %d: %w", op, shard, len(s.keys), kind.ErrInvalid)
 	}
 	return &s.keys[shard], nil
 }

@@ -9,6 +9,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/internal/testenv"
 	"github.com/wsisvote/prizes/voting"
 	"github.com/wsisvote/prizes/voting/redis"
@@ -343,7 +344,7 @@ func TestStore_Acknowledge(t *testing.T) {
 			t.Fatalf("votes landed on %d shards; the test needs several", len(ids))
 		}
 		ctx := context.Background()
-		if err := s.Acknowledge(ctx, map[int][]string{0: {"1-1"}, 9: {"1-1"}}); !errors.Is(err, voting.ErrInvalid) {
+		if err := s.Acknowledge(ctx, map[int][]string{0: {"1-1"}, 9: {"1-1"}}); !errors.Is(err, kind.ErrInvalid) {
 			t.Errorf("acknowledge on shard 9 of 4: %v; want ErrInvalid", err)
 		}
 		if err := s.Acknowledge(ctx, ids); err != nil {

@@ -10,8 +10,8 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/internal/testenv"
-	"github.com/wsisvote/prizes/voting"
 	"github.com/wsisvote/prizes/voting/redis"
 )
 
@@ -85,7 +85,7 @@ func TestNew_unavailable(t *testing.T) {
 				s.Close()
 				t.Fatal("new store on a closed port: no error")
 			}
-			if !errors.Is(err, voting.ErrUnavailable) {
+			if !errors.Is(err, kind.ErrUnavailable) {
 				t.Errorf("new store on a closed port: %v, want ErrUnavailable", err)
 			}
 		})
@@ -143,7 +143,7 @@ func TestStore_unavailable(t *testing.T) {
 				"ping": func() error { return s.Ping(ctx) },
 			}
 			for op, fn := range ops {
-				if err := fn(); !errors.Is(err, voting.ErrUnavailable) {
+				if err := fn(); !errors.Is(err, kind.ErrUnavailable) {
 					t.Errorf("%s after the cut: %v, want ErrUnavailable", op, err)
 				}
 			}
