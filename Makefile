@@ -3,7 +3,7 @@
 GO ?= go
 TEST_FLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: run test bench build vet lint fuzz replay replay-scaleout chaos fraud fraud-live
+.PHONY: run test bench build vet lint fuzz replay replay-scaleout chaos fraud screenshots fraud-live
 
 # run builds first and starts the binary itself (not through `go run`), so that
 # Ctrl-C or a TERM reaches the server, which then stops cleanly.
@@ -15,6 +15,12 @@ test:
 
 build:
 	$(GO) build -o bin/ ./cmd/...
+
+# screenshots runs the site's browser test on the throwaway stack and keeps a
+# PNG of every page it visits, in English and Arabic, at a phone's and a
+# desktop's size, in docs/screenshots/.
+screenshots:
+	SITE_SCREENSHOTS=$(CURDIR)/docs/screenshots deploy/local/stack.sh test $(GO) test -count=1 -run '^TestSite_browser$$' ./api/
 
 vet:
 	$(GO) vet ./...

@@ -84,13 +84,16 @@ type asset struct {
 	path        string
 	contentType string
 	body        []byte
+	// gz is body compressed with gzip once, at start.
+	gz []byte
 }
 
 // newAsset names body by the first 12 hex digits of its SHA-256 under
 // /static/, as name.HASH.ext.
 func newAsset(name, ext, contentType string, body []byte) asset {
 	sum := sha256.Sum256(body)
-	return asset{path: "/static/" + name + "." + hex.EncodeToString(sum[:6]) + "." + ext, contentType: contentType, body: body}
+	return asset{path: "/static/" + name + "." + hex.EncodeToString(sum[:6]) + "." + ext, contentType: contentType,
+		body: body, gz: gzipped(body)}
 }
 
 // siteCSP is the content security policy of the site's pages: scripts,
@@ -228,7 +231,7 @@ var sameOriginReferrer = []string{"same-origin"}
 func (st *site) serveAsset(a *asset) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		c.Header("Cache-Control", "public, max-age=31536000, immutable")
-		c.Data(http.StatusOK, a.contentType, a.body)
+		writeBody(c, http.StatusOK, a.contentType, a.body, a.gz)
 	}
 }
 
@@ -263,7 +266,7 @@ func (st *site) render(c *gin.Context, status int, name string, p *page) {
 	if c.Writer.Header().Get("Cache-Control") == "" {
 		c.Header("Cache-Control", "no-store")
 	}
-	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+	writeBody(c, status, "text/html; charset=utf-8", buf.Bytes(), nil)
 }
 
 // internalError logs err and answers a plain page, without the templates

@@ -165,6 +165,9 @@ func newBrowser(tb testing.TB, base, lang string, vp viewport) *browser {
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
 	b := &browser{tb: tb, ctx: ctx, base: base, lang: lang, vp: vp, axe: testenv.Axe(tb)}
+	if b.axe == "" {
+		tb.Log("axe-core is not installed (make test installs it with npm): accessibility is not checked")
+	}
 	tb.Cleanup(func() {
 		if tb.Failed() {
 			b.screenshot(filepath.Join(os.TempDir(), "site-failure"), "failure")

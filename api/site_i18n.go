@@ -125,12 +125,22 @@ func (t tr) Dir() string {
 	return "ltr"
 }
 
+// pairs makes a message's template data from name and value pairs. Each
+// string value is wrapped in Unicode's first-strong isolate and its closing
+// mark, so a name written in another script (an English title in an Arabic
+// sentence) keeps its own direction and does not reorder the sentence.
 func pairs(kv []any) map[string]any {
 	m := make(map[string]any, len(kv)/2+1)
 	for i := 0; i+1 < len(kv); i += 2 {
-		if k, ok := kv[i].(string); ok {
-			m[k] = kv[i+1]
+		k, ok := kv[i].(string)
+		if !ok {
+			continue
 		}
+		if v, ok := kv[i+1].(string); ok {
+			m[k] = "\u2068" + v + "\u2069"
+			continue
+		}
+		m[k] = kv[i+1]
 	}
 	return m
 }

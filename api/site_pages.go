@@ -17,19 +17,19 @@ import (
 // assets, who is signed in, and the page's own data.
 type page struct {
 	tr
-	Name      string
-	CSS, JS   string
-	Worker    string
-	Pow       string
-	Title     string
-	Langs     []langLink
-	SignedIn  bool
-	CSRF      string
-	Errors    []formError
-	Edition   string
-	Data      any
-	homePath  string
-	langPaths map[string]string
+	Name     string
+	CSS, JS  string
+	Worker   string
+	Pow      string
+	Title    string
+	Langs    []langLink
+	SignedIn bool
+	CSRF     string
+	Errors   []formError
+	Edition  string
+	Data     any
+	// en is the English catalogue, the language editions are written in.
+	en tr
 }
 
 // langLink is one entry of the language switcher.
@@ -83,7 +83,7 @@ func (st *site) newPage(c *gin.Context, title string) *page {
 	lang := c.GetString("prizes.lang")
 	t := st.i18n.for_(lang)
 	v := st.visitorOf(c)
-	p := &page{tr: t, Name: st.cfg.Name, CSS: st.css.path, JS: st.js.path, Worker: st.workerJS.path, Pow: st.powJS.path,
+	p := &page{tr: t, en: st.i18n.for_("en"), Name: st.cfg.Name, CSS: st.css.path, JS: st.js.path, Worker: st.workerJS.path, Pow: st.powJS.path,
 		Title: title, SignedIn: v.signedIn(), Edition: c.Param("edition")}
 	if p.Name == "" {
 		p.Name = t.T("site.name")
@@ -116,12 +116,16 @@ func (p *page) Country(code string) string {
 
 // CategoryName returns the name of a category in the reader's language when
 // the catalogue has one, else as the edition names it.
+//
+// The catalogue names the WSIS categories. An edition that kept a WSIS
+// category's English name gets the translation; one that renamed it keeps
+// its own name in every language.
 func (p *page) CategoryName(c voting.Category) string {
 	key := "category." + c.Code
-	if s := p.T(key); s != key {
-		return s
+	if p.en.T(key) != c.Name {
+		return c.Name
 	}
-	return c.Name
+	return p.T(key)
 }
 
 // notFound answers the site's 404 page.

@@ -15,6 +15,9 @@ type voteView struct {
 	Category  voting.Category
 	Nominee   voting.Project
 	Challenge bool
+	// Refused is set when the vote was refused for good (a second vote in
+	// the category, voting closed), so the page offers no second try.
+	Refused bool
 }
 
 // voteTarget returns the nominee of a vote path, or answers 404.
@@ -30,6 +33,14 @@ func (st *site) voteTarget(c *gin.Context) (voteView, bool) {
 	}
 	return voteView{Edition: ed, Category: categoryOf(snap, ed.ID, pr.Category), Nominee: pr,
 		Challenge: ed.Rules.VoteChallenge}, true
+}
+
+// finalRefusal are the codes of a vote refused for good: sending it again
+// cannot succeed. After any other refusal (busy, rate limited, a failed
+// security check) the form stays, so the reader can try again.
+var finalRefusal = map[string]bool{
+	"duplicate_vote": true, "category_full": true, "voting_closed": true,
+	"not_nominated": true, "unknown_project": true, "unknown_edition": true, "forbidden": true,
 }
 
 // checkVote is GET /{lang}/{edition}/vote/{project}: "check your vote", the
@@ -83,6 +94,7 @@ func (st *site) castVote(c *gin.Context) {
 		k := kindOf(err)
 		st.obs.VoteResult(k.code)
 		st.logFailure(c, k, err)
+		vv.Refused = finalRefusal[k.code]
 		st.renderCheck(c, k.status, vv, []formError{{Message: t.T(errorMessageKey(k.code))}})
 		return
 	}
