@@ -18,8 +18,9 @@ func runDev(ctx context.Context, a *app, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if a.cfg.Site.Edition == "" {
-		a.cfg.Site.Edition = "demo"
+	siteEdition := a.cfg.Site.Edition
+	if siteEdition == "" {
+		siteEdition = "demo"
 	}
 	if err := migrateAndSeed(ctx, a); err != nil {
 		return err
@@ -30,6 +31,9 @@ func runDev(ctx context.Context, a *app, args []string) error {
 	if err := runVoters(ctx, a, []string{"--edition", "demo", "--count", "1", "--out", *tokenFile}); err != nil {
 		return err
 	}
+	// runVoters parses its own flags into a.cfg, so the site's edition is
+	// set after it.
+	a.cfg.Site.Edition = siteEdition
 	return a.serve(ctx, func(addr string) {
 		base := "http://" + addr
 		fmt.Fprintf(a.stdout, `
