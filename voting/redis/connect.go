@@ -2,6 +2,7 @@ package redis
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	neturl "net/url"
@@ -10,8 +11,6 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
-
-	"github.com/wsisvote/prizes/internal/kind"
 )
 
 // Connect builds a client from a configuration string:
@@ -30,15 +29,18 @@ import (
 // script call whose reply was lost may have run, and running it again would
 // meet its own vote as a duplicate or spend a limit twice. Callers retry
 // what is safe to retry.
+//
+// A URL that does not parse is a mistake of configuration, not of a
+// request: the error wraps ErrBadURL.
 func Connect(url string) (goredis.UniversalClient, error) {
 	url = strings.TrimSpace(url)
 	switch {
 	case url == "":
-		return nil, fmt.Errorf("connect redis: empty address: %w", kind.ErrInvalid)
+		return nil, fmt.Errorf("%w: empty", ErrBadURL)
 	case strings.HasPrefix(url, "redis://"), strings.HasPrefix(url, "rediss://"):
 		o, err := goredis.ParseURL(url)
 		if err != nil {
-			return nil, fmt.Errorf("connect redis: %w: %w", kind.ErrInvalid, err)
+			return nil, fmt.Errorf("%w: %w", ErrBadURL, err)
 		}
 		tune(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.PoolSize, &o.MinIdleConns)
 		o.MaxRetries = noRetries
@@ -52,10 +54,10 @@ func Connect(url string) (goredis.UniversalClient, error) {
 			user, pass, _ := strings.Cut(rest[:i], ":")
 			var err error
 			if o.Username, err = neturl.PathUnescape(user); err != nil {
-				return nil, fmt.Errorf("connect redis cluster: user name: %w", kind.ErrInvalid)
+				return nil, fmt.Errorf("%w: cluster user name", ErrBadURL)
 			}
 			if o.Password, err = neturl.PathUnescape(pass); err != nil {
-				return nil, fmt.Errorf("connect redis cluster: password: %w", kind.ErrInvalid)
+				return nil, fmt.Errorf("%w: cluster password", ErrBadURL)
 			}
 			rest = rest[i+1:]
 		}
@@ -64,11 +66,14 @@ func Connect(url string) (goredis.UniversalClient, error) {
 		}
 		return cluster(o, rest)
 	case strings.Contains(url, "://"):
-		return nil, fmt.Errorf("connect redis: unknown scheme in %q: %w", url[:strings.Index(url, "://")], kind.ErrInvalid)
+		return nil, fmt.Errorf("%w: unknown scheme %q", ErrBadURL, url[:strings.Index(url, "://")])
 	default:
 		return cluster(&goredis.ClusterOptions{}, url)
 	}
 }
+
+// ErrBadURL is a Redis URL Connect cannot read.
+var ErrBadURL = errors.New("connect redis: bad URL")
 
 func cluster(o *goredis.ClusterOptions, list string) (goredis.UniversalClient, error) {
 	list, _, _ = strings.Cut(list, "?")
@@ -79,12 +84,12 @@ func cluster(o *goredis.ClusterOptions, list string) (goredis.UniversalClient, e
 			continue
 		}
 		if _, _, err := net.SplitHostPort(addr); err != nil {
-			return nil, fmt.Errorf("connect redis cluster: node %q: %w", addr, kind.ErrInvalid)
+			return nil, fmt.Errorf("%w: cluster node %q", ErrBadURL, addr)
 		}
 		o.Addrs = append(o.Addrs, addr)
 	}
 	if len(o.Addrs) == 0 {
-		return nil, fmt.Errorf("connect redis cluster: no nodes: %w", kind.ErrInvalid)
+		return nil, fmt.Errorf("%w: no cluster nodes", ErrBadURL)
 	}
 	tune(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.PoolSize, &o.MinIdleConns)
 	o.MaxRetries = noRetries

@@ -9,7 +9,6 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/internal/testenv"
 	"github.com/wsisvote/prizes/voting/redis"
 )
@@ -67,8 +66,8 @@ func TestConnect_invalid(t *testing.T) {
 				c.Close()
 				t.Fatal("no error")
 			}
-			if !errors.Is(err, kind.ErrInvalid) {
-				t.Errorf("error %v, want ErrInvalid", err)
+			if !errors.Is(err, redis.ErrBadURL) {
+				t.Errorf("error %v, want ErrBadURL", err)
 			}
 		})
 	}
