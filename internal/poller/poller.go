@@ -25,6 +25,9 @@ type Poller struct {
 	// Ticks, when set, replaces the ticker of Every: Fn is called once for
 	// each value received. Tests use it to drive the poller by hand.
 	Ticks <-chan time.Time
+	// Wake, when set, calls Fn at once for each value received, between
+	// ticks: a change notification that should not wait for the next one.
+	Wake <-chan struct{}
 }
 
 // Run calls Fn on every tick until ctx ends, and returns then. Calls never
@@ -48,6 +51,11 @@ func (p *Poller) Run(ctx context.Context) {
 				return
 			}
 			p.call(ctx, now)
+		case <-p.Wake:
+			if ctx.Err() != nil {
+				return
+			}
+			p.call(ctx, time.Now())
 		}
 	}
 }

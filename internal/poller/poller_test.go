@@ -141,3 +141,30 @@ func TestPoller_Run_every(t *testing.T) {
 	}
 	stop()
 }
+
+func TestPoller_Run_wake(t *testing.T) {
+	ticks := make(chan time.Time)
+	wake := make(chan struct{})
+	calls := make(chan time.Time)
+	p := &poller.Poller{
+		Ticks: ticks, Wake: wake,
+		Fn: func(_ context.Context, now time.Time) error {
+			calls <- now
+			return nil
+		},
+	}
+	stop := run(t, p)
+	defer stop()
+	before := time.Now()
+	for i := range 2 {
+		wake <- struct{}{}
+		if got := <-calls; got.Before(before) {
+			t.Fatalf("wake %d: call at %v, before the wake", i, got)
+		}
+	}
+	tick := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	ticks <- tick
+	if got := <-calls; !got.Equal(tick) {
+		t.Fatalf("the tick after wakes got %v, want %v", got, tick)
+	}
+}

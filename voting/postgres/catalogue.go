@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/wsisvote/prizes/internal/poller"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -100,30 +101,18 @@ func (s *Store) Watch(ctx context.Context, cat *voting.Catalogue, poll time.Dura
 	if onErr == nil {
 		onErr = func(error) {}
 	}
-	reload := func() {
-		snap, err := s.LoadSnapshot(ctx)
-		if err != nil {
-			if ctx.Err() == nil {
-				onErr(err)
-			}
-			return
-		}
-		cat.Replace(snap)
-	}
 	changed := make(chan struct{}, 1)
 	go s.listen(ctx, changed, onErr)
-	t := time.NewTicker(poll)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-changed:
-			reload()
-		case <-t.C:
-			reload()
-		}
-	}
+	p := poller.Poller{Every: poll, Wake: changed, OnError: onErr,
+		Fn: func(ctx context.Context, _ time.Time) error {
+			snap, err := s.LoadSnapshot(ctx)
+			if err != nil {
+				return err
+			}
+			cat.Replace(snap)
+			return nil
+		}}
+	p.Run(ctx)
 }
 
 // listen holds one connection in LISTEN and signals changed on every
