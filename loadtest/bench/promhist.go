@@ -1,14 +1,11 @@
 package bench
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"math"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/wsisvote/prizes/loadtest/stack"
 )
@@ -26,82 +23,41 @@ type PromHistogram struct {
 }
 
 // ParsePromHistogram returns the histogram name from a text exposition. A
-// metric that is missing is an error, so that a renamed metric is noticed
-// rather than reported as zero.
+// metric that is missing, or is not a histogram, is an error, so that a
+// renamed metric is noticed rather than reported as zero.
 func ParsePromHistogram(text []byte, name string) (PromHistogram, error) {
-	byBound := map[float64]float64{}
-	sc := bufio.NewScanner(bytes.NewReader(text))
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	prefix := name + "_bucket{"
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if !strings.HasPrefix(line, prefix) {
-			continue
-		}
-		labels, rest, ok := strings.Cut(line[len(prefix):], "}")
-		if !ok {
-			return PromHistogram{}, fmt.Errorf("parse %s: malformed line %q", name, line)
-		}
-		le, ok := labelValue(labels, "le")
-		if !ok {
-			return PromHistogram{}, fmt.Errorf("parse %s: bucket without le: %q", name, line)
-		}
-		bound, err := strconv.ParseFloat(le, 64)
-		if err != nil {
-			return PromHistogram{}, fmt.Errorf("parse %s: bound %q: %w", name, le, err)
-		}
-		fields := strings.Fields(rest)
-		if len(fields) == 0 {
-			return PromHistogram{}, fmt.Errorf("parse %s: bucket without value: %q", name, line)
-		}
-		v, err := strconv.ParseFloat(fields[0], 64)
-		if err != nil {
-			return PromHistogram{}, fmt.Errorf("parse %s: value %q: %w", name, fields[0], err)
-		}
-		byBound[bound] += v
-	}
-	if err := sc.Err(); err != nil {
+	fams, err := stack.ParseMetrics(text)
+	if err != nil {
 		return PromHistogram{}, fmt.Errorf("parse %s: %w", name, err)
 	}
-	if len(byBound) == 0 {
-		return PromHistogram{}, fmt.Errorf("parse %s: no buckets in the exposition", name)
+	fam, ok := fams[name]
+	if !ok || len(fam.GetMetric()) == 0 {
+		return PromHistogram{}, fmt.Errorf("parse %s: not in the exposition", name)
+	}
+	byBound := map[float64]float64{}
+	for _, m := range fam.GetMetric() {
+		hist := m.GetHistogram()
+		if hist == nil {
+			return PromHistogram{}, fmt.Errorf("parse %s: not a histogram", name)
+		}
+		inf := false
+		for _, b := range hist.GetBucket() {
+			byBound[b.GetUpperBound()] += float64(b.GetCumulativeCount())
+			inf = inf || math.IsInf(b.GetUpperBound(), 1)
+		}
+		if !inf {
+			return PromHistogram{}, fmt.Errorf("parse %s: no +Inf bucket", name)
+		}
 	}
 	h := PromHistogram{}
 	for b := range byBound {
 		h.Bounds = append(h.Bounds, b)
 	}
 	sort.Float64s(h.Bounds)
-	if !math.IsInf(h.Bounds[len(h.Bounds)-1], 1) {
-		return PromHistogram{}, fmt.Errorf("parse %s: no +Inf bucket", name)
-	}
 	for _, b := range h.Bounds {
 		h.Counts = append(h.Counts, byBound[b])
 	}
 	return h, nil
-}
-
-// labelValue returns the value of label key in `a="x",le="0.5"`.
-func labelValue(labels, key string) (string, bool) {
-	for labels != "" {
-		k, rest, ok := strings.Cut(labels, "=")
-		if !ok || !strings.HasPrefix(rest, `"`) {
-			return "", false
-		}
-		// Label values may hold escaped quotes; bounds never do, so the
-		// first unescaped quote ends the value.
-		end := 1
-		for end < len(rest) && (rest[end] != '"' || rest[end-1] == '\\') {
-			end++
-		}
-		if end >= len(rest) {
-			return "", false
-		}
-		if strings.TrimSpace(k) == key {
-			return rest[1:end], true
-		}
-		labels = strings.TrimPrefix(strings.TrimSpace(rest[end+1:]), ",")
-	}
-	return "", false
 }
 
 // Total is the number of observations.

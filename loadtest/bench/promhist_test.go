@@ -82,11 +82,15 @@ func TestPromHistogram_Sub(t *testing.T) {
 	}
 }
 
+// typeLine declares the flush lag a histogram, as every exposition does.
+const typeLine = "# TYPE prizes_flush_lag_seconds histogram\n"
+
 func TestParsePromHistogram_errors(t *testing.T) {
 	for name, text := range map[string]string{
-		"missing metric": "other_bucket{le=\"+Inf\"} 1\n",
-		"no +Inf bucket": "prizes_flush_lag_seconds_bucket{le=\"1\"} 1\n",
-		"bad value":      "prizes_flush_lag_seconds_bucket{le=\"+Inf\"} x\n",
+		"missing metric":  "other_bucket{le=\"+Inf\"} 1\n",
+		"not a histogram": "prizes_flush_lag_seconds_bucket{le=\"+Inf\"} 1\n",
+		"no +Inf bucket":  typeLine + "prizes_flush_lag_seconds_bucket{le=\"1\"} 1\n",
+		"bad value":       typeLine + "prizes_flush_lag_seconds_bucket{le=\"+Inf\"} x\n",
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := bench.ParsePromHistogram([]byte(text), bench.FlushLagMetric); err == nil {
@@ -98,7 +102,7 @@ func TestParsePromHistogram_errors(t *testing.T) {
 
 func TestParsePromHistogram_labels(t *testing.T) {
 	// Series with other labels are added together.
-	h := parse(t, `prizes_flush_lag_seconds_bucket{shard="a",le="1"} 3
+	h := parse(t, typeLine+`prizes_flush_lag_seconds_bucket{shard="a",le="1"} 3
 prizes_flush_lag_seconds_bucket{shard="a",le="+Inf"} 4
 prizes_flush_lag_seconds_bucket{shard="b\"x",le="1"} 1
 prizes_flush_lag_seconds_bucket{shard="b\"x",le="+Inf"} 1

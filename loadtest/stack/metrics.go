@@ -1,51 +1,55 @@
 package stack
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
-// SumMetric returns the sum of every sample of the metric name in a
-// Prometheus text exposition, over all its label sets, and whether there
-// was any. A histogram's or summary's series (name_bucket, name_sum, ...)
-// are other names and are not summed.
-func SumMetric(text []byte, name string) (float64, bool) {
-	var sum float64
-	found := false
-	sc := bufio.NewScanner(bytes.NewReader(text))
-	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
-	for sc.Scan() {
-		line := sc.Text()
-		rest, ok := strings.CutPrefix(line, name)
-		if !ok || rest == "" || (rest[0] != '{' && rest[0] != ' ') {
-			continue
-		}
-		if rest[0] == '{' {
-			end := strings.LastIndexByte(rest, '}')
-			if end < 0 {
-				continue
-			}
-			rest = rest[end+1:]
-		}
-		f := strings.Fields(rest)
-		if len(f) == 0 {
-			continue
-		}
-		v, err := strconv.ParseFloat(f[0], 64)
-		if err != nil {
-			continue
-		}
-		sum += v
-		found = true
+// ParseMetrics reads a Prometheus text exposition into its metric families,
+// by name.
+func ParseMetrics(text []byte) (map[string]*dto.MetricFamily, error) {
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(bytes.NewReader(text))
+	if err != nil {
+		return nil, fmt.Errorf("parse metrics: %w", err)
 	}
-	return sum, found
+	return fams, nil
+}
+
+// SumMetric returns the sum of every sample of the counter, gauge or
+// untyped metric name in a Prometheus text exposition, over all its label
+// sets, and whether there was any. A text that does not parse has none.
+func SumMetric(text []byte, name string) (float64, bool) {
+	fams, err := ParseMetrics(text)
+	if err != nil {
+		return 0, false
+	}
+	fam, ok := fams[name]
+	if !ok || len(fam.GetMetric()) == 0 {
+		return 0, false
+	}
+	var sum float64
+	for _, m := range fam.GetMetric() {
+		switch {
+		case m.Counter != nil:
+			sum += m.GetCounter().GetValue()
+		case m.Gauge != nil:
+			sum += m.GetGauge().GetValue()
+		case m.Untyped != nil:
+			sum += m.GetUntyped().GetValue()
+		default:
+			return 0, false
+		}
+	}
+	return sum, true
 }
 
 // Scrape fetches the metrics page at url, within ten seconds.
