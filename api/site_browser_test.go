@@ -40,7 +40,8 @@ type siteStack struct {
 	projects []voting.Project
 }
 
-// newSiteStack seeds a demo edition with two categories of four nominees,
+// newSiteStack seeds a demo edition with the 18 WSIS categories of four
+// nominees each,
 // in its voting phase, and serves the site with it as the home page. The
 // edition closes to votes after closeIn.
 func newSiteStack(tb testing.TB, closeIn time.Duration) *siteStack {
@@ -50,8 +51,6 @@ func newSiteStack(tb testing.TB, closeIn time.Duration) *siteStack {
 	pool := testenv.Postgres(tb)
 	pg := vpostgres.New(pool)
 	ed, cats, projects := prizes.DemoEdition("demo", 4)
-	cats = cats[:2]
-	projects = projects[:8]
 	if err := pg.SeedEdition(ctx, ed, cats, projects); err != nil {
 		tb.Fatal(err)
 	}

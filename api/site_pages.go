@@ -217,7 +217,9 @@ func (st *site) editionOf(c *gin.Context) (voting.Edition, *voting.Snapshot, boo
 // by browsers and shared caches; a signed-in reader's pages are never cached.
 func cacheCatalogue(c *gin.Context, v visitor) {
 	c.Header("Vary", "Cookie")
-	if v.signedIn() {
+	// A response that sets a cookie (the remembered language, a renewed
+	// session) is for this reader alone.
+	if v.signedIn() || len(c.Writer.Header()["Set-Cookie"]) > 0 {
 		c.Header("Cache-Control", "private, no-store")
 		return
 	}

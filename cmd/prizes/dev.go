@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 )
@@ -38,7 +39,7 @@ func runDev(ctx context.Context, a *app, args []string) error {
 		base := "http://" + addr
 		fmt.Fprintf(a.stdout, `
 The demo contest is running.
-  site         %[1]s/ (sign-in codes arrive in the mail catcher's inbox)
+  site         %[4]s/ (sign-in codes arrive in the mail catcher's inbox)
   API          %[1]s/api/v1/editions/demo/projects?category=C7-ehealth
   live tally   %[1]s/api/v1/editions/demo/tally
   metrics      %[1]s/metrics
@@ -51,6 +52,17 @@ Cast a first vote from another shell:
   curl -s -X POST %[1]s/api/v1/editions/demo/votes -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d "{\"project_id\":\"$PROJECT\"}"
 
 Stop with Ctrl-C.
-`, base, *tokenFile, a.cfg.DatabaseURL)
+`, base, *tokenFile, a.cfg.DatabaseURL, siteBase(addr))
 	})
+}
+
+// siteBase is the address to open the site at: a loopback address is
+// named localhost, the one host where browsers keep the site's Secure
+// cookies over plain HTTP.
+func siteBase(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err == nil && (host == "127.0.0.1" || host == "::1") {
+		return "http://localhost:" + port
+	}
+	return "http://" + addr
 }
