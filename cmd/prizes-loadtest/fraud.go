@@ -92,7 +92,9 @@ const fraudIntro = "`make fraud` writes this page: `prizes-loadtest fraud-gen` g
 	"(360 nominees in 18 categories, about 1.3 million votes) with the honest crowds and attacks below, each vote labelled; " +
 	"`prizes fraud analyze` gives its verdict on every vote of the export without seeing the labels; " +
 	"`prizes-loadtest fraud-report` compares the two. Each attack is sized from the honest standing so that, counted, " +
-	"it would put at least one of its projects into a category's top five."
+	"it would put at least one of its projects into a category's top five. " +
+	"[fraud-live.md](fraud-live.md) plays a smaller month of the same traffic through `prizes serve` and judges the " +
+	"ingest scorer and the analyser on the live ledger."
 
 func runFraudReport(_ context.Context, a *app, args []string) error {
 	fs := a.flags("fraud-report")
