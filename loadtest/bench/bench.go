@@ -134,7 +134,7 @@ type harness struct {
 	prizes *stack.Prizes
 	serve  *stack.Process
 	base   *stack.Process
-	cpu    *cpuSampler
+	cpu    *stack.CPUSampler
 	prefix string
 	// serveAddr and baseAddr are where the vote path and the baseline
 	// listen.
@@ -287,15 +287,15 @@ func (h *harness) startServers(ctx context.Context) error {
 	if err := h.base.WaitHTTP(ctx, "http://"+baseAddr+"/healthz", 30*time.Second); err != nil {
 		return err
 	}
-	h.cpu = &cpuSampler{stack.CPUSampler{PIDs: map[string]int{
+	h.cpu = &stack.CPUSampler{PIDs: map[string]int{
 		"prizes serve": h.serve.PID(),
 		"baseline":     h.base.PID(),
 		"loadgen":      os.Getpid(),
-	}}}
+	}}
 	if h.redis.Dedicated() {
 		h.cpu.PIDs["redis"] = h.redis.PID()
 	}
-	h.cpu.PostgresPort = portOf(h.cfg.DatabaseURL)
+	h.cpu.PostgresPort = stack.PortOf(h.cfg.DatabaseURL)
 	return nil
 }
 
@@ -365,19 +365,4 @@ func lastLine(b []byte) string {
 		return s[i+1:]
 	}
 	return s
-}
-
-// portOf returns the port of a database URL, "5432" when it names none.
-func portOf(dsn string) string {
-	s := dsn
-	if _, rest, ok := strings.Cut(s, "@"); ok {
-		s = rest
-	} else if _, rest, ok := strings.Cut(s, "://"); ok {
-		s = rest
-	}
-	s, _, _ = strings.Cut(s, "/")
-	if _, port, ok := strings.Cut(s, ":"); ok {
-		return port
-	}
-	return "5432"
 }

@@ -295,9 +295,9 @@ func (h *harness) load(ctx context.Context, rs runSpec) (RunReport, error) {
 			}
 		}
 	}
-	cpu0, t0 := h.cpu.sample(), time.Now()
+	cpu0, t0 := h.cpu.Sample(), time.Now()
 	res, err := loadtest.Run(ctx, o, rs.work)
-	cpu := cpu0.diff(h.cpu.sample(), time.Since(t0).Seconds())
+	cpu := stack.Cores(cpu0, h.cpu.Sample(), time.Since(t0).Seconds())
 	var rssPeak, rssEnd int64
 	rssOK := false
 	if rss != nil {

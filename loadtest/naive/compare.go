@@ -388,21 +388,19 @@ func (c *comparison) measure(ctx context.Context, name, addr string, server *sta
 	s.PIDs["server"] = server.PID()
 	s.PIDs["generator"] = os.Getpid()
 	before := s.Sample()
-	m0, merr := s.Proc.Machine()
 	res, err := c.load(ctx, name, addr, o, w)
 	if err != nil {
 		return nil, RunCPU{}, err
 	}
 	after := s.Sample()
-	m1, merr1 := s.Proc.Machine()
 	n := res.AcceptedTotal()
 	cpu := RunCPU{
 		Server: perItem(before, after, "server", n), Redis: perItem(before, after, "redis", n),
 		Postgres: perItem(before, after, "postgres", n), Generator: perItem(before, after, "generator", n),
+		Machine: perItem(before, after, "machine", n),
 	}
-	if merr == nil && merr1 == nil && n > 0 && res.Elapsed > 0 {
-		busy := max(m1.Busy()-m0.Busy(), 0)
-		cpu.Machine, cpu.BusyCores = busy*1e6/float64(n), busy/res.Elapsed.Seconds()
+	if res.Elapsed > 0 {
+		cpu.BusyCores = stack.Cores(before, after, res.Elapsed.Seconds())["machine"]
 	}
 	return res, cpu, nil
 }

@@ -75,8 +75,8 @@ type run struct {
 	flushers     []*stack.Process
 	flushMetrics []string
 	api          *client
-	cpu          *cpuSampler
-	cpuMark      cpuTimes
+	cpu          *stack.CPUSampler
+	cpuMark      map[string]float64
 	stageAt      time.Time
 	organise     string
 	jurors       []juror
@@ -124,9 +124,9 @@ func (r *run) stage(name, detail string) {
 	wall := now.Sub(r.stageAt).Seconds()
 	st := Stage{Name: name, Elapsed: now.Sub(r.stageAt), Detail: detail}
 	if r.cpu != nil {
-		next := r.cpu.sample()
+		next := r.cpu.Sample()
 		if r.cpuMark != nil {
-			st.Cores = r.cpuMark.cores(next, wall)
+			st.Cores = stack.Cores(r.cpuMark, next, wall)
 		}
 		r.cpuMark = next
 	}
@@ -287,7 +287,7 @@ func (r *run) ingest(ctx context.Context) (*loadtest.Stats, *loadtest.Ballots, *
 	r.logf("casting %d ballots (%s loop, %d connections)", ballots.Len(), s.Arrival.Mode, s.Arrival.Workers)
 	// The stage clock restarts here: reading the voters file and the ballot
 	// is the generator's own preparation, not the system's.
-	r.stageAt, r.cpuMark = time.Now(), r.cpu.sample()
+	r.stageAt, r.cpuMark = time.Now(), r.cpu.Sample()
 	stats, samples, elapsed, err := ingest(ctx, r.addrs, s.Arrival, work, r.cfg.Log)
 	r.rep.Timeline = samples
 	in := &r.rep.Ingest

@@ -264,8 +264,9 @@ func Markdown(rep *Report) string {
 		p("| %s | %s | %.0f%% | %s | %s |\n", s.Name, dur(s.Elapsed), share, s.Detail, cores)
 	}
 	p("| **total** | **%s** | | whole run with tear-down: %s | |\n\n", dur(rep.Total), dur(rep.Wall))
-	p("Cores are read from /proc over each stage; 2.00 is the whole machine. \"rest\" is the machine's busy time that none of the named processes " +
-		"accounts for: interrupts and softirqs of the loopback traffic, short-lived prizes commands and postgres backends, and any other " +
+	p("Cores are read from /proc over each stage; 2.00 is the whole machine, whose busy time counts user, system, irq and softirq time, " +
+		"not steal. \"rest\" is the machine's busy time that none of the named processes " +
+		"accounts for: interrupts and softirqs of the loopback traffic, short-lived prizes commands, and any other " +
 		"tenant of the machine. A rest well above the ingest's own networking (about 0.35 cores on a quiet machine) means the run shared the machine.\n\n")
 	if cost := IngestCPUPerVote(rep); cost != nil {
 		var parts []string

@@ -178,8 +178,8 @@ func nodeName(kind string, i, n int) string {
 }
 
 // sampler reads the CPU of the replay's processes, each kind summed over
-// its processes.
-func (r *run) sampler() *cpuSampler {
+// its processes, and PostgreSQL by its port.
+func (r *run) sampler() *stack.CPUSampler {
 	pids := func(ps []*stack.Process) []int {
 		out := make([]int, len(ps))
 		for i, p := range ps {
@@ -198,7 +198,7 @@ func (r *run) sampler() *cpuSampler {
 	} else {
 		groups["redis"] = []int{r.redis.PID()}
 	}
-	return &cpuSampler{stack.CPUSampler{PIDs: map[string]int{"loadgen": os.Getpid()}, Groups: groups}}
+	return &stack.CPUSampler{PIDs: map[string]int{"loadgen": os.Getpid()}, Groups: groups, PostgresPort: stack.PortOf(r.cfg.DatabaseURL)}
 }
 
 // spread reads each part's share of the work into the report. It is only

@@ -250,8 +250,14 @@ type CPUSampler struct {
 	PostgresPort string
 }
 
-// Sample returns CPU seconds by name. A process that cannot be read, and a
-// server that is not found, have no entry.
+// Sample returns CPU seconds used so far by name, and by the whole machine:
+// "machine" for every core's busy time (user, nice, system, irq and
+// softirq; not idle, iowait or steal), "irq" for the part of it spent in
+// interrupts, which no process is charged with, and "steal" for time the
+// hypervisor gave to other machines. This is the harness's one definition
+// of what the machine did. A process that cannot be read, and a server
+// that is not found, have no entry; the machine's entries are there even
+// when /proc/stat cannot be read, as zeros.
 func (s *CPUSampler) Sample() map[string]float64 {
 	out := map[string]float64{}
 	for name, pid := range s.PIDs {
@@ -271,5 +277,38 @@ func (s *CPUSampler) Sample() map[string]float64 {
 			out["postgres"] = t
 		}
 	}
+	m, _ := s.Proc.Machine()
+	out["machine"], out["irq"], out["steal"] = m.Busy(), m.Interrupts(), m.Stolen()
 	return out
+}
+
+// Cores returns the cores each name kept busy between two samples taken
+// seconds apart. A name missing from either sample is left out: counted
+// from zero, its whole lifetime would show as one interval's.
+func Cores(before, after map[string]float64, seconds float64) map[string]float64 {
+	out := map[string]float64{}
+	if seconds <= 0 {
+		return out
+	}
+	for k, v := range after {
+		if u, ok := before[k]; ok {
+			out[k] = (v - u) / seconds
+		}
+	}
+	return out
+}
+
+// PortOf returns the port of a PostgreSQL URL, "5432" when it names none.
+func PortOf(dsn string) string {
+	s := dsn
+	if _, rest, ok := strings.Cut(s, "@"); ok {
+		s = rest
+	} else if _, rest, ok := strings.Cut(s, "://"); ok {
+		s = rest
+	}
+	s, _, _ = strings.Cut(s, "/")
+	if _, port, ok := strings.Cut(s, ":"); ok {
+		return port
+	}
+	return "5432"
 }

@@ -2,6 +2,7 @@ package stack_test
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -213,6 +214,12 @@ func TestProc_Machine(t *testing.T) {
 func TestCPUSampler_Sample(t *testing.T) {
 	fsys := postgresTree(t)
 	addProcess(t, fsys, 200, "prizes", 1, [4]int64{300, 100, 9000, 0}, "prizes", "serve")
+	// Without /proc/stat the machine's entries are zeros.
+	machine := map[string]float64{"machine": 0, "irq": 0, "steal": 0}
+	with := func(m map[string]float64) map[string]float64 {
+		maps.Copy(m, machine)
+		return m
+	}
 	tests := []struct {
 		name string
 		port string
@@ -222,17 +229,17 @@ func TestCPUSampler_Sample(t *testing.T) {
 			// The serve's ended children are left out, and a process that
 			// cannot be read has no entry.
 			name: "processes only",
-			want: map[string]float64{"prizes serve": 4},
+			want: with(map[string]float64{"prizes serve": 4}),
 		},
 		{
 			name: "with postgres",
 			port: "5433",
-			want: map[string]float64{"prizes serve": 4, "postgres": 14},
+			want: with(map[string]float64{"prizes serve": 4, "postgres": 14}),
 		},
 		{
 			name: "postgres not found",
 			port: "6543",
-			want: map[string]float64{"prizes serve": 4},
+			want: with(map[string]float64{"prizes serve": 4}),
 		},
 	}
 	for _, tt := range tests {
@@ -253,7 +260,8 @@ func TestCPUSampler_Sample(t *testing.T) {
 // TestCPUSampler_Sample_groups: a group is the sum of its members that can
 // be read, and a group with none has no entry.
 func TestCPUSampler_Sample_groups(t *testing.T) {
-	fsys := fstest.MapFS{}
+	// user 100, system 100, idle 500, irq 20, softirq 30, steal 40 ticks.
+	fsys := fstest.MapFS{"stat": &fstest.MapFile{Data: []byte("cpu 100 0 100 500 0 20 30 40 0 0\n")}}
 	addProcess(t, fsys, 201, "prizes", 1, [4]int64{300, 100, 9000, 0}, "prizes", "flush")
 	addProcess(t, fsys, 202, "prizes", 1, [4]int64{50, 50, 0, 0}, "prizes", "flush")
 	s := &stack.CPUSampler{
@@ -262,8 +270,21 @@ func TestCPUSampler_Sample_groups(t *testing.T) {
 		Groups: map[string][]int{"prizes flush": {201, 202, 999}, "gone": {998}},
 	}
 	got := s.Sample()
-	want := map[string]float64{"prizes serve": 4, "prizes flush": 5}
+	want := map[string]float64{"prizes serve": 4, "prizes flush": 5, "machine": 2.5, "irq": 0.5, "steal": 0.4}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("Sample() = %v, want %v", got, want)
+	}
+}
+
+func TestCores(t *testing.T) {
+	before := map[string]float64{"a": 1, "b": 2, "gone": 5}
+	after := map[string]float64{"a": 3, "b": 2, "new": 9}
+	got := stack.Cores(before, after, 2)
+	want := map[string]float64{"a": 1, "b": 0}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Cores() = %v, want %v: a name missing from either sample is left out", got, want)
+	}
+	if got := stack.Cores(before, after, 0); len(got) != 0 {
+		t.Errorf("Cores() over no time = %v, want nothing", got)
 	}
 }
