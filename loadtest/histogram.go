@@ -2,102 +2,65 @@ package loadtest
 
 import (
 	"fmt"
-	"math"
-	"math/bits"
 	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// subBits sets the precision of a Histogram: every power of two is split into
-// 2^subBits linear buckets, so a recorded value is known to within one part in
-// 2^subBits of itself (a bucket's midpoint is within half that).
-const subBits = 7
-
-const (
-	subBuckets = 1 << subBits
-	// maxBits bounds the values a Histogram keeps apart to below 2^maxBits
-	// nanoseconds, about 18 minutes; larger values count in its last bucket.
-	maxBits    = 40
-	maxValue   = 1<<maxBits - 1
-	numBuckets = subBuckets * (maxBits - subBits + 1)
-)
-
-// Histogram counts durations in log-linear buckets: exact below 2^(subBits+1)
-// nanoseconds, then with a relative error of at most 2^-subBits. It is what
-// HdrHistogram does with fewer features: fixed memory, constant-time
-// recording, and histograms from many workers merge by adding counts. The
-// zero value is empty and ready to use; it is not safe for concurrent use,
-// so each worker keeps its own and they are merged afterwards.
+// Histogram counts durations with HdrHistogram: two significant figures
+// (a value is known to within 1% of itself) from a nanosecond to
+// maxDuration, in fixed memory (about 36 KB), recorded in constant time;
+// histograms from many workers merge by adding counts. The zero value is
+// empty and ready to use; it is not safe for concurrent use, so each worker
+// keeps its own and they are merged afterwards. Minimum and maximum are
+// kept exactly.
 type Histogram struct {
-	counts [numBuckets]uint64
-	n      uint64
-	sum    float64
-	min    int64
-	max    int64
+	h        *hdrhistogram.Histogram
+	min, max int64
 }
 
-// bucketOf returns the bucket that counts v nanoseconds.
-func bucketOf(v int64) int {
-	if v < 0 {
-		v = 0
-	}
-	if v > maxValue {
-		v = maxValue
-	}
-	shift := bits.Len64(uint64(v)) - (subBits + 1)
-	if shift <= 0 {
-		return int(v)
-	}
-	return subBuckets*shift + int(v>>shift)
-}
+// maxDuration is the largest duration a Histogram keeps apart, about 18
+// minutes; larger ones count as it in the quantiles.
+const maxDuration = 1<<40 - 1
 
-// bucketRange returns the smallest value counted by bucket i and the
-// bucket's width.
-func bucketRange(i int) (low, width int64) {
-	if i < 2*subBuckets {
-		return int64(i), 1
+func (h *Histogram) init() {
+	if h.h == nil {
+		h.h = hdrhistogram.New(1, maxDuration, 2)
 	}
-	shift := i/subBuckets - 1
-	mantissa := int64(i - subBuckets*shift)
-	return mantissa << shift, 1 << shift
 }
 
 // Record counts one duration.
 func (h *Histogram) Record(d time.Duration) {
-	v := int64(d)
-	if v < 0 {
-		v = 0
-	}
-	if h.n == 0 || v < h.min {
+	h.init()
+	v := max(int64(d), 0)
+	if h.h.TotalCount() == 0 || v < h.min {
 		h.min = v
 	}
-	if v > h.max {
-		h.max = v
-	}
-	h.counts[bucketOf(v)]++
-	h.n++
-	h.sum += float64(v)
+	h.max = max(h.max, v)
+	// The value is put in range, out of which is RecordValue's only error.
+	_ = h.h.RecordValue(min(max(v, 1), maxDuration))
 }
 
 // Merge adds every count of o to h.
 func (h *Histogram) Merge(o *Histogram) {
-	if o.n == 0 {
+	if o.Count() == 0 {
 		return
 	}
-	if h.n == 0 || o.min < h.min {
+	h.init()
+	if h.Count() == 0 || o.min < h.min {
 		h.min = o.min
 	}
-	if o.max > h.max {
-		h.max = o.max
-	}
-	for i, c := range o.counts {
-		h.counts[i] += c
-	}
-	h.n += o.n
-	h.sum += o.sum
+	h.max = max(h.max, o.max)
+	h.h.Merge(o.h)
 }
 
 // Count returns the number of recorded durations.
-func (h *Histogram) Count() uint64 { return h.n }
+func (h *Histogram) Count() uint64 {
+	if h.h == nil {
+		return 0
+	}
+	return uint64(h.h.TotalCount())
+}
 
 // Min returns the smallest recorded duration, exactly.
 func (h *Histogram) Min() time.Duration { return time.Duration(h.min) }
@@ -105,43 +68,27 @@ func (h *Histogram) Min() time.Duration { return time.Duration(h.min) }
 // Max returns the largest recorded duration, exactly.
 func (h *Histogram) Max() time.Duration { return time.Duration(h.max) }
 
-// Mean returns the average recorded duration.
+// Mean returns the average recorded duration, to within the histogram's
+// precision.
 func (h *Histogram) Mean() time.Duration {
-	if h.n == 0 {
+	if h.Count() == 0 {
 		return 0
 	}
-	return time.Duration(h.sum / float64(h.n))
+	return time.Duration(h.h.Mean())
 }
 
 // Quantile returns the duration below or at which a fraction q of the
-// recorded durations lie: the value of rank ceil(q*n) in sorted order, to
-// within the histogram's precision. It returns 0 for an empty histogram.
+// recorded durations lie, to within the histogram's precision, and exactly
+// at the extremes. It returns 0 for an empty histogram.
 func (h *Histogram) Quantile(q float64) time.Duration {
-	if h.n == 0 {
+	if h.Count() == 0 {
 		return 0
 	}
-	rank := uint64(math.Ceil(q * float64(h.n)))
-	rank = min(max(rank, 1), h.n)
-	if rank == h.n {
+	if q >= 1 {
 		return time.Duration(h.max)
 	}
-	var seen uint64
-	for i, c := range h.counts {
-		seen += c
-		if seen < rank {
-			continue
-		}
-		if i == numBuckets-1 {
-			// The last bucket also holds every value beyond the range.
-			return time.Duration(h.max)
-		}
-		low, width := bucketRange(i)
-		// The midpoint halves the worst error; clamping to the exact extremes
-		// makes the lowest and highest quantiles exact.
-		v := low + width/2
-		return time.Duration(min(max(v, h.min), h.max))
-	}
-	return time.Duration(h.max)
+	v := h.h.ValueAtQuantile(100 * q)
+	return time.Duration(min(max(v, h.min), h.max))
 }
 
 // Summary is a histogram reduced to the figures a report shows.
@@ -159,7 +106,7 @@ type Summary struct {
 // Summary returns the usual percentiles of h.
 func (h *Histogram) Summary() Summary {
 	return Summary{
-		Count: h.n, Min: h.Min(), Mean: h.Mean(),
+		Count: h.Count(), Min: h.Min(), Mean: h.Mean(),
 		P50: h.Quantile(0.50), P90: h.Quantile(0.90), P99: h.Quantile(0.99), P999: h.Quantile(0.999),
 		Max: h.Max(),
 	}
