@@ -38,6 +38,9 @@ type SiteConfig struct {
 	// a deployment must have the same key, or a form rendered by one node
 	// is refused by another and voters see a different order on each.
 	Key []byte
+	// Results, when set, serves the results pages of published editions;
+	// prizes/postgres.Store is one.
+	Results ResultStore
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -204,12 +207,16 @@ func (s *server) siteRoutes(e *gin.Engine, cfg SiteConfig) error {
 		s.handle(g, http.MethodPost, "/sign-in/code", public, st.signInCode)
 		s.handle(g, http.MethodPost, "/sign-out", public, st.signOut)
 		s.handle(g, http.MethodGet, "/account", public, st.account)
+		s.handle(g, http.MethodGet, "/account/data", public, st.accountData)
+		s.handle(g, http.MethodGet, "/account/erase", public, st.eraseCheck)
+		s.handle(g, http.MethodPost, "/account/erase", public, st.erase)
 		s.handle(g, http.MethodGet, "/:edition", public, st.editionHome)
 		s.handle(g, http.MethodGet, "/:edition/c/:category", public, st.categoryPage)
 		s.handle(g, http.MethodGet, "/:edition/p/:project", public, st.nomineePage)
 		s.handle(g, http.MethodGet, "/:edition/vote/:project", public, st.checkVote)
 		s.handle(g, http.MethodPost, "/:edition/vote/:project", public, st.castVote)
 		s.handle(g, http.MethodGet, "/:edition/my-votes", public, st.myVotes)
+		s.handle(g, http.MethodGet, "/:edition/results", public, st.results)
 	}
 	return nil
 }

@@ -158,3 +158,58 @@ func (st *site) account(c *gin.Context) {
 	p.Data = map[string]any{"Email": a.Email, "Since": p.Date(a.CreatedAt), "Editions": st.catalogue.Snapshot().Editions()}
 	st.render(c, http.StatusOK, "account", p)
 }
+
+// accountData is GET /{lang}/account/data: everything stored about the
+// account as a JSON download, the same document as GET /api/v1/me/data.
+func (st *site) accountData(c *gin.Context) {
+	v, ok := st.requireSignIn(c)
+	if !ok {
+		return
+	}
+	if st.ident.accounts == nil {
+		st.unavailable(c)
+		return
+	}
+	c.Set(claimsKey, v.claims)
+	c.Header("Cache-Control", "no-store")
+	st.myData(c)
+}
+
+// eraseCheck is GET /{lang}/account/erase: what erasure removes and keeps,
+// before the reader confirms it.
+func (st *site) eraseCheck(c *gin.Context) {
+	if _, ok := st.requireSignIn(c); !ok {
+		return
+	}
+	p := st.newPage(c, "")
+	p.Title = p.T("account.erase.title")
+	p.CSRF = st.csrfToken(c)
+	st.render(c, http.StatusOK, "erase", p)
+}
+
+// erase is POST /{lang}/account/erase: the account's personal data and
+// sessions go; its votes stay in the ledger under an id that no longer
+// leads to anyone.
+func (st *site) erase(c *gin.Context) {
+	v, ok := st.requireSignIn(c)
+	if !ok {
+		return
+	}
+	if !st.checkCSRF(c) {
+		st.csrfRefused(c)
+		return
+	}
+	if st.ident.accounts == nil {
+		st.unavailable(c)
+		return
+	}
+	if err := st.ident.accounts.Erase(c.Request.Context(), v.id); err != nil {
+		st.problem(c, err)
+		return
+	}
+	st.forgetSession(c)
+	st.newCSRFSeed(c)
+	p := st.newPage(c, "")
+	p.Title = p.T("account.erased.title")
+	st.render(c, http.StatusOK, "erased", p)
+}

@@ -396,6 +396,38 @@ func TestSite_browser(t *testing.T) {
 				t.Errorf("second vote in a category says %q, want %q", got, want)
 			}
 			b.page("refused")
+
+			// Erasure: the account goes, the session with it.
+			b.open("/" + tc.lang + "/account")
+			b.page("account")
+			b.click(`a[href$="/account/erase"]`, ".vote-form")
+			b.page("erase")
+			b.click(`.vote-form button[type="submit"]`, ".panel-confirm")
+			b.page("erased")
+			b.open("/" + tc.lang + "/demo/my-votes")
+			if p := b.path(); !strings.HasPrefix(p, "/"+tc.lang+"/sign-in") {
+				t.Errorf("after erasure my votes is at %q, want the sign-in page", p)
+			}
 		})
+	}
+}
+
+// TestSite_browserResults shows the published results in Chromium, in
+// English and Arabic at both sizes, with the same checks as every page.
+func TestSite_browserResults(t *testing.T) {
+	srv := httptest.NewServer(publishedFixture(t).handler)
+	t.Cleanup(srv.Close)
+	base := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
+	for _, lang := range []string{"en", "ar"} {
+		for _, vp := range []viewport{phone, desktop} {
+			t.Run(lang+"-"+vp.name, func(t *testing.T) {
+				b := newBrowser(t, base, lang, vp)
+				b.open("/" + lang + "/done/results")
+				if got := b.text(".winner-title"); got != "Alpha" {
+					t.Errorf("winner %q, want Alpha", got)
+				}
+				b.page("results")
+			})
+		}
 	}
 }

@@ -110,6 +110,9 @@ func (t tr) TN(key string, n int, kv ...any) string {
 // Number formats n with the language's digits and grouping.
 func (t tr) Number(n int) string { return t.num.Sprint(number.Decimal(n)) }
 
+// Number64 formats n with the language's digits and grouping.
+func (t tr) Number64(n int64) string { return t.num.Sprint(number.Decimal(n)) }
+
 // Date formats a time in UTC as a long date and time in the language.
 func (t tr) Date(at time.Time) string {
 	at = at.UTC()

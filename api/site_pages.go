@@ -88,6 +88,9 @@ func (st *site) newPage(c *gin.Context, title string) *page {
 	if p.Name == "" {
 		p.Name = t.T("site.name")
 	}
+	if p.Edition == "" {
+		p.Edition = st.cfg.Edition
+	}
 	if v.signedIn() {
 		p.CSRF = st.csrfToken(c)
 	}

@@ -159,3 +159,25 @@ func TestSite_language(t *testing.T) {
 	w = f.do(t, request{path: "/ar/demo/c/C1"})
 	wantPage(t, w, http.StatusOK, `<html lang="ar" dir="rtl">`)
 }
+
+func TestSite_account(t *testing.T) {
+	f := newFixture(t, withSite("demo"), withIdentity(t, fakeConfig(&fakeIdentity{})))
+	v := newSiteVoter(t, f, "42")
+	w := v.do(t, http.MethodGet, "/en/account/data", nil)
+	if w.Code != http.StatusOK || !strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") ||
+		!strings.Contains(w.Header().Get("Content-Disposition"), "attachment") {
+		t.Errorf("data download: %d %q %q", w.Code, w.Header().Get("Content-Type"), w.Header().Get("Content-Disposition"))
+	}
+	wantPage(t, v.do(t, http.MethodGet, "/en/account/erase", nil), http.StatusOK, "Erasing cannot be undone.")
+	w = v.do(t, http.MethodPost, "/en/account/erase", url.Values{"csrf": {v.csrf}})
+	wantPage(t, w, http.StatusOK, "Your account is erased")
+	for _, c := range (&http.Response{Header: w.Header()}).Cookies() {
+		if (c.Name == "__Host-access" || c.Name == "__Host-refresh") && c.MaxAge >= 0 {
+			t.Errorf("cookie %s kept after erasure", c.Name)
+		}
+	}
+	anon := f.do(t, request{path: "/en/account/data"})
+	if anon.Code != http.StatusSeeOther {
+		t.Errorf("anonymous data download: %d, want a redirect to sign-in", anon.Code)
+	}
+}
