@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -57,7 +58,8 @@ func (st *site) signInEmail(c *gin.Context) {
 		return
 	}
 	err := st.ident.signIn.RequestCode(c.Request.Context(), identity.CodeRequest{
-		Email: f.Email, Solution: c.PostForm("challenge"), Client: identityClient(c, clientAddr(c))})
+		Email: f.Email, Solution: c.PostForm("challenge"), Client: identityClient(c, clientAddr(c)),
+		Compose: st.codeMail(t)})
 	if err != nil {
 		k := kindOf(err)
 		st.logFailure(c, k, err)
@@ -69,6 +71,18 @@ func (st *site) signInEmail(c *gin.Context) {
 		return
 	}
 	st.renderSignIn(c, http.StatusOK, "code", f, nil)
+}
+
+// codeMail writes the sign-in mail in the reader's language.
+func (st *site) codeMail(t tr) func(code string, valid time.Duration) (string, string) {
+	name := st.cfg.Name
+	if name == "" {
+		name = t.T("site.name")
+	}
+	return func(code string, valid time.Duration) (string, string) {
+		data := map[string]any{"Site": name, "Code": code, "Minutes": t.Number(int(valid / time.Minute))}
+		return t.plain("mail.code.subject", data), t.plain("mail.code.body", data)
+	}
 }
 
 // signInCode is POST /{lang}/sign-in/code: the code is exchanged for a

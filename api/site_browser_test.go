@@ -226,6 +226,20 @@ func (b *browser) path() string {
 	return strings.TrimPrefix(get(b, chromedp.Location()), b.base)
 }
 
+// keyboardTo presses Tab from the top of the page until sel has the focus,
+// and fails when 40 presses do not reach it.
+func (b *browser) keyboardTo(sel string) {
+	b.tb.Helper()
+	b.do(chromedp.Evaluate[chromedp.Void](`document.activeElement && document.activeElement.blur()`))
+	for range 40 {
+		b.do(chromedp.KeyEvent("\t"))
+		if get(b, chromedp.Evaluate[bool](`document.activeElement === document.querySelector(`+"`"+sel+"`"+`)`)) {
+			return
+		}
+	}
+	b.tb.Fatalf("%s is not reachable with Tab", sel)
+}
+
 // screenshot writes the viewport as dir/NAME-LANG-VIEWPORT.png.
 func (b *browser) screenshot(dir, name string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -355,6 +369,9 @@ func TestSite_browser(t *testing.T) {
 			b.click(`form[data-pow] button[type="submit"]`, "#code")
 			b.page("code")
 			mail := testenv.MailTo(t, email)
+			if want := strings.ReplaceAll(message(t, tc.lang, "mail.code.subject"), "{{.Site}}", "WSIS Prizes 2026"); mail.Subject != want {
+				t.Errorf("mail subject %q, want %q", mail.Subject, want)
+			}
 			m := codeInMail.FindStringSubmatch(mail.Text)
 			if m == nil {
 				t.Fatalf("no code in the mail: %q", mail.Text)
@@ -366,8 +383,10 @@ func TestSite_browser(t *testing.T) {
 			}
 			b.page("check")
 
-			// The vote, its receipt, and "my votes".
-			b.click(`.vote-form button[type="submit"]`, "[data-receipt]")
+			// The vote, by keyboard alone: Tab to the confirm button,
+			// Enter. Then its receipt, and "my votes".
+			b.keyboardTo(`.vote-form button[type="submit"]`)
+			b.do(chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS("[data-receipt]")))
 			receipt := b.text("[data-receipt]")
 			if _, err := uuid.Parse(receipt); err != nil {
 				t.Errorf("receipt %q is not a vote id: %v", receipt, err)

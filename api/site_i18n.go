@@ -95,6 +95,16 @@ func (t tr) T(key string, kv ...any) string {
 	return s
 }
 
+// plain returns the message key filled with data as it is, for plain text
+// such as mail, where direction isolates would be stray characters.
+func (t tr) plain(key string, data map[string]any) string {
+	s, err := t.loc.Localize(&i18n.LocalizeConfig{MessageID: key, TemplateData: data})
+	if err != nil {
+		return key
+	}
+	return s
+}
+
 // TN returns the plural form of message key for n, by the language's CLDR
 // rules, with n formatted for the language as .Count.
 func (t tr) TN(key string, n int, kv ...any) string {

@@ -19,6 +19,10 @@ type CodeRequest struct {
 	// Solution is the solved challenge, as DecodeSolution reads it.
 	Solution string
 	Client   Client
+	// Compose, when set, writes the mail in the reader's language: its
+	// subject and text, given the code and how long it is valid. Without
+	// it the mail is the service's own, in English.
+	Compose func(code string, valid time.Duration) (subject, text string)
 }
 
 // RequestCode mails a sign-in code to r.Email. It does the same whether or
@@ -60,7 +64,11 @@ func (s *Service) RequestCode(ctx context.Context, r CodeRequest) error {
 	if err := s.cfg.Codes.PutCode(ctx, emailHash, k.codeHash(email.Canonical, code), now.Add(s.cfg.CodeTTL)); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	if err := s.cfg.Mailer.Send(ctx, s.codeMessage(email.Address, code)); err != nil {
+	msg := s.codeMessage(email.Address, code)
+	if r.Compose != nil {
+		msg.Subject, msg.Text = r.Compose(code, s.cfg.CodeTTL)
+	}
+	if err := s.cfg.Mailer.Send(ctx, msg); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	return nil
