@@ -165,6 +165,7 @@ func (st *site) parsePages() error {
 		return err
 	}
 	funcs := template.FuncMap{
+		"int": func(n int64) int { return int(n) },
 		// vote gives the vote button partial its page, nominee and ballot.
 		"vote": func(p *page, n nomineeView, b ballotView) map[string]any {
 			return map[string]any{"P": p, "N": n, "B": b}
@@ -217,6 +218,7 @@ func (s *server) siteRoutes(e *gin.Engine, cfg SiteConfig) error {
 		s.handle(g, http.MethodPost, "/:edition/vote/:project", public, st.castVote)
 		s.handle(g, http.MethodGet, "/:edition/my-votes", public, st.myVotes)
 		s.handle(g, http.MethodGet, "/:edition/results", public, st.results)
+		s.handle(g, http.MethodGet, "/:edition/tally", public, st.liveTally)
 	}
 	return nil
 }

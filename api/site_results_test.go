@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,4 +58,19 @@ func TestSite_results(t *testing.T) {
 		`href="/api/v1/editions/done/results.csv"`)
 	wantPage(t, f.do(t, request{path: "/fr/done/results"}), http.StatusOK, "Lauréat", "1\u00a0234\u00a0567")
 	wantPage(t, f.do(t, request{path: "/en/demo/results"}), http.StatusOK, "The results are published once")
+}
+
+func TestSite_liveTally(t *testing.T) {
+	f := newFixture(t, withSite("demo"), withIdentity(t, fakeConfig(&fakeIdentity{})))
+	// demo publishes its live counts (p-c1-b 9, p-c1-a 5); secret does not.
+	w := f.do(t, request{path: "/en/demo/tally"})
+	wantPage(t, w, http.StatusOK, "16 votes so far.", `value="9"`)
+	if b := w.Body.String(); strings.Index(b, "Bravo") > strings.Index(b, "Alpha") {
+		t.Error("the live count does not list the most voted first")
+	}
+	hidden := f.do(t, request{path: "/en/secret/tally"})
+	wantPage(t, hidden, http.StatusOK, "does not show counts while voting is open")
+	if strings.Contains(hidden.Body.String(), "<meter") {
+		t.Error("a hidden tally shows counts")
+	}
 }
