@@ -41,7 +41,7 @@ type siteStack struct {
 }
 
 // newSiteStack seeds a demo edition with the 18 WSIS categories of four
-// nominees each,
+// nominees each, whose votes need a proof of work,
 // in its voting phase, and serves the site with it as the home page. The
 // edition closes to votes after closeIn.
 func newSiteStack(tb testing.TB, closeIn time.Duration) *siteStack {
@@ -54,7 +54,10 @@ func newSiteStack(tb testing.TB, closeIn time.Duration) *siteStack {
 	if err := pg.SeedEdition(ctx, ed, cats, projects); err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := pool.Exec(ctx, `UPDATE editions SET schedule = jsonb_build_object('voting', jsonb_build_object('start', $1::timestamptz, 'end', $2::timestamptz))`,
+	// Every vote asks for a proof of work, so the tests run the Worker on
+	// the vote form as well as on sign-in.
+	if _, err := pool.Exec(ctx, `UPDATE editions SET rules = rules || '{"vote_challenge": true}',
+		schedule = jsonb_build_object('voting', jsonb_build_object('start', $1::timestamptz, 'end', $2::timestamptz))`,
 		time.Now().Add(-time.Hour), time.Now().Add(closeIn)); err != nil {
 		tb.Fatal(err)
 	}
@@ -382,6 +385,9 @@ func TestSite_browser(t *testing.T) {
 				t.Errorf("after sign-in the browser is at %q, want the vote it asked for, %q", p, first)
 			}
 			b.page("check")
+			if b.attr(".vote-form", "data-pow") != "vote" {
+				t.Error("the vote form of an edition with vote_challenge asks for no proof of work")
+			}
 
 			// The vote, by keyboard alone: Tab to the confirm button,
 			// Enter. Then its receipt, and "my votes".
