@@ -89,8 +89,8 @@ func (st *site) startSession(c *gin.Context, sess identity.Session) (visitor, er
 		return visitor{}, err
 	}
 	setCookie(c, accessCookie, tok, int(st.ident.accessTTL/time.Second))
-	if !sess.RefreshExpires.IsZero() {
-		setCookie(c, refreshCookie, sess.Refresh, int(time.Until(sess.RefreshExpires)/time.Second))
+	if left := sess.RefreshExpires.Sub(st.now()); left > 0 {
+		setCookie(c, refreshCookie, sess.Refresh, int(left/time.Second))
 	}
 	id, _ := claims.AccountID()
 	v := visitor{claims: claims, id: id}

@@ -7,7 +7,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/wsisvote/prizes/identity"
 	"github.com/wsisvote/prizes/internal/kind"
 )
 
@@ -39,6 +41,10 @@ func (v *siteVoter) do(tb testing.TB, method, path string, form url.Values) *htt
 	}
 	w := v.f.do(tb, r)
 	for _, c := range (&http.Response{Header: w.Header()}).Cookies() {
+		if c.MaxAge < 0 {
+			delete(v.cookies, c.Name)
+			continue
+		}
 		v.cookies[c.Name] = c.Value
 	}
 	if m := csrfInput.FindStringSubmatch(w.Body.String()); m != nil {
@@ -179,5 +185,27 @@ func TestSite_account(t *testing.T) {
 	anon := f.do(t, request{path: "/en/account/data"})
 	if anon.Code != http.StatusSeeOther {
 		t.Errorf("anonymous data download: %d, want a redirect to sign-in", anon.Code)
+	}
+}
+
+func TestSite_signInNext(t *testing.T) {
+	fake := &fakeIdentity{session: identity.Session{Account: identity.Account{ID: 7}, Refresh: "r1", RefreshExpires: t0.Add(time.Hour)}}
+	for next, want := range map[string]string{
+		"/en/demo/c/C1":         "/en/demo/c/C1",
+		"//evil.example/en/":    "/en",
+		"https://evil.example/": "/en",
+		"/en/\\evil.example":    "/en",
+		"/fr/demo":              "/en",
+	} {
+		f := newFixture(t, withSite("demo"), withIdentity(t, fakeConfig(fake)))
+		v := &siteVoter{f: f, cookies: map[string]string{}}
+		v.do(t, http.MethodGet, "/en/sign-in", nil)
+		w := v.do(t, http.MethodPost, "/en/sign-in/code", url.Values{"csrf": {v.csrf}, "email": {"a@example.org"}, "code": {"123456"}, "next": {next}})
+		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != want {
+			t.Errorf("next %q: %d to %q, want %q", next, w.Code, w.Header().Get("Location"), want)
+		}
+		if v.cookies["__Host-access"] == "" || v.cookies["__Host-refresh"] != "r1" {
+			t.Errorf("next %q: session cookies %v", next, v.cookies)
+		}
 	}
 }
