@@ -123,11 +123,13 @@ func (t tr) Number(n int) string { return t.num.Sprint(number.Decimal(n)) }
 // Number64 formats n with the language's digits and grouping.
 func (t tr) Number64(n int64) string { return t.num.Sprint(number.Decimal(n)) }
 
-// Date formats a time in UTC as a long date and time in the language.
+// Date formats a time in UTC as a long date and time in the language, its
+// numbers in the language's digits.
 func (t tr) Date(at time.Time) string {
 	at = at.UTC()
-	return t.T("date.long", "Day", strconv.Itoa(at.Day()), "Month", t.T("month."+strconv.Itoa(int(at.Month()))),
-		"Year", strconv.Itoa(at.Year()), "Time", at.Format("15:04"))
+	digits := func(n int) string { return t.num.Sprint(number.Decimal(n, number.NoSeparator())) }
+	return t.T("date.long", "Day", digits(at.Day()), "Month", t.T("month."+strconv.Itoa(int(at.Month()))),
+		"Year", digits(at.Year()), "Time", digits(at.Hour())+":"+t.num.Sprint(number.Decimal(at.Minute(), number.MinIntegerDigits(2))))
 }
 
 // Dir is the writing direction of the language.

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -207,5 +208,25 @@ func TestSite_signInNext(t *testing.T) {
 		if v.cookies["__Host-access"] == "" || v.cookies["__Host-refresh"] != "r1" {
 			t.Errorf("next %q: session cookies %v", next, v.cookies)
 		}
+	}
+}
+
+func TestSite_signInRefused(t *testing.T) {
+	for _, tc := range []struct {
+		err    error
+		status int
+		want   string
+	}{
+		{identity.ErrChallengeRequired, http.StatusPreconditionRequired, "which needs JavaScript"},
+		{identity.ErrDisposableEmail, http.StatusUnprocessableEntity, "Disposable email addresses cannot be used."},
+		{fmt.Errorf("parse email: %w", kind.ErrInvalid), http.StatusUnprocessableEntity, "Enter an email address in the right format"},
+		{&kind.RateLimitError{Limit: "code-ip", RetryAfter: time.Minute}, http.StatusTooManyRequests, "Too many attempts."},
+		{kind.ErrUnavailable, http.StatusServiceUnavailable, "The service is very busy right now"},
+	} {
+		f := newFixture(t, withSite("demo"), withIdentity(t, fakeConfig(&fakeIdentity{err: tc.err})))
+		v := &siteVoter{f: f, cookies: map[string]string{}}
+		v.do(t, http.MethodGet, "/en/sign-in", nil)
+		w := v.do(t, http.MethodPost, "/en/sign-in", url.Values{"csrf": {v.csrf}, "email": {"a@example.org"}})
+		wantPage(t, w, tc.status, tc.want, `value="a@example.org"`, `href="#email"`)
 	}
 }
