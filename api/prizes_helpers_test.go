@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	ipostgres "github.com/wsisvote/prizes/identity/postgres"
+
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -65,7 +67,7 @@ func newContest(tb testing.TB) *contest {
 		{"organiser", api.RoleOrganiser}, {"owner", api.RoleOwner}, {"owner2", api.RoleOwner},
 		{"juror", api.RoleJuror}, {"juror2", api.RoleJuror}, {"juror3", api.RoleJuror}, {"voter", api.RoleVoter},
 	} {
-		acc, err := k.votes.EnsureAccount(k.ctx, a.name+"@example.org", a.name, "KE")
+		acc, err := ipostgres.New(k.votes.Pool()).EnsureAccount(k.ctx, a.name+"@example.org", a.name, "KE")
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -189,7 +191,7 @@ func (k *contest) castVotes(project, category string, n int) {
 	k.tb.Helper()
 	votes := make([]voting.Vote, n)
 	for i := range votes {
-		acc, err := k.votes.EnsureAccount(k.ctx, fmt.Sprintf("voter-%s@example.org", uuid.NewString()), "", "")
+		acc, err := ipostgres.New(k.votes.Pool()).EnsureAccount(k.ctx, fmt.Sprintf("voter-%s@example.org", uuid.NewString()), "", "")
 		if err != nil {
 			k.tb.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/wsisvote/prizes/antifraud"
+	"github.com/wsisvote/prizes/internal/database"
 	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/prizes"
 )
@@ -101,7 +102,7 @@ func (s *Store) SaveReport(ctx context.Context, actor prizes.Actor, edition stri
 		}, nil
 	})
 	if err != nil {
-		return antifraud.Stored{}, fmt.Errorf("%s: %w", op, translate(err))
+		return antifraud.Stored{}, fmt.Errorf("%s: %w", op, database.Translate(err))
 	}
 	return st, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/wsisvote/prizes/antifraud"
+	"github.com/wsisvote/prizes/internal/database"
 	"github.com/wsisvote/prizes/prizes"
 	"github.com/wsisvote/prizes/voting"
 )
@@ -50,7 +51,7 @@ func (s *Store) Decide(ctx context.Context, actor prizes.Actor, edition, caseID 
 		}, nil
 	})
 	if err != nil {
-		return antifraud.Decision{}, fmt.Errorf("%s: %w", op, translate(err))
+		return antifraud.Decision{}, fmt.Errorf("%s: %w", op, database.Translate(err))
 	}
 	if len(d.Deltas) > 0 {
 		if _, err := s.ApplyTally(ctx, edition); err != nil || s.live == nil {
@@ -194,7 +195,7 @@ func (s *Store) ApplyTally(ctx context.Context, edition string) (int, error) {
 		return p, json.Unmarshal(raw, &p.deltas)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("read pending tally adjustments: %w", translate(err))
+		return 0, fmt.Errorf("read pending tally adjustments: %w", database.Translate(err))
 	}
 	for i, p := range todo {
 		if err := s.live.AdjustTally(ctx, p.edition, "decision-"+strconv.FormatInt(p.id, 10), p.deltas); err != nil {
@@ -202,7 +203,7 @@ func (s *Store) ApplyTally(ctx context.Context, edition string) (int, error) {
 		}
 		if _, err := s.pool.Exec(ctx, `UPDATE fraud_tally_adjustments SET applied_at = $2 WHERE decision_id = $1 AND applied_at IS NULL`,
 			p.id, s.now()); err != nil {
-			return i, fmt.Errorf("mark tally adjustment of decision %d applied: %w", p.id, translate(err))
+			return i, fmt.Errorf("mark tally adjustment of decision %d applied: %w", p.id, database.Translate(err))
 		}
 	}
 	return len(todo), nil
@@ -229,7 +230,7 @@ func (s *Store) PendingTally(ctx context.Context, edition string) (int, map[stri
 		return nil
 	})
 	if err != nil {
-		return 0, nil, fmt.Errorf("read pending tally adjustments of %q: %w", edition, translate(err))
+		return 0, nil, fmt.Errorf("read pending tally adjustments of %q: %w", edition, database.Translate(err))
 	}
 	return n, sum, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/wsisvote/prizes/antifraud"
+	"github.com/wsisvote/prizes/internal/database"
 )
 
 // exportColumns are the columns of an export line, from votes v joined with
@@ -49,20 +50,20 @@ func (s *Store) EachVote(ctx context.Context, edition string, fn func(antifraud.
 	rows, err := s.pool.Query(ctx, `SELECT `+exportColumns+` FROM `+exportFrom+`
 		WHERE v.edition_id = $1 ORDER BY v.id`, edition)
 	if err != nil {
-		return fmt.Errorf("%s: %w", op, translate(err))
+		return fmt.Errorf("%s: %w", op, database.Translate(err))
 	}
 	defer rows.Close()
 	var v antifraud.Vote
 	for rows.Next() {
 		if err := scanExport(rows, &v); err != nil {
-			return fmt.Errorf("%s: %w", op, translate(err))
+			return fmt.Errorf("%s: %w", op, database.Translate(err))
 		}
 		if err := fn(v); err != nil {
 			return fmt.Errorf("%s: %w", op, err)
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("%s: %w", op, translate(err))
+		return fmt.Errorf("%s: %w", op, database.Translate(err))
 	}
 	return nil
 }

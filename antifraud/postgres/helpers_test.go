@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	ipostgres "github.com/wsisvote/prizes/identity/postgres"
+
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -78,7 +80,7 @@ func newFixture(tb testing.TB) *fixture {
 	if _, err := pool.Exec(f.ctx, `UPDATE editions SET rules = rules || $2::jsonb WHERE id = $1`, f.edition, fixtureRules); err != nil {
 		tb.Fatal(err)
 	}
-	a, err := f.ledger.EnsureAccount(f.ctx, "chair@example.org", "Chair", "CH")
+	a, err := ipostgres.New(f.ledger.Pool()).EnsureAccount(f.ctx, "chair@example.org", "Chair", "CH")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -92,7 +94,7 @@ func (f *fixture) voters(tb testing.TB, n int, domain string) []int64 {
 	tb.Helper()
 	ids := make([]int64, n)
 	for i := range ids {
-		a, err := f.ledger.EnsureAccount(f.ctx, fmt.Sprintf("v%s@%s", uuid.NewString()[:8], domain), "", "KE")
+		a, err := ipostgres.New(f.ledger.Pool()).EnsureAccount(f.ctx, fmt.Sprintf("v%s@%s", uuid.NewString()[:8], domain), "", "KE")
 		if err != nil {
 			tb.Fatal(err)
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+
+	"github.com/wsisvote/prizes/internal/database"
 )
 
 // analysisLockSpace is the first key of the advisory locks that keep two
@@ -18,7 +20,7 @@ const analysisLockSpace = 0x66726175 // "frau"
 func (s *Store) WithAnalysisLock(ctx context.Context, edition string, fn func(context.Context) error) (bool, error) {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return false, fmt.Errorf("analysis lock of %s: %w", edition, translate(err))
+		return false, fmt.Errorf("analysis lock of %s: %w", edition, database.Translate(err))
 	}
 	defer conn.Release()
 	h := fnv.New32a()
@@ -26,7 +28,7 @@ func (s *Store) WithAnalysisLock(ctx context.Context, edition string, fn func(co
 	key := int32(h.Sum32())
 	var got bool
 	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, $2)`, int32(analysisLockSpace), key).Scan(&got); err != nil {
-		return false, fmt.Errorf("analysis lock of %s: %w", edition, translate(err))
+		return false, fmt.Errorf("analysis lock of %s: %w", edition, database.Translate(err))
 	}
 	if !got {
 		return false, nil

@@ -23,8 +23,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wsisvote/prizes/antifraud"
-	"github.com/wsisvote/prizes/internal/kind"
-	"github.com/wsisvote/prizes/internal/unavailable"
+	"github.com/wsisvote/prizes/internal/database"
 	ppg "github.com/wsisvote/prizes/prizes/postgres"
 	"github.com/wsisvote/prizes/voting"
 	vpg "github.com/wsisvote/prizes/voting/postgres"
@@ -58,22 +57,12 @@ func New(pool *pgxpool.Pool, lifecycle *ppg.Store, o Options) *Store {
 	return s
 }
 
-// translate maps driver errors onto the voting vocabulary where one fits:
-// anything that means "the database could not be reached" becomes
-// kind.ErrUnavailable, and the original stays in the chain.
-func translate(err error) error {
-	if unavailable.Postgres(err) {
-		return fmt.Errorf("%w: %w", kind.ErrUnavailable, err)
-	}
-	return err
-}
-
 // editionExists returns voting.ErrUnknownEdition for an edition that does
 // not exist.
 func (s *Store) editionExists(ctx context.Context, edition string) error {
 	var ok bool
 	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM editions WHERE id = $1)`, edition).Scan(&ok); err != nil {
-		return translate(err)
+		return database.Translate(err)
 	}
 	if !ok {
 		return fmt.Errorf("edition %q: %w", edition, voting.ErrUnknownEdition)

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/wsisvote/prizes/antifraud"
+	"github.com/wsisvote/prizes/internal/database"
 	"github.com/wsisvote/prizes/prizes"
 )
 
@@ -61,11 +62,11 @@ func (s *Store) Cases(ctx context.Context, edition string) (antifraud.CaseList, 
 		ORDER BY c.state = 'open' DESC, c.score DESC, c.id`, edition)
 	cases, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (antifraud.CaseFile, error) { return scanCase(r, edition) })
 	if err != nil {
-		return antifraud.CaseList{}, fmt.Errorf("%s: %w", op, translate(err))
+		return antifraud.CaseList{}, fmt.Errorf("%s: %w", op, database.Translate(err))
 	}
 	l.Cases = append(l.Cases, cases...)
 	if l.Projects, err = s.projectReviews(ctx, edition); err != nil {
-		return antifraud.CaseList{}, fmt.Errorf("%s: %w", op, translate(err))
+		return antifraud.CaseList{}, fmt.Errorf("%s: %w", op, database.Translate(err))
 	}
 	return l, nil
 }
@@ -151,7 +152,7 @@ func (s *Store) Case(ctx context.Context, edition, id string) (antifraud.CaseFil
 		return antifraud.CaseFile{}, fmt.Errorf("%s: %w", op, antifraud.ErrUnknownCase)
 	}
 	if err != nil {
-		return antifraud.CaseFile{}, fmt.Errorf("%s: %w", op, translate(err))
+		return antifraud.CaseFile{}, fmt.Errorf("%s: %w", op, database.Translate(err))
 	}
 	return cf, nil
 }

@@ -6,6 +6,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+
+	"github.com/wsisvote/prizes/voting/postgres"
 )
 
 // runDev is what `make run` starts: migrate, seed the demo edition, create a
@@ -65,4 +67,17 @@ func siteBase(addr string) string {
 		return "http://localhost:" + port
 	}
 	return "http://" + addr
+}
+
+// migrateAndSeed prepares a local database for dev.
+func migrateAndSeed(ctx context.Context, a *app) error {
+	db, err := a.database(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	return seedDemo(ctx, a, postgres.New(db.Pool()), "demo", 20)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/wsisvote/prizes/antifraud"
 	apg "github.com/wsisvote/prizes/antifraud/postgres"
+	ipostgres "github.com/wsisvote/prizes/identity/postgres"
 	"github.com/wsisvote/prizes/internal/poller"
 	"github.com/wsisvote/prizes/prizes"
 	ppg "github.com/wsisvote/prizes/prizes/postgres"
@@ -73,11 +74,12 @@ func runFraudExport(ctx context.Context, a *app, args []string) error {
 	if *edition == "" {
 		return fmt.Errorf("fraud export: --edition is required")
 	}
-	pg, err := a.postgres(ctx)
+	db, err := a.database(ctx)
 	if err != nil {
 		return err
 	}
-	defer pg.Pool().Close()
+	defer db.Close()
+	pg := postgres.New(db.Pool())
 	w, done, err := a.output(*out)
 	if err != nil {
 		return fmt.Errorf("fraud export: %w", err)
@@ -195,11 +197,12 @@ func runFraudAnalyze(ctx context.Context, a *app, args []string) error {
 	var votes []antifraud.Vote
 	var store *apg.Store
 	if *edition != "" {
-		pg, err := a.postgres(ctx)
+		db, err := a.database(ctx)
 		if err != nil {
 			return err
 		}
-		defer pg.Pool().Close()
+		defer db.Close()
+		pg := postgres.New(db.Pool())
 		store = a.fraudStore(pg, nil)
 	}
 	began := time.Now()
@@ -319,11 +322,12 @@ func runFraudCases(ctx context.Context, a *app, args []string) error {
 	if *edition == "" {
 		return fmt.Errorf("fraud cases: --edition is required")
 	}
-	pg, err := a.postgres(ctx)
+	db, err := a.database(ctx)
 	if err != nil {
 		return err
 	}
-	defer pg.Pool().Close()
+	defer db.Close()
+	pg := postgres.New(db.Pool())
 	l, err := a.fraudStore(pg, nil).Cases(ctx, *edition)
 	if err != nil {
 		return err
@@ -354,11 +358,12 @@ func runFraudShow(ctx context.Context, a *app, args []string) error {
 	if *edition == "" || *id == "" {
 		return fmt.Errorf("fraud show: --edition and --case are required")
 	}
-	pg, err := a.postgres(ctx)
+	db, err := a.database(ctx)
 	if err != nil {
 		return err
 	}
-	defer pg.Pool().Close()
+	defer db.Close()
+	pg := postgres.New(db.Pool())
 	cf, err := a.fraudStore(pg, nil).Case(ctx, *edition, *id)
 	if err != nil {
 		return err
@@ -387,12 +392,13 @@ func runFraudDecide(ctx context.Context, a *app, args []string) error {
 	if *edition == "" || *id == "" || *by <= 0 {
 		return fmt.Errorf("fraud decide: --edition, --case and --by are required")
 	}
-	pg, err := a.postgres(ctx)
+	db, err := a.database(ctx)
 	if err != nil {
 		return err
 	}
-	defer pg.Pool().Close()
-	if _, err := pg.Account(ctx, *by); err != nil {
+	defer db.Close()
+	pg := postgres.New(db.Pool())
+	if _, err := ipostgres.New(db.Pool()).Account(ctx, *by); err != nil {
 		return fmt.Errorf("fraud decide: --by: %w", err)
 	}
 	var live antifraud.LiveTally

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	ipostgres "github.com/wsisvote/prizes/identity/postgres"
+	"github.com/wsisvote/prizes/voting/postgres"
 )
 
 // keyJSON is one signing key as prizes keys prints it.
@@ -34,11 +35,12 @@ func runKeys(ctx context.Context, a *app, args []string) error {
 	if fs.NArg() == 0 {
 		return fmt.Errorf("keys: want list, rotate or revoke KID")
 	}
-	pg, err := a.postgres(ctx)
+	db, err := a.database(ctx)
 	if err != nil {
 		return err
 	}
-	defer pg.Pool().Close()
+	defer db.Close()
+	pg := postgres.New(db.Pool())
 	store := ipostgres.New(pg.Pool())
 	now := time.Now()
 	switch fs.Arg(0) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wsisvote/prizes/api"
+	"github.com/wsisvote/prizes/identity"
 	ipostgres "github.com/wsisvote/prizes/identity/postgres"
 	ppg "github.com/wsisvote/prizes/prizes/postgres"
 	"github.com/wsisvote/prizes/voting/postgres"
@@ -35,16 +36,17 @@ func runToken(ctx context.Context, a *app, args []string) error {
 	if !slices.Contains(tokenRoles(), *role) || *subject <= 0 || *ttl <= 0 {
 		return fmt.Errorf("token: --role (one of %v), --subject and a positive --ttl are required", tokenRoles())
 	}
-	pg, err := a.postgres(ctx)
+	db, err := a.database(ctx)
 	if err != nil {
 		return err
 	}
-	defer pg.Pool().Close()
-	acc, err := pg.Account(ctx, *subject)
+	defer db.Close()
+	accounts := ipostgres.New(db.Pool())
+	acc, err := accounts.Account(ctx, *subject)
 	if err != nil {
 		return fmt.Errorf("token: %w", err)
 	}
-	tok, err := mintToken(ctx, pg, acc, *role, *ttl)
+	tok, err := mintToken(ctx, accounts, acc, *role, *ttl)
 	if err != nil {
 		return err
 	}
@@ -71,12 +73,13 @@ func runAccount(ctx context.Context, a *app, args []string) error {
 	if *role != "" && !slices.Contains(tokenRoles(), *role) {
 		return fmt.Errorf("account: --role must be one of %v", tokenRoles())
 	}
-	pg, err := a.postgres(ctx)
+	db, err := a.database(ctx)
 	if err != nil {
 		return err
 	}
-	defer pg.Pool().Close()
-	acc, err := pg.EnsureAccount(ctx, *email, *name, *country)
+	defer db.Close()
+	accounts := ipostgres.New(db.Pool())
+	acc, err := accounts.EnsureAccount(ctx, *email, *name, *country)
 	if err != nil {
 		return fmt.Errorf("account: %w", err)
 	}
@@ -84,7 +87,7 @@ func runAccount(ctx context.Context, a *app, args []string) error {
 		fmt.Fprintln(a.stdout, acc.ID)
 		return nil
 	}
-	tok, err := mintToken(ctx, pg, acc, *role, *ttl)
+	tok, err := mintToken(ctx, accounts, acc, *role, *ttl)
 	if err != nil {
 		return err
 	}
@@ -92,8 +95,8 @@ func runAccount(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-func mintToken(ctx context.Context, pg *postgres.Store, acc postgres.Account, role string, ttl time.Duration) (string, error) {
-	key, err := ipostgres.New(pg.Pool()).ActiveSigningKey(ctx, time.Now())
+func mintToken(ctx context.Context, accounts *ipostgres.Store, acc identity.Account, role string, ttl time.Duration) (string, error) {
+	key, err := accounts.ActiveSigningKey(ctx, time.Now())
 	if err != nil {
 		return "", err
 	}
@@ -121,11 +124,12 @@ func runAudit(ctx context.Context, a *app, args []string) error {
 	if *edition == "" {
 		return fmt.Errorf("audit verify: --edition is required")
 	}
-	pg, err := a.postgres(ctx)
+	db, err := a.database(ctx)
 	if err != nil {
 		return err
 	}
-	defer pg.Pool().Close()
+	defer db.Close()
+	pg := postgres.New(db.Pool())
 	rep, err := ppg.New(pg.Pool(), ppg.Options{}).VerifyAudit(ctx, *edition)
 	if err != nil {
 		return err

@@ -11,30 +11,18 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/wsisvote/prizes/api"
-	"github.com/wsisvote/prizes/deploy/migrations"
 	ipostgres "github.com/wsisvote/prizes/identity/postgres"
+	"github.com/wsisvote/prizes/internal/database"
 	"github.com/wsisvote/prizes/prizes"
 	ppg "github.com/wsisvote/prizes/prizes/postgres"
 	"github.com/wsisvote/prizes/voting"
 	"github.com/wsisvote/prizes/voting/postgres"
 )
 
-func (a *app) postgres(ctx context.Context) (*postgres.Store, error) {
-	pcfg, err := pgxpool.ParseConfig(a.cfg.DatabaseURL)
-	if err != nil {
-		return nil, fmt.Errorf("database url: %w", err)
-	}
-	if pcfg.MaxConns < 16 {
-		pcfg.MaxConns = 16
-	}
-	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
-	if err != nil {
-		return nil, fmt.Errorf("connect to postgres: %w", err)
-	}
-	return postgres.New(pool), nil
+// database opens the process's database; the caller closes it.
+func (a *app) database(ctx context.Context) (*database.DB, error) {
+	return database.Open(ctx, a.cfg.DatabaseURL)
 }
 
 func runMigrate(ctx context.Context, a *app, args []string) error {
@@ -45,12 +33,12 @@ func runMigrate(ctx context.Context, a *app, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	pg, err := a.postgres(ctx)
+	db, err := a.database(ctx)
 	if err != nil {
 		return err
 	}
-	defer pg.Pool().Close()
-	applied, err := migrations.Apply(ctx, pg.Pool())
+	defer db.Close()
+	applied, err := db.Migrate(ctx)
 	for _, name := range applied {
 		fmt.Fprintln(a.stdout, "applied", name)
 	}
@@ -74,11 +62,12 @@ func runSeed(ctx context.Context, a *app, args []string) error {
 	if !*demo {
 		return fmt.Errorf("seed: nothing to do; pass --demo")
 	}
-	pg, err := a.postgres(ctx)
+	db, err := a.database(ctx)
 	if err != nil {
 		return err
 	}
-	defer pg.Pool().Close()
+	defer db.Close()
+	pg := postgres.New(db.Pool())
 	return seedDemo(ctx, a, pg, *edition, *per)
 }
 
@@ -119,11 +108,12 @@ func runVoters(ctx context.Context, a *app, args []string) error {
 	if *facts != "" && isSet(fs, "count") {
 		return fmt.Errorf("voters: --count and --facts exclude each other")
 	}
-	pg, err := a.postgres(ctx)
+	db, err := a.database(ctx)
 	if err != nil {
 		return err
 	}
-	defer pg.Pool().Close()
+	defer db.Close()
+	pg := postgres.New(db.Pool())
 	snap, err := pg.LoadSnapshot(ctx)
 	if err != nil {
 		return err
@@ -131,7 +121,8 @@ func runVoters(ctx context.Context, a *app, args []string) error {
 	if _, ok := snap.Edition(*edition); !ok {
 		return fmt.Errorf("voters: edition %q: %w", *edition, voting.ErrUnknownEdition)
 	}
-	key, err := ipostgres.New(pg.Pool()).ActiveSigningKey(ctx, time.Now())
+	accounts := ipostgres.New(db.Pool())
+	key, err := accounts.ActiveSigningKey(ctx, time.Now())
 	if err != nil {
 		return err
 	}
@@ -142,10 +133,10 @@ func runVoters(ctx context.Context, a *app, args []string) error {
 	started := time.Now()
 	var lines []string
 	if *facts != "" {
-		lines, err = a.createFactVoters(ctx, pg, signer, *facts)
+		lines, err = a.createFactVoters(ctx, accounts, signer, *facts)
 	} else {
-		var voters []postgres.Voter
-		if voters, err = pg.CreateVoters(ctx, *count); err == nil {
+		var voters []ipostgres.Voter
+		if voters, err = accounts.CreateVoters(ctx, *count); err == nil {
 			lines, err = mintTokens(signer, voters)
 		}
 	}
@@ -173,7 +164,7 @@ func runVoters(ctx context.Context, a *app, args []string) error {
 }
 
 // mintTokens signs one access token per voter on every core.
-func mintTokens(signer *api.Signer, voters []postgres.Voter) ([]string, error) {
+func mintTokens(signer *api.Signer, voters []ipostgres.Voter) ([]string, error) {
 	lines := make([]string, len(voters))
 	workers := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
@@ -237,11 +228,12 @@ func runRecount(ctx context.Context, a *app, args []string) error {
 	if *edition == "" {
 		return fmt.Errorf("recount: --edition is required")
 	}
-	pg, err := a.postgres(ctx)
+	db, err := a.database(ctx)
 	if err != nil {
 		return err
 	}
-	defer pg.Pool().Close()
+	defer db.Close()
+	pg := postgres.New(db.Pool())
 	if *verify {
 		return verifyResults(ctx, a, pg, *edition)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/wsisvote/prizes/identity"
 	ipostgres "github.com/wsisvote/prizes/identity/postgres"
+	"github.com/wsisvote/prizes/voting/postgres"
 )
 
 // runRoles grants and revokes the organiser and juror roles:
@@ -40,11 +41,12 @@ func runRoles(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("roles: --email: %w", err)
 	}
-	pg, err := a.postgres(ctx)
+	db, err := a.database(ctx)
 	if err != nil {
 		return err
 	}
-	defer pg.Pool().Close()
+	defer db.Close()
+	pg := postgres.New(db.Pool())
 	store := ipostgres.New(pg.Pool())
 	stable, err := identity.StableSecret(ctx, store, time.Now())
 	if err != nil {

@@ -19,9 +19,9 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/wsisvote/prizes/api"
-	"github.com/wsisvote/prizes/deploy/migrations"
 	ipostgres "github.com/wsisvote/prizes/identity/postgres"
 	"github.com/wsisvote/prizes/internal/connlimit"
+	"github.com/wsisvote/prizes/internal/database"
 	"github.com/wsisvote/prizes/internal/poller"
 	"github.com/wsisvote/prizes/voting"
 	"github.com/wsisvote/prizes/voting/postgres"
@@ -31,6 +31,7 @@ import (
 
 // stack is the set of connected stores a serving or flushing process uses.
 type stack struct {
+	db  *database.DB
 	pg  *postgres.Store
 	log *vredis.Store
 	// redis is the client the vote log uses; other Redis adapters share it.
@@ -43,13 +44,13 @@ type stack struct {
 }
 
 func (a *app) connect(ctx context.Context) (*stack, error) {
-	pg, err := a.postgres(ctx)
+	db, err := a.database(ctx)
 	if err != nil {
 		return nil, err
 	}
 	client, err := vredis.Connect(a.cfg.RedisURL)
 	if err != nil {
-		pg.Pool().Close()
+		db.Close()
 		return nil, fmt.Errorf("redis url: %w", err)
 	}
 	store, err := vredis.New(ctx, client, vredis.Options{
@@ -57,18 +58,18 @@ func (a *app) connect(ctx context.Context) (*stack, error) {
 		PipelineSize: a.cfg.PipelineSize, Workers: a.cfg.Workers, Deadline: a.cfg.RedisDeadline,
 	})
 	if err != nil {
-		pg.Pool().Close()
+		db.Close()
 		client.Close()
 		return nil, err
 	}
 	reg, metrics := prom.NewRegistry()
-	return &stack{pg: pg, log: store, redis: client, metrics: metrics, reg: reg}, nil
+	return &stack{db: db, pg: postgres.New(db.Pool()), log: store, redis: client, metrics: metrics, reg: reg}, nil
 }
 
 func (s *stack) close() {
 	s.log.Close()
 	s.redis.Close()
-	s.pg.Pool().Close()
+	s.db.Close()
 }
 
 // flusher builds the flusher of this process.
@@ -215,7 +216,6 @@ func (n *node) Run(ctx context.Context) error {
 	if cfg.Site, err = a.wireSite(bg, st); err != nil {
 		return err
 	}
-	cfg.Site.Results = cfg.Prizes.Results
 	handler := api.New(cfg)
 	if a.cfg.PprofAddr != "" {
 		n.stopProfiles = serveProfiles(a, a.cfg.PprofAddr)
@@ -466,19 +466,6 @@ func runCheck(ctx context.Context, a *app, args []string) error {
 		return exitCode(1)
 	}
 	return nil
-}
-
-// migrateAndSeed prepares a local database for dev.
-func migrateAndSeed(ctx context.Context, a *app) error {
-	pg, err := a.postgres(ctx)
-	if err != nil {
-		return err
-	}
-	defer pg.Pool().Close()
-	if _, err := migrations.Apply(ctx, pg.Pool()); err != nil {
-		return err
-	}
-	return seedDemo(ctx, a, pg, "demo", 20)
 }
 
 // tuneGC sets the garbage collector's target for the long-running commands.

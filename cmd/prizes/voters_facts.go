@@ -17,7 +17,7 @@ import (
 
 	"github.com/wsisvote/prizes/api"
 	"github.com/wsisvote/prizes/identity"
-	"github.com/wsisvote/prizes/voting/postgres"
+	ipostgres "github.com/wsisvote/prizes/identity/postgres"
 )
 
 // accountFacts is one line of a facts file (prizes voters --facts): an
@@ -89,14 +89,14 @@ func localPart(s string) bool {
 // newAccounts returns the accounts to create for facts. An account's
 // address is rehearsal-KEY at its domain (example.invalid when it has
 // none), so that only the domain means anything.
-func newAccounts(facts []accountFacts) []postgres.NewAccount {
-	out := make([]postgres.NewAccount, len(facts))
+func newAccounts(facts []accountFacts) []ipostgres.NewAccount {
+	out := make([]ipostgres.NewAccount, len(facts))
 	for i, f := range facts {
 		domain := strings.ToLower(strings.TrimSuffix(f.EmailDomain, "."))
 		if domain == "" {
 			domain = "example.invalid"
 		}
-		out[i] = postgres.NewAccount{Email: "rehearsal-" + f.Key + "@" + domain, Country: f.Country, CreatedAt: f.CreatedAt}
+		out[i] = ipostgres.NewAccount{Email: "rehearsal-" + f.Key + "@" + domain, Country: f.Country, CreatedAt: f.CreatedAt}
 	}
 	return out
 }
@@ -104,7 +104,7 @@ func newAccounts(facts []accountFacts) []postgres.NewAccount {
 // factClaims returns the claims of the token of the account created for f
 // as voter: its creation, its sign-in and its email domain's class, as a
 // sign-in would give them.
-func factClaims(v postgres.Voter, f accountFacts, disposable *identity.Blocklist) api.Claims {
+func factClaims(v ipostgres.Voter, f accountFacts, disposable *identity.Blocklist) api.Claims {
 	c := api.Claims{Role: api.RoleVoter, Since: v.CreatedAt.Unix(), EmailClass: identity.EmailClassIn(disposable, f.EmailDomain)}
 	c.Subject = strconv.FormatInt(v.ID, 10)
 	if !f.SignedInAt.IsZero() {
@@ -116,7 +116,7 @@ func factClaims(v postgres.Voter, f accountFacts, disposable *identity.Blocklist
 // createFactVoters creates the accounts of the facts file at path and
 // returns one voter_id<TAB>token<TAB>key line for each, in the file's
 // order.
-func (a *app) createFactVoters(ctx context.Context, pg *postgres.Store, signer *api.Signer, path string) ([]string, error) {
+func (a *app) createFactVoters(ctx context.Context, accounts *ipostgres.Store, signer *api.Signer, path string) ([]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("voters: %w", err)
@@ -138,7 +138,7 @@ func (a *app) createFactVoters(ctx context.Context, pg *postgres.Store, signer *
 			return nil, err
 		}
 	}
-	voters, err := pg.CreateAccounts(ctx, newAccounts(facts))
+	voters, err := accounts.CreateAccounts(ctx, newAccounts(facts))
 	if err != nil {
 		return nil, err
 	}

@@ -5,9 +5,10 @@ import (
 	"testing"
 	"time"
 
+	ipostgres "github.com/wsisvote/prizes/identity/postgres"
+
 	"github.com/wsisvote/prizes/identity"
 	"github.com/wsisvote/prizes/voting"
-	"github.com/wsisvote/prizes/voting/postgres"
 )
 
 // A package-internal test: the facts file is read by the command itself,
@@ -55,7 +56,7 @@ func TestFactClaims(t *testing.T) {
 	}
 	created := time.Date(2025, 3, 2, 3, 57, 48, 0, time.UTC)
 	signed := created.Add(90 * time.Second)
-	v := postgres.Voter{ID: 42, CreatedAt: created}
+	v := ipostgres.Voter{ID: 42, CreatedAt: created}
 	for _, tt := range []struct {
 		domain, class string
 		signedIn      time.Time

@@ -1,6 +1,7 @@
 // Package postgres is the PostgreSQL adapter of identity: accounts and their
-// grants and history, sign-in codes, refresh token families, shared secrets
-// and the rotation of token signing keys.
+// grants and history, sign-in codes, refresh token families, shared secrets,
+// the rotation of token signing keys, and the accounts rehearsals and
+// organiser setup create directly.
 package postgres
 
 import (
@@ -10,8 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wsisvote/prizes/identity"
-	"github.com/wsisvote/prizes/internal/kind"
-	"github.com/wsisvote/prizes/internal/unavailable"
+	"github.com/wsisvote/prizes/internal/database"
 )
 
 // Store is the PostgreSQL side of identity.
@@ -32,19 +32,9 @@ func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 // Pool returns the underlying pool.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
-// translate maps driver errors onto the identity vocabulary where one fits:
-// anything that means "the database could not be reached" becomes
-// kind.ErrUnavailable, and the original stays in the chain.
-func translate(err error) error {
-	if unavailable.Postgres(err) {
-		return fmt.Errorf("%w: %w", kind.ErrUnavailable, err)
-	}
-	return err
-}
-
 // wrap names the operation and translates err.
 func wrap(op string, err error) error {
-	return fmt.Errorf("%s: %w", op, translate(err))
+	return fmt.Errorf("%s: %w", op, database.Translate(err))
 }
 
 // Ping checks that PostgreSQL answers.

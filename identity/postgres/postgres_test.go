@@ -18,7 +18,6 @@ import (
 	"github.com/wsisvote/prizes/identity/postgres"
 	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/internal/testenv"
-	vpostgres "github.com/wsisvote/prizes/voting/postgres"
 )
 
 var t0 = time.Now().UTC().Truncate(time.Microsecond)
@@ -87,7 +86,7 @@ func TestStore_Enrol(t *testing.T) {
 		}
 	})
 	t.Run("ids stay dense after the voters tool", func(t *testing.T) {
-		voters, err := vpostgres.New(s.Pool()).CreateVoters(ctx, 3)
+		voters, err := s.CreateVoters(ctx, 3)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -410,5 +409,25 @@ func TestStore_ActiveSigningKey_concurrent(t *testing.T) {
 	keys, err := s.VerificationKeys(ctx, 24*time.Hour)
 	if err != nil || len(keys) != 1 || keys[ids[0]] == nil {
 		t.Fatalf("VerificationKeys = %v, %v", keys, err)
+	}
+}
+
+func TestStore_CreateVoters(t *testing.T) {
+	ctx := context.Background()
+	s := postgres.New(testenv.Postgres(t))
+	a, err := s.CreateVoters(ctx, 1000)
+	if err != nil || len(a) != 1000 {
+		t.Fatalf("CreateVoters = %d, %v", len(a), err)
+	}
+	b, err := s.CreateVoters(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int64]bool{}
+	for _, v := range append(a, b...) {
+		if seen[v.ID] || v.ID <= 0 {
+			t.Fatalf("voter id %d repeated or not positive", v.ID)
+		}
+		seen[v.ID] = true
 	}
 }

@@ -138,7 +138,7 @@ func seed(t testing.TB, url string, voters int) *seeded {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vs, err := store.CreateVoters(ctx, voters)
+	vs, err := ipostgres.New(store.Pool()).CreateVoters(ctx, voters)
 	if err != nil {
 		t.Fatal(err)
 	}

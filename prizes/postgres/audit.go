@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/wsisvote/prizes/internal/database"
 	"github.com/wsisvote/prizes/prizes"
 	"github.com/wsisvote/prizes/voting"
 )
@@ -57,14 +58,14 @@ func auditHead(ctx context.Context, q querier, edition string, lock bool) (prize
 // when the edition does not exist.
 func (s *Store) AuditLog(ctx context.Context, edition string, after int64, limit int) ([]prizes.AuditEntry, error) {
 	if _, err := loadEdition(ctx, s.pool, edition, false); err != nil {
-		return nil, fmt.Errorf("read audit log: %w", translate(err))
+		return nil, fmt.Errorf("read audit log: %w", database.Translate(err))
 	}
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
 	out, err := auditEntries(ctx, s.pool, edition, after, limit)
 	if err != nil {
-		return nil, fmt.Errorf("read audit log of %q: %w", edition, translate(err))
+		return nil, fmt.Errorf("read audit log of %q: %w", edition, database.Translate(err))
 	}
 	return out, nil
 }
@@ -124,7 +125,7 @@ func (s *Store) VerifyAudit(ctx context.Context, edition string) (prizes.AuditRe
 		return nil
 	})
 	if err != nil {
-		return prizes.AuditReport{}, fmt.Errorf("verify audit log of %q: %w", edition, translate(err))
+		return prizes.AuditReport{}, fmt.Errorf("verify audit log of %q: %w", edition, database.Translate(err))
 	}
 	return rep, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/wsisvote/prizes/internal/database"
 	"github.com/wsisvote/prizes/prizes"
 	"github.com/wsisvote/prizes/voting"
 )
@@ -83,11 +84,11 @@ func (s *Store) PreviewChampions(ctx context.Context, edition string) (prizes.Ch
 	}
 	nominees, err := s.nominees(ctx, s.pool, ed)
 	if err != nil {
-		return prizes.ChampionsPreview{}, fmt.Errorf("preview Champions of %q: %w", edition, translate(err))
+		return prizes.ChampionsPreview{}, fmt.Errorf("preview Champions of %q: %w", edition, database.Translate(err))
 	}
 	decisions, err := tieDecisions(ctx, s.pool, ed.ID)
 	if err != nil {
-		return prizes.ChampionsPreview{}, fmt.Errorf("preview Champions of %q: %w", edition, translate(err))
+		return prizes.ChampionsPreview{}, fmt.Errorf("preview Champions of %q: %w", edition, database.Translate(err))
 	}
 	cats, err := prizes.SelectChampions(ed, nominees, decisions)
 	p := prizes.ChampionsPreview{Categories: cats, Ties: []prizes.Tie{}}
@@ -215,7 +216,7 @@ func (s *Store) Champions(ctx context.Context, edition string) ([]prizes.Categor
 	}
 	cats, err := championResult(ctx, s.pool, ed.ID)
 	if err != nil {
-		return nil, fmt.Errorf("read Champions of %q: %w", edition, translate(err))
+		return nil, fmt.Errorf("read Champions of %q: %w", edition, database.Translate(err))
 	}
 	return cats, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/wsisvote/prizes/internal/database"
 	"github.com/wsisvote/prizes/prizes"
 	"github.com/wsisvote/prizes/voting"
 )
@@ -54,7 +55,7 @@ func (s *Store) CreateEdition(ctx context.Context, actor prizes.Actor, n prizes.
 		return err
 	})
 	if err != nil {
-		return prizes.Edition{}, fmt.Errorf("create edition %q: %w", n.ID, translate(err))
+		return prizes.Edition{}, fmt.Errorf("create edition %q: %w", n.ID, database.Translate(err))
 	}
 	return ed, nil
 }
@@ -64,7 +65,7 @@ func (s *Store) CreateEdition(ctx context.Context, actor prizes.Actor, n prizes.
 func (s *Store) Edition(ctx context.Context, id string) (prizes.Edition, error) {
 	ed, err := loadEdition(ctx, s.pool, id, false)
 	if err != nil {
-		return prizes.Edition{}, fmt.Errorf("read edition: %w", translate(err))
+		return prizes.Edition{}, fmt.Errorf("read edition: %w", database.Translate(err))
 	}
 	return ed, nil
 }
@@ -74,7 +75,7 @@ func (s *Store) Editions(ctx context.Context) ([]prizes.Edition, error) {
 	rows, _ := s.pool.Query(ctx, `SELECT id FROM editions ORDER BY created_at DESC, id`)
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
-		return nil, fmt.Errorf("list editions: %w", translate(err))
+		return nil, fmt.Errorf("list editions: %w", database.Translate(err))
 	}
 	out := make([]prizes.Edition, 0, len(ids))
 	for _, id := range ids {
@@ -83,7 +84,7 @@ func (s *Store) Editions(ctx context.Context) ([]prizes.Edition, error) {
 			continue // deleted meanwhile
 		}
 		if err != nil {
-			return nil, fmt.Errorf("list editions: %w", translate(err))
+			return nil, fmt.Errorf("list editions: %w", database.Translate(err))
 		}
 		out = append(out, ed)
 	}
@@ -253,7 +254,7 @@ func (s *Store) FreezeSeededRules(ctx context.Context, edition string) error {
 			map[string]any{"rules_hash": hash, "seeded_in": ed.Phase})
 	})
 	if err != nil {
-		return fmt.Errorf("freeze the rules of %q: %w", edition, translate(err))
+		return fmt.Errorf("freeze the rules of %q: %w", edition, database.Translate(err))
 	}
 	return nil
 }
@@ -284,7 +285,7 @@ func (s *Store) AdvanceDue(ctx context.Context, now time.Time) ([]string, error)
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("advance due editions: %w", translate(err))
+		return nil, fmt.Errorf("advance due editions: %w", database.Translate(err))
 	}
 	var advanced []string
 	var errs []error

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	ipostgres "github.com/wsisvote/prizes/identity/postgres"
+
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -44,7 +46,7 @@ func newFixture(tb testing.TB) *fixture {
 // account creates an account and returns it as an actor in role.
 func (f *fixture) account(tb testing.TB, role, email, country string) prizes.Actor {
 	tb.Helper()
-	a, err := f.votes.EnsureAccount(f.ctx, email, "", country)
+	a, err := ipostgres.New(f.votes.Pool()).EnsureAccount(f.ctx, email, "", country)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/wsisvote/prizes/internal/database"
 	"github.com/wsisvote/prizes/prizes"
 	"github.com/wsisvote/prizes/voting"
 )
@@ -63,11 +64,11 @@ func (s *Store) Unassign(ctx context.Context, actor prizes.Actor, edition string
 // Assignments returns every panel of an edition.
 func (s *Store) Assignments(ctx context.Context, edition string) ([]prizes.Assignment, error) {
 	if _, err := loadEdition(ctx, s.pool, edition, false); err != nil {
-		return nil, fmt.Errorf("list jury assignments: %w", translate(err))
+		return nil, fmt.Errorf("list jury assignments: %w", database.Translate(err))
 	}
 	out, err := assignments(ctx, s.pool, edition, 0)
 	if err != nil {
-		return nil, fmt.Errorf("list jury assignments of %q: %w", edition, translate(err))
+		return nil, fmt.Errorf("list jury assignments of %q: %w", edition, database.Translate(err))
 	}
 	return out, nil
 }
@@ -304,11 +305,11 @@ func (s *Store) SubmitScores(ctx context.Context, actor prizes.Actor, edition, p
 func (s *Store) JurorView(ctx context.Context, actor prizes.Actor, edition string) (prizes.JurorView, error) {
 	ed, err := loadEdition(ctx, s.pool, edition, false)
 	if err != nil {
-		return prizes.JurorView{}, fmt.Errorf("read juror view: %w", translate(err))
+		return prizes.JurorView{}, fmt.Errorf("read juror view: %w", database.Translate(err))
 	}
 	v, err := s.jurorView(ctx, actor.ID, ed)
 	if err != nil {
-		return prizes.JurorView{}, fmt.Errorf("read juror view of %q: %w", edition, translate(err))
+		return prizes.JurorView{}, fmt.Errorf("read juror view of %q: %w", edition, database.Translate(err))
 	}
 	return v, nil
 }
@@ -379,7 +380,7 @@ func (s *Store) JuryReport(ctx context.Context, edition string) (prizes.JuryRepo
 		return err
 	})
 	if err != nil {
-		return prizes.JuryReport{}, fmt.Errorf("read jury report of %q: %w", edition, translate(err))
+		return prizes.JuryReport{}, fmt.Errorf("read jury report of %q: %w", edition, database.Translate(err))
 	}
 	return rep, nil
 }

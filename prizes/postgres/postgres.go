@@ -20,8 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/wsisvote/prizes/internal/kind"
-	"github.com/wsisvote/prizes/internal/unavailable"
+	"github.com/wsisvote/prizes/internal/database"
 	"github.com/wsisvote/prizes/prizes"
 	"github.com/wsisvote/prizes/voting"
 	vpg "github.com/wsisvote/prizes/voting/postgres"
@@ -102,7 +101,7 @@ func (s *Store) edit(ctx context.Context, actor prizes.Actor, edition string, ac
 		}
 		return s.appendAudit(ctx, tx, ed.ID, actor, action, ch.subject, ch.details)
 	})
-	return translate(err)
+	return database.Translate(err)
 }
 
 // read loads an edition without locking it and checks that its phase allows
@@ -110,7 +109,7 @@ func (s *Store) edit(ctx context.Context, actor prizes.Actor, edition string, ac
 func (s *Store) read(ctx context.Context, edition string, action prizes.Action) (prizes.Edition, error) {
 	ed, err := loadEdition(ctx, s.pool, edition, false)
 	if err != nil {
-		return prizes.Edition{}, translate(err)
+		return prizes.Edition{}, database.Translate(err)
 	}
 	return ed, prizes.CheckPhase(ed.ID, ed.Phase, action)
 }
@@ -178,14 +177,4 @@ func constraintOf(err error, code string) string {
 		return pgErr.ConstraintName
 	}
 	return ""
-}
-
-// translate maps driver errors onto the voting vocabulary where one fits:
-// anything that means "the database could not be reached" becomes
-// kind.ErrUnavailable, and the original stays in the chain.
-func translate(err error) error {
-	if unavailable.Postgres(err) {
-		return fmt.Errorf("%w: %w", kind.ErrUnavailable, err)
-	}
-	return err
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/wsisvote/prizes/internal/database"
 	"github.com/wsisvote/prizes/prizes"
 	"github.com/wsisvote/prizes/voting"
 )
@@ -166,11 +167,11 @@ func (s *Store) Results(ctx context.Context, edition string) (prizes.SignedResul
 	r, err := readResults(ctx, s.pool, edition)
 	if errors.Is(err, prizes.ErrNotPublished) {
 		if _, err := loadEdition(ctx, s.pool, edition, false); err != nil {
-			return prizes.SignedResults{}, fmt.Errorf("read results: %w", translate(err))
+			return prizes.SignedResults{}, fmt.Errorf("read results: %w", database.Translate(err))
 		}
 	}
 	if err != nil {
-		return prizes.SignedResults{}, fmt.Errorf("read results: %w", translate(err))
+		return prizes.SignedResults{}, fmt.Errorf("read results: %w", database.Translate(err))
 	}
 	return r, nil
 }
@@ -226,7 +227,7 @@ func (s *Store) VerifyResults(ctx context.Context, edition string) (Verification
 		v.SignatureValid = false
 		v.Differences = append(v.Differences, fmt.Sprintf("key %s is not a results key of this deployment", signed.KeyID))
 	case err != nil:
-		return Verification{}, fmt.Errorf("verify results of %q: %w", edition, translate(err))
+		return Verification{}, fmt.Errorf("verify results of %q: %w", edition, database.Translate(err))
 	case len(known) == ed25519.SeedSize &&
 		base64.StdEncoding.EncodeToString(ed25519.NewKeyFromSeed(known).Public().(ed25519.PublicKey)) != signed.PublicKey:
 		v.SignatureValid = false
@@ -242,11 +243,11 @@ func (s *Store) VerifyResults(ctx context.Context, edition string) (Verification
 	}
 	ed, err := loadEdition(ctx, s.pool, edition, false)
 	if err != nil {
-		return Verification{}, fmt.Errorf("verify results: %w", translate(err))
+		return Verification{}, fmt.Errorf("verify results: %w", database.Translate(err))
 	}
 	in, err := s.resultsInput(ctx, s.pool, ed)
 	if err != nil {
-		return Verification{}, fmt.Errorf("verify results of %q: %w", edition, translate(err))
+		return Verification{}, fmt.Errorf("verify results of %q: %w", edition, database.Translate(err))
 	}
 	in.PublishedAt, in.AuditHead = published.PublishedAt, published.AuditHead
 	var content []string

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/wsisvote/prizes/internal/database"
 	"github.com/wsisvote/prizes/prizes"
 	"github.com/wsisvote/prizes/voting"
 )
@@ -31,7 +32,7 @@ func (s *Store) ReviewQueue(ctx context.Context, edition, category string) (priz
 		ORDER BY submitted_at, id`, ed.ID, category)
 	entries, err := pgx.CollectRows(rows, scanSubmission)
 	if err != nil {
-		return prizes.ReviewQueue{}, fmt.Errorf("read review queue of %q: %w", category, translate(err))
+		return prizes.ReviewQueue{}, fmt.Errorf("read review queue of %q: %w", category, database.Translate(err))
 	}
 	q := prizes.ReviewQueue{Category: category, Cap: ed.Rules.NomineesPerCategory, Entries: entries}
 	for _, e := range entries {

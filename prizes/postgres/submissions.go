@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/wsisvote/prizes/internal/database"
 	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/prizes"
 	"github.com/wsisvote/prizes/voting"
@@ -191,11 +192,11 @@ func (s *Store) WithdrawSubmission(ctx context.Context, actor prizes.Actor, edit
 // entry gives voting.ErrUnknownProject, as a missing one does.
 func (s *Store) Submission(ctx context.Context, actor prizes.Actor, edition, id string) (prizes.Submission, error) {
 	if _, err := loadEdition(ctx, s.pool, edition, false); err != nil {
-		return prizes.Submission{}, fmt.Errorf("read entry: %w", translate(err))
+		return prizes.Submission{}, fmt.Errorf("read entry: %w", database.Translate(err))
 	}
 	sub, err := ownSubmission(ctx, s.pool, actor.ID, edition, id, false)
 	if err != nil {
-		return prizes.Submission{}, fmt.Errorf("read entry: %w", translate(err))
+		return prizes.Submission{}, fmt.Errorf("read entry: %w", database.Translate(err))
 	}
 	return sub, nil
 }
@@ -203,13 +204,13 @@ func (s *Store) Submission(ctx context.Context, actor prizes.Actor, edition, id 
 // Submissions returns every entry of actor's in an edition, in any phase.
 func (s *Store) Submissions(ctx context.Context, actor prizes.Actor, edition string) ([]prizes.Submission, error) {
 	if _, err := loadEdition(ctx, s.pool, edition, false); err != nil {
-		return nil, fmt.Errorf("list entries: %w", translate(err))
+		return nil, fmt.Errorf("list entries: %w", database.Translate(err))
 	}
 	rows, _ := s.pool.Query(ctx, `SELECT `+submissionColumns+` FROM projects
 		WHERE edition_id = $1 AND owner_id = $2 ORDER BY created_at, id`, edition, actor.ID)
 	out, err := pgx.CollectRows(rows, scanSubmission)
 	if err != nil {
-		return nil, fmt.Errorf("list entries in %q: %w", edition, translate(err))
+		return nil, fmt.Errorf("list entries in %q: %w", edition, database.Translate(err))
 	}
 	return out, nil
 }

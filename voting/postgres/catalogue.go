@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/wsisvote/prizes/internal/database"
 	"github.com/wsisvote/prizes/internal/poller"
 	"github.com/wsisvote/prizes/voting"
 )
@@ -20,7 +21,7 @@ const catalogueChannel = "prizes_catalogue"
 func (s *Store) LoadSnapshot(ctx context.Context) (*voting.Snapshot, error) {
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return nil, fmt.Errorf("load catalogue: %w", translate(err))
+		return nil, fmt.Errorf("load catalogue: %w", database.Translate(err))
 	}
 	defer tx.Rollback(ctx)
 
@@ -45,7 +46,7 @@ func (s *Store) LoadSnapshot(ctx context.Context) (*voting.Snapshot, error) {
 		return e, nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("load editions: %w", translate(err))
+		return nil, fmt.Errorf("load editions: %w", database.Translate(err))
 	}
 
 	categories := make(map[string][]voting.Category)
@@ -56,7 +57,7 @@ func (s *Store) LoadSnapshot(ctx context.Context) (*voting.Snapshot, error) {
 		categories[ed] = append(categories[ed], c)
 		return nil
 	}); err != nil {
-		return nil, fmt.Errorf("load categories: %w", translate(err))
+		return nil, fmt.Errorf("load categories: %w", database.Translate(err))
 	}
 
 	rows, _ = tx.Query(ctx, `SELECT id::text, edition_id, category_code, title, organisation, country, summary, links, status FROM projects`)
@@ -68,7 +69,7 @@ func (s *Store) LoadSnapshot(ctx context.Context) (*voting.Snapshot, error) {
 		return p, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("load projects: %w", translate(err))
+		return nil, fmt.Errorf("load projects: %w", database.Translate(err))
 	}
 	return voting.NewSnapshot(editions, categories, projects), nil
 }
@@ -149,7 +150,7 @@ func (s *Store) listen(ctx context.Context, changed chan<- struct{}, onErr func(
 		if ctx.Err() != nil {
 			return
 		}
-		onErr(fmt.Errorf("listen for catalogue changes: %w", translate(err)))
+		onErr(fmt.Errorf("listen for catalogue changes: %w", database.Translate(err)))
 		select {
 		case <-ctx.Done():
 		case <-time.After(time.Second):

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/wsisvote/prizes/internal/database"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -25,7 +26,7 @@ func (s *Store) Invalidations(ctx context.Context, edition, unspecified string) 
 		GROUP BY 1, 2
 		ORDER BY 1, 2 NULLS FIRST`, edition, unspecified)
 	if err != nil {
-		return nil, fmt.Errorf("invalidations of %q: %w", edition, translate(err))
+		return nil, fmt.Errorf("invalidations of %q: %w", edition, database.Translate(err))
 	}
 	var out []voting.Invalidation
 	var project string
@@ -43,7 +44,7 @@ func (s *Store) Invalidations(ctx context.Context, edition, unspecified string) 
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("invalidations of %q: %w", edition, translate(err))
+		return nil, fmt.Errorf("invalidations of %q: %w", edition, database.Translate(err))
 	}
 	return out, nil
 }

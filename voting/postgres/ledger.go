@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/wsisvote/prizes/internal/database"
 	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/voting"
 )
@@ -35,7 +36,7 @@ func (s *Store) Insert(ctx context.Context, votes []voting.Vote) (int, error) {
 	}
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("ledger insert %d votes: %w", len(votes), translate(err))
+		return 0, fmt.Errorf("ledger insert %d votes: %w", len(votes), database.Translate(err))
 	}
 	tag, err := conn.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(buf.b), copyInto("votes"))
 	conn.Release()
@@ -82,7 +83,7 @@ func translateRow(err error) error {
 	if errors.As(err, &pgErr) && (strings.HasPrefix(pgErr.Code, "22") || pgErr.Code == checkViolation || pgErr.Code == notNullViolation) {
 		return fmt.Errorf("%w: %w", kind.ErrInvalid, err)
 	}
-	return translate(err)
+	return database.Translate(err)
 }
 
 // PostgreSQL's SQLSTATEs for a row refused by a CHECK constraint and for a
@@ -158,7 +159,7 @@ func (s *Store) LiveCounts(ctx context.Context, edition string) ([]voting.Projec
 func (s *Store) projectCounts(ctx context.Context, op, edition, query string) ([]voting.ProjectCount, error) {
 	rows, err := s.pool.Query(ctx, query, edition)
 	if err != nil {
-		return nil, fmt.Errorf("%s %q: %w", op, edition, translate(err))
+		return nil, fmt.Errorf("%s %q: %w", op, edition, database.Translate(err))
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (voting.ProjectCount, error) {
 		var pc voting.ProjectCount
@@ -166,7 +167,7 @@ func (s *Store) projectCounts(ctx context.Context, op, edition, query string) ([
 		return pc, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%s %q: %w", op, edition, translate(err))
+		return nil, fmt.Errorf("%s %q: %w", op, edition, database.Translate(err))
 	}
 	return out, nil
 }
@@ -197,7 +198,7 @@ func (s *Store) Excluded(ctx context.Context, edition string) (Excluded, error) 
 		FROM votes v WHERE v.edition_id = $1 AND v.status IN ('counted', 'flagged')`, edition).
 		Scan(&window, &x.OutsideWindow, &x.OffBallot)
 	if err != nil {
-		return x, fmt.Errorf("find votes left out of %q: %w", edition, translate(err))
+		return x, fmt.Errorf("find votes left out of %q: %w", edition, database.Translate(err))
 	}
 	if x.Window, err = votingWindow(window); err != nil {
 		return x, fmt.Errorf("find votes left out of %q: schedule: %w", edition, err)
@@ -210,7 +211,7 @@ func (s *Store) Excluded(ctx context.Context, edition string) (Excluded, error) 
 func (s *Store) LedgerVotes(ctx context.Context, edition string) (int64, error) {
 	var n int64
 	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM votes WHERE edition_id = $1`, edition).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count ledger votes of %q: %w", edition, translate(err))
+		return 0, fmt.Errorf("count ledger votes of %q: %w", edition, database.Translate(err))
 	}
 	return n, nil
 }
@@ -229,7 +230,7 @@ func (s *Store) RecordedVote(ctx context.Context, edition string, voter int64, s
 	case errors.Is(err, pgx.ErrNoRows):
 		return voting.Vote{}, false, nil
 	case err != nil:
-		return voting.Vote{}, false, fmt.Errorf("find vote of voter %d in %s/%s: %w", voter, edition, slot, translate(err))
+		return voting.Vote{}, false, fmt.Errorf("find vote of voter %d in %s/%s: %w", voter, edition, slot, database.Translate(err))
 	}
 	return v, true, nil
 }

@@ -1,6 +1,6 @@
 // Package postgres is the PostgreSQL adapter of the vote path: the votes
-// ledger (the system of record), the catalogue loader, voter accounts, token
-// signing keys and the recount.
+// ledger (the system of record), the catalogue loader, the tallies and the
+// recount. It borrows the pool of internal/database, which owns it.
 package postgres
 
 import (
@@ -10,8 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/wsisvote/prizes/internal/kind"
-	"github.com/wsisvote/prizes/internal/unavailable"
+	"github.com/wsisvote/prizes/internal/database"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -33,17 +32,7 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 // Ping checks that PostgreSQL answers.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.pool.Ping(ctx); err != nil {
-		return fmt.Errorf("ping postgres: %w", translate(err))
+		return fmt.Errorf("ping postgres: %w", database.Translate(err))
 	}
 	return nil
-}
-
-// translate maps driver errors onto the voting vocabulary where one fits:
-// anything that means "the database could not be reached" becomes
-// kind.ErrUnavailable, and the original stays in the chain.
-func translate(err error) error {
-	if unavailable.Postgres(err) {
-		return fmt.Errorf("%w: %w", kind.ErrUnavailable, err)
-	}
-	return err
 }

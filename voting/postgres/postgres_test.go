@@ -191,26 +191,6 @@ func TestStore_SeedEdition_idempotent(t *testing.T) {
 	}
 }
 
-func TestStore_CreateVoters(t *testing.T) {
-	ctx := context.Background()
-	s := postgres.New(testenv.Postgres(t))
-	a, err := s.CreateVoters(ctx, 1000)
-	if err != nil || len(a) != 1000 {
-		t.Fatalf("CreateVoters = %d, %v", len(a), err)
-	}
-	b, err := s.CreateVoters(ctx, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seen := map[int64]bool{}
-	for _, v := range append(a, b...) {
-		if seen[v.ID] || v.ID <= 0 {
-			t.Fatalf("voter id %d repeated or not positive", v.ID)
-		}
-		seen[v.ID] = true
-	}
-}
-
 // TestStore_Insert_fields checks that every field of a vote reaches the
 // ledger as it was, through the COPY and through the staging table a
 // conflicting batch takes.

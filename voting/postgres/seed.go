@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/wsisvote/prizes/internal/database"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -44,7 +45,7 @@ func (s *Store) SeedEdition(ctx context.Context, ed voting.Edition, cats []votin
 		return tx.SendBatch(ctx, b).Close()
 	})
 	if err != nil {
-		return fmt.Errorf("seed %q: %w", ed.ID, translate(err))
+		return fmt.Errorf("seed %q: %w", ed.ID, database.Translate(err))
 	}
 	return nil
 }

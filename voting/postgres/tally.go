@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/wsisvote/prizes/internal/database"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -45,7 +46,7 @@ func (s *Store) Tallies(ctx context.Context, edition string, completeBallot bool
 		FROM ballot b LEFT JOIN counted c ON c.project_id = b.id
 		ORDER BY 2, 1`, edition, completeBallot)
 	if err != nil {
-		return nil, fmt.Errorf("tally %q: %w", edition, translate(err))
+		return nil, fmt.Errorf("tally %q: %w", edition, database.Translate(err))
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (voting.Tally, error) {
 		var t voting.Tally
@@ -57,7 +58,7 @@ func (s *Store) Tallies(ctx context.Context, edition string, completeBallot bool
 		return t, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("tally %q: %w", edition, translate(err))
+		return nil, fmt.Errorf("tally %q: %w", edition, database.Translate(err))
 	}
 	return out, nil
 }
@@ -97,7 +98,7 @@ func (s *Store) EachVote(ctx context.Context, edition string, fn func(voting.Vot
 		}
 	}
 	if err := <-read; err != nil {
-		return fmt.Errorf("read ledger of %q: %w", edition, translate(err))
+		return fmt.Errorf("read ledger of %q: %w", edition, database.Translate(err))
 	}
 	return nil
 }

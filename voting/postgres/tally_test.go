@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	ipostgres "github.com/wsisvote/prizes/identity/postgres"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -21,7 +22,7 @@ func TestStore_Tallies(t *testing.T) {
 	s, _, projects := seeded(t)
 	country := map[int64]string{}
 	for i, c := range []string{"KE", "KE", "BR", ""} {
-		a, err := s.EnsureAccount(ctx, "v"+string(rune('a'+i))+"@example.org", "", c)
+		a, err := ipostgres.New(s.Pool()).EnsureAccount(ctx, "v"+string(rune('a'+i))+"@example.org", "", c)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsisvote/prizes/identity/postgres"
 	"github.com/wsisvote/prizes/internal/testenv"
-	"github.com/wsisvote/prizes/voting/postgres"
 )
 
 func TestStore_CreateAccounts(t *testing.T) {
