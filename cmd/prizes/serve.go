@@ -216,6 +216,7 @@ func (n *node) Run(ctx context.Context) error {
 	if cfg.Site, err = a.wireSite(bg, st); err != nil {
 		return err
 	}
+	cfg.Site.Results = cfg.Prizes.Results
 	handler := api.New(cfg)
 	if a.cfg.PprofAddr != "" {
 		n.stopProfiles = serveProfiles(a, a.cfg.PprofAddr)
