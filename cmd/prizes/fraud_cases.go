@@ -311,16 +311,9 @@ type caseLine struct {
 
 // runFraudCases is prizes fraud cases --edition E.
 func runFraudCases(ctx context.Context, a *app, args []string) error {
-	fs, err := a.flags("fraud cases")
+	edition, err := a.editionArg("fraud cases", "the edition", args)
 	if err != nil {
 		return err
-	}
-	edition := fs.String("edition", "", "the edition")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *edition == "" {
-		return fmt.Errorf("fraud cases: --edition is required")
 	}
 	db, err := a.database(ctx)
 	if err != nil {
@@ -328,7 +321,7 @@ func runFraudCases(ctx context.Context, a *app, args []string) error {
 	}
 	defer db.Close()
 	pg := postgres.New(db.Pool())
-	l, err := a.fraudStore(pg, nil).Cases(ctx, *edition)
+	l, err := a.fraudStore(pg, nil).Cases(ctx, edition)
 	if err != nil {
 		return err
 	}
@@ -423,16 +416,9 @@ func runFraudDecide(ctx context.Context, a *app, args []string) error {
 // the adjustments that decisions recorded and Redis has not received, and
 // prints how many it applied and how many are left.
 func runFraudTally(ctx context.Context, a *app, args []string) error {
-	fs, err := a.flags("fraud tally")
+	edition, err := a.editionArg("fraud tally", "the edition", args)
 	if err != nil {
 		return err
-	}
-	edition := fs.String("edition", "", "the edition")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *edition == "" {
-		return fmt.Errorf("fraud tally: --edition is required")
 	}
 	st, err := a.connect(ctx)
 	if err != nil {
@@ -440,12 +426,12 @@ func runFraudTally(ctx context.Context, a *app, args []string) error {
 	}
 	defer st.close()
 	store := a.fraudStore(st.pg, st.log)
-	applied, aerr := store.ApplyTally(ctx, *edition)
-	pending, _, err := store.PendingTally(ctx, *edition)
+	applied, aerr := store.ApplyTally(ctx, edition)
+	pending, _, err := store.PendingTally(ctx, edition)
 	if err != nil {
 		return err
 	}
-	if err := a.printJSON(map[string]any{"edition": *edition, "applied": applied, "pending": pending}); err != nil {
+	if err := a.printJSON(map[string]any{"edition": edition, "applied": applied, "pending": pending}); err != nil {
 		return err
 	}
 	return aerr

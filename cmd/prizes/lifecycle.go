@@ -113,16 +113,9 @@ func runAudit(ctx context.Context, a *app, args []string) error {
 	if len(args) == 0 || args[0] != "verify" {
 		return fmt.Errorf("audit: usage: prizes audit verify --edition E")
 	}
-	fs, err := a.flags("audit verify")
+	edition, err := a.editionArg("audit verify", "edition whose audit log to verify", args[1:])
 	if err != nil {
 		return err
-	}
-	edition := fs.String("edition", "", "edition whose audit log to verify")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	if *edition == "" {
-		return fmt.Errorf("audit verify: --edition is required")
 	}
 	db, err := a.database(ctx)
 	if err != nil {
@@ -130,7 +123,7 @@ func runAudit(ctx context.Context, a *app, args []string) error {
 	}
 	defer db.Close()
 	pg := postgres.New(db.Pool())
-	rep, err := ppg.New(pg.Pool(), ppg.Options{}).VerifyAudit(ctx, *edition)
+	rep, err := ppg.New(pg.Pool(), ppg.Options{}).VerifyAudit(ctx, edition)
 	if err != nil {
 		return err
 	}

@@ -101,3 +101,20 @@ func (a *app) flags(name string) (*flag.FlagSet, error) {
 	}
 	return fs, nil
 }
+
+// editionArg parses the flags of a subcommand whose one flag is --edition
+// (described by usage), which it requires, and returns the edition.
+func (a *app) editionArg(name, usage string, args []string) (string, error) {
+	fs, err := a.flags(name)
+	if err != nil {
+		return "", err
+	}
+	edition := fs.String("edition", "", usage)
+	if err := fs.Parse(args); err != nil {
+		return "", err
+	}
+	if *edition == "" {
+		return "", fmt.Errorf("%s: --edition is required", name)
+	}
+	return *edition, nil
+}
