@@ -41,6 +41,8 @@ type fakeIdentity struct {
 	codes    []identity.CodeRequest
 	// unmetered is what AdmitVote says of every vote it lets through.
 	unmetered bool
+	// votes are the votes Export lists.
+	votes []identity.ExportedVote
 }
 
 func (f *fakeIdentity) IssueChallenge(context.Context, identity.ChallengeRequest) (identity.Challenge, error) {
@@ -69,7 +71,9 @@ func (f *fakeIdentity) Account(context.Context, int64) (identity.Account, []iden
 }
 
 func (f *fakeIdentity) Export(context.Context, int64) (identity.Export, error) {
-	return identity.Export{Account: f.session.Account}, f.err
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return identity.Export{Account: f.session.Account, Votes: append([]identity.ExportedVote(nil), f.votes...)}, f.err
 }
 
 func (f *fakeIdentity) Erase(context.Context, int64) error { return f.err }

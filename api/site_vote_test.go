@@ -134,6 +134,40 @@ func TestSite_castVote(t *testing.T) {
 	})
 }
 
+// TestSite_myVotes: a vote cast from a nominee's page, then "my votes" with
+// the reader's vote in one category and the other left to vote in, linked
+// to its page; once every category has a vote, nothing is said to be left.
+func TestSite_myVotes(t *testing.T) {
+	id := &fakeIdentity{}
+	f := newFixture(t, withSite("demo"), withIdentity(t, fakeConfig(id)))
+	v := newSiteVoter(t, f, "42")
+	wantPage(t, v.do(t, http.MethodGet, "/en/demo/p/p-c2-a", nil), http.StatusOK, `href="/en/demo/vote/p-c2-a"`)
+	wantPage(t, v.vote(t, "demo", "p-c2-a"), http.StatusOK, "Your vote is recorded")
+	if rec := f.log.recorded(); len(rec) != 1 || rec[0].ProjectID != "p-c2-a" || rec[0].Category != "C2" {
+		t.Fatalf("recorded %+v, want one vote for p-c2-a in C2", rec)
+	}
+	record := func(project, category string) {
+		id.mu.Lock()
+		defer id.mu.Unlock()
+		id.votes = append(id.votes, identity.ExportedVote{Edition: "demo", Project: project, Category: category, CastAt: t0})
+	}
+	record("p-c2-a", "C2")
+	w := v.do(t, http.MethodGet, "/en/demo/my-votes", nil)
+	wantPage(t, w, http.StatusOK, "You have voted in 1 category.", "1 category left to vote in.", `href="/en/demo/p/p-c2-a"`)
+	notVoted := regexp.MustCompile(`<a href="/en/demo/c/(C\d)">[^<]*</a></th>\s*<td><span class="muted">Not voted yet</span>`)
+	if m := notVoted.FindAllStringSubmatch(w.Body.String(), -1); len(m) != 1 || m[0][1] != "C1" {
+		t.Errorf("categories shown as not voted in, linked: %v; want C1 alone", m)
+	}
+
+	wantPage(t, v.vote(t, "demo", "p-c1-b"), http.StatusOK, "Your vote is recorded")
+	record("p-c1-b", "C1")
+	w = v.do(t, http.MethodGet, "/en/demo/my-votes", nil)
+	wantPage(t, w, http.StatusOK, "You have voted in 2 categories.", `href="/en/demo/p/p-c1-b"`, `href="/en/demo/p/p-c2-a"`)
+	if strings.Contains(w.Body.String(), "left to vote in") || notVoted.MatchString(w.Body.String()) {
+		t.Error("my votes says a category is left after a vote in each")
+	}
+}
+
 func TestSite_cookies(t *testing.T) {
 	f := newFixture(t, withSite("demo"), withIdentity(t, fakeConfig(&fakeIdentity{})))
 	w := f.do(t, request{path: "/en/sign-in"})
