@@ -25,6 +25,10 @@ type previewJSON struct {
 	// Ties lists the ties at a cut that need an organiser decision before
 	// counting can close.
 	Ties []prizes.Tie `json:"ties"`
+	// VotingWindow is the window the votes were counted in; OutsideWindow
+	// counts the votes cast outside it, which count nowhere.
+	VotingWindow  prizes.WindowBounds `json:"voting_window"`
+	OutsideWindow int64               `json:"outside_window"`
 }
 
 // champions is GET /editions/:edition/champions: every nominee's count and
@@ -54,7 +58,8 @@ func (l *lifecycle) previewChampions(c *gin.Context) {
 	if ties == nil {
 		ties = []prizes.Tie{}
 	}
-	c.JSON(http.StatusOK, previewJSON{Edition: edition, Categories: p.Categories, Ties: ties})
+	c.JSON(http.StatusOK, previewJSON{Edition: edition, Categories: p.Categories, Ties: ties,
+		VotingWindow: p.Window, OutsideWindow: p.OutsideWindow})
 }
 
 // decideTie is POST /editions/:edition/ties with {"stage": "champions" or

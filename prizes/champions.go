@@ -124,6 +124,11 @@ func (c CategoryChampions) Champions() []string {
 type ChampionsPreview struct {
 	Categories []CategoryChampions
 	Ties       []Tie
+	// Window is the voting window the votes were counted in, and
+	// OutsideWindow how many votes that would count were cast outside it
+	// and count nowhere.
+	Window        WindowBounds
+	OutsideWindow int64
 }
 
 // primaryVotes names the primary value of the Champion ranking.

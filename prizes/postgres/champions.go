@@ -90,8 +90,13 @@ func (s *Store) PreviewChampions(ctx context.Context, edition string) (prizes.Ch
 	if err != nil {
 		return prizes.ChampionsPreview{}, fmt.Errorf("preview Champions of %q: %w", edition, database.Translate(err))
 	}
+	excluded, err := s.ledger.Excluded(ctx, ed.ID)
+	if err != nil {
+		return prizes.ChampionsPreview{}, fmt.Errorf("preview Champions of %q: %w", edition, err)
+	}
 	cats, err := prizes.SelectChampions(ed, nominees, decisions)
-	p := prizes.ChampionsPreview{Categories: cats, Ties: []prizes.Tie{}}
+	p := prizes.ChampionsPreview{Categories: cats, Ties: []prizes.Tie{},
+		Window: prizes.NewWindowBounds(ed.VotingWindow()), OutsideWindow: excluded.OutsideWindow}
 	var te *prizes.TieError
 	if errors.As(err, &te) {
 		p.Ties = te.Ties
