@@ -2,11 +2,9 @@ package api_test
 
 import (
 	"context"
-	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"io/fs"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,120 +13,10 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/wsisvote/prizes/api"
-	"github.com/wsisvote/prizes/identity"
-	ipostgres "github.com/wsisvote/prizes/identity/postgres"
-	iredis "github.com/wsisvote/prizes/identity/redis"
-	"github.com/wsisvote/prizes/identity/smtp"
 	"github.com/wsisvote/prizes/internal/testenv"
-	"github.com/wsisvote/prizes/prizes"
-	"github.com/wsisvote/prizes/voting"
-	vpostgres "github.com/wsisvote/prizes/voting/postgres"
-	vredis "github.com/wsisvote/prizes/voting/redis"
 	"github.com/wsisvote/prizes/web"
 )
-
-// siteStack is the whole service behind the site on the test stack: the
-// catalogue and ledger in PostgreSQL, the vote log in Redis with a flusher
-// moving votes to the ledger, sign-in with codes mailed to the test mail
-// server, served over HTTP for a real browser.
-type siteStack struct {
-	url      string
-	edition  voting.Edition
-	projects []voting.Project
-}
-
-// newSiteStack seeds a demo edition with the 18 WSIS categories of four
-// nominees each, whose votes need a proof of work,
-// in its voting phase, and serves the site with it as the home page. The
-// edition closes to votes after closeIn.
-func newSiteStack(tb testing.TB, closeIn time.Duration) *siteStack {
-	tb.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	tb.Cleanup(cancel)
-	pool := testenv.Postgres(tb)
-	pg := vpostgres.New(pool)
-	ed, cats, projects := prizes.DemoEdition("demo", 4)
-	if err := pg.SeedEdition(ctx, ed, cats, projects); err != nil {
-		tb.Fatal(err)
-	}
-	// Every vote asks for a proof of work, so the tests run the Worker on
-	// the vote form as well as on sign-in.
-	if _, err := pool.Exec(ctx, `UPDATE editions SET rules = rules || '{"vote_challenge": true}',
-		schedule = jsonb_build_object('voting', jsonb_build_object('start', $1::timestamptz, 'end', $2::timestamptz))`,
-		time.Now().Add(-time.Hour), time.Now().Add(closeIn)); err != nil {
-		tb.Fatal(err)
-	}
-	snap, err := pg.LoadSnapshot(ctx)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cat := voting.NewCatalogue(snap)
-	ed, _ = snap.Edition("demo")
-
-	rc := testenv.Redis(tb)
-	prefix := testenv.ID(tb)
-	tb.Cleanup(func() { testenv.DeleteRedisKeys(tb, rc, prefix) })
-	store, err := vredis.New(ctx, rc, vredis.Options{Prefix: prefix})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(store.Close)
-	flusher := &voting.Flusher{Stream: store, Ledger: pg, BatchSize: 100, BatchWait: 10 * time.Millisecond, ClaimIdle: time.Hour}
-	done := make(chan struct{})
-	go func() { defer close(done); _ = flusher.Run(ctx) }()
-	tb.Cleanup(func() { cancel(); <-done })
-
-	svc := &voting.Service{Catalogue: cat, Log: store, Scorer: voting.CountAll{}, Now: time.Now,
-		NewID: func() string { return uuid.Must(uuid.NewV7()).String() }, Recorded: pg, SettleWait: time.Second}
-	ident := siteIdentity(tb, pool, prefix)
-	pub, priv := testKey(tb, 1)
-	signer, err := api.NewSigner(testKid, priv, time.Now)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	verifier, err := api.NewVerifier(map[string]ed25519.PublicKey{testKid: pub}, time.Now)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	h := api.New(api.Config{
-		Votes: svc, Catalogue: cat, Tokens: verifier,
-		Identity: api.IdentityConfig{SignIn: ident, Accounts: ident, Gate: ident, Issuer: api.NewIssuer(signer)},
-		Site:     api.SiteConfig{Name: "WSIS Prizes 2026", Edition: "demo", Key: []byte("site key of the browser tests, 32")},
-	})
-	srv := httptest.NewServer(h)
-	tb.Cleanup(srv.Close)
-	// Browsers keep Secure cookies on plain HTTP for localhost only.
-	return &siteStack{url: strings.Replace(srv.URL, "127.0.0.1", "localhost", 1), edition: ed, projects: projects}
-}
-
-// siteIdentity is the identity service over the stack's database, so that
-// an account's export lists the votes the flusher writes there.
-func siteIdentity(tb testing.TB, pool *pgxpool.Pool, prefix string) *identity.Service {
-	tb.Helper()
-	ctx := context.Background()
-	store := ipostgres.New(pool)
-	meter, err := iredis.New(ctx, testenv.Redis(tb), iredis.Options{Prefix: prefix + "id:"})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(meter.Close)
-	host, port := splitAddr(tb, testenv.SMTPAddr(tb))
-	mailer, err := smtp.New(smtp.Config{Host: host, Port: port, TLS: smtp.TLSNone, From: "WSIS Prizes <noreply@prizes.example>"})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	svc, err := identity.New(ctx, identity.Config{
-		Accounts: store, Codes: store, Sessions: store, Secrets: store, Meter: meter, Mailer: mailer,
-		Limits: identity.DefaultLimits(), Difficulty: identity.Difficulty{Base: 2000, Max: 2000}, SiteName: "WSIS Prizes",
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return svc
-}
 
 // viewport is a screen size the site is tested at.
 type viewport struct {
@@ -146,7 +34,11 @@ var (
 // screenshot of the page when its test fails, and of every page it is
 // told to when SITE_SCREENSHOTS names a folder (make screenshots).
 type browser struct {
-	tb   testing.TB
+	tb testing.TB
+	// tab is the tab's context, and ctx the same with the deadline of the
+	// test's steps, so that the failure screenshot is taken after a step
+	// ran out of time.
+	tab  context.Context
 	ctx  context.Context
 	base string
 	lang string
@@ -164,15 +56,15 @@ func newBrowser(tb testing.TB, base, lang string, vp viewport) *browser {
 		chromedp.WindowSize(int(vp.width), int(vp.height)),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
-	b := &browser{tb: tb, ctx: ctx, base: base, lang: lang, vp: vp, axe: testenv.Axe(tb)}
+	tab, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(tab, 2*time.Minute)
+	b := &browser{tb: tb, tab: tab, ctx: ctx, base: base, lang: lang, vp: vp, axe: testenv.Axe(tb)}
 	if b.axe == "" {
 		tb.Log("axe-core is not installed (make test installs it with npm): accessibility is not checked")
 	}
 	tb.Cleanup(func() {
 		if tb.Failed() {
-			b.screenshot(filepath.Join(os.TempDir(), "site-failure"), "failure")
+			b.failureScreenshot()
 		}
 		cancelTimeout()
 		cancelCtx()
@@ -245,23 +137,40 @@ func (b *browser) keyboardTo(sel string) {
 
 // screenshot writes the viewport as dir/NAME-LANG-VIEWPORT.png.
 func (b *browser) screenshot(dir, name string) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		b.tb.Log(err)
-		return
-	}
-	png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
-	if err != nil {
+	if _, err := b.capture(b.ctx, dir, fmt.Sprintf("%s-%s-%s.png", name, b.lang, b.vp.name)); err != nil {
 		b.tb.Logf("screenshot: %v", err)
+	}
+}
+
+// failureScreenshot writes the page the failed test left the tab on to
+// site-failures/TEST.png in the system's temporary folder, where it stays
+// after the test, and logs its path and the page's address. It has its own
+// deadline, so a test that failed because a step ran out of time still
+// gets its screenshot.
+func (b *browser) failureScreenshot() {
+	ctx, cancel := context.WithTimeout(b.tab, 15*time.Second)
+	defer cancel()
+	name := strings.NewReplacer("/", "_", " ", "_").Replace(b.tb.Name()) + ".png"
+	file, err := b.capture(ctx, filepath.Join(os.TempDir(), "site-failures"), name)
+	if err != nil {
+		b.tb.Logf("screenshot of the failure: %v", err)
 		return
 	}
-	file := filepath.Join(dir, fmt.Sprintf("%s-%s-%s.png", name, b.lang, b.vp.name))
-	if err := os.WriteFile(file, png, 0o644); err != nil {
-		b.tb.Log(err)
-		return
+	url, _ := chromedp.Run(ctx, chromedp.Location())
+	b.tb.Logf("screenshot of the failure (%s, %s, at %s): %s", b.lang, b.vp.name, url, file)
+}
+
+// capture writes a PNG of the viewport as dir/file and returns its path.
+func (b *browser) capture(ctx context.Context, dir, file string) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
 	}
-	if strings.Contains(dir, "site-failure") {
-		b.tb.Logf("screenshot of the failure: %s", file)
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		return "", err
 	}
+	path := filepath.Join(dir, file)
+	return path, os.WriteFile(path, png, 0o644)
 }
 
 // page checks what every page must hold (its language and direction, one
@@ -330,19 +239,24 @@ func message(tb testing.TB, lang, key string) string {
 }
 
 // TestSite_browser drives the site in Chromium in English and Arabic, at a
-// phone's and a desktop's size: an anonymous reader browses the edition, a
-// category and a nominee; signs in with the code from the mail server; votes
-// after checking the vote; sees the receipt and the vote in "my votes"; and a
-// second vote in the same category is refused with a clear message.
+// phone's and a desktop's size. An anonymous reader browses the edition, a
+// category and a nominee; signs in with the code from the mail server;
+// votes in one category from its page, after checking the vote, and in
+// another from a nominee's page; sees the receipts, and in "my votes" both
+// votes and every category left, each linked; a second vote in a category
+// is refused with a clear message; the account is erased. Then the edition
+// is counted, judged and published, and the results page shows each
+// category's Winner and the votes the readers cast.
 func TestSite_browser(t *testing.T) {
 	st := newSiteStack(t, 72*time.Hour)
-	for _, tc := range []struct {
+	sizes := []struct {
 		lang string
 		vp   viewport
-	}{{"en", desktop}, {"en", phone}, {"ar", phone}, {"ar", desktop}} {
+	}{{"en", desktop}, {"en", phone}, {"ar", phone}, {"ar", desktop}}
+	cat, cat2 := st.categories[0].Code, st.categories[len(st.categories)-1].Code
+	for _, tc := range sizes {
 		t.Run(tc.lang+"-"+tc.vp.name, func(t *testing.T) {
 			b := newBrowser(t, st.url, tc.lang, tc.vp)
-			cat := st.projects[0].Category
 
 			// Anonymous: the root sends the browser to its language.
 			b.open("/")
@@ -390,7 +304,7 @@ func TestSite_browser(t *testing.T) {
 			}
 
 			// The vote, by keyboard alone: Tab to the confirm button,
-			// Enter. Then its receipt, and "my votes".
+			// Enter. Then its receipt.
 			b.keyboardTo(`.vote-form button[type="submit"]`)
 			b.do(chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS("[data-receipt]")))
 			receipt := b.text("[data-receipt]")
@@ -398,16 +312,48 @@ func TestSite_browser(t *testing.T) {
 				t.Errorf("receipt %q is not a vote id: %v", receipt, err)
 			}
 			b.page("receipt")
+
+			// A vote in another category, from a nominee's own page.
+			b.open("/" + tc.lang + "/demo/c/" + cat2)
+			b.click(`.cards > li:first-child h2 a`, ".nominee")
+			nominee := b.path()
+			b.click(`.vote-box a.button`, ".vote-form")
+			if p, want := b.path(), strings.Replace(nominee, "/p/", "/vote/", 1); p != want {
+				t.Errorf("the vote button of nominee %q leads to %q, want %q", nominee, p, want)
+			}
+			b.click(`.vote-form button[type="submit"]`, "[data-receipt]")
+			if _, err := uuid.Parse(b.text("[data-receipt]")); err != nil {
+				t.Errorf("receipt of the vote from a nominee's page: %v", err)
+			}
+
+			// "My votes": both votes, and every category without one
+			// marked and linked, to vote in next.
+			votes := []string{strings.Replace(first, "/vote/", "/p/", 1), nominee}
+			listed := `['` + strings.Join(votes, `','`) + `'].every(h => document.querySelector('.votes td a[href="' + h + '"]') !== null)`
 			deadline := time.Now().Add(10 * time.Second)
 			for {
 				b.open("/" + tc.lang + "/demo/my-votes")
-				if get(b, chromedp.Evaluate[bool](`document.querySelector('.votes a[href="`+strings.Replace(first, "/vote/", "/p/", 1)+`"]') !== null`)) {
+				if get(b, chromedp.Evaluate[bool](listed)) {
 					break
 				}
 				if time.Now().After(deadline) {
-					t.Fatal("my votes does not list the vote 10 s after it was cast")
+					t.Fatalf("my votes does not list both votes (%v) 10 s after they were cast", votes)
 				}
 				time.Sleep(200 * time.Millisecond)
+			}
+			left := get(b, chromedp.Evaluate[[]string](`[...document.querySelectorAll('.votes tbody tr')]
+				.filter(r => r.querySelector('td a') === null && r.querySelector('td').textContent.trim() === `+"`"+message(t, tc.lang, "myvotes.none")+"`"+`)
+				.map(r => r.querySelector('th a') ? r.querySelector('th a').getAttribute('href') : '')`))
+			if len(left) != len(st.categories)-2 {
+				t.Errorf("my votes shows %d categories not voted in yet, want %d", len(left), len(st.categories)-2)
+			}
+			for _, h := range left {
+				if !strings.HasPrefix(h, "/"+tc.lang+"/demo/c/") || strings.HasSuffix(h, "/"+cat) || strings.HasSuffix(h, "/"+cat2) {
+					t.Errorf("a category left to vote in links to %q", h)
+				}
+			}
+			if lead := b.text(".lead"); lead == "" {
+				t.Error("my votes says nothing of what is left")
 			}
 			b.page("myvotes")
 
@@ -435,24 +381,33 @@ func TestSite_browser(t *testing.T) {
 			}
 		})
 	}
-}
+	if t.Failed() {
+		return
+	}
 
-// TestSite_browserResults shows the published results in Chromium, in
-// English and Arabic at both sizes, with the same checks as every page.
-func TestSite_browserResults(t *testing.T) {
-	srv := httptest.NewServer(publishedFixture(t).handler)
-	t.Cleanup(srv.Close)
-	base := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
-	for _, lang := range []string{"en", "ar"} {
-		for _, vp := range []viewport{phone, desktop} {
-			t.Run(lang+"-"+vp.name, func(t *testing.T) {
-				b := newBrowser(t, base, lang, vp)
-				b.open("/" + lang + "/done/results")
-				if got := b.text(".winner-title"); got != "Alpha" {
-					t.Errorf("winner %q, want Alpha", got)
+	// The edition counted, judged and published: every reader sees the
+	// Winners, and the four votes cast above in each of the two categories.
+	winners := st.publish(t)
+	if len(winners) == 0 {
+		t.Fatal("the publication has no Winner")
+	}
+	for _, tc := range sizes {
+		t.Run("results-"+tc.lang+"-"+tc.vp.name, func(t *testing.T) {
+			b := newBrowser(t, st.url, tc.lang, tc.vp)
+			b.open("/" + tc.lang + "/demo")
+			b.click(`a[href$="/demo/results"]`, ".result")
+			b.page("results")
+			for code, title := range winners {
+				if got := b.text(`section[aria-labelledby="r-` + code + `"] .winner-title`); got != title {
+					t.Errorf("category %s: Winner %q, want %q", code, got, title)
 				}
-				b.page("results")
-			})
-		}
+			}
+			for _, code := range []string{cat, cat2} {
+				sum := get(b, chromedp.Evaluate[int](`[...document.querySelectorAll('section[aria-labelledby="r-`+code+`"] meter')].reduce((s, m) => s + m.value, 0)`))
+				if sum != len(sizes) {
+					t.Errorf("category %s: the results count %d votes, want the %d cast in the browser", code, sum, len(sizes))
+				}
+			}
+		})
 	}
 }
