@@ -8,11 +8,11 @@ import (
 	"slices"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/wsisvote/prizes/antifraud"
+	"github.com/wsisvote/prizes/internal/fake"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -27,17 +27,8 @@ const (
 
 var start = time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)
 
-// clock is a settable clock safe for concurrent use.
-type clock struct{ ns atomic.Int64 }
-
-func newClock() *clock {
-	c := &clock{}
-	c.ns.Store(start.UnixNano())
-	return c
-}
-
-func (c *clock) Now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
-func (c *clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
+// newClock returns a clock reading start.
+func newClock() *fake.Clock { return fake.NewClock(start) }
 
 // The editions of the test catalogue: "e" with the default thresholds,
 // "strict" rejecting from 0.9, "pow" asking every vote for a challenge.
@@ -54,7 +45,7 @@ func catalogue(tb testing.TB) *voting.Catalogue {
 	}, nil, nil))
 }
 
-func newIngest(tb testing.TB, c *clock, o antifraud.IngestOptions) *antifraud.Ingest {
+func newIngest(tb testing.TB, c *fake.Clock, o antifraud.IngestOptions) *antifraud.Ingest {
 	tb.Helper()
 	o.Now = c.Now
 	return antifraud.NewIngest(catalogue(tb), o)
@@ -238,7 +229,7 @@ func TestIngest_Score_networkWindow(t *testing.T) {
 		t.Fatalf("another network: reasons %q", r)
 	}
 	// The window slides: ten minutes later the crowd is forgotten.
-	c.Advance(11 * time.Minute)
+	c.Add(11 * time.Minute)
 	if r := in.Score(ctx, vote(10000, "1a")).Reasons; len(r) != 0 {
 		t.Fatalf("eleven minutes later: reasons %q", r)
 	}
@@ -285,7 +276,7 @@ func TestIngest_Score_deviceReuse(t *testing.T) {
 		t.Fatalf("a device of many accounts scores %v; want the cap, 0.4", score)
 	}
 	// A day later the device is fresh again.
-	c.Advance(25 * time.Hour)
+	c.Add(25 * time.Hour)
 	if r := in.Score(ctx, onDevice(22, "10.2.0.0/24")).Reasons; len(r) != 0 {
 		t.Fatalf("a day later: reasons %q", r)
 	}
@@ -314,14 +305,14 @@ func TestIngest_Score_youngBurst(t *testing.T) {
 			t.Fatalf("ordinary voting at %v: reasons %q", c.Now(), r)
 		}
 		voter++
-		c.Advance(10 * time.Second)
+		c.Add(10 * time.Second)
 	}
 	// A burst of young accounts for one project: 120 in four minutes.
 	var burst []string
 	for range 120 {
 		burst = in.Score(ctx, young(voter, "1c")).Reasons
 		voter++
-		c.Advance(2 * time.Second)
+		c.Add(2 * time.Second)
 	}
 	if !slices.Contains(burst, antifraud.IngestYoungBurst) {
 		t.Fatalf("a burst of young accounts for one project: reasons %q", burst)
@@ -351,7 +342,7 @@ func TestIngest_Score_burstFollowsUsualShare(t *testing.T) {
 		}
 		r := in.Score(ctx, young(voter, p)).Reasons
 		voter++
-		c.Advance(step)
+		c.Add(step)
 		return r
 	}
 	for range 2000 {
@@ -367,12 +358,12 @@ func TestIngest_Score_burstFollowsUsualShare(t *testing.T) {
 // crowd casts n accounts' votes from one network over about ten minutes,
 // each account voting in every category it is given, and returns their
 // verdicts.
-func crowd(in *antifraud.Ingest, c *clock, votes []*voting.Vote) []voting.Verdict {
+func crowd(in *antifraud.Ingest, c *fake.Clock, votes []*voting.Vote) []voting.Verdict {
 	out := make([]voting.Verdict, len(votes))
 	step := 10 * time.Minute / time.Duration(len(votes))
 	for i, v := range votes {
 		out[i] = in.Score(context.Background(), v)
-		c.Advance(step)
+		c.Add(step)
 	}
 	return out
 }
@@ -508,7 +499,7 @@ func TestIngest_Score_boundedMemory(t *testing.T) {
 		v.Client.DeviceHint = string(buf)
 		in.Assess(v)
 		if i%1000 == 0 {
-			c.Advance(time.Second)
+			c.Add(time.Second)
 		}
 	}
 	s := in.Stats()
@@ -555,7 +546,7 @@ func TestIngest_Score_concurrent(t *testing.T) {
 					c.Network, c.DeviceHint = fmt.Sprintf("10.%d.%d.0/24", w, i), fmt.Sprint(w, "-", i)
 				}))
 				if i%50 == 0 {
-					c.Advance(time.Millisecond)
+					c.Add(time.Millisecond)
 				}
 			}
 		}()

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/wsisvote/prizes/api"
+	"github.com/wsisvote/prizes/internal/fake"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -26,26 +27,6 @@ const testKid = "k1"
 
 // t0 is the fixture's fixed "now".
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-
-// clock is a settable clock shared by the fixture's service, signer and verifier.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock(t time.Time) *clock { return &clock{t: t} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
 
 // memLog is an in-memory voting.Log with exact deduplication. When err is
 // set every Append fails with it and records nothing.
@@ -159,7 +140,7 @@ func testSnapshot() *voting.Snapshot {
 // fixture is a real handler over a real voting.Service with in-memory fakes
 // for the stores.
 type fixture struct {
-	clock   *clock
+	clock   *fake.Clock
 	log     *memLog
 	tally   *memTally
 	obs     *recorder
@@ -176,7 +157,7 @@ type fixtureOption func(*api.Config)
 func newFixture(tb testing.TB, opts ...fixtureOption) *fixture {
 	tb.Helper()
 	f := &fixture{
-		clock: newClock(t0),
+		clock: fake.NewClock(t0),
 		log:   &memLog{},
 		tally: &memTally{counts: map[string]map[string]int64{
 			"demo":   {"p-c1-a": 5, "p-c1-b": 9, "p-c2-a": 2, "gone": 4},

@@ -10,12 +10,13 @@ import (
 
 	"github.com/wsisvote/prizes/antifraud"
 	"github.com/wsisvote/prizes/api"
+	"github.com/wsisvote/prizes/internal/fake"
 	"github.com/wsisvote/prizes/voting"
 )
 
 // withIngest puts the ingest fraud scorer, on clock's time, on the vote
 // path, and sets *cat to the vote path's catalogue.
-func withIngest(clock *clock, cat **voting.Catalogue) fixtureOption {
+func withIngest(clock *fake.Clock, cat **voting.Catalogue) fixtureOption {
 	return func(c *api.Config) {
 		svc := c.Votes.(*voting.Service)
 		svc.Scorer = antifraud.NewIngest(svc.Catalogue, antifraud.IngestOptions{Now: clock.Now})
@@ -29,7 +30,7 @@ func withIngest(clock *clock, cat **voting.Catalogue) fixtureOption {
 // was found.
 func TestCastVote_VerdictNeverTells(t *testing.T) {
 	var cat *voting.Catalogue
-	f := newFixture(t, withIngest(newClock(t0), &cat))
+	f := newFixture(t, withIngest(fake.NewClock(t0), &cat))
 	person := f.token(t, "42", api.RoleVoter)
 	// A script: an account made a minute ago with a throwaway address,
 	// voting the second it signed in, with a headless browser.

@@ -11,28 +11,11 @@ import (
 	"time"
 
 	"github.com/wsisvote/prizes/identity"
+	"github.com/wsisvote/prizes/internal/fake"
 )
 
 // t0 is the fixture's starting time.
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-
-// clock is a settable clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // memSecrets is an in-memory identity.Secrets that rotates like the real one.
 type memSecrets struct {
@@ -373,7 +356,7 @@ func (m *memMailer) count() int {
 // fixture is a service over in-memory stores and a fixed clock.
 type fixture struct {
 	svc      *identity.Service
-	clock    *clock
+	clock    *fake.Clock
 	accounts *memAccounts
 	codes    *memCodes
 	sessions *memSessions
@@ -383,7 +366,7 @@ type fixture struct {
 
 func newFixture(tb testing.TB, mutate ...func(*identity.Config)) *fixture {
 	tb.Helper()
-	f := &fixture{clock: &clock{t: t0}, accounts: &memAccounts{}, codes: &memCodes{}, sessions: &memSessions{}, mailer: &memMailer{}}
+	f := &fixture{clock: fake.NewClock(t0), accounts: &memAccounts{}, codes: &memCodes{}, sessions: &memSessions{}, mailer: &memMailer{}}
 	f.meter = &memMeter{now: f.clock.Now}
 	cfg := identity.Config{
 		Accounts: f.accounts, Codes: f.codes, Sessions: f.sessions, Secrets: &memSecrets{},
