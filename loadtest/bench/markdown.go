@@ -337,23 +337,8 @@ func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
 
 func count(n int64) string { return num(float64(n)) }
 
-// num formats a count with thousands separators and no decimals.
-func num(f float64) string {
-	s := fmt.Sprintf("%.0f", f)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, ch := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(ch)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+// num writes f rounded, with thousands separators.
+func num(f float64) string { return loadtest.Round(f) }
 
 // ReadReport reads a JSON report written by WriteFiles, to render it again.
 func ReadReport(path string) (*Report, error) {

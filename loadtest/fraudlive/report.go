@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wsisvote/prizes/loadtest"
 	"github.com/wsisvote/prizes/loadtest/fraudreport"
 	"github.com/wsisvote/prizes/loadtest/stack"
 )
@@ -210,14 +211,5 @@ func maybe(x float64, ok bool) string {
 	return fmt.Sprintf("%.3f", x)
 }
 
-func num(n int) string {
-	s := fmt.Sprint(n)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 && s[i-1] != '-' {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
+// num writes n with thousands separators.
+func num(n int) string { return loadtest.Count(int64(n)) }

@@ -2,8 +2,9 @@ package fraudreport
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
+
+	"github.com/wsisvote/prizes/loadtest"
 )
 
 // Page is what a rendered report says beside its figures.
@@ -134,20 +135,5 @@ func short(ids []string) string {
 	return strings.Join(out, " ")
 }
 
-// num writes n with thin groups of three digits.
-func num(n int) string {
-	s := strconv.Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+// num writes n with thousands separators.
+func num(n int) string { return loadtest.Count(int64(n)) }

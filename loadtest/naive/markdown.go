@@ -3,12 +3,12 @@ package naive
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wsisvote/prizes/loadtest"
 )
 
 // Markers delimit the section of the benchmarks page that the comparison
@@ -130,18 +130,8 @@ func ReplaceSection(page, section string) string {
 	return page[:i] + block + strings.TrimPrefix(page[j+len(EndMarker):], "\n")
 }
 
-// num formats x rounded, with thousands separators.
-func num(x float64) string {
-	s := strconv.FormatInt(int64(math.Round(x)), 10)
-	var out []byte
-	for i := range s {
-		if i > 0 && s[i-1] != '-' && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	return string(out)
-}
+// num writes x rounded, with thousands separators.
+func num(x float64) string { return loadtest.Round(x) }
 
 // ReadReport reads a JSON report written by WriteFiles.
 func ReadReport(path string) (*CompareReport, error) {

@@ -371,23 +371,8 @@ func dur(d time.Duration) string {
 	}
 }
 
-// num formats n with thousands separators.
-func num(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var out []byte
-	for i := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	if neg {
-		return "-" + string(out)
-	}
-	return string(out)
-}
+// num writes n with thousands separators.
+func num(n int64) string { return loadtest.Count(n) }
 
 // IngestCPUPerVote returns the microseconds of CPU each process used per
 // accepted vote over the ingest stage, by the CPU sampler's names, or nil
