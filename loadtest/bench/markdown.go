@@ -98,7 +98,7 @@ func (r *Report) Markdown(w io.Writer, jsonName string) {
 		p("| flusher draining the log into PostgreSQL, machine to itself (median) | %s votes/s | |\n", num(r.MedianDrain))
 	}
 	if s.CompareScorer {
-		p("| prizes serve CPU per vote, fraud scorer on / off (median of pairs) | %.1f µs / %.1f µs: **%+.1f%%** | ≤ +%.0f%% %s |\n",
+		p("| prizes serve CPU per vote, fraud scorer on / off (medians), and the scorer's cost (median of the pairs' costs) | %.1f µs / %.1f µs; **%+.1f%%** | ≤ +%.0f%% %s |\n",
 			r.MedianServeCPUOn, r.MedianServeCPUOff, 100*r.MedianScorerCost, 100*TargetScorerCost, mark(r.MedianScorerCost <= TargetScorerCost))
 	}
 	if o := r.Open; o != nil {
