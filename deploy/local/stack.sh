@@ -14,7 +14,7 @@
 # Missing packages (redis-server, postgresql, and for the browser tests chromium
 # with fonts for Arabic and Chinese) are installed with apt-get, Mailpit (a Go
 # program) with go install, and axe-core (the accessibility checker the browser
-# tests inject) with npm, where npm is installed.
+# tests inject) with npm, itself installed with apt-get where it is missing.
 set -euo pipefail
 
 log() { printf 'stack: %s\n' "$*" >&2; }
@@ -150,11 +150,15 @@ ensure_browser() {
 AXE_VERSION=4.11.1
 
 # ensure_axe sets AXE to axe-core's script, installed with npm into a cache
-# folder once per version; it stays empty where npm is missing or fails, and
-# the tests then say they did not check accessibility.
+# folder once per version (npm itself with apt-get where it is missing); it
+# stays empty where that fails, and the tests then say they did not check
+# accessibility.
 ensure_axe() {
 	local dir="${XDG_CACHE_HOME:-$HOME/.cache}/prizes/axe-core-$AXE_VERSION"
 	AXE="$dir/node_modules/axe-core/axe.min.js"
+	if [ ! -f "$AXE" ] && ! command -v npm >/dev/null; then
+		log "installing npm for axe-core"; apt_install npm || log "npm could not be installed"
+	fi
 	if [ ! -f "$AXE" ] && command -v npm >/dev/null; then
 		log "installing axe-core $AXE_VERSION (npm)"
 		npm install --prefix "$dir" --no-audit --no-fund --silent "axe-core@$AXE_VERSION" >&2 || true
