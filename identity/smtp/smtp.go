@@ -224,7 +224,7 @@ func (m *Mailer) compose(to *mail.Address, msg identity.Message) ([]byte, error)
 	return b.Bytes(), nil
 }
 
-// classify maps a delivery error to the identity vocabulary: a permanent
+// classify maps a delivery error to the kinds: a permanent
 // refusal of the recipient is the caller's input, anything else means mail
 // cannot go out right now.
 func classify(err error) error {
