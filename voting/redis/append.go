@@ -17,40 +17,27 @@ import (
 	"github.com/wsisvote/prizes/voting"
 )
 
-// appendScript is the atomic step of an append, for the votes of one shard
-// at once: a batch costs one script call rather than one per vote. Votes are
-// taken in order, each as if alone, so two votes of one voter in one call
-// see each other.
+// appendScript is the atomic step of an append for the votes of one shard,
+// taken in order, each as if alone. It reads Redis's clock once (the clock
+// every node shares) and refuses the whole call outside its voting window.
+// For each vote: the voter's rate limit (GCRA), then the ballot slot's bit,
+// then, with a category cap, the voter's count in the category, undone with
+// the slot at the cap. The accepted votes go into the log as one entry,
+// fields v1, v2, ... and t, the clock in microseconds, which becomes each
+// vote's cast time; the tally is bumped once the entry is in, and an entry
+// the log refuses undoes every claim. The shebang makes a full Redis refuse
+// the call before it runs.
 //
-// The step reads Redis's clock once, the one clock every node shares: a
-// call outside its voting window is refused whole, and the time is stamped
-// on the log entry (field t, microseconds), where the flusher takes each
-// vote's cast time from. For each vote the voter's rate limit comes first
-// (GCRA on that clock; the call's limits are read with one MGET), so a flood
-// of attempts costs little; then the ballot slot's bit, so a duplicate
-// writes nothing; then, with a category cap, the voter's count in the
-// category, undone with the slot when the cap is reached. The accepted votes
-// go into the log as one entry with fields v1, v2, ... (see voteField), since
-// an entry costs Redis about the same whatever it holds. The tally is bumped
-// only once the entry is in; an entry the log refuses undoes every claim.
-// The shebang makes Redis refuse the call before it starts when memory is
-// full. Numbers go to redis.call as strings: Lua's own conversion of a
-// number argument costs far more.
+// KEYS: the shard's log, then per vote its dedup bitmap, tally hash and, when
+// the call uses them, its rate key and category count hash.
+// ARGV: the limit's interval in ms and burst (0: no limit), the category cap
+// (0: none), the window's bounds in µs since the epoch (0: open); then per
+// vote its bit offset, encoded vote, "1" when it counts, project id and, with
+// a cap, its voter id.
 //
-// KEYS: the shard's log stream, then for each vote its dedup bitmap, tally
-// hash and, only when the call uses them, its voter's rate key (a limit is
-// set) and category count hash (a cap is set).
-// ARGV: the limit's interval in ms (0: no limit), its burst, the category
-// cap (0: none), and the voting window's opening and closing times in
-// microseconds since the epoch (0: open), shared by the votes of the call;
-// then for each vote its bit offset, encoded vote, "1" when it counts,
-// project id and, with a cap, its voter id. A call without a limit or a cap
-// sends nothing for them.
-//
-// It returns one number per vote: 1 for recorded, 0 for a duplicate, 2 when
-// the category cap is reached, 3 when the log refused the entry, 4 outside
-// the voting window, and -1-W when the rate limit refuses the vote for W
-// more milliseconds; then the clock's reading in microseconds.
+// It returns per vote 1 (recorded), 0 (duplicate), 2 (category full), 3 (log
+// refused), 4 (outside the window) or -1-W (rate limited for W more ms), then
+// the clock's reading in µs.
 const appendScript = `#!lua
 local interval = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
