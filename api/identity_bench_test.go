@@ -42,8 +42,7 @@ type unusedStores struct {
 func gateOnRedis(b *testing.B) *identity.Service {
 	b.Helper()
 	rc := testenv.Redis(b)
-	prefix := testenv.ID(b)
-	b.Cleanup(func() { testenv.DeleteRedisKeys(b, rc, prefix) })
+	prefix := testenv.RedisPrefix(b, rc)
 	meter, err := iredis.New(context.Background(), rc, iredis.Options{Prefix: prefix})
 	if err != nil {
 		b.Fatal(err)
@@ -79,8 +78,7 @@ func redisGate(b *testing.B) api.VoteGate { return gateOnRedis(b) }
 func redisLog(b *testing.B) voting.Log {
 	b.Helper()
 	rc := testenv.Redis(b)
-	prefix := testenv.ID(b)
-	b.Cleanup(func() { testenv.DeleteRedisKeys(b, rc, prefix) })
+	prefix := testenv.RedisPrefix(b, rc)
 	s, err := vredis.New(context.Background(), rc, vredis.Options{Prefix: prefix, Shards: 16})
 	if err != nil {
 		b.Fatal(err)

@@ -110,8 +110,7 @@ func realIdentity(tb testing.TB, limits func(*identity.Limits)) *identity.Servic
 	ctx := context.Background()
 	store := ipostgres.New(testenv.Postgres(tb))
 	rc := testenv.Redis(tb)
-	prefix := testenv.ID(tb)
-	tb.Cleanup(func() { testenv.DeleteRedisKeys(tb, rc, prefix) })
+	prefix := testenv.RedisPrefix(tb, rc)
 	meter, err := iredis.New(ctx, rc, iredis.Options{Prefix: prefix})
 	if err != nil {
 		tb.Fatal(err)

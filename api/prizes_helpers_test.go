@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wsisvote/prizes/api"
+	"github.com/wsisvote/prizes/internal/fake"
 	"github.com/wsisvote/prizes/internal/testenv"
 	ppg "github.com/wsisvote/prizes/prizes/postgres"
 	"github.com/wsisvote/prizes/voting"
@@ -44,7 +45,7 @@ type contest struct {
 func newContest(tb testing.TB) *contest {
 	tb.Helper()
 	pool := testenv.Postgres(tb)
-	clk := testenv.NewStepClock(t0)
+	clk := fake.NewStepClock(t0)
 	k := &contest{tb: tb, ctx: context.Background(), pool: pool, votes: vpg.New(pool),
 		store: ppg.New(pool, ppg.Options{Now: clk.Now}), edition: "wsis2026",
 		ids: map[string]int64{}, tokens: map[string]string{}}

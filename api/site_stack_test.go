@@ -73,8 +73,7 @@ func newSiteStack(tb testing.TB, closeIn time.Duration) *siteStack {
 	ed, _ = snap.Edition("demo")
 
 	rc := testenv.Redis(tb)
-	prefix := testenv.ID(tb)
-	tb.Cleanup(func() { testenv.DeleteRedisKeys(tb, rc, prefix) })
+	prefix := testenv.RedisPrefix(tb, rc)
 	store, err := vredis.New(ctx, rc, vredis.Options{Prefix: prefix})
 	if err != nil {
 		tb.Fatal(err)

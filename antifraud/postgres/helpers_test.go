@@ -13,6 +13,7 @@ import (
 
 	"github.com/wsisvote/prizes/antifraud"
 	apg "github.com/wsisvote/prizes/antifraud/postgres"
+	"github.com/wsisvote/prizes/internal/fake"
 	"github.com/wsisvote/prizes/internal/testenv"
 	"github.com/wsisvote/prizes/prizes"
 	ppg "github.com/wsisvote/prizes/prizes/postgres"
@@ -30,7 +31,7 @@ var t0 = time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)
 type fixture struct {
 	ctx       context.Context
 	pool      *pgxpool.Pool
-	clock     *testenv.StepClock
+	clock     *fake.StepClock
 	fraud     *apg.Store
 	lifecycle *ppg.Store
 	ledger    *vpg.Store
@@ -49,12 +50,11 @@ const fixtureRules = `{"champions_per_category":1,"winners_per_category":1,
 func newFixture(tb testing.TB) *fixture {
 	tb.Helper()
 	pool := testenv.Postgres(tb)
-	f := &fixture{ctx: context.Background(), pool: pool, clock: testenv.NewStepClock(t0), ledger: vpg.New(pool),
+	f := &fixture{ctx: context.Background(), pool: pool, clock: fake.NewStepClock(t0), ledger: vpg.New(pool),
 		edition: "e2026", projects: map[string][]string{}}
 	f.lifecycle = ppg.New(pool, ppg.Options{Now: f.clock.Now})
-	prefix := testenv.ID(tb)
 	c := testenv.Redis(tb)
-	tb.Cleanup(func() { testenv.DeleteRedisKeys(tb, c, prefix) })
+	prefix := testenv.RedisPrefix(tb, c)
 	live, err := vredis.New(f.ctx, c, vredis.Options{Prefix: prefix, Shards: 4})
 	if err != nil {
 		tb.Fatal(err)

@@ -30,8 +30,7 @@ func eachRedis(t *testing.T, fn func(t *testing.T, c goredis.UniversalClient)) {
 
 func newMeter(tb testing.TB, c goredis.UniversalClient) *redis.Meter {
 	tb.Helper()
-	prefix := testenv.ID(tb)
-	tb.Cleanup(func() { testenv.DeleteRedisKeys(tb, c, prefix) })
+	prefix := testenv.RedisPrefix(tb, c)
 	m, err := redis.New(context.Background(), c, redis.Options{Prefix: prefix})
 	if err != nil {
 		tb.Fatal(err)

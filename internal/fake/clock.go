@@ -2,6 +2,7 @@
 package fake
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -27,3 +28,22 @@ func (c *Clock) Set(t time.Time) { c.ns.Store(t.UnixNano()) }
 
 // Add moves the clock by d.
 func (c *Clock) Add(d time.Duration) { c.ns.Add(int64(d)) }
+
+// StepClock is a clock that moves a microsecond on every reading, so that
+// every time a test records is distinct and ordered.
+type StepClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewStepClock returns a StepClock whose first reading is a microsecond
+// after start.
+func NewStepClock(start time.Time) *StepClock { return &StepClock{t: start} }
+
+// Now returns the next instant.
+func (c *StepClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(time.Microsecond)
+	return c.t
+}

@@ -27,3 +27,12 @@ func TestClock(t *testing.T) {
 		t.Fatalf("after Set, Now() = %v, want %v", got, t0)
 	}
 }
+
+func TestStepClock(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	c := fake.NewStepClock(t0)
+	a, b := c.Now(), c.Now()
+	if !a.Equal(t0.Add(time.Microsecond)) || !b.Equal(t0.Add(2*time.Microsecond)) {
+		t.Fatalf("readings %v, %v; want a microsecond apart from %v", a, b, t0)
+	}
+}

@@ -9,6 +9,15 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+// RedisPrefix returns a key prefix of the test's own on c, whose keys are
+// deleted when the test ends.
+func RedisPrefix(tb testing.TB, c redis.UniversalClient) string {
+	tb.Helper()
+	prefix := ID(tb)
+	tb.Cleanup(func() { DeleteRedisKeys(tb, c, prefix) })
+	return prefix
+}
+
 // DeleteRedisKeys removes every key under prefix, on every master.
 func DeleteRedisKeys(tb testing.TB, c redis.UniversalClient, prefix string) {
 	tb.Helper()

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/wsisvote/prizes/internal/fake"
 	"github.com/wsisvote/prizes/internal/testenv"
 	"github.com/wsisvote/prizes/prizes"
 	ppg "github.com/wsisvote/prizes/prizes/postgres"
@@ -29,7 +30,7 @@ type fixture struct {
 	pool      *pgxpool.Pool
 	store     *ppg.Store
 	votes     *vpg.Store
-	clock     *testenv.StepClock
+	clock     *fake.StepClock
 	organiser prizes.Actor
 	edition   string
 }
@@ -37,7 +38,7 @@ type fixture struct {
 func newFixture(tb testing.TB) *fixture {
 	tb.Helper()
 	pool := testenv.Postgres(tb)
-	f := &fixture{ctx: context.Background(), pool: pool, votes: vpg.New(pool), clock: testenv.NewStepClock(t0), edition: "e2026"}
+	f := &fixture{ctx: context.Background(), pool: pool, votes: vpg.New(pool), clock: fake.NewStepClock(t0), edition: "e2026"}
 	f.store = ppg.New(pool, ppg.Options{Now: f.clock.Now})
 	f.organiser = f.account(tb, "organiser", "organiser@example.org", "CH")
 	return f
