@@ -1,6 +1,7 @@
 package antifraud
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"time"
@@ -437,15 +438,7 @@ func (an *analysis) categoryPatterns(set []int32) []pattern {
 	for m, n := range patterns {
 		out = append(out, pattern{m, n})
 	}
-	slices.SortFunc(out, func(x, y pattern) int {
-		if x.mask < y.mask {
-			return -1
-		}
-		if x.mask > y.mask {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(x, y pattern) int { return cmp.Compare(x.mask, y.mask) })
 	return out
 }
 

@@ -1,6 +1,7 @@
 package fraudlive
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -282,14 +283,6 @@ func reasonTable(labels []antifraud.Label, reasons [][]string, status []string) 
 	for _, row := range rows {
 		out = append(out, *row)
 	}
-	slices.SortFunc(out, func(a, b ReasonRow) int {
-		if a.Reason < b.Reason {
-			return -1
-		}
-		if a.Reason > b.Reason {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b ReasonRow) int { return cmp.Compare(a.Reason, b.Reason) })
 	return out
 }
