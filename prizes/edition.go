@@ -26,6 +26,21 @@ type Edition struct {
 	Categories    []voting.Category
 }
 
+// VotingWindow is the voting window the edition's schedule publishes; its
+// bounds are open where the schedule has none.
+func (e Edition) VotingWindow() voting.Window {
+	var w voting.Window
+	if vw, ok := e.Schedule[voting.PhaseVoting]; ok {
+		if vw.Start != nil {
+			w.Opens = *vw.Start
+		}
+		if vw.End != nil {
+			w.Closes = *vw.End
+		}
+	}
+	return w
+}
+
 // Frozen reports whether the rules can no longer change.
 func (e Edition) Frozen() bool { return atOrAfter(e.Phase, voting.PhaseVoting) }
 

@@ -10,21 +10,6 @@ import (
 	"github.com/wsisvote/prizes/voting"
 )
 
-// VotingWindow is the voting window the edition's schedule publishes; its
-// bounds are open where the schedule has none.
-func (e Edition) VotingWindow() voting.Window {
-	var w voting.Window
-	if vw, ok := e.Schedule[voting.PhaseVoting]; ok {
-		if vw.Start != nil {
-			w.Opens = *vw.Start
-		}
-		if vw.End != nil {
-			w.Closes = *vw.End
-		}
-	}
-	return w
-}
-
 // LedgerSummary is what published results say about the votes ledger: how
 // many votes it holds, how many count, the voting window they were counted
 // in and how many fell outside it, and a digest of every vote, so a later
