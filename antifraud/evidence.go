@@ -1,6 +1,7 @@
 package antifraud
 
 import (
+	"cmp"
 	"math"
 	"slices"
 )
@@ -66,7 +67,7 @@ func (an *analysis) staged(c *crowd) measure {
 	if len(cs) < o.StageMin {
 		return measure{}
 	}
-	slices.SortFunc(cs, func(x, y cand) int { return sign(x.at - y.at) })
+	slices.SortFunc(cs, func(x, y cand) int { return cmp.Compare(x.at, y.at) })
 	w := secs(o.StageWindow)
 	member := make([]bool, len(c.accounts))
 	staged, lo, hi := 0, 0, 0
@@ -382,7 +383,7 @@ func (an *analysis) inStep(c *crowd) measure {
 	for i, a := range c.accounts {
 		ss[i] = start{an.ix.firstVote(a), i}
 	}
-	slices.SortFunc(ss, func(x, y start) int { return sign(x.at - y.at) })
+	slices.SortFunc(ss, func(x, y start) int { return cmp.Compare(x.at, y.at) })
 	w := secs(an.o.StepWindow)
 	member := make([]bool, len(c.accounts))
 	var spans [][2]int64
