@@ -2,10 +2,11 @@
 # stack.sh provisions the Redis and PostgreSQL instances the service needs, on
 # loopback only, and never touches instances already running on the machine.
 #
-#   stack.sh test CMD...   throwaway instances (standalone Redis, a 3-master Redis
-#                          Cluster, PostgreSQL, a Mailpit mail server) on free ports
-#                          in a temp folder; runs CMD with PRIZES_TEST_* pointing at
-#                          them; tears down.
+#   stack.sh test CMD...   throwaway instances (standalone Redis, PostgreSQL, a
+#                          Mailpit mail server) on free ports in a temp folder; runs
+#                          CMD with PRIZES_TEST_* pointing at them; tears down. A
+#                          test process that needs a Redis Cluster starts its own
+#                          in that folder (internal/testenv, loadtest/stack).
 #   stack.sh run CMD...    private standalone Redis and PostgreSQL under .data/ in
 #                          the repo (kept between runs) and a Mailpit whose web inbox
 #                          shows the sign-in codes; runs CMD with PRIZES_* pointing at
@@ -27,8 +28,8 @@ as_root() {
 
 apt_updated=""
 apt_install() {
-	if [ -z "$apt_updated" ]; then as_root apt-get update -qq; apt_updated=1; fi
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+	if [ -z "$apt_updated" ]; then as_root apt-get -o DPkg::Lock::Timeout=600 update -qq; apt_updated=1; fi
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
 pg_bin() {
@@ -100,19 +101,14 @@ stop_redis() { # stop_redis PORT
 	redis-cli -p "$1" shutdown nosave >/dev/null 2>&1 || true
 }
 
-start_cluster() { # start_cluster DIR -> sets CLUSTER_PORTS
-	local dir=$1 p addrs=()
-	CLUSTER_PORTS=()
-	for i in 1 2 3; do
-		free_port p
-		start_redis "$dir/node$i" "$p" --cluster-enabled yes --cluster-config-file "$dir/node$i/nodes.conf" \
-			--cluster-node-timeout 2000
-		CLUSTER_PORTS+=("$p"); addrs+=("127.0.0.1:$p")
-	done
-	redis-cli --cluster create "${addrs[@]}" --cluster-replicas 0 --cluster-yes >"$dir/create.log" 2>&1
-	for p in "${CLUSTER_PORTS[@]}"; do
-		wait_for 20 bash -c "redis-cli -p $p cluster info | grep -q cluster_state:ok"
-	done
+# stop_leftover_redis stops every redis-server whose pid file is under DIR:
+# the Redis Cluster nodes a test process starts for itself (see
+# internal/testenv) and stops when its tests end, unless it was killed.
+stop_leftover_redis() { # stop_leftover_redis DIR
+	local f
+	while IFS= read -r f; do
+		kill "$(cat "$f")" 2>/dev/null || true
+	done < <(find "$1" -name redis.pid 2>/dev/null)
 }
 
 start_pg() { # start_pg DIR PORT
@@ -223,26 +219,24 @@ test)
 	free_port REDIS_PORT; free_port PG_PORT; free_port SMTP_PORT; free_port MAILPIT_PORT
 	cleanup() {
 		stop_redis "$REDIS_PORT"
-		for p in "${CLUSTER_PORTS[@]:-}"; do [ -n "$p" ] && stop_redis "$p"; done
+		stop_leftover_redis "$TMP"
 		stop_pg "$TMP/pg"
 		stop_mailpit
 		rm -rf "$TMP"
 	}
 	trap cleanup EXIT
 	start_redis "$TMP/redis" "$REDIS_PORT"
-	start_cluster "$TMP/cluster"
 	start_mailpit "$TMP/mailpit" "$SMTP_PORT" "$MAILPIT_PORT"
 	# The tests make and drop many databases; durability of the throwaway
 	# instance itself does not matter, so fsync is off to keep CI short.
 	PG_FSYNC=off start_pg "$TMP/pg" "$PG_PORT"
 	export PRIZES_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
-	export PRIZES_TEST_REDIS_CLUSTER="127.0.0.1:${CLUSTER_PORTS[0]},127.0.0.1:${CLUSTER_PORTS[1]},127.0.0.1:${CLUSTER_PORTS[2]}"
 	export PRIZES_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/prizes?sslmode=disable"
 	export PRIZES_TEST_TMP="$TMP"
 	export PRIZES_TEST_SMTP_ADDR="127.0.0.1:$SMTP_PORT"
 	export PRIZES_TEST_MAILPIT_URL="http://127.0.0.1:$MAILPIT_PORT"
 	export PRIZES_TEST_CHROMIUM="$CHROMIUM" PRIZES_TEST_AXE="$AXE"
-	log "redis $PRIZES_TEST_REDIS_URL, cluster $PRIZES_TEST_REDIS_CLUSTER, postgres $PRIZES_TEST_DATABASE_URL, smtp $PRIZES_TEST_SMTP_ADDR (inbox $PRIZES_TEST_MAILPIT_URL)"
+	log "redis $PRIZES_TEST_REDIS_URL, postgres $PRIZES_TEST_DATABASE_URL, smtp $PRIZES_TEST_SMTP_ADDR (inbox $PRIZES_TEST_MAILPIT_URL)"
 	run_child "$@"
 	;;
 run)

@@ -124,12 +124,6 @@ func RedisURL(tb testing.TB) string {
 	return Env(tb, "PRIZES_TEST_REDIS_URL")
 }
 
-// RedisClusterAddrs returns the addresses of the 3-master test cluster.
-func RedisClusterAddrs(tb testing.TB) []string {
-	tb.Helper()
-	return strings.Split(Env(tb, "PRIZES_TEST_REDIS_CLUSTER"), ",")
-}
-
 // Redis returns a client on the standalone test Redis.
 func Redis(tb testing.TB) *redis.Client {
 	tb.Helper()

@@ -112,14 +112,19 @@ func clusterInfo(s string) map[string]string {
 	return out
 }
 
-// URL returns the cluster's address in the form prizes reads as a cluster:
-// redis-cluster:// and every master as a seed node.
-func (c *Cluster) URL() string {
+// Addrs returns the masters' addresses, host:port, in slot order.
+func (c *Cluster) Addrs() []string {
 	addrs := make([]string, len(c.Masters))
 	for i, n := range c.Masters {
 		addrs[i] = n.addr
 	}
-	return "redis-cluster://" + strings.Join(addrs, ",")
+	return addrs
+}
+
+// URL returns the cluster's address in the form prizes reads as a cluster:
+// redis-cluster:// and every master as a seed node.
+func (c *Cluster) URL() string {
+	return "redis-cluster://" + strings.Join(c.Addrs(), ",")
 }
 
 // Stop stops every node. A nil cluster is stopped already.

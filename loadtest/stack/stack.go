@@ -264,8 +264,14 @@ func startRedis(ctx context.Context, bin, dir string, extra ...string) (*Redis, 
 		return nil, fmt.Errorf("start redis: %w", err)
 	}
 	_, port, _ := strings.Cut(addr, ":")
+	if dir, err = filepath.Abs(dir); err != nil {
+		return nil, fmt.Errorf("start redis: %w", err)
+	}
+	// The pid file lets whoever made the folder stop the server even if this
+	// process is killed first (deploy/local/stack.sh does, for tests).
 	args := append([]string{"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--daemonize", "no", "--protected-mode", "no", "--dir", dir}, extra...)
+		"--daemonize", "no", "--protected-mode", "no", "--dir", dir,
+		"--pidfile", filepath.Join(dir, "redis.pid")}, extra...)
 	r := &Redis{bin: bin, dir: dir, args: args, addr: addr, Client: goredis.NewClient(&goredis.Options{Addr: addr})}
 	if err := r.start(ctx); err != nil {
 		r.Client.Close()
