@@ -114,22 +114,23 @@ type casterFunc func(voting.Ballot) (voting.Receipt, error)
 func (fn casterFunc) Cast(_ context.Context, b voting.Ballot) (voting.Receipt, error) { return fn(b) }
 
 // testSnapshot is the catalogue the tests run against: "demo" is voting with
-// a public tally, "secret" is voting with a private tally, "closed" is
-// counting.
+// a public tally, "secret" is voting with the default, hidden tally,
+// "closed" is counting, its tally public.
 func testSnapshot() *voting.Snapshot {
-	private := voting.DefaultRules()
-	private.PublicTally = false
+	public := voting.DefaultRules()
+	public.PublicTally = true
 	editions := []voting.Edition{
-		{ID: "demo", Name: "Demo 2026", Phase: voting.PhaseVoting, Rules: voting.DefaultRules()},
-		{ID: "secret", Name: "Secret 2026", Phase: voting.PhaseVoting, Rules: private},
-		{ID: "closed", Name: "Closed 2025", Phase: voting.PhaseCounting, Rules: voting.DefaultRules()},
+		{ID: "demo", Name: "Demo 2026", Phase: voting.PhaseVoting, Rules: public},
+		{ID: "secret", Name: "Secret 2026", Phase: voting.PhaseVoting, Rules: voting.DefaultRules()},
+		{ID: "closed", Name: "Closed 2025", Phase: voting.PhaseCounting, Rules: public},
 	}
 	cats := []voting.Category{{Code: "C1", Name: "Governments"}, {Code: "C2", Name: "Infrastructure"}}
 	categories := map[string][]voting.Category{"demo": cats, "secret": cats, "closed": cats}
 	projects := []voting.Project{
 		{ID: "p-c1-a", Edition: "demo", Category: "C1", Title: "Alpha", Organisation: "Org A", Country: "CH", Nominated: true},
 		{ID: "p-c1-b", Edition: "demo", Category: "C1", Title: "Bravo", Organisation: "Org B", Country: "KE", Nominated: true},
-		{ID: "p-c2-a", Edition: "demo", Category: "C2", Title: "Charlie", Organisation: "Org C", Country: "BR", Nominated: true},
+		{ID: "p-c2-a", Edition: "demo", Category: "C2", Title: "Charlie", Organisation: "Org C", Country: "BR", Nominated: true,
+			Summary: "Fibre to every school.", Links: []string{"https://charlie.example"}},
 		{ID: "p-draft", Edition: "demo", Category: "C1", Title: "Delta", Organisation: "Org D", Country: "IN", Nominated: false},
 		{ID: "s-c1-a", Edition: "secret", Category: "C1", Title: "Echo", Nominated: true},
 		{ID: "q-c1-a", Edition: "closed", Category: "C1", Title: "Foxtrot", Nominated: true},

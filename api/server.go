@@ -6,6 +6,7 @@ package api
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -84,6 +85,12 @@ type Config struct {
 	Identity IdentityConfig
 	// Site configures the public site; it is served when Site.Key is set.
 	Site SiteConfig
+	// BallotKey keys the order in which each reader sees a category's
+	// nominees (see voting.BallotOrder), on the site and the API alike. Every
+	// node must have the same key, so that a voter sees one order whichever
+	// node answers; without one the server makes its own, and orders change
+	// when it restarts.
+	BallotKey []byte
 }
 
 // Validate reports what is missing or malformed in c. New does not call it,
@@ -140,6 +147,7 @@ type server struct {
 	policies  map[string]Policy
 	ident     identityDeps
 	site      *site
+	ballotKey []byte
 }
 
 // New builds the HTTP handler. A trusted proxy list that does not parse is
@@ -160,6 +168,11 @@ func New(cfg Config) *Handler {
 		obs:       cfg.Metrics,
 		log:       cfg.Logger,
 		policies:  make(map[string]Policy),
+		ballotKey: cfg.BallotKey,
+	}
+	if s.ballotKey == nil {
+		s.ballotKey = make([]byte, 32)
+		rand.Read(s.ballotKey)
 	}
 	if s.obs == nil {
 		s.obs = noObserver{}

@@ -34,9 +34,8 @@ type SiteConfig struct {
 	// header. Empty means the defaults; a value that is not a hex colour
 	// is refused by Validate.
 	Accent, AccentDark string
-	// Key keys the site's CSRF tokens and the ballot orders. Every node of
-	// a deployment must have the same key, or a form rendered by one node
-	// is refused by another and voters see a different order on each.
+	// Key keys the site's CSRF tokens. Every node of a deployment must have
+	// the same key, or a form rendered by one node is refused by another.
 	Key []byte
 	// Results, when set, serves the results pages of published editions;
 	// prizes/postgres.Store is one.

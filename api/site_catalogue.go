@@ -154,17 +154,11 @@ func (st *site) nomineePage(c *gin.Context) {
 // ballot orders a category's nominees for the reader: by their own stable
 // order when signed in, by the day's order otherwise.
 func (st *site) ballot(v visitor, edition, category string, ps []voting.Project) []voting.Project {
-	nominated := ps[:0:0]
-	for _, p := range ps {
-		if p.Nominated {
-			nominated = append(nominated, p)
-		}
-	}
 	seed := "day:" + st.nowIn().UTC().Format("2006-01-02")
 	if v.signedIn() {
 		seed = "voter:" + strconv.FormatInt(v.id, 10)
 	}
-	return voting.BallotOrder(voting.EditionBallotKey(st.cfg.Key, edition), category, seed, nominated)
+	return st.orderBallot(edition, category, seed, ps)
 }
 
 // votedIn returns the project the reader voted for in each category of the

@@ -12,6 +12,7 @@ import (
 
 type tallyJSON struct {
 	ProjectID string `json:"project_id"`
+	Title     string `json:"title"`
 	Category  string `json:"category"`
 	Votes     int64  `json:"votes"`
 }
@@ -58,7 +59,7 @@ func tallyOf(snap *voting.Snapshot, edition string, counts map[string]int64) tal
 		if !p.Nominated && n == 0 {
 			continue
 		}
-		out.Projects = append(out.Projects, tallyJSON{ProjectID: p.ID, Category: p.Category, Votes: n})
+		out.Projects = append(out.Projects, tallyJSON{ProjectID: p.ID, Title: p.Title, Category: p.Category, Votes: n})
 		out.Total += n
 	}
 	sort.SliceStable(out.Projects, func(i, j int) bool {

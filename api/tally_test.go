@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/wsisvote/prizes/api"
@@ -14,6 +16,7 @@ type tallyBody struct {
 	Edition  string `json:"edition"`
 	Projects []struct {
 		ProjectID string `json:"project_id"`
+		Title     string `json:"title"`
 		Category  string `json:"category"`
 		Votes     int64  `json:"votes"`
 	} `json:"projects"`
@@ -23,7 +26,7 @@ type tallyBody struct {
 func (b tallyBody) rows() []string {
 	var out []string
 	for _, p := range b.Projects {
-		out = append(out, fmt.Sprintf("%s %s %d", p.Category, p.ProjectID, p.Votes))
+		out = append(out, fmt.Sprintf("%s %s %s %d", p.Category, p.ProjectID, p.Title, p.Votes))
 	}
 	return out
 }
@@ -41,20 +44,20 @@ func TestTally(t *testing.T) {
 			name:    "public tally, most votes first in each category",
 			edition: "demo",
 			// The count for "gone", which the catalogue does not know, is left out.
-			wantRows:  []string{"C1 p-c1-b 9", "C1 p-c1-a 5", "C2 p-c2-a 2"},
+			wantRows:  []string{"C1 p-c1-b Bravo 9", "C1 p-c1-a Alpha 5", "C2 p-c2-a Charlie 2"},
 			wantTotal: 16,
 		},
 		{
 			name:      "hidden tally for an organiser",
 			edition:   "secret",
 			token:     f.token(t, "1", api.RoleOrganiser),
-			wantRows:  []string{"C1 s-c1-a 7"},
+			wantRows:  []string{"C1 s-c1-a Echo 7"},
 			wantTotal: 7,
 		},
 		{
 			name:      "nominees without votes are listed with zero",
 			edition:   "closed",
-			wantRows:  []string{"C1 q-c1-a 0"},
+			wantRows:  []string{"C1 q-c1-a Foxtrot 0"},
 			wantTotal: 0,
 		},
 	}
@@ -114,4 +117,36 @@ func TestTally_Errors(t *testing.T) {
 func TestTally_NotServedWithoutReader(t *testing.T) {
 	f := newFixture(t, func(c *api.Config) { c.Tally = nil })
 	wantError(t, f.do(t, request{path: "/api/v1/editions/demo/tally"}), http.StatusNotFound, "not_found")
+}
+
+// TestTally_hiddenLeaksNothing: under the default rules no answer a
+// non-organiser can get changes with the counts, not even in size: the
+// tally route and the ballot are byte for byte the same whether a nominee
+// has no votes or a million. (Metrics carry no project label at all.)
+func TestTally_hiddenLeaksNothing(t *testing.T) {
+	f := newFixture(t)
+	voter := f.token(t, "42", api.RoleVoter)
+	answers := func() []string {
+		var out []string
+		for _, r := range []request{
+			{path: "/api/v1/editions/secret/tally"},
+			{path: "/api/v1/editions/secret/tally", token: voter},
+			{path: "/api/v1/editions/secret/projects", token: voter},
+		} {
+			w := f.do(t, r)
+			out = append(out, fmt.Sprintf("%d %s %s", w.Code, w.Header().Get("Content-Length"), w.Body))
+		}
+		return out
+	}
+	f.tally.counts["secret"] = map[string]int64{"s-c1-a": 0}
+	few := answers()
+	f.tally.counts["secret"] = map[string]int64{"s-c1-a": 1_000_000}
+	many := answers()
+	if !slices.Equal(few, many) {
+		t.Errorf("answers differ with the counts:\n%q\n%q", few, many)
+	}
+	org := f.do(t, request{path: "/api/v1/editions/secret/tally", token: f.token(t, "1", api.RoleOrganiser)})
+	if org.Code != http.StatusOK || !strings.Contains(org.Body.String(), `"votes":1000000`) {
+		t.Errorf("organiser: %d %s, want the count", org.Code, org.Body)
+	}
 }

@@ -16,7 +16,7 @@ func TestDefaultRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	if r.ChampionsPerCategory != 5 || r.WinnersPerCategory != 1 || r.NomineesPerCategory != 20 || len(r.Rubric) != 6 ||
-		r.OnePer != voting.OnePerCategory || !r.PublicTally || r.CompleteBallot {
+		r.OnePer != voting.OnePerCategory || r.PublicTally || r.CompleteBallot {
 		t.Fatalf("defaults %+v are not the WSIS rules", r)
 	}
 	// The vote path reads the same document: its keys must be there.

@@ -58,10 +58,11 @@ const (
 )
 
 // DefaultRules returns the WSIS rules: one vote per category, live tally
-// public, votes flagged from a fraud score of 0.6 and never rejected at
-// ingest.
+// hidden from all but organisers while voting (so that no one votes for
+// whoever leads), votes flagged from a fraud score of 0.6 and never
+// rejected at ingest.
 func DefaultRules() Rules {
-	return Rules{OnePer: OnePerCategory, PublicTally: true, VotesPerCategory: 1,
+	return Rules{OnePer: OnePerCategory, PublicTally: false, VotesPerCategory: 1,
 		FraudFlagAt: DefaultFraudFlagAt, FraudRejectAt: DefaultFraudRejectAt}
 }
 

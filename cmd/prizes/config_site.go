@@ -35,21 +35,24 @@ func (c *siteConfig) bind(fs *flag.FlagSet, e env) error {
 	return nil
 }
 
-// wireSite configures the public site. Its key is derived from the
-// identity service's stable secret, which every node reads from PostgreSQL,
-// so all nodes accept each other's forms and show a voter the same ballot
-// order.
-func (a *app) wireSite(ctx context.Context, st *stack) (api.SiteConfig, error) {
-	sc := a.cfg.Site
-	if sc.Off {
-		return api.SiteConfig{}, nil
-	}
+// wireSite configures the public site and the ballot orders. Their keys are
+// derived from the identity service's stable secret, which every node reads
+// from PostgreSQL, so all nodes accept each other's forms and show a voter
+// the same ballot order, on the site and through the API.
+func (a *app) wireSite(ctx context.Context, st *stack, cfg *api.Config) error {
 	secret, err := identity.StableSecret(ctx, ipostgres.New(st.pg.Pool()), time.Now())
 	if err != nil {
-		return api.SiteConfig{}, err
+		return err
 	}
-	mac := hmac.New(sha256.New, secret.Key)
-	mac.Write([]byte("public site"))
-	return api.SiteConfig{Name: a.cfg.Identity.SiteName, Edition: sc.Edition, Accent: sc.Accent, AccentDark: sc.AccentDark,
-		Key: mac.Sum(nil)}, nil
+	derive := func(label string) []byte {
+		mac := hmac.New(sha256.New, secret.Key)
+		mac.Write([]byte(label))
+		return mac.Sum(nil)
+	}
+	cfg.BallotKey = derive("ballot order")
+	if sc := a.cfg.Site; !sc.Off {
+		cfg.Site = api.SiteConfig{Name: a.cfg.Identity.SiteName, Edition: sc.Edition, Accent: sc.Accent, AccentDark: sc.AccentDark,
+			Key: derive("public site"), Results: cfg.Prizes.Results}
+	}
+	return nil
 }

@@ -43,7 +43,7 @@ func runDev(ctx context.Context, a *app, args []string) error {
 The demo contest is running.
   site         %[4]s/ (sign-in codes arrive in the mail catcher's inbox)
   API          %[1]s/api/v1/editions/demo/projects?category=C7-ehealth
-  live tally   %[1]s/api/v1/editions/demo/tally
+  live tally   %[1]s/api/v1/editions/demo/tally (organisers only, as WSIS keeps it)
   metrics      %[1]s/metrics
   voter token  %[2]s (voter_id<TAB>token)
   more voters  PRIZES_DATABASE_URL='%[3]s' bin/prizes voters --edition demo --count N --out FILE

@@ -213,10 +213,9 @@ func (n *node) Run(ctx context.Context) error {
 		return err
 	}
 	n.release = append(n.release, closeIdentity)
-	if cfg.Site, err = a.wireSite(bg, st); err != nil {
+	if err := a.wireSite(bg, st, &cfg); err != nil {
 		return err
 	}
-	cfg.Site.Results = cfg.Prizes.Results
 	handler := api.New(cfg)
 	if a.cfg.PprofAddr != "" {
 		n.stopProfiles = serveProfiles(a, a.cfg.PprofAddr)
