@@ -2,18 +2,18 @@ package main_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/wsisvote/prizes/identity"
 	"github.com/wsisvote/prizes/internal/testenv"
 )
 
@@ -56,17 +56,42 @@ func (s *server) idCall(t testing.TB, method, path, token, body string, headers 
 	return resp.StatusCode, resp.Header
 }
 
+// idSolved fetches a challenge for purpose and solves it with `prizes pow
+// solve`, as a shell user does, returning the X-Challenge header's value.
 func (s *server) idSolved(t testing.TB, purpose string) string {
 	t.Helper()
-	var c identity.Challenge
+	var c json.RawMessage
 	if st, _ := s.idCall(t, "GET", "/api/v1/challenge?purpose="+purpose, "", "", nil, &c); st != 200 {
 		t.Fatalf("challenge: %d", st)
 	}
-	sol, err := identity.Solve(context.Background(), c)
+	solve := exec.Command(binary, "pow", "solve")
+	solve.Stdin = bytes.NewReader(c)
+	out, err := solve.Output()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("prizes pow solve: %v", err)
 	}
-	return sol.Encode()
+	return strings.TrimSpace(string(out))
+}
+
+// TestPow_solve: prizes pow solve refuses what is not a challenge, and one
+// whose digest no number up to its maximum matches, with a message and exit
+// status 1.
+func TestPow_solve(t *testing.T) {
+	for name, in := range map[string]string{
+		"not JSON":    "challenge",
+		"not SHA-256": `{"algorithm":"MD5","challenge":"00","maxnumber":10,"salt":"s","signature":"x"}`,
+		"unsolvable":  `{"algorithm":"SHA-256","challenge":"` + strings.Repeat("00", 32) + `","maxnumber":1000,"salt":"s","signature":"x"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			solve := exec.Command(binary, "pow", "solve")
+			solve.Stdin = strings.NewReader(in)
+			out, err := solve.CombinedOutput()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(string(out), "pow solve:") {
+				t.Errorf("exit %v, output %q; want exit status 1 and a message", err, out)
+			}
+		})
+	}
 }
 
 type idSession struct {
