@@ -13,7 +13,8 @@
 #                          them; stops the instances when CMD exits.
 #
 # Missing packages (redis-server, postgresql, and for the browser tests chromium
-# with fonts for Arabic and Chinese) are installed with apt-get, Mailpit (a Go
+# with fonts for Arabic and Chinese) are installed with apt-get, promtool (to
+# check the alert rules) unpacked from Debian's prometheus package, Mailpit (a Go
 # program) with go install, and axe-core (the accessibility checker the browser
 # tests inject) with npm, itself installed with apt-get where it is missing.
 set -euo pipefail
@@ -27,8 +28,11 @@ as_root() {
 }
 
 apt_updated=""
-apt_install() {
+apt_update() {
 	if [ -z "$apt_updated" ]; then as_root apt-get -o DPkg::Lock::Timeout=600 update -qq; apt_updated=1; fi
+}
+apt_install() {
+	apt_update
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
@@ -162,6 +166,28 @@ ensure_axe() {
 	[ -f "$AXE" ] || AXE=""
 }
 
+# ensure_promtool sets PROMTOOL to Prometheus's rule checker: the one on the
+# PATH, or the one in Debian's prometheus package, unpacked into a cache
+# folder rather than installed, so that no Prometheus server is set up and
+# started on the machine. It stays empty where that fails, and the alert
+# rules' test then fails, saying so.
+ensure_promtool() {
+	PROMTOOL=$(command -v promtool || true)
+	[ -z "$PROMTOOL" ] || return 0
+	local dir="${XDG_CACHE_HOME:-$HOME/.cache}/prizes/prometheus" tmp
+	PROMTOOL="$dir/usr/bin/promtool"
+	if [ ! -x "$PROMTOOL" ]; then
+		log "fetching promtool (Debian's prometheus package, unpacked into $dir, not installed)"
+		tmp=$(mktemp -d); chmod 777 "$tmp"
+		apt_update
+		if (cd "$tmp" && apt-get download prometheus >/dev/null 2>&1); then
+			dpkg-deb -x "$tmp"/prometheus_*.deb "$dir"
+		fi
+		rm -rf "$tmp"
+	fi
+	[ -x "$PROMTOOL" ] || { log "promtool could not be fetched"; PROMTOOL=""; }
+}
+
 MAILPIT_VERSION=v1.33.1
 
 # ensure_mailpit sets MAILPIT to a mailpit binary, installing it with go
@@ -214,6 +240,7 @@ test)
 	ensure_mailpit
 	ensure_browser
 	ensure_axe
+	ensure_promtool
 	TMP=$(mktemp -d "${TMPDIR:-/tmp}/prizes-test.XXXXXX")
 	chmod 755 "$TMP"
 	free_port REDIS_PORT; free_port PG_PORT; free_port SMTP_PORT; free_port MAILPIT_PORT
@@ -235,7 +262,7 @@ test)
 	export PRIZES_TEST_TMP="$TMP"
 	export PRIZES_TEST_SMTP_ADDR="127.0.0.1:$SMTP_PORT"
 	export PRIZES_TEST_MAILPIT_URL="http://127.0.0.1:$MAILPIT_PORT"
-	export PRIZES_TEST_CHROMIUM="$CHROMIUM" PRIZES_TEST_AXE="$AXE"
+	export PRIZES_TEST_CHROMIUM="$CHROMIUM" PRIZES_TEST_AXE="$AXE" PRIZES_TEST_PROMTOOL="$PROMTOOL"
 	log "redis $PRIZES_TEST_REDIS_URL, postgres $PRIZES_TEST_DATABASE_URL, smtp $PRIZES_TEST_SMTP_ADDR (inbox $PRIZES_TEST_MAILPIT_URL)"
 	run_child "$@"
 	;;
