@@ -50,6 +50,7 @@ func Funcs() template.FuncMap {
 		"boldUnlessZero": BoldUnlessZero,
 		"oneLine":        OneLine,
 		"share":          Share,
+		"inc":            func(i int) int { return i + 1 },
 		"join":           strings.Join,
 		"trim":           strings.TrimSpace,
 	}
@@ -174,4 +175,12 @@ func Share(v, total float64) string {
 		return "–"
 	}
 	return fmt.Sprintf("%.0f%%", 100*v/total)
+}
+
+// Maybe writes x to three decimals, or "n/a" when it is not defined.
+func Maybe(x float64, ok bool) string {
+	if !ok {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.3f", x)
 }
