@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/wsisvote/prizes/loadtest"
 	"github.com/wsisvote/prizes/loadtest/report"
 	"github.com/wsisvote/prizes/loadtest/stack"
 )
@@ -127,10 +126,10 @@ func newView(r *Report, jsonName string) view {
 		if run.Mode == "closed" {
 			c := closedRun{RunReport: run, Refused: "0", Left: "–"}
 			if run.Target != "baseline" {
-				c.Left = loadtest.Count(run.Backlog)
+				c.Left = report.Count(run.Backlog)
 			}
 			if n := run.Requests - run.Accepted - run.TransportErrors; n > 0 {
-				c.Refused = loadtest.Count(n) + " (" + codes(run) + ")"
+				c.Refused = report.Count(n) + " (" + codes(run) + ")"
 			}
 			v.ClosedRuns = append(v.ClosedRuns, c)
 		}
@@ -160,7 +159,7 @@ func codes(r RunReport) string {
 		if code == "" {
 			code = "no code"
 		}
-		parts = append(parts, code+" "+loadtest.Count(n))
+		parts = append(parts, code+" "+report.Count(n))
 	}
 	if len(parts) == 0 {
 		return "no code"

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wsisvote/prizes/loadtest"
 	"github.com/wsisvote/prizes/loadtest/fraudreport"
 	"github.com/wsisvote/prizes/loadtest/report"
 	"github.com/wsisvote/prizes/loadtest/stack"
@@ -153,7 +152,7 @@ func statuses(m map[int]int) string {
 	var parts []string
 	for code := 0; code < 600; code++ {
 		if n, ok := m[code]; ok {
-			parts = append(parts, fmt.Sprintf("%s: %s", statusName(code), loadtest.Count(int64(n))))
+			parts = append(parts, fmt.Sprintf("%s: %s", statusName(code), report.Count(int64(n))))
 		}
 	}
 	return strings.Join(parts, ", ")

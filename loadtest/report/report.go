@@ -13,6 +13,9 @@ import (
 	"text/template"
 	"time"
 
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
 	"github.com/wsisvote/prizes/loadtest"
 )
 
@@ -61,15 +64,20 @@ func Funcs() template.FuncMap {
 func Num(v any) (string, error) {
 	switch n := v.(type) {
 	case int:
-		return loadtest.Count(int64(n)), nil
+		return Count(int64(n)), nil
 	case int32:
-		return loadtest.Count(int64(n)), nil
+		return Count(int64(n)), nil
 	case int64:
-		return loadtest.Count(n), nil
+		return Count(n), nil
 	case float64:
-		return loadtest.Round(n), nil
+		return Count(int64(math.Round(n))), nil
 	}
 	return "", fmt.Errorf("num: %T is not a number", v)
+}
+
+// Count writes n in English, with commas between groups of three digits.
+func Count(n int64) string {
+	return message.NewPrinter(language.English).Sprintf("%d", n)
 }
 
 // LatencySeconds writes seconds, as a Prometheus histogram holds them, as
