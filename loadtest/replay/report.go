@@ -1,11 +1,9 @@
 package replay
 
 import (
-	"bytes"
 	"embed"
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,7 +11,6 @@ import (
 	"time"
 
 	"github.com/wsisvote/prizes/loadtest"
-	"github.com/wsisvote/prizes/loadtest/plot"
 	"github.com/wsisvote/prizes/loadtest/report"
 	"github.com/wsisvote/prizes/loadtest/scenario"
 	"github.com/wsisvote/prizes/loadtest/stack"
@@ -157,14 +154,8 @@ func WriteFiles(rep *Report, dir string) (string, error) {
 	if err := os.WriteFile(base+".json", append(raw, '\n'), 0o644); err != nil {
 		return "", fmt.Errorf("write replay report: %w", err)
 	}
-	for name, c := range charts(rep) {
-		var buf bytes.Buffer
-		if err := plot.WriteSVG(&buf, c); err != nil {
-			return "", err
-		}
-		if err := os.WriteFile(base+"-"+name+".svg", buf.Bytes(), 0o644); err != nil {
-			return "", fmt.Errorf("write replay plot: %w", err)
-		}
+	if err := writeCharts(rep, base); err != nil {
+		return "", fmt.Errorf("write replay report: %w", err)
 	}
 	md, err := Markdown(rep)
 	if err != nil {
@@ -174,37 +165,6 @@ func WriteFiles(rep *Report, dir string) (string, error) {
 		return "", fmt.Errorf("write replay report: %w", err)
 	}
 	return base + ".md", nil
-}
-
-// charts returns the plots of the ingest, by file suffix.
-func charts(rep *Report) map[string]plot.Chart {
-	var rate, sched, p50, p90, p99 []plot.Series
-	rate = []plot.Series{{Name: "accepted votes/s"}}
-	p50 = []plot.Series{{Name: "p50"}}
-	p90 = []plot.Series{{Name: "p90"}}
-	p99 = []plot.Series{{Name: "p99"}}
-	open := false
-	for _, s := range rep.Timeline {
-		rate[0].Points = append(rate[0].Points, plot.Point{X: s.At, Y: s.AcceptedPerS})
-		p50[0].Points = append(p50[0].Points, plot.Point{X: s.At, Y: s.P50})
-		p90[0].Points = append(p90[0].Points, plot.Point{X: s.At, Y: s.P90})
-		p99[0].Points = append(p99[0].Points, plot.Point{X: s.At, Y: s.P99})
-		if s.Scheduled > 0 {
-			open = true
-		}
-	}
-	if open {
-		sched = []plot.Series{{Name: "scheduled/s"}}
-		for _, s := range rep.Timeline {
-			sched[0].Points = append(sched[0].Points, plot.Point{X: s.At, Y: float64(s.Scheduled) / math.Max(s.Seconds, 1e-9)})
-		}
-	}
-	return map[string]plot.Chart{
-		"throughput": {Title: rep.Scenario + ": accepted votes per second", XLabel: "seconds into the ingest",
-			YLabel: "votes/s", Series: append(rate, sched...)},
-		"latency": {Title: rep.Scenario + ": vote latency per second (log scale)", XLabel: "seconds into the ingest",
-			YLabel: "milliseconds", LogY: true, Series: append(append(p50, p90...), p99...)},
-	}
 }
 
 // Markdown renders the report.
