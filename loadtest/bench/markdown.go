@@ -60,7 +60,7 @@ func WriteFiles(r *Report, mdPath, jsonPath string) error {
 // Markdown renders the report as a Markdown section that links to the
 // JSON report jsonName.
 func (r *Report) Markdown(jsonName string) (string, error) {
-	return report.Render(templates, "*.md.tmpl", "report.md.tmpl", newView(r, jsonName))
+	return report.Render(templates, "report.md.tmpl", newView(r, jsonName))
 }
 
 //go:embed report.md.tmpl

@@ -100,19 +100,19 @@ func (f FaultReport) Line() string {
 
 // Markdown renders the report as the page docs/chaos.md.
 func Markdown(r *Report) (string, error) {
-	v := page{Report: r}
+	v := view{Report: r}
 	for _, f := range r.Faults {
 		v.Faults = append(v.Faults, faultView{FaultReport: f, Finals: counts(f.Tally.Finals), Every: counts(f.Tally.Every)})
 	}
-	return report.Render(templates, "*.md.tmpl", "report.md.tmpl", v)
+	return report.Render(templates, "report.md.tmpl", v)
 }
 
 //go:embed report.md.tmpl
 var templates embed.FS
 
-// page is what the template reads: the report, with each fault's answers
+// view is what the template reads: the report, with each fault's answers
 // counted.
-type page struct {
+type view struct {
 	*Report
 	Faults []faultView
 }

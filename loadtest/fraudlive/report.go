@@ -104,7 +104,7 @@ func Markdown(r *Report) (string, error) {
 		}
 		*s.out = md
 	}
-	return report.Render(templates, "*.md.tmpl", "report.md.tmpl", v)
+	return report.Render(templates, "report.md.tmpl", v)
 }
 
 //go:embed report.md.tmpl

@@ -55,7 +55,7 @@ func Markdown(r *Report, p Page) (string, error) {
 	for _, c := range r.Categories {
 		v.Champions = append(v.Champions, champions{Category: c, Left: short(c.Missing), InPlace: short(c.Intruders)})
 	}
-	return report.Render(templates, "*.md.tmpl", "report.md.tmpl", v)
+	return report.Render(templates, "report.md.tmpl", v)
 }
 
 //go:embed report.md.tmpl

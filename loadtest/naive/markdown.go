@@ -35,7 +35,7 @@ func Markdown(rep *CompareReport, jsonName string) (string, error) {
 	v := view{CompareReport: rep, JSONName: jsonName,
 		HasCPU: slices.ContainsFunc(rep.Rounds, func(r Round) bool { return r.VotePathCPU.Machine > 0 || r.NaiveCPU.Machine > 0 })}
 	v.Targets.OverBaseline, v.Targets.OverNaive, v.Targets.FlushOverCopy = TargetOverBaseline, TargetOverNaive, TargetFlushOverCopy
-	return report.Render(templates, "*.md.tmpl", "report.md.tmpl", v)
+	return report.Render(templates, "report.md.tmpl", v)
 }
 
 // WriteFiles writes the JSON report to jsonPath and the Markdown section

@@ -169,7 +169,7 @@ func WriteFiles(rep *Report, dir string) (string, error) {
 
 // Markdown renders the report.
 func Markdown(rep *Report) (string, error) {
-	return report.Render(templates, "*.md.tmpl", "report.md.tmpl", newView(rep))
+	return report.Render(templates, "report.md.tmpl", newView(rep))
 }
 
 //go:embed *.md.tmpl

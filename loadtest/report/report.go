@@ -19,10 +19,10 @@ import (
 	"github.com/wsisvote/prizes/loadtest"
 )
 
-// Render parses the templates of fsys matching pattern, with Funcs, and
-// returns the output of the one called name for data.
-func Render(fsys fs.FS, pattern, name string, data any) (string, error) {
-	t, err := template.New(name).Funcs(Funcs()).ParseFS(fsys, pattern)
+// Render parses the templates of fsys, the files named *.md.tmpl, with
+// Funcs, and returns the output of the one called name for data.
+func Render(fsys fs.FS, name string, data any) (string, error) {
+	t, err := template.New(name).Funcs(Funcs()).ParseFS(fsys, "*.md.tmpl")
 	if err != nil {
 		return "", fmt.Errorf("render %s: %w", name, err)
 	}
@@ -52,10 +52,8 @@ func Funcs() template.FuncMap {
 		"orDash":         OrDash,
 		"boldUnlessZero": BoldUnlessZero,
 		"oneLine":        OneLine,
-		"share":          Share,
 		"inc":            func(i int) int { return i + 1 },
 		"join":           strings.Join,
-		"trim":           strings.TrimSpace,
 	}
 }
 
