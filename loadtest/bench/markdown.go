@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/wsisvote/prizes/loadtest/report"
@@ -36,6 +35,7 @@ func WriteFiles(r *Report, mdPath, jsonPath string) error {
 	}
 	page := string(old)
 	if len(old) == 0 {
+		// A new page gets a heading above the section.
 		page = "# Benchmarks\n"
 	}
 	if err := os.MkdirAll(filepath.Dir(mdPath), 0o755); err != nil {
@@ -239,11 +239,11 @@ func redisCommands(r *Report) []redisCommand {
 	for name := range sum {
 		names = append(names, name)
 	}
-	sort.Slice(names, func(i, j int) bool {
-		if sum[names[i]].Usec != sum[names[j]].Usec {
-			return sum[names[i]].Usec > sum[names[j]].Usec
+	slices.SortFunc(names, func(a, b string) int {
+		if c := cmp.Compare(sum[b].Usec, sum[a].Usec); c != 0 {
+			return c
 		}
-		return names[i] < names[j]
+		return strings.Compare(a, b)
 	})
 	var out []redisCommand
 	for _, name := range names {
