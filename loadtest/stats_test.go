@@ -30,14 +30,3 @@ func TestMedian(t *testing.T) {
 		})
 	}
 }
-
-func TestCount(t *testing.T) {
-	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -1234: "-1,234"} {
-		if got := loadtest.Count(n); got != want {
-			t.Errorf("Count(%d) = %q, want %q", n, got, want)
-		}
-	}
-	if got := loadtest.Round(1299.5); got != "1,300" {
-		t.Errorf("Round(1299.5) = %q, want 1,300", got)
-	}
-}

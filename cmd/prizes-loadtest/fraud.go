@@ -127,7 +127,10 @@ func runFraudReport(_ context.Context, a *app, args []string) error {
 		}
 		page.Traffic = s.Markdown()
 	}
-	md := fraudreport.Markdown(rep, page)
+	md, err := fraudreport.Markdown(rep, page)
+	if err != nil {
+		return fmt.Errorf("fraud-report: %w", err)
+	}
 	fmt.Fprint(a.stdout, md)
 	if *out != "" {
 		if err := os.WriteFile(*out, []byte(md), 0o644); err != nil {

@@ -51,7 +51,10 @@ func runFraudLive(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	md := fraudlive.Markdown(rep)
+	md, err := fraudlive.Markdown(rep)
+	if err != nil {
+		return fmt.Errorf("fraud-live: %w", err)
+	}
 	if err := os.WriteFile(*out, []byte(md), 0o644); err != nil {
 		return fmt.Errorf("fraud-live: %w", err)
 	}

@@ -1,17 +1,16 @@
 package bench
 
 import (
-	"bytes"
+	"cmp"
+	"embed"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
-	"time"
 
-	"github.com/wsisvote/prizes/loadtest"
+	"github.com/wsisvote/prizes/loadtest/report"
 	"github.com/wsisvote/prizes/loadtest/stack"
 )
 
@@ -26,28 +25,23 @@ const (
 // the previous section, keeping the rest of the file) and as JSON into
 // jsonPath.
 func WriteFiles(r *Report, mdPath, jsonPath string) error {
-	var sec bytes.Buffer
-	r.Markdown(&sec, filepath.Base(jsonPath))
+	section, err := r.Markdown(filepath.Base(jsonPath))
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
 	old, err := os.ReadFile(mdPath)
 	if err != nil && !os.IsNotExist(err) {
 		return fmt.Errorf("write report: %w", err)
 	}
-	section := beginMarker + "\n" + sec.String() + endMarker + "\n"
-	var out string
-	b, rest, found := strings.Cut(string(old), beginMarker)
-	_, after, hasEnd := strings.Cut(rest, endMarker)
-	switch {
-	case found && hasEnd:
-		out = b + section + strings.TrimPrefix(after, "\n")
-	case len(old) > 0:
-		out = strings.TrimRight(string(old), "\n") + "\n\n" + section
-	default:
-		out = "# Benchmarks\n\n" + section
+	page := string(old)
+	if len(old) == 0 {
+		// A new page gets a heading above the section.
+		page = "# Benchmarks\n"
 	}
 	if err := os.MkdirAll(filepath.Dir(mdPath), 0o755); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
-	if err := os.WriteFile(mdPath, []byte(out), 0o644); err != nil {
+	if err := os.WriteFile(mdPath, []byte(report.Splice(page, beginMarker, endMarker, section)), 0o644); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	j, err := json.MarshalIndent(r, "", "  ")
@@ -63,252 +57,99 @@ func WriteFiles(r *Report, mdPath, jsonPath string) error {
 	return nil
 }
 
-// Markdown renders the report as a Markdown section.
-func (r *Report) Markdown(w io.Writer, jsonName string) {
-	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
-	s := r.Settings
-	p("## Latest run\n\n")
-	p("Measured on %s with `%s`; the raw figures are in [%s](%s).\n\n",
-		r.Date.Format("2006-01-02 15:04 MST"), r.Command, jsonName, jsonName)
-	p("| machine | |\n|---|---|\n")
-	p("| CPU | %d × %s |\n", r.Machine.CPUs, orDash(r.Machine.CPUModel))
-	p("| kernel | %s |\n", orDash(r.Machine.Kernel))
-	p("| Go | %s (GOMAXPROCS %d in every process) |\n", r.Machine.GoVersion, s.GOMAXPROCS)
-	p("| Redis | %s, dedicated, no persistence |\n", orDash(r.Machine.Redis))
-	p("| PostgreSQL | %s |\n\n", orDash(r.Machine.Postgres))
-	p("Generator, servers, Redis and PostgreSQL all share these cores. Each closed-loop run is %s with %d keep-alive\n", dur(s.Duration), s.Workers)
-	p("connections; %s voters, %d categories, %d nominees, Zipf popularity with exponent %g. Voters vote %s at a time,\n",
-		count(int64(s.Voters)), s.Categories, s.Projects, s.Skew, count(int64(s.Window)))
-	p("each casting one vote in every category before the next voters start, so a voter's token is verified once and\n")
-	p("then found in the server's token cache, as in a real voting session.")
-	if len(s.PrizesEnv) > 0 {
-		p(" prizes ran with `%s`; every other setting is its default.", strings.Join(s.PrizesEnv, " "))
-	} else {
-		p(" prizes ran with its default settings.")
-	}
-	p("\n\n")
+// Markdown renders the report as a Markdown section that links to the
+// JSON report jsonName.
+func (r *Report) Markdown(jsonName string) (string, error) {
+	return report.Render(templates, "report.md.tmpl", newView(r, jsonName))
+}
 
-	p("### Summary\n\n| measure | result | target |\n|---|---|---|\n")
-	p("| plain Gin handler (median) | %s votes/s | |\n", num(r.MedianBaseline))
-	p("| full vote path (median) | %s votes/s | |\n", num(r.MedianVotePath))
-	p("| ratio vote path / Gin (median of pairs) | **%.2f** | ≥ %.1f %s |\n", r.MedianRatio, TargetRatio, mark(r.MedianRatio >= TargetRatio))
-	if s.IngestOnly {
-		p("| vote path with its flusher stopped (ingest only, median) | %s votes/s | |\n", num(r.MedianIngestOnly))
-		p("| ratio ingest only / Gin (median of pairs) | %.2f | |\n", r.MedianIngestRatio)
-		p("| flusher draining the log into PostgreSQL, machine to itself (median) | %s votes/s | |\n", num(r.MedianDrain))
-	}
-	if s.CompareScorer {
-		p("| prizes serve CPU per vote, fraud scorer on / off (medians), and the scorer's cost (median of the pairs' costs) | %.1f µs / %.1f µs; **%+.1f%%** | ≤ +%.0f%% %s |\n",
-			r.MedianServeCPUOn, r.MedianServeCPUOff, 100*r.MedianScorerCost, 100*TargetScorerCost, mark(r.MedianScorerCost <= TargetScorerCost))
-	}
-	if o := r.Open; o != nil {
-		p("| latency at %s votes/s (open loop), p50 / p90 / p99 / p99.9 | %s / %s / %s / %s | |\n",
-			num(o.Rate), lat(o.Latency.P50), lat(o.Latency.P90), lat(o.Latency.P99), lat(o.Latency.P999))
-	}
-	m := r.Memory
-	p("| Redis memory per accepted vote, after flush (and once rate limit counters expired) | %.2f bytes (**%.2f bytes**) | ≤ %.0f %s |\n",
-		m.AtFlushPerVote, m.BytesPerVote, TargetBytesPerVote, mark(m.AtFlushPerVote <= TargetBytesPerVote))
-	if l := r.FlushLag; l != nil {
-		p("| flush lag under load, vote accepted to committed (b runs, %s votes), p50 / p99 | %s / **%s** | p99 < %s %s |\n",
-			count(l.Votes), secs(l.P50), secs(l.P99), secs(TargetFlushLagP99), mark(l.P99 < TargetFlushLagP99))
-	} else {
-		p("| flush lag under load, vote accepted to committed (b runs), p50 / p99 | not measured | p99 < %s |\n", secs(TargetFlushLagP99))
-	}
-	if sm := r.ServeMemory; sm != nil {
-		p("| prizes serve resident memory during the b runs (VmRSS every %s), peak / end of the last run | %s / %s | |\n",
-			dur(sm.Interval), mib(sm.Peak), mib(sm.End))
-	}
-	c := r.Correctness
-	p("| ledger recount = 202 answers, per project | %s | exact %s |\n", yesNo(c.OK), mark(c.OK))
-	p("| create %s voters (`prizes voters`) | %s (%s voters/s) | |\n\n", num(float64(s.Voters)), dur(r.Setup.Voters), num(r.Setup.VotersPerSecond))
+//go:embed report.md.tmpl
+var templates embed.FS
 
-	p("### Throughput, alternating runs\n\n")
-	p("| run | target | votes/s | requests | refused | transport errors | log entries left | p50 | p99 | p99.9 |\n|---|---|---|---|---|---|---|---|---|---|\n")
+// view is what the template reads: the report and the rows that need
+// more than a field.
+type view struct {
+	*Report
+	JSONName string
+	Targets  struct{ Ratio, ScorerCost, BytesPerVote, FlushLagP99 float64 }
+	// ClosedRuns are the closed-loop runs.
+	ClosedRuns    []closedRun
+	CPUColumns    []string
+	CPURows       []cpuRow
+	Budget        *budget
+	RedisCommands []redisCommand
+	KeyRows       []keyRow
+}
+
+type closedRun struct {
+	RunReport
+	// Refused is how many answers were not 202, with their codes; Left
+	// the log entries left at the end of a vote path run.
+	Refused, Left string
+}
+
+type cpuRow struct {
+	Name string
+	// Cores are the cores each column's process kept busy, "–" where it
+	// was not measured; PerVote the whole machine's µs per accepted vote.
+	Cores   []string
+	PerVote string
+}
+
+type budget struct {
+	Budget
+	// Total is the CPU per vote the ratio target allows in all.
+	Total float64
+}
+
+// redisCommand is what one Redis command took per accepted vote.
+type redisCommand struct {
+	Name          string
+	Calls, Micros float64
+}
+
+// keyRow is one class of Redis keys at flush and after the rate limit
+// counters expired.
+type keyRow struct {
+	Class               string
+	AtKeys, AfterKeys   int
+	AtBytes, AfterBytes int64
+	PerVote             float64
+}
+
+func newView(r *Report, jsonName string) view {
+	// The CPU table's columns are processes by the CPU sampler's names.
+	cpuColumns := []string{"loadgen", "baseline", "prizes serve", "redis", "postgres", "other", "irq", "machine", "steal"}
+	v := view{Report: r, JSONName: jsonName, CPUColumns: cpuColumns, RedisCommands: redisCommands(r), KeyRows: keyRows(r.Memory)}
+	v.Targets.Ratio, v.Targets.ScorerCost, v.Targets.BytesPerVote, v.Targets.FlushLagP99 = TargetRatio, TargetScorerCost, TargetBytesPerVote, TargetFlushLagP99
 	for _, run := range r.Runs {
-		if run.Mode != "closed" {
-			continue
-		}
-		backlog := "–"
-		if run.Target != "baseline" {
-			backlog = count(run.Backlog)
-		}
-		rejected := "0"
-		if n := run.Requests - run.Accepted - run.TransportErrors; n > 0 {
-			rejected = count(n) + " (" + codes(run) + ")"
-		}
-		p("| %s | %s | %s | %s | %s | %d | %s | %s | %s | %s |\n", run.Name, run.Target, num(run.AcceptedPerS), count(run.Requests),
-			rejected, run.TransportErrors, backlog,
-			lat(run.Latency.P50), lat(run.Latency.P99), lat(run.Latency.P999))
-	}
-	if s.IngestOnly {
-		p("\n| pair | baseline votes/s | vote path votes/s | ratio | ingest only votes/s | ratio | drain votes/s |\n|---|---|---|---|---|---|---|\n")
-		for i, pr := range r.Pairs {
-			p("| %d | %s | %s | %.2f | %s | %.2f | %s |\n", i+1, num(pr.Baseline), num(pr.VotePath), pr.Ratio,
-				num(pr.IngestOnly), pr.IngestRatio, num(pr.Drain.Rate))
-		}
-		p("| median | %s | %s | **%.2f** | %s | %.2f | %s |\n\n", num(r.MedianBaseline), num(r.MedianVotePath), r.MedianRatio,
-			num(r.MedianIngestOnly), r.MedianIngestRatio, num(r.MedianDrain))
-		p("Each pair is a baseline run (a), the vote path as `prizes serve` runs by default, flusher included (b), then the\n")
-		p("vote path restarted with `--flush=false` (i, the ingest path alone, as when flushers run on other machines),\n")
-		p("after which serve is restarted with its flusher and the time to empty the log is measured (drain, process\n")
-		p("start included).\n\n")
-	} else {
-		p("\n| pair | baseline votes/s | vote path votes/s | ratio |\n|---|---|---|---|\n")
-		for i, pr := range r.Pairs {
-			p("| %d | %s | %s | %.2f |\n", i+1, num(pr.Baseline), num(pr.VotePath), pr.Ratio)
-		}
-		p("| median | %s | %s | **%.2f** |\n\n", num(r.MedianBaseline), num(r.MedianVotePath), r.MedianRatio)
-	}
-
-	if s.CompareScorer {
-		p("| pair | vote path votes/s, scorer on (b) | scorer off (c) | prizes serve µs of CPU per vote, on | off | scorer's cost |\n|---|---|---|---|---|---|\n")
-		for i, pr := range r.Pairs {
-			p("| %d | %s | %s | %.1f | %.1f | %+.1f%% |\n", i+1, num(pr.VotePath), num(pr.ScorerOff), pr.ServeCPUOn, pr.ServeCPUOff, 100*pr.ScorerCost)
-		}
-		p("| median | | | %.1f | %.1f | **%+.1f%%** |\n\n", r.MedianServeCPUOn, r.MedianServeCPUOff, 100*r.MedianScorerCost)
-		p("Run c is the vote path restarted with `PRIZES_FRAUD_SCORER=off` (every vote counted, no signal read), flusher\n")
-		p("included, right after b; CPU per vote is prizes serve's cores over the run times its length, over the votes it\n")
-		p("accepted.\n\n")
-	}
-
-	if o := r.Open; o != nil {
-		p("### Latency at a fixed rate\n\n")
-		p("Open loop at %s requests/s (half the vote path's median) for %s, up to %d connections. Latency counts from the\n", num(o.Rate), dur(o.Duration), o.Workers)
-		p("time each request was scheduled, so queueing in the generator or the server is included; service time counts\n")
-		p("from the moment it was sent.\n\n")
-		p("| | p50 | p90 | p99 | p99.9 | max |\n|---|---|---|---|---|---|\n")
-		p("| latency | %s | %s | %s | %s | %s |\n", lat(o.Latency.P50), lat(o.Latency.P90), lat(o.Latency.P99), lat(o.Latency.P999), lat(o.Latency.Max))
-		if sv := o.Service; sv != nil {
-			p("| service time | %s | %s | %s | %s | %s |\n", lat(sv.P50), lat(sv.P90), lat(sv.P99), lat(sv.P999), lat(sv.Max))
-		}
-		p("\n%s requests at %s/s achieved, %s accepted, %s sent more than 1 ms late, %d transport errors, %s votes not yet\n",
-			count(o.Requests), num(o.RequestsPerS), count(o.Accepted), count(o.Late), o.TransportErrors, count(o.Backlog))
-		p("in the ledger when the run ended.\n\n")
-	}
-
-	p("### Where the CPU went\n\n")
-	p("Cores busy during each run, from /proc (2.00 would be the whole machine). \"machine\" counts everything; \"other\"\n")
-	p("is the part of it no benchmark process accounts for (anything else running on the machine); \"irq\" is the part\n")
-	p("spent in interrupts and softirqs, mostly loopback networking, already counted in the processes it interrupted;\n")
-	p("\"steal\" is time the hypervisor gave to other machines.\n\n")
-	cols := []string{"loadgen", "baseline", "prizes serve", "redis", "postgres", "other", "irq", "machine", "steal"}
-	p("| run | %s | µs of CPU per vote (all) |\n|---|%s---|\n", strings.Join(cols, " | "), strings.Repeat("---|", len(cols)))
-	for _, run := range r.Runs {
-		p("| %s |", run.Name)
-		for _, k := range cols {
-			if v, ok := run.CPU[k]; ok {
-				p(" %.2f |", v)
-			} else {
-				p(" – |")
+		if run.Mode == "closed" {
+			c := closedRun{RunReport: run, Refused: "0", Left: "–"}
+			if run.Target != "baseline" {
+				c.Left = report.Count(run.Backlog)
 			}
+			if n := run.Requests - run.Accepted - run.TransportErrors; n > 0 {
+				c.Refused = report.Count(n) + " (" + codes(run) + ")"
+			}
+			v.ClosedRuns = append(v.ClosedRuns, c)
 		}
-		perVote := "–"
+		row := cpuRow{Name: run.Name, PerVote: "–"}
+		for _, k := range cpuColumns {
+			cores := "–"
+			if c, ok := run.CPU[k]; ok {
+				cores = fmt.Sprintf("%.2f", c)
+			}
+			row.Cores = append(row.Cores, cores)
+		}
 		if run.AcceptedPerS > 0 {
-			perVote = fmt.Sprintf("%.0f", run.CPU["machine"]/run.AcceptedPerS*1e6)
+			row.PerVote = fmt.Sprintf("%.0f", run.CPU["machine"]/run.AcceptedPerS*1e6)
 		}
-		p(" %s |\n", perVote)
+		v.CPURows = append(v.CPURows, row)
 	}
-	p("\n")
 	if b, ok := CPUBudget(r); ok {
-		p("**What the ratio target leaves prizes serve.** A run's rate is the cores it keeps busy divided by the CPU each\n")
-		p("vote takes. At the cores the vote path runs kept busy, %.1f of the baseline's rate allows %.1f µs of CPU per vote\n",
-			TargetRatio, b.Rest+b.Allowed)
-		p("in all. Everything but prizes serve (the generator, Redis, PostgreSQL and the rest of the machine) took %.1f,\n", b.Rest)
-		p("which leaves prizes serve **%.1f µs** per vote: it took %.1f, and the Gin handler alone took %.1f. If prizes serve\n",
-			b.Allowed, b.Serve, b.Handler)
-		p("cost no more than the Gin handler, the ratio would be %.2f.\n\n", b.Ceiling)
+		v.Budget = &budget{Budget: b, Total: b.Rest + b.Allowed}
 	}
-	writeRedisCommands(p, r)
-
-	p("### Redis memory\n\n")
-	p("`used_memory` before the load: %s bytes. As soon as every vote was flushed and deleted from the log: %s bytes,\n",
-		num(float64(m.Before)), num(float64(m.AtFlush)))
-	p("%.2f bytes per vote; that still counts the rate limit counters of the voters of the last minute or so, which\n", m.AtFlushPerVote)
-	p("expire by themselves. Once they had: %s bytes (dataset %s → %s). %s accepted votes: **%.2f bytes per vote**.\n\n",
-		num(float64(m.After)), num(float64(m.DatasetBefore)), num(float64(m.DatasetAfter)), num(float64(m.Votes)), m.BytesPerVote)
-	if len(m.Keys) > 0 || len(m.AtFlushKeys) > 0 {
-		p("| keys | count at flush | bytes at flush | count after expiry | bytes after expiry | bytes per vote after expiry |\n")
-		p("|---|---|---|---|---|---|\n")
-		type row struct{ at, after KeyClass }
-		rows := map[string]*row{}
-		for _, k := range m.AtFlushKeys {
-			rows[k.Class] = &row{at: k}
-		}
-		for _, k := range m.Keys {
-			if rows[k.Class] == nil {
-				rows[k.Class] = &row{}
-			}
-			rows[k.Class].after = k
-		}
-		classes := make([]string, 0, len(rows))
-		for c := range rows {
-			classes = append(classes, c)
-		}
-		sort.Slice(classes, func(i, j int) bool {
-			a, b := rows[classes[i]], rows[classes[j]]
-			return max(a.at.Bytes, a.after.Bytes) > max(b.at.Bytes, b.after.Bytes)
-		})
-		for _, c := range classes {
-			r := rows[c]
-			per := 0.0
-			if m.Votes > 0 {
-				per = float64(r.after.Bytes) / float64(m.Votes)
-			}
-			p("| %s | %s | %s | %s | %s | %.2f |\n", c, count(int64(r.at.Keys)), count(r.at.Bytes),
-				count(int64(r.after.Keys)), count(r.after.Bytes), per)
-		}
-		p("\n")
-	}
-
-	p("### Correctness\n\n")
-	p("| check | result |\n|---|---|\n")
-	p("| 202 answers to the vote path | %s |\n", count(c.Accepted))
-	p("| `prizes recount` total | %s |\n", count(c.LedgerTotal))
-	p("| projects compared, mismatches | %d, %d |\n", c.ProjectsCompared, len(c.Mismatches))
-	p("| `prizes check` converged (live counters = ledger) | %s (live total %s, flushed in %s) |\n", yesNo(c.Converged), count(c.LiveTotal), dur(c.FlushWait))
-	p("| receipts, unique, found in the ledger | %s, %s, %s |\n", count(c.Receipts), count(c.UniqueReceipts), count(c.ReceiptsInLedger))
-	p("| requests without an answer (outcome unknown) | %d |\n\n", c.TransportErrors)
-
-	p("### Set-up\n\n")
-	p("migrate %s, seed %s, %s voters %s (`%s`); whole benchmark %s.\n\n",
-		dur(r.Setup.Migrate), dur(r.Setup.Seed), num(float64(s.Voters)), dur(r.Setup.Voters), r.Setup.VotersReported, dur(r.Elapsed))
-	if len(r.Problems) > 0 {
-		p("### Problems\n\n")
-		for _, pr := range r.Problems {
-			p("- %s\n", pr)
-		}
-		p("\n")
-	}
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "–"
-	}
-	return s
-}
-
-func mark(ok bool) string {
-	if ok {
-		return "✅"
-	}
-	return "❌"
-}
-
-func yesNo(ok bool) string {
-	if ok {
-		return "yes"
-	}
-	return "**no**"
-}
-
-func lat(d time.Duration) string { return loadtest.FormatDuration(d) }
-
-func dur(d time.Duration) string {
-	if d >= 10*time.Second {
-		return d.Round(100 * time.Millisecond).String()
-	}
-	return d.Round(time.Millisecond).String()
+	return v
 }
 
 // codes lists the error codes of a run's answers with their counts.
@@ -318,27 +159,47 @@ func codes(r RunReport) string {
 		if code == "" {
 			code = "no code"
 		}
-		parts = append(parts, fmt.Sprintf("%s %s", code, count(n)))
+		parts = append(parts, code+" "+report.Count(n))
 	}
-	sort.Slice(parts, func(i, j int) bool { return parts[i] < parts[j] })
 	if len(parts) == 0 {
 		return "no code"
 	}
+	slices.Sort(parts)
 	return strings.Join(parts, ", ")
 }
 
-// secs formats seconds read from a Prometheus histogram.
-func secs(s float64) string {
-	return loadtest.FormatDuration(time.Duration(s * float64(time.Second)))
+// keyRows joins the key classes at flush and after expiry, largest first.
+func keyRows(m Memory) []keyRow {
+	rows := map[string]*keyRow{}
+	row := func(class string) *keyRow {
+		if rows[class] == nil {
+			rows[class] = &keyRow{Class: class}
+		}
+		return rows[class]
+	}
+	for _, k := range m.AtFlushKeys {
+		r := row(k.Class)
+		r.AtKeys, r.AtBytes = k.Keys, k.Bytes
+	}
+	for _, k := range m.Keys {
+		r := row(k.Class)
+		r.AfterKeys, r.AfterBytes = k.Keys, k.Bytes
+		if m.Votes > 0 {
+			r.PerVote = float64(k.Bytes) / float64(m.Votes)
+		}
+	}
+	out := make([]keyRow, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, *r)
+	}
+	slices.SortFunc(out, func(a, b keyRow) int {
+		if c := cmp.Compare(max(b.AtBytes, b.AfterBytes), max(a.AtBytes, a.AfterBytes)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Class, b.Class)
+	})
+	return out
 }
-
-// mib formats bytes as mebibytes.
-func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
-
-func count(n int64) string { return num(float64(n)) }
-
-// num writes f rounded, with thousands separators.
-func num(f float64) string { return loadtest.Round(f) }
 
 // ReadReport reads a JSON report written by WriteFiles, to render it again.
 func ReadReport(path string) (*Report, error) {
@@ -353,9 +214,10 @@ func ReadReport(path string) (*Report, error) {
 	return &rep, nil
 }
 
-// writeRedisCommands renders what Redis spent per accepted vote on each
-// command over the full vote path runs, from their command statistics.
-func writeRedisCommands(p func(string, ...any), r *Report) {
+// redisCommands sums what Redis spent per accepted vote on each command
+// over the full vote path runs, from their command statistics, most time
+// first, leaving out commands below 0.005 µs per vote.
+func redisCommands(r *Report) []redisCommand {
 	sum := map[string]stack.CommandStat{}
 	var votes int64
 	for _, run := range r.Runs {
@@ -371,29 +233,26 @@ func writeRedisCommands(p func(string, ...any), r *Report) {
 		}
 	}
 	if votes == 0 {
-		return
+		return nil
 	}
 	names := make([]string, 0, len(sum))
 	for name := range sum {
 		names = append(names, name)
 	}
-	sort.Slice(names, func(i, j int) bool {
-		if sum[names[i]].Usec != sum[names[j]].Usec {
-			return sum[names[i]].Usec > sum[names[j]].Usec
+	slices.SortFunc(names, func(a, b string) int {
+		if c := cmp.Compare(sum[b].Usec, sum[a].Usec); c != 0 {
+			return c
 		}
-		return names[i] < names[j]
+		return strings.Compare(a, b)
 	})
-	p("**Redis per accepted vote**, from `INFO commandstats` over the vote path runs with the flusher, from the start\n")
-	p("of each run until its votes were flushed. The script (`evalsha`) runs the commands under it, whose time is\n")
-	p("also inside its own; the flusher's are the stream reads, acknowledgements and deletions.\n\n")
-	p("| command | calls per vote | µs per vote |\n|---|---|---|\n")
+	var out []redisCommand
 	for _, name := range names {
 		st := sum[name]
 		per := float64(st.Usec) / float64(votes)
 		if per < 0.005 {
 			continue
 		}
-		p("| %s | %.3f | %.2f |\n", name, float64(st.Calls)/float64(votes), per)
+		out = append(out, redisCommand{Name: name, Calls: float64(st.Calls) / float64(votes), Micros: per})
 	}
-	p("\n")
+	return out
 }

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wsisvote/prizes/loadtest/report"
 	"github.com/wsisvote/prizes/loadtest/stack"
 )
 
@@ -115,7 +116,7 @@ var Faults = []Fault{
 		}},
 	{Name: "postgres", inject: (*deployment).stopPostgres,
 		what: func(c Config) string {
-			return fmt.Sprintf("PostgreSQL stopped (%s shutdown) for %s, then started again", c.Shutdown, secs(c.PostgresDown))
+			return fmt.Sprintf("PostgreSQL stopped (%s shutdown) for %s, then started again", c.Shutdown, report.Seconds(c.PostgresDown))
 		}},
 }
 

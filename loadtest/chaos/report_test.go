@@ -35,7 +35,7 @@ func report() *chaos.Report {
 }
 
 func TestMarkdown(t *testing.T) {
-	md := chaos.Markdown(report())
+	md := markdown(t, report())
 	for _, want := range []string{
 		"# Crash drill",
 		"`make chaos`",
@@ -67,7 +67,7 @@ func TestMarkdown_NotDrained(t *testing.T) {
 	r.Faults = r.Faults[:1]
 	r.Faults[0].Drained = false
 	r.Faults[0].Check = stack.Check{Pending: 12, Unread: 3}
-	md := chaos.Markdown(r)
+	md := markdown(t, r)
 	if want := "| log drained, `prizes check` passing | **no**: pending 12, unread 3, converged false |"; !strings.Contains(md, want) {
 		t.Errorf("the report lacks %q:\n%s", want, md)
 	}
@@ -106,4 +106,13 @@ func TestFaultReport_Line(t *testing.T) {
 	if got := r.Faults[1].Line(); !strings.HasSuffix(got, ": FAILED") {
 		t.Errorf("Line() of a fault with a missing vote = %s, want it to end in FAILED", got)
 	}
+}
+
+func markdown(tb testing.TB, r *chaos.Report) string {
+	tb.Helper()
+	md, err := chaos.Markdown(r)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return md
 }

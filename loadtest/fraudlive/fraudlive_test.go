@@ -76,7 +76,11 @@ func TestRun(t *testing.T) {
 	if farms == 0 {
 		t.Errorf("the ingest scorer set aside none of the farms' votes: %+v", rep.Ingest.Rows)
 	}
-	if md := fraudlive.Markdown(rep); !strings.Contains(md, "## The ingest scorer's statuses") || !strings.Contains(md, "## The batch analyser on the live ledger") {
+	md, err := fraudlive.Markdown(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md, "## The ingest scorer's statuses") || !strings.Contains(md, "## The batch analyser on the live ledger") {
 		t.Errorf("the page lacks a judgement:\n%s", md)
 	}
 }

@@ -343,9 +343,12 @@ func TestReadFiles(t *testing.T) {
 	if rep.Attack.Flagged != 1 || rep.Honest.Flagged != 0 || !rep.Met() {
 		t.Fatalf("report %+v; want the one attack vote flagged and every target met", rep)
 	}
-	md := fraudreport.Markdown(rep, fraudreport.Page{Intro: "From a test.", Traffic: "| two votes |", Describe: func(l string) string {
+	md, err := fraudreport.Markdown(rep, fraudreport.Page{Intro: "From a test.", Traffic: "| two votes |", Describe: func(l string) string {
 		return map[string]string{"farm": "A farm."}[l]
 	}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, want := range []string{"From a test.", "## The traffic\n\n| two votes |\n\n## Votes flagged", "Every target is met.", "- `farm` (attack): A farm.",
 		"- `honest_organic` (honest): (not described)", "| C1 | yes | 1 |", "| `farm` | 1 | 1 | 1.000 | 1.000 | yes |"} {
 		if !strings.Contains(md, want) {
@@ -360,7 +363,10 @@ func TestReadFiles(t *testing.T) {
 func TestMarkdown_missed(t *testing.T) {
 	rep := judge(t, top3, votes(many(6, honest("a1", false)), many(4, honest("a1", true)), many(5, honest("a2", false)),
 		many(4, honest("a3", false)), many(3, honest("a4", false)), many(10, attack("a4", false))))
-	md := fraudreport.Markdown(rep, fraudreport.Page{})
+	md, err := fraudreport.Markdown(rep, fraudreport.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, want := range []string{"**Targets missed.**", "| attack votes flagged (recall) | at least 0.900 | 0.000 | **no** |",
 		"| honest votes flagged | at most 10.00% | 18.18% | **no** |", "0 of 1 categories", "| Ca | **no** | 1 | `a3` | `a4` |"} {
 		if !strings.Contains(md, want) {

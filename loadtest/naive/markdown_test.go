@@ -11,22 +11,6 @@ import (
 	"github.com/wsisvote/prizes/loadtest/stack"
 )
 
-func TestReplaceSection(t *testing.T) {
-	page := "# Benchmarks\n\n<!-- bench:begin -->\nbench\n<!-- bench:end -->\n\n## Mine\n"
-	once := naive.ReplaceSection(page, "first figures\n")
-	if !strings.HasPrefix(once, page) || !strings.Contains(once, naive.BeginMarker+"\nfirst figures\n"+naive.EndMarker+"\n") {
-		t.Fatalf("first write:\n%s", once)
-	}
-	twice := naive.ReplaceSection(once+"\nkept after\n", "second figures")
-	if strings.Contains(twice, "first figures") || !strings.Contains(twice, "second figures") ||
-		!strings.HasSuffix(twice, "\nkept after\n") || !strings.HasPrefix(twice, page) {
-		t.Fatalf("second write:\n%s", twice)
-	}
-	if strings.Count(twice, naive.BeginMarker) != 1 {
-		t.Fatalf("markers repeated:\n%s", twice)
-	}
-}
-
 func TestMarkdown_flush(t *testing.T) {
 	rep := &naive.CompareReport{Flush: naive.Flush{
 		VotesPerRound: 100_000, SteadyPerS: 80_000, WallPerS: 60_000, CopyPerS: 140_000,
@@ -35,7 +19,7 @@ func TestMarkdown_flush(t *testing.T) {
 			Steady: 1225 * time.Millisecond, Wall: 1667 * time.Millisecond, FirstBatch: 120 * time.Millisecond,
 			SteadyOverCopy: 0.57, WallOverCopy: 0.43, FlusherCPU: 3.1, RedisCPU: 2.7, PostgresCPU: 6.2}},
 	}}
-	got := naive.Markdown(rep, "naive.json")
+	got := markdown(t, rep)
 	for _, want := range []string{
 		"| flusher / raw COPY, steady state (median of rounds) | **0.57** | ≥ 0.5 ✅ |",
 		"| flusher / raw COPY, process start included (median of rounds) | 0.43 | |",
@@ -49,10 +33,10 @@ func TestMarkdown_flush(t *testing.T) {
 	}
 
 	rep.Flush.FlushOverCopy = 0.45
-	if got := naive.Markdown(rep, "naive.json"); !strings.Contains(got, "| **0.45** | ≥ 0.5 ❌ |") {
+	if got := markdown(t, rep); !strings.Contains(got, "| **0.45** | ≥ 0.5 ❌ |") {
 		t.Errorf("a ratio under the target is not marked as missed:\n%s", got)
 	}
-	if got := naive.Markdown(&naive.CompareReport{}, "naive.json"); !strings.Contains(got, "| flusher / raw COPY | not measured |") {
+	if got := markdown(t, &naive.CompareReport{}); !strings.Contains(got, "| flusher / raw COPY | not measured |") {
 		t.Errorf("a report without flush rounds:\n%s", got)
 	}
 
@@ -76,7 +60,7 @@ func TestMarkdown_runCPU(t *testing.T) {
 		VotePathCPU: naive.RunCPU{Server: 31.5, Redis: 8.25, Postgres: 4.5, Generator: 9, Machine: 64, BusyCores: 1.92},
 		NaiveCPU:    naive.RunCPU{Server: 40, Postgres: 95.5, Generator: 10, Machine: 170, BusyCores: 1.7},
 	}}}
-	got := naive.Markdown(rep, "naive.json")
+	got := markdown(t, rep)
 	for _, want := range []string{
 		"the machine kept busy, of 2.",
 		"| 1 | 31.5, 8.2, 4.5, 9.0, 64.0 | 1.92 | 40.0, 0.0, 95.5, 10.0, 170.0 | 1.70 |",
@@ -86,7 +70,16 @@ func TestMarkdown_runCPU(t *testing.T) {
 		}
 	}
 	rep.Rounds[0].VotePathCPU, rep.Rounds[0].NaiveCPU = naive.RunCPU{}, naive.RunCPU{}
-	if got := naive.Markdown(rep, "naive.json"); strings.Contains(got, "CPU per accepted vote") {
+	if got := markdown(t, rep); strings.Contains(got, "CPU per accepted vote") {
 		t.Errorf("a report without CPU figures has a CPU table:\n%s", got)
 	}
+}
+
+func markdown(tb testing.TB, rep *naive.CompareReport) string {
+	tb.Helper()
+	md, err := naive.Markdown(rep, "naive.json")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return md
 }

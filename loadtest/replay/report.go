@@ -1,19 +1,17 @@
 package replay
 
 import (
-	"bytes"
+	"embed"
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/wsisvote/prizes/loadtest"
-	"github.com/wsisvote/prizes/loadtest/plot"
+	"github.com/wsisvote/prizes/loadtest/report"
 	"github.com/wsisvote/prizes/loadtest/scenario"
 	"github.com/wsisvote/prizes/loadtest/stack"
 )
@@ -156,223 +154,156 @@ func WriteFiles(rep *Report, dir string) (string, error) {
 	if err := os.WriteFile(base+".json", append(raw, '\n'), 0o644); err != nil {
 		return "", fmt.Errorf("write replay report: %w", err)
 	}
-	for name, c := range charts(rep) {
-		var buf bytes.Buffer
-		if err := plot.WriteSVG(&buf, c); err != nil {
-			return "", err
-		}
-		if err := os.WriteFile(base+"-"+name+".svg", buf.Bytes(), 0o644); err != nil {
-			return "", fmt.Errorf("write replay plot: %w", err)
-		}
+	if err := writeCharts(rep, base); err != nil {
+		return "", fmt.Errorf("write replay report: %w", err)
 	}
-	if err := os.WriteFile(base+".md", []byte(Markdown(rep)), 0o644); err != nil {
+	md, err := Markdown(rep)
+	if err != nil {
+		return "", fmt.Errorf("write replay report: %w", err)
+	}
+	if err := os.WriteFile(base+".md", []byte(md), 0o644); err != nil {
 		return "", fmt.Errorf("write replay report: %w", err)
 	}
 	return base + ".md", nil
 }
 
-// charts returns the plots of the ingest, by file suffix.
-func charts(rep *Report) map[string]plot.Chart {
-	var rate, sched, p50, p90, p99 []plot.Series
-	rate = []plot.Series{{Name: "accepted votes/s"}}
-	p50 = []plot.Series{{Name: "p50"}}
-	p90 = []plot.Series{{Name: "p90"}}
-	p99 = []plot.Series{{Name: "p99"}}
-	open := false
-	for _, s := range rep.Timeline {
-		rate[0].Points = append(rate[0].Points, plot.Point{X: s.At, Y: s.AcceptedPerS})
-		p50[0].Points = append(p50[0].Points, plot.Point{X: s.At, Y: s.P50})
-		p90[0].Points = append(p90[0].Points, plot.Point{X: s.At, Y: s.P90})
-		p99[0].Points = append(p99[0].Points, plot.Point{X: s.At, Y: s.P99})
-		if s.Scheduled > 0 {
-			open = true
-		}
-	}
-	if open {
-		sched = []plot.Series{{Name: "scheduled/s"}}
-		for _, s := range rep.Timeline {
-			sched[0].Points = append(sched[0].Points, plot.Point{X: s.At, Y: float64(s.Scheduled) / math.Max(s.Seconds, 1e-9)})
-		}
-	}
-	return map[string]plot.Chart{
-		"throughput": {Title: rep.Scenario + ": accepted votes per second", XLabel: "seconds into the ingest",
-			YLabel: "votes/s", Series: append(rate, sched...)},
-		"latency": {Title: rep.Scenario + ": vote latency per second (log scale)", XLabel: "seconds into the ingest",
-			YLabel: "milliseconds", LogY: true, Series: append(append(p50, p90...), p99...)},
-	}
+// Markdown renders the report.
+func Markdown(rep *Report) (string, error) {
+	return report.Render(templates, "report.md.tmpl", newView(rep))
 }
 
-// Markdown renders the report.
-func Markdown(rep *Report) string {
-	var b strings.Builder
-	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-	m := rep.Machine
-	p("# Replay: %s\n\n", rep.Scenario)
-	if rep.Description != "" {
-		p("%s\n\n", rep.Description)
-	}
-	p("Measured on %s with `%s` (scenario `%s`); the raw figures are in [%s.json](%s.json).\n\n",
-		rep.Date.Format("2006-01-02 15:04 UTC"), rep.Command, rep.ScenarioPath, rep.Scenario, rep.Scenario)
-	st := rep.Settings
-	redis := m.Redis
-	if n := st.Topology.RedisMasters; n > 0 {
-		redis += fmt.Sprintf(", a cluster of %d masters", n)
-	}
-	p("| machine | |\n|---|---|\n| CPU | %d × %s |\n| kernel | %s |\n| Go | %s |\n| Redis | %s, dedicated, no persistence |\n| PostgreSQL | %s |\n\n",
-		m.CPUs, m.CPUModel, m.Kernel, m.GoVersion, redis, m.Postgres)
-	p("%s voters, %d categories, %s nominees, %s legitimate votes; Zipf popularity with exponent %g; %s loop with %d connections; "+
-		"%d voters vote at a time; votes come from %s client addresses sent as `X-Forwarded-For`; prizes serve ran with `%s`.\n\n",
-		num(int64(st.Voters)), st.Categories, num(int64(st.Nominees)), num(st.Votes), st.Zipf, st.Mode, st.Workers,
-		st.Window, num(int64(st.Addresses)), strings.Join(st.ServeEnv, " "))
-	if !st.Topology.Single() {
-		p("Deployment: %s, all on this machine; the generator spreads its connections over the API nodes as a load balancer would.\n\n",
-			st.Topology)
-	}
+//go:embed *.md.tmpl
+var templates embed.FS
 
-	verdict := "❌ not met"
-	if rep.TargetMet {
-		verdict = "✅ met"
-	}
-	p("## Stages\n\n")
-	if rep.TargetSeconds > 0 {
-		p("Target: the whole replay in at most %gs. Measured: **%s**, %s.\n\n", rep.TargetSeconds, dur(rep.Total), verdict)
-	}
-	// The columns are the processes by the name the CPU sampler gives them,
-	// and the heading's word for each.
+// view is what the template reads: the report and the rows that need
+// more than a field.
+type view struct {
+	*Report
+	// Heads are the headings of the processes whose cores each stage
+	// shows, in the order of the cores column.
+	Heads     []string
+	StageRows []stageRow
+	// IngestCPU is the CPU each process took per accepted vote during
+	// the ingest; MachineCPU the whole machine's.
+	IngestCPU  []cpuCost
+	MachineCPU float64
+	Statuses   []count
+	Codes      []count
+	Labels     []count
+	Spread     *spreadView
+}
+
+type stageRow struct {
+	Stage
+	// Share is the stage's percentage of the total time; Cores the cores
+	// each process kept busy, or a dash.
+	Share float64
+	Cores string
+}
+
+type cpuCost struct {
+	Head   string
+	Micros float64
+}
+
+// count is one key of a map of counts, for a list sorted by key.
+type count struct {
+	Key string
+	N   int64
+}
+
+type spreadView struct {
+	Masters            []masterRow
+	APINodes, Flushers nodeTable
+}
+
+type masterRow struct {
+	MasterShare
+	ClaimShare, CPUShare string
+}
+
+// nodeTable is the table of the API nodes or of the flushers.
+type nodeTable struct {
+	Title, What string
+	Rows        []nodeRow
+}
+
+type nodeRow struct {
+	NodeShare
+	Share string
+}
+
+func newView(rep *Report) view {
+	// The columns are the processes by the name the CPU sampler gives
+	// them, and the heading's word for each.
 	procs, heads := []string{"prizes serve", "redis", "postgres", "loadgen"}, []string{"serve", "redis", "postgres", "generator"}
-	if st.Topology.Flushers > 0 {
+	if rep.Settings.Topology.Flushers > 0 {
 		procs, heads = slices.Insert(procs, 1, "prizes flush"), slices.Insert(heads, 1, "flush")
 	}
-	p("| stage | wall time | share | what | cores busy: %s / rest / machine |\n|---|---|---|---|---|\n", strings.Join(heads, " / "))
+	v := view{Report: rep, Heads: heads, Statuses: counts(rep.Ingest.Statuses), Codes: counts(rep.Ingest.Codes),
+		Labels: counts(rep.Correctness.ByLabel)}
 	for _, s := range rep.Stages {
-		share := 0.0
+		row := stageRow{Stage: s, Cores: "–"}
 		if rep.Total > 0 {
-			share = 100 * s.Elapsed.Seconds() / rep.Total.Seconds()
+			row.Share = 100 * s.Elapsed.Seconds() / rep.Total.Seconds()
 		}
-		cores := "–"
 		if s.Cores != nil {
 			var vals []string
-			for _, v := range append(slices.Clone(procs), "rest", "machine") {
-				c := s.Cores[v]
-				if v == "rest" {
+			for _, p := range append(slices.Clone(procs), "rest", "machine") {
+				c := s.Cores[p]
+				if p == "rest" {
 					c = rest(s.Cores)
 				}
 				vals = append(vals, fmt.Sprintf("%.2f", c))
 			}
-			cores = strings.Join(vals, " / ")
+			row.Cores = strings.Join(vals, " / ")
 		}
-		p("| %s | %s | %.0f%% | %s | %s |\n", s.Name, dur(s.Elapsed), share, s.Detail, cores)
+		v.StageRows = append(v.StageRows, row)
 	}
-	p("| **total** | **%s** | | whole run with tear-down: %s | |\n\n", dur(rep.Total), dur(rep.Wall))
-	p("Cores are read from /proc over each stage; 2.00 is the whole machine, whose busy time counts user, system, irq and softirq time, " +
-		"not steal. \"rest\" is the machine's busy time that none of the named processes " +
-		"accounts for: interrupts and softirqs of the loopback traffic, short-lived prizes commands, and any other " +
-		"tenant of the machine. A rest well above the ingest's own networking (about 0.35 cores on a quiet machine) means the run shared the machine.\n\n")
 	if cost := IngestCPUPerVote(rep); cost != nil {
-		var parts []string
-		for i, v := range procs {
-			parts = append(parts, fmt.Sprintf("%s %.1f µs", heads[i], cost[v]))
+		for i, p := range procs {
+			v.IngestCPU = append(v.IngestCPU, cpuCost{Head: heads[i], Micros: cost[p]})
 		}
-		p("CPU per accepted vote during the ingest (cores busy over votes per second): %s; the whole machine %.1f µs.\n\n",
-			strings.Join(parts, ", "), cost["machine"])
+		v.MachineCPU = cost["machine"]
 	}
-	pr := rep.Provision
-	p("Provision: migrate %s, seed %s, %s voters %s, accounts %s, serve ready %s.\n\n",
-		dur(pr.Migrate), dur(pr.Seed), num(int64(st.Voters)), dur(pr.Voters), dur(pr.Accounts), dur(pr.Serve))
-
-	in := rep.Ingest
-	p("## Ingest\n\n![throughput](%s-throughput.svg)\n\n![latency](%s-latency.svg)\n\n", rep.Scenario, rep.Scenario)
-	p("%s requests in %s: %s accepted, **%.0f votes/s**; latency p50 %s, p90 %s, p99 %s, p99.9 %s, max %s; "+
-		"%d transport errors; %s vote log entries not yet flushed at the last answer.\n\n",
-		num(in.Requests), dur(in.Elapsed), num(in.Accepted), in.AcceptedPerS, dur(in.Latency.P50), dur(in.Latency.P90),
-		dur(in.Latency.P99), dur(in.Latency.P999), dur(in.Latency.Max), in.TransportErrors, num(in.BacklogAtEnd))
-	if in.ChallengesSolved+in.ChallengeFailures > 0 {
-		p("Every vote carried a proof of work: %s challenges fetched and solved by the generator, %s failed.\n\n",
-			num(in.ChallengesSolved), num(in.ChallengeFailures))
-	}
-	if len(in.Statuses) > 0 {
-		keys := make([]string, 0, len(in.Statuses))
-		for k := range in.Statuses {
-			keys = append(keys, k)
+	if sp := rep.Spread; sp != nil {
+		v.Spread = &spreadView{APINodes: nodes("API node", "votes answered (every result)", sp.APINodes),
+			Flushers: nodes("flusher", "votes inserted into the ledger", sp.Flushers)}
+		var claims, cpu float64
+		for _, m := range sp.Masters {
+			claims += float64(m.SlotClaims)
+			cpu += m.CPUSeconds
 		}
-		sort.Strings(keys)
-		var parts []string
-		for _, k := range keys {
-			parts = append(parts, fmt.Sprintf("%s: %s", k, num(in.Statuses[k])))
-		}
-		p("Answers by status: %s.", strings.Join(parts, ", "))
-		if len(in.Codes) > 0 {
-			var codes []string
-			for k, v := range in.Codes {
-				codes = append(codes, fmt.Sprintf("`%s` %s", k, num(v)))
-			}
-			sort.Strings(codes)
-			p(" Error codes: %s.", strings.Join(codes, ", "))
-		}
-		p("\n\n")
-	}
-
-	if rep.Spread != nil {
-		b.WriteString(spreadMarkdown(rep.Spread))
-	}
-
-	o := rep.Outcome
-	p("## Contest\n\n%d Champions (%d ties decided by the organiser); jury: %d jurors, %d panel seats, %d scorecards submitted, %d conflicts declared, %d requests; %d Winners.\n\n",
-		o.Champions, o.TiesDecided, o.Jury.Jurors, o.Jury.Assignments, o.Jury.Scorecards, o.Jury.Conflicts, o.Jury.Requests, len(o.Winners))
-
-	c := rep.Correctness
-	p("## Correctness\n\n| check | result |\n|---|---|\n")
-	p("| legitimate ballots cast (generator's ground truth) | %s |\n", num(c.GroundTruth))
-	p("| 202 answers | %s |\n", num(c.Accepted))
-	p("| `prizes recount` total | %s |\n", num(c.Recounted))
-	p("| projects compared, where ground truth, 202s and recount differ | %d, %d |\n", c.Projects, len(c.Mismatches))
-	labels := make([]string, 0, len(c.ByLabel))
-	for l := range c.ByLabel {
-		labels = append(labels, l)
-	}
-	sort.Strings(labels)
-	for _, l := range labels {
-		p("| 202 answers labelled `%s` | %s |\n", l, num(c.ByLabel[l]))
-	}
-	if c.DuplicatesSent > 0 {
-		p("| duplicates sent, answered `duplicate_vote`, accepted | %s, %s, %s |\n", num(c.DuplicatesSent), num(c.DuplicateAnswers), num(c.DuplicatesAccepted))
-	}
-	p("| live counters converged with the ledger | %s |\n", yes(c.Converged))
-	p("| `prizes recount --verify` exit status 0, signature valid, results match | %s, %s, %s |\n", yes(c.VerifyExit0), yes(c.SignatureValid), yes(c.ResultsMatch))
-	p("| **all checks** | **%s** |\n\n", yes(c.OK))
-	for _, d := range c.Differences {
-		p("- difference: %s\n", d)
-	}
-	if len(rep.Problems) > 0 {
-		p("Problems:\n\n")
-		for _, pr := range rep.Problems {
-			p("- %s\n", pr)
+		for _, m := range sp.Masters {
+			v.Spread.Masters = append(v.Spread.Masters, masterRow{MasterShare: m,
+				ClaimShare: report.Share(float64(m.SlotClaims), claims), CPUShare: report.Share(m.CPUSeconds, cpu)})
 		}
 	}
-	return b.String()
+	return v
 }
 
-func yes(ok bool) string {
-	if ok {
-		return "yes"
+// nodes returns the table of ns, each with its share of their votes.
+func nodes(title, what string, ns []NodeShare) nodeTable {
+	t := nodeTable{Title: title, What: what}
+	var total float64
+	for _, n := range ns {
+		total += n.Votes
 	}
-	return "**no**"
+	for _, n := range ns {
+		t.Rows = append(t.Rows, nodeRow{NodeShare: n, Share: report.Share(n.Votes, total)})
+	}
+	return t
 }
 
-// dur formats a duration to three significant figures or so.
-func dur(d time.Duration) string {
-	switch {
-	case d >= 10*time.Second:
-		return d.Round(100 * time.Millisecond).String()
-	case d >= time.Second:
-		return d.Round(10 * time.Millisecond).String()
-	default:
-		return fmt.Sprintf("%.3gms", float64(d)/float64(time.Millisecond))
+// counts returns m sorted by key.
+func counts(m map[string]int64) []count {
+	out := make([]count, 0, len(m))
+	for k, n := range m {
+		out = append(out, count{k, n})
 	}
+	slices.SortFunc(out, func(a, b count) int { return strings.Compare(a.Key, b.Key) })
+	return out
 }
-
-// num writes n with thousands separators.
-func num(n int64) string { return loadtest.Count(n) }
 
 // IngestCPUPerVote returns the microseconds of CPU each process used per
 // accepted vote over the ingest stage, by the CPU sampler's names, or nil

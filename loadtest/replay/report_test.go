@@ -33,7 +33,7 @@ func TestMarkdown_scaledOut(t *testing.T) {
 		APINodes: []replay.NodeShare{{Name: "prizes serve 1", Votes: 750}, {Name: "prizes serve 2", Votes: 250}},
 		Flushers: []replay.NodeShare{{Name: "prizes flush 1", Votes: 500}, {Name: "prizes flush 2", Votes: 500}},
 	}
-	md := replay.Markdown(reportWith(topo, cores, spread))
+	md := markdown(t, reportWith(topo, cores, spread))
 	for _, want := range []string{
 		"a cluster of 3 masters",
 		"Deployment: 2 prizes serve nodes, 2 prizes flush processes and none inside prizes serve, a 3-master Redis Cluster",
@@ -55,7 +55,7 @@ func TestMarkdown_scaledOut(t *testing.T) {
 
 func TestMarkdown_singleNode(t *testing.T) {
 	cores := map[string]float64{"prizes serve": 1, "redis": 0.25, "postgres": 0.15, "loadgen": 0.4, "machine": 1.9}
-	md := replay.Markdown(reportWith(replay.Topology{}, cores, nil))
+	md := markdown(t, reportWith(replay.Topology{}, cores, nil))
 	for _, want := range []string{
 		"cores busy: serve / redis / postgres / generator / rest / machine",
 		"| 1.00 / 0.25 / 0.15 / 0.40 / 0.10 / 1.90 |",
@@ -114,4 +114,13 @@ func TestTopology(t *testing.T) {
 			t.Errorf("%+v: String() = %q, want %q", tt.topo, got, tt.words)
 		}
 	}
+}
+
+func markdown(tb testing.TB, rep *replay.Report) string {
+	tb.Helper()
+	md, err := replay.Markdown(rep)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return md
 }
