@@ -46,6 +46,8 @@ var commands = []command{
 	{"keys", "list, rotate or revoke the token signing keys", runKeys},
 	{"roles", "grant, revoke or list the organiser and juror roles of an account", runRoles},
 	{"fraud", "fraud review: export, analyze, cases, show, decide, tally (prizes fraud for the list)", runFraud},
+	{"backup", "backup --out FILE: pg_dump of the system of record (ledger, results, audit chain)", runBackup},
+	{"restore", "restore --in FILE: a backup into a new, empty database", runRestore},
 	{"pow", "pow solve: solve a proof-of-work challenge read as JSON, for the X-Challenge header", runPow},
 }
 

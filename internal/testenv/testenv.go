@@ -68,6 +68,24 @@ func ID(tb testing.TB) string {
 // when the test ends, and returns its URL.
 func DatabaseURL(tb testing.TB) string {
 	tb.Helper()
+	dsn := EmptyDatabaseURL(tb)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := migrations.Apply(ctx, pool); err != nil {
+		tb.Fatalf("migrate test database: %v", err)
+	}
+	return dsn
+}
+
+// EmptyDatabaseURL creates a database with no table in it, drops it when
+// the test ends, and returns its URL.
+func EmptyDatabaseURL(tb testing.TB) string {
+	tb.Helper()
 	base := Env(tb, "PRIZES_TEST_DATABASE_URL")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -85,15 +103,6 @@ func DatabaseURL(tb testing.TB) string {
 		tb.Fatal(err)
 	}
 	u.Path = "/" + name
-	dsn := u.String()
-	pool, err := pgxpool.New(ctx, dsn)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := migrations.Apply(ctx, pool); err != nil {
-		tb.Fatalf("migrate test database: %v", err)
-	}
-	pool.Close()
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
@@ -104,7 +113,7 @@ func DatabaseURL(tb testing.TB) string {
 		defer admin.Close()
 		admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	})
-	return dsn
+	return u.String()
 }
 
 // Postgres returns a pool on a fresh migrated database (see DatabaseURL).

@@ -19,7 +19,7 @@ import (
 // prizes flush processes): every stage runs, the ledger equals the 202
 // answers and the generator's ground truth, and in the scaled-out layout
 // every part took a share of the work, the flushers between them every
-// vote.
+// vote; a backup restored into a new database verifies there.
 func TestRun_smoke(t *testing.T) {
 	dbURL := testenv.Env(t, "PRIZES_TEST_DATABASE_URL")
 	redisServer, err := exec.LookPath("redis-server")
@@ -53,6 +53,9 @@ func TestRun_smoke(t *testing.T) {
 			if err != nil {
 				t.Fatalf("replay: %v\n%s", err, log.String())
 			}
+			if b := rep.Backup; b == nil || !b.OK || b.Bytes == 0 || b.AuditEntries == 0 {
+				t.Fatalf("backup and restore: %+v\n%s", b, log.String())
+			}
 			c := rep.Correctness
 			if !c.OK || c.Accepted != c.GroundTruth || c.Recounted != c.Accepted || len(c.Mismatches) != 0 {
 				t.Fatalf("correctness: %+v\n%s", c, log.String())
@@ -64,7 +67,7 @@ func TestRun_smoke(t *testing.T) {
 			for _, st := range rep.Stages {
 				stages = append(stages, st.Name)
 			}
-			want := []string{"provision", "ingest", "flush drain", "champions", "jury", "publish", "recount"}
+			want := []string{"provision", "ingest", "flush drain", "champions", "jury", "publish", "recount", "backup"}
 			if len(stages) != len(want) {
 				t.Fatalf("stages %v, want %v", stages, want)
 			}

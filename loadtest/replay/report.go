@@ -40,6 +40,8 @@ type Report struct {
 	Problems      []string    `json:"problems,omitempty"`
 	// Spread is each part's share of the work, for a scaled-out topology.
 	Spread *Spread `json:"spread,omitempty"`
+	// Backup is the backup stage's outcome (none in reports from before it).
+	Backup *Backup `json:"backup,omitempty"`
 
 	categories []string
 }
