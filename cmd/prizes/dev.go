@@ -25,7 +25,7 @@ func runDev(ctx context.Context, a *app, args []string) error {
 	if siteEdition == "" {
 		siteEdition = "demo"
 	}
-	if err := migrateAndSeed(ctx, a); err != nil {
+	if err := migrateAndSeed(ctx, a, demoTokenFile(*tokenFile)); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(*tokenFile), 0o755); err != nil {
@@ -46,6 +46,10 @@ The demo contest is running.
   live tally   %[1]s/api/v1/editions/demo/tally (organisers only, as WSIS keeps it)
   metrics      %[1]s/metrics
   voter token  %[2]s (voter_id<TAB>token)
+  people       %[5]s: an organiser, a project owner and two jurors
+               (role<TAB>email<TAB>token; or sign in on the site with the address)
+  editions     demo (voting), demo-submission (entries open), demo-jury (the jury
+               at work), demo-published (results published)
   more voters  PRIZES_DATABASE_URL='%[3]s' bin/prizes voters --edition demo --count N --out FILE
 
 Cast a first vote from another shell:
@@ -54,7 +58,7 @@ Cast a first vote from another shell:
   curl -s -X POST %[1]s/api/v1/editions/demo/votes -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d "{\"project_id\":\"$PROJECT\"}"
 
 Stop with Ctrl-C.
-`, base, *tokenFile, a.cfg.DatabaseURL, siteBase(addr))
+`, base, *tokenFile, a.cfg.DatabaseURL, siteBase(addr), demoTokenFile(*tokenFile))
 	})
 }
 
@@ -70,7 +74,7 @@ func siteBase(addr string) string {
 }
 
 // migrateAndSeed prepares a local database for dev.
-func migrateAndSeed(ctx context.Context, a *app) error {
+func migrateAndSeed(ctx context.Context, a *app, peopleFile string) error {
 	db, err := a.database(ctx)
 	if err != nil {
 		return err
@@ -79,5 +83,9 @@ func migrateAndSeed(ctx context.Context, a *app) error {
 	if _, err := db.Migrate(ctx); err != nil {
 		return err
 	}
-	return seedDemo(ctx, a, postgres.New(db.Pool()), "demo", 20)
+	pg := postgres.New(db.Pool())
+	if err := seedDemo(ctx, a, pg, "demo", 20); err != nil {
+		return err
+	}
+	return seedPhases(ctx, a, pg, peopleFile)
 }

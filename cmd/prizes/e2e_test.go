@@ -69,7 +69,9 @@ func newDeployment(t testing.TB, redisURL string) *deployment {
 		// load generator does; the rate limits are tested on their own.
 		"PRIZES_LIMIT_EXEMPT=127.0.0.0/8,::1",
 	)
-	d.run("seed", "--demo")
+	// The editions of the other phases are left out: TestSeed_phases
+	// tries them, and the other tests need only the voting one.
+	d.run("seed", "--demo", "--phases=false")
 	return d
 }
 

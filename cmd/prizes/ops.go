@@ -56,6 +56,9 @@ func runSeed(ctx context.Context, a *app, args []string) error {
 	demo := fs.Bool("demo", false, "create edition demo in its voting phase: the 18 WSIS categories, 20 nominees each")
 	edition := fs.String("edition", "demo", "id of the demo edition")
 	per := fs.Int("nominees", 20, "nominated projects per category")
+	phases := fs.Bool("phases", true, "with --demo, also create demo editions taking entries, with the jury at work and published, "+
+		"and their organiser, owner and jurors")
+	people := fs.String("people", "", "with --phases, write the demo people's role<TAB>email<TAB>token lines to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -68,7 +71,13 @@ func runSeed(ctx context.Context, a *app, args []string) error {
 	}
 	defer db.Close()
 	pg := postgres.New(db.Pool())
-	return seedDemo(ctx, a, pg, *edition, *per)
+	if err := seedDemo(ctx, a, pg, *edition, *per); err != nil {
+		return err
+	}
+	if !*phases {
+		return nil
+	}
+	return seedPhases(ctx, a, pg, *people)
 }
 
 // seedDemo seeds the demo edition in its voting phase and freezes its
