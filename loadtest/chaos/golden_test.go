@@ -2,9 +2,10 @@ package chaos_test
 
 import (
 	"flag"
-	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/wsisvote/prizes/internal/testenv"
 
 	"github.com/wsisvote/prizes/loadtest/chaos"
 )
@@ -21,17 +22,5 @@ func TestMarkdown_golden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", "chaos.md")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("the page differs from %s:\n%s", path, got)
-	}
+	testenv.Golden(t, filepath.Join("testdata", "chaos.md"), got, *update)
 }

@@ -2,9 +2,10 @@ package fraudreport_test
 
 import (
 	"flag"
-	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/wsisvote/prizes/internal/testenv"
 
 	"github.com/wsisvote/prizes/loadtest/fraudreport"
 )
@@ -30,17 +31,5 @@ func TestMarkdown_golden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", "report.md")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("the report differs from %s:\n%s", path, got)
-	}
+	testenv.Golden(t, filepath.Join("testdata", "report.md"), got, *update)
 }
