@@ -117,3 +117,22 @@ func rangeRoot(r *compact.Range) []byte {
 	root, _ := r.GetRootHash(nil)
 	return root
 }
+
+// FinalVote is a vote of the log with what decides its final status.
+type FinalVote struct {
+	Index     uint64
+	VoteID    string
+	ProjectID string
+	Category  string
+	// Counts says the ledger status counts (counted or flagged).
+	Counts   bool
+	InWindow bool
+	OnBallot bool
+	Reasons  []string
+}
+
+// AddFinal feeds the vote with its final status decided by Final.
+func (b *Builder) AddFinal(v FinalVote) error {
+	st, reasons := Final(v.Counts, v.InWindow, v.OnBallot, v.Reasons)
+	return b.Add(v.Index, v.VoteID, v.ProjectID, v.Category, st, reasons)
+}
