@@ -31,9 +31,10 @@ func NewSigner(name string, key ed25519.PrivateKey) (*Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint signer %q: %w", name, err)
 	}
-	// vkey is name+hash+key; the signer key is the same with the seed.
-	parts := strings.Split(vkey, "+")
-	skey := "PRIVATE+KEY+" + name + "+" + parts[len(parts)-2] + "+" +
+	// vkey is name+hash+key, the hash 8 hex digits; the signer key is the
+	// same with the seed. (The base64 key may hold '+' itself.)
+	hash, _, _ := strings.Cut(strings.TrimPrefix(vkey, name+"+"), "+")
+	skey := "PRIVATE+KEY+" + name + "+" + hash + "+" +
 		base64.StdEncoding.EncodeToString(append([]byte{algEd25519}, key.Seed()...))
 	s, err := note.NewSigner(skey)
 	if err != nil {
@@ -52,4 +53,10 @@ func (s *Signer) Sign(edition string, size uint64, root []byte) ([]byte, error) 
 		return nil, fmt.Errorf("sign checkpoint %d of %s: %w", size, edition, err)
 	}
 	return b, nil
+}
+
+// VerifierKey returns the note verifier key of an Ed25519 public key named
+// name, as Signer.VerifierKey gives it.
+func VerifierKey(name string, pub ed25519.PublicKey) (string, error) {
+	return note.NewEd25519VerifierKey(name, pub)
 }

@@ -59,11 +59,14 @@ type Line struct {
 }
 
 // Builder recomputes, from the votes in leaf order, the vote log's root, the
-// status tree's root and, when it has a writer, the ledger file.
+// status tree's root and, when it has a writer, the ledger file. A vote
+// whose leaf index is not the next one is still written to the file as the
+// ledger holds it, where an auditor finds it; Err reports the first.
 type Builder struct {
 	votes, statuses *compact.Range
 	w               *bufio.Writer
 	enc             *json.Encoder
+	err             error
 }
 
 // NewBuilder returns a builder that writes the ledger file to w, or none when
@@ -77,10 +80,11 @@ func NewBuilder(w io.Writer) *Builder {
 	return b
 }
 
-// Add feeds the vote at leaf index, which must be the next one.
+// Add feeds the vote at leaf index, which should be the next one. It returns
+// an error only when the file cannot be written.
 func (b *Builder) Add(index uint64, voteID, project, category string, status FinalStatus, reasons []string) error {
-	if index != b.votes.End() {
-		return fmt.Errorf("ledger leaf %d where %d was due: the leaf indexes have a gap or a repeat", index, b.votes.End())
+	if index != b.votes.End() && b.err == nil {
+		b.err = fmt.Errorf("ledger leaf %d where %d was due: the leaf indexes have a gap or a repeat: %w", index, b.votes.End(), ErrLogMismatch)
 	}
 	receipt := Receipt(voteID)
 	leaf := LeafHash(LeafData(receipt, project, category))
@@ -93,6 +97,9 @@ func (b *Builder) Add(index uint64, voteID, project, category string, status Fin
 	return b.enc.Encode(Line{Index: index, Leaf: base64.StdEncoding.EncodeToString(leaf), Receipt: receipt,
 		ProjectID: project, Category: category, Status: status, Reasons: reasons})
 }
+
+// Err returns the first gap or repeat in the leaf indexes fed.
+func (b *Builder) Err() error { return b.err }
 
 // Size returns the number of votes fed.
 func (b *Builder) Size() uint64 { return b.votes.End() }
