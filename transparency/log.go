@@ -259,3 +259,12 @@ func b64s(bs [][]byte) []string {
 	}
 	return out
 }
+
+// Checkpoint returns edition's checkpoint of the given size, or its latest
+// when size is 0.
+func (l *Log) Checkpoint(ctx context.Context, edition string, size uint64) (Checkpoint, error) {
+	if size == 0 {
+		return l.Store.LatestCheckpoint(ctx, edition)
+	}
+	return l.Store.CheckpointAt(ctx, edition, size)
+}
