@@ -157,7 +157,10 @@ func (r *run) run(ctx context.Context) error {
 	if err := r.publish(ctx); err != nil {
 		return err
 	}
-	return r.recount(ctx, stats, ballots, traffic)
+	if err := r.recount(ctx, stats, ballots, traffic); err != nil {
+		return err
+	}
+	return r.ledgerFile(ctx)
 }
 
 // provision starts Redis, creates the database, migrates, seeds, creates

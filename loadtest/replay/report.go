@@ -29,7 +29,9 @@ type Report struct {
 	Settings     Settings      `json:"settings"`
 	Provision    Provision     `json:"provision"`
 	// Stages are the timed stages in order; their sum is Total.
-	Stages []Stage       `json:"stages"`
+	Stages []Stage `json:"stages"`
+	// Log is the transparency log's storage and the ledger file's costs.
+	Log    *LogFigures   `json:"log,omitempty"`
 	Total  time.Duration `json:"total_ns"`
 	Wall   time.Duration `json:"wall_ns"`
 	Ingest IngestReport  `json:"ingest"`
@@ -320,6 +322,16 @@ func Markdown(rep *Report) string {
 	p("## Contest\n\n%d Champions (%d ties decided by the organiser); jury: %d jurors, %d panel seats, %d scorecards submitted, %d conflicts declared, %d requests; %d Winners.\n\n",
 		o.Champions, o.TiesDecided, o.Jury.Jurors, o.Jury.Assignments, o.Jury.Scorecards, o.Jury.Conflicts, o.Jury.Requests, len(o.Winners))
 
+	if l := rep.Log; l != nil && l.On {
+		p("## Transparency log\n\n")
+		p("%s leaves, %d checkpoints. Storage: the leaf indexes %s MB and their index %s MB in `votes`, checkpoints %s kB, heads %s kB. ",
+			num(l.Leaves), l.Checkpoints, mb(l.ColumnBytes), mb(l.IndexBytes), kb(l.CheckpointsBytes), kb(l.HeadsBytes))
+		p("The ledger file (`prizes ledger`): %s MB in %s; checked offline against the signed results (`prizes verify ledger`) in %s.\n\n",
+			mb(l.LedgerFileBytes), l.LedgerFile.Round(time.Millisecond), l.Verify.Round(time.Millisecond))
+	} else if l != nil {
+		p("## Transparency log\n\nOff (`PRIZES_TRANSPARENCY_LOG=false`): no leaves, no ledger file.\n\n")
+	}
+
 	c := rep.Correctness
 	p("## Correctness\n\n| check | result |\n|---|---|\n")
 	p("| legitimate ballots cast (generator's ground truth) | %s |\n", num(c.GroundTruth))
@@ -412,3 +424,7 @@ func ReadReport(path string) (*Report, error) {
 	}
 	return &rep, nil
 }
+
+func mb(n int64) string { return fmt.Sprintf("%.1f", float64(n)/(1<<20)) }
+
+func kb(n int64) string { return fmt.Sprintf("%.1f", float64(n)/(1<<10)) }
