@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"io"
 	"slices"
 
@@ -59,14 +58,14 @@ type Line struct {
 }
 
 // Builder recomputes, from the votes in leaf order, the vote log's root, the
-// status tree's root and, when it has a writer, the ledger file. A vote
-// whose leaf index is not the next one is still written to the file as the
-// ledger holds it, where an auditor finds it; Err reports the first.
+// status tree's root and, when it has a writer, the ledger file. Each vote
+// is the next leaf whatever its recorded index; the file keeps the recorded
+// index, so that an auditor finds a gap, and a root computed here differs
+// from the log head's when a vote is missing.
 type Builder struct {
 	votes, statuses *compact.Range
 	w               *bufio.Writer
 	enc             *json.Encoder
-	err             error
 }
 
 // NewBuilder returns a builder that writes the ledger file to w, or none when
@@ -80,12 +79,9 @@ func NewBuilder(w io.Writer) *Builder {
 	return b
 }
 
-// Add feeds the vote at leaf index, which should be the next one. It returns
-// an error only when the file cannot be written.
+// Add feeds the vote recorded at leaf index. It returns an error only when
+// the file cannot be written.
 func (b *Builder) Add(index uint64, voteID, project, category string, status FinalStatus, reasons []string) error {
-	if index != b.votes.End() && b.err == nil {
-		b.err = fmt.Errorf("ledger leaf %d where %d was due: the leaf indexes have a gap or a repeat: %w", index, b.votes.End(), ErrLogMismatch)
-	}
 	receipt := Receipt(voteID)
 	leaf := LeafHash(LeafData(receipt, project, category))
 	// Ranges that start at 0 can always be appended to.
@@ -97,9 +93,6 @@ func (b *Builder) Add(index uint64, voteID, project, category string, status Fin
 	return b.enc.Encode(Line{Index: index, Leaf: base64.StdEncoding.EncodeToString(leaf), Receipt: receipt,
 		ProjectID: project, Category: category, Status: status, Reasons: reasons})
 }
-
-// Err returns the first gap or repeat in the leaf indexes fed.
-func (b *Builder) Err() error { return b.err }
 
 // Size returns the number of votes fed.
 func (b *Builder) Size() uint64 { return b.votes.End() }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/wsisvote/prizes/internal/database"
 	"github.com/wsisvote/prizes/prizes"
+	"github.com/wsisvote/prizes/transparency"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -23,8 +24,9 @@ import (
 // ledger (counts, digest and transparency log, whose final checkpoint final
 // gives), the tie decisions and the submitted scorecards.
 func (s *Store) resultsInput(ctx context.Context, q querier, ed prizes.Edition, final finalCheckpoint) (prizes.ResultsInput, error) {
-	// The digest walks every vote of the ledger, the longest read here by
-	// far; it runs on a connection of its own while q serves the others.
+	// The digest and the log's trees each walk every vote of the ledger,
+	// the longest reads here by far; they run at once, on connections of
+	// their own, while q serves the others.
 	dctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	digest := make(chan error, 1)
@@ -32,20 +34,28 @@ func (s *Store) resultsInput(ctx context.Context, q querier, ed prizes.Edition, 
 	go func() {
 		digest <- s.ledger.EachVote(dctx, ed.ID, func(v voting.Vote) error { h.Add(v); return nil })
 	}()
+	var summary *transparency.Summary
+	logged := make(chan error, 1)
+	go func() {
+		var err error
+		summary, err = s.logSummary(dctx, ed, final)
+		logged <- err
+	}()
 	in, err := s.countsAndScores(ctx, q, ed)
 	if err != nil {
 		cancel()
 	}
-	if derr := <-digest; err == nil {
-		err = derr
+	for _, c := range []chan error{digest, logged} {
+		if werr := <-c; err == nil && werr != nil {
+			err = werr
+			cancel()
+		}
 	}
 	if err != nil {
 		return in, err
 	}
 	in.Ledger = h.Summary()
-	if in.Transparency, err = s.logSummary(ctx, ed, in.Ledger.Votes, final); err != nil {
-		return in, err
-	}
+	in.Transparency = summary
 	return in, nil
 }
 

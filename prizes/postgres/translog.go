@@ -18,22 +18,12 @@ type finalCheckpoint func(ctx context.Context, size uint64, root []byte) (note [
 
 // logSummary computes the transparency part of an edition's results: the
 // roots of the vote log and of the status tree recomputed from the ledger in
-// leaf order, with the final checkpoint. It returns nil when the edition's
-// log does not hold all of its votes (it ran with the log off).
-func (s *Store) logSummary(ctx context.Context, ed prizes.Edition, votes int64, final finalCheckpoint) (*transparency.Summary, error) {
-	head, err := s.ledger.Head(ctx, ed.ID)
-	if err != nil {
-		return nil, err
-	}
-	if head.Size != uint64(votes) {
-		return nil, nil
-	}
+// leaf order, with the final checkpoint. It returns nil when some of the
+// edition's votes have no leaf (it ran with the log off).
+func (s *Store) logSummary(ctx context.Context, ed prizes.Edition, final finalCheckpoint) (*transparency.Summary, error) {
 	b := transparency.NewBuilder(nil)
 	unlogged, err := s.ledger.FinalVotes(ctx, ed.ID, b.AddFinal)
 	if err != nil || unlogged > 0 {
-		return nil, err
-	}
-	if err := b.Err(); err != nil {
 		return nil, err
 	}
 	root, statusRoot := b.Roots()
@@ -78,11 +68,13 @@ func (s *Store) signFinal(edition, kid string, key ed25519.PrivateKey) finalChec
 	}
 }
 
-// storedFinal is a recount's finalCheckpoint: the checkpoint kept for that
-// size, under the published results key.
+// storedFinal is a recount's finalCheckpoint: the latest checkpoint kept,
+// which after publication is the final one, under the published results
+// key. A ledger changed since then shows as a size or root that differs
+// from the checkpoint's.
 func (s *Store) storedFinal(edition, kid string, pub ed25519.PublicKey) finalCheckpoint {
-	return func(ctx context.Context, size uint64, _ []byte) ([]byte, string, error) {
-		cp, err := s.ledger.CheckpointAt(ctx, edition, size)
+	return func(ctx context.Context, _ uint64, _ []byte) ([]byte, string, error) {
+		cp, err := s.ledger.LatestCheckpoint(ctx, edition)
 		if err != nil {
 			return nil, "", err
 		}

@@ -2,7 +2,6 @@ package verify
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -46,13 +45,13 @@ func Ledger(d Document, r io.Reader) (LedgerReport, error) {
 	votes, statuses := f.NewEmptyRange(0), f.NewEmptyRange(0)
 	rep := LedgerReport{Invalidated: map[string]int64{}, Projects: map[string]int64{}}
 	var offBallot int64
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
+	dec := json.NewDecoder(bufio.NewReaderSize(r, 1<<20))
+	dec.DisallowUnknownFields()
+	for {
 		var l Line
-		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&l); err != nil {
+		if err := dec.Decode(&l); err == io.EOF {
+			break
+		} else if err != nil {
 			return rep, fail(CheckLedgerFile, "line %d: %v", rep.Votes+1, err)
 		}
 		if l.Index != uint64(rep.Votes) {
@@ -86,9 +85,6 @@ func Ledger(d Document, r io.Reader) (LedgerReport, error) {
 		_ = votes.Append(leaf, nil)
 		_ = statuses.Append(leafHash(statusLeaf(l.Receipt, l.ProjectID, l.Category, l.Status, l.Reasons)), nil)
 		rep.Votes++
-	}
-	if err := sc.Err(); err != nil {
-		return rep, fail(CheckLedgerFile, "line %d: %v", rep.Votes+1, err)
 	}
 	rep.Root = rootOf(votes)
 	rep.StatusRoot = rootOf(statuses)

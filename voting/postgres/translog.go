@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -157,6 +158,9 @@ func (s *Store) Unsigned(ctx context.Context) ([]string, error) {
 // cast inside the published voting window and whether its project is on
 // the ballot, and its reasons. It returns how many votes of the edition
 // have no leaf (written with the log off) before reading any.
+//
+// The rows come in PostgreSQL's binary format and are taken apart here, as
+// in readVotes, and are read in leaf order from the leaf index, with no sort.
 func (s *Store) FinalVotes(ctx context.Context, edition string, fn func(transparency.FinalVote) error) (unlogged int64, err error) {
 	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM votes WHERE edition_id = $1 AND leaf_index IS NULL`, edition).Scan(&unlogged); err != nil {
 		return 0, fmt.Errorf("final votes of %q: %w", edition, database.Translate(err))
@@ -164,19 +168,43 @@ func (s *Store) FinalVotes(ctx context.Context, edition string, fn func(transpar
 	if unlogged > 0 {
 		return unlogged, nil
 	}
-	rows, err := s.pool.Query(ctx, `SELECT v.leaf_index, v.id::text, v.project_id::text, v.category_code,
-			v.status IN ('counted', 'flagged'), `+inWindow+`, v.project_id IN (SELECT id FROM (`+ballot+`) b), v.reasons
-		FROM votes v WHERE v.edition_id = $1 ORDER BY v.leaf_index`, edition)
+	rows, err := s.pool.Query(ctx, `SELECT v.leaf_index, v.id, v.project_id, v.category_code,
+			v.status IN ('counted', 'flagged'), `+inWindow+`, v.project_id IN (SELECT id FROM (`+ballot+`) b),
+			array_to_string(v.reasons, ';')
+		FROM votes v WHERE v.edition_id = $1 AND v.leaf_index IS NOT NULL ORDER BY v.leaf_index`,
+		pgx.QueryResultFormats{pgx.BinaryFormatCode}, edition)
 	if err != nil {
 		return 0, fmt.Errorf("final votes of %q: %w", edition, database.Translate(err))
 	}
-	var v transparency.FinalVote
-	var index int64
-	_, err = pgx.ForEachRow(rows, []any{&index, &v.VoteID, &v.ProjectID, &v.Category, &v.Counts, &v.InWindow, &v.OnBallot, &v.Reasons}, func() error {
-		v.Index = uint64(index)
-		return fn(v)
-	})
-	if err != nil {
+	defer rows.Close()
+	projects := map[[16]byte]string{}
+	categories := map[string]string{}
+	for rows.Next() {
+		raw := rows.RawValues()
+		if len(raw) != 8 || len(raw[0]) != 8 || len(raw[1]) != 16 || len(raw[2]) != 16 ||
+			len(raw[4]) != 1 || len(raw[5]) != 1 || len(raw[6]) != 1 {
+			return 0, fmt.Errorf("final votes of %q: unexpected row layout", edition)
+		}
+		p, ok := projects[[16]byte(raw[2])]
+		if !ok {
+			p = uuid.UUID(raw[2]).String()
+			projects[[16]byte(raw[2])] = p
+		}
+		c, ok := categories[string(raw[3])]
+		if !ok {
+			c = string(raw[3])
+			categories[c] = c
+		}
+		v := transparency.FinalVote{Index: binary.BigEndian.Uint64(raw[0]), VoteID: uuid.UUID(raw[1]).String(),
+			ProjectID: p, Category: c, Counts: raw[4][0] == 1, InWindow: raw[5][0] == 1, OnBallot: raw[6][0] == 1}
+		if len(raw[7]) > 0 {
+			v.Reasons = strings.Split(string(raw[7]), ";")
+		}
+		if err := fn(v); err != nil {
+			return 0, err
+		}
+	}
+	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("final votes of %q: %w", edition, database.Translate(err))
 	}
 	return 0, nil
