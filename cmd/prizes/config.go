@@ -40,9 +40,9 @@ type config struct {
 	// CheckpointEvery is how often serve signs checkpoints of the vote logs
 	// that grew (0: never).
 	CheckpointEvery time.Duration
-	Identity          identityConfig
-	Site              siteConfig
-	HTTP              httpConfig
+	Identity        identityConfig
+	Site            siteConfig
+	HTTP            httpConfig
 }
 
 type env func(string) string

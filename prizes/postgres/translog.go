@@ -128,4 +128,3 @@ func (s *Store) ResultKey(ctx context.Context) (kid string, key ed25519.PrivateK
 	}
 	return kid, key, nil
 }
-

@@ -180,4 +180,3 @@ func isFailure(err error, check string) bool {
 	var f *verify.Failure
 	return errors.As(err, &f) && f.Check == check
 }
-
