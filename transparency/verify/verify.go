@@ -173,6 +173,9 @@ type InclusionProof struct {
 	Hashes      []string `json:"hashes"`
 	Checkpoint  string   `json:"checkpoint"`
 	Consistency []string `json:"consistency_to_final,omitempty"`
+	// LatestSize is the checkpoint Consistency leads to: the latest when
+	// the proof was served, the final one once the results are published.
+	LatestSize uint64 `json:"latest_size"`
 }
 
 // Receipt checks that the vote with id voteID, for the project and category
@@ -207,6 +210,8 @@ func Receipt(d Document, p InclusionProof, voteID string) error {
 		}
 	case cp.Size > t.Size:
 		return fail(CheckConsistency, "the proof's checkpoint (size %d) is beyond the final one (size %d)", cp.Size, t.Size)
+	case p.LatestSize != 0 && p.LatestSize != t.Size:
+		return fail(CheckConsistency, "the proof was served when the log had %d votes and leads there, not to the final size %d: fetch the proof again now that the results are published", p.LatestSize, t.Size)
 	default:
 		c, err := decodeHashes(p.Consistency)
 		if err != nil {

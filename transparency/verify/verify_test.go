@@ -200,6 +200,11 @@ func TestReceipt(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+	t.Run("a proof served during voting, leading to another size", func(t *testing.T) {
+		ip := proofAt(8, cp8)
+		ip.LatestSize = 10
+		wantFailure(t, verify.Receipt(d, ip, v.VoteID), verify.CheckConsistency, "fetch the proof again")
+	})
 	t.Run("another vote id", func(t *testing.T) {
 		err := verify.Receipt(d, proofAt(13, []byte(d.Transparency.Checkpoint)), p.votes[6].VoteID)
 		wantFailure(t, err, verify.CheckInclusion, "is not leaf 5")
