@@ -37,7 +37,7 @@ type contest struct {
 	handler *api.Handler
 	signer  *api.Signer
 	// log is the transparency log the routes serve.
-	log *transparency.Log
+	log     *transparency.Log
 	edition string
 	// ids and tokens of accounts by name: organiser, owner, owner2, juror,
 	// juror2, juror3 (on no panel), voter.
