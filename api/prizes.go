@@ -3,12 +3,14 @@ package api
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/prizes"
+	"github.com/wsisvote/prizes/transparency"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -104,6 +106,31 @@ type ResultStore interface {
 	Results(ctx context.Context, edition string) (prizes.SignedResults, error)
 }
 
+// LedgerFileStore writes a published edition's anonymised ledger file.
+type LedgerFileStore interface {
+	// WriteLedger writes the file to w (transparency.Line per vote). It
+	// returns prizes.ErrNotPublished before publication,
+	// transparency.ErrNoCheckpoint for an edition run without the log,
+	// voting.ErrUnknownEdition and kind.ErrUnavailable.
+	WriteLedger(ctx context.Context, edition string, w io.Writer) error
+}
+
+// TransparencyLog serves the vote log's checkpoints and proofs
+// (transparency.Log is one).
+type TransparencyLog interface {
+	// Checkpoint returns the checkpoint of that size, or the latest when
+	// size is 0; transparency.ErrNoCheckpoint when there is none.
+	Checkpoint(ctx context.Context, edition string, size uint64) (transparency.Checkpoint, error)
+	// Inclusion proves a vote is in the log at a checkpoint (the latest when
+	// size is 0). It returns transparency.ErrUnknownVote,
+	// transparency.ErrNoCheckpoint and kind.ErrUnavailable.
+	Inclusion(ctx context.Context, edition, voteID string, size uint64) (transparency.InclusionProof, error)
+	// Consistency proves the log at checkpoint to extends the log at
+	// checkpoint from. It returns transparency.ErrBadRange,
+	// transparency.ErrNoCheckpoint and kind.ErrUnavailable.
+	Consistency(ctx context.Context, edition string, from, to uint64) (transparency.ConsistencyProof, error)
+}
+
 // AuditStore reads the audit log.
 type AuditStore interface {
 	// AuditLog returns up to limit entries after sequence number after. It
@@ -125,7 +152,11 @@ type PrizesConfig struct {
 	Champions   ChampionStore
 	Jury        JuryStore
 	Results     ResultStore
-	Audit       AuditStore
+	// Ledger serves the anonymised ledger file of published editions.
+	Ledger LedgerFileStore
+	// Log serves the transparency log's checkpoints and proofs.
+	Log   TransparencyLog
+	Audit AuditStore
 	// Fraud serves fraud review (antifraud/postgres.Store is one).
 	Fraud FraudStore
 }
@@ -184,6 +215,14 @@ func (s *server) prizesRoutes(v1 *gin.RouterGroup, cfg PrizesConfig) {
 	if cfg.Results != nil {
 		s.handle(v1, http.MethodGet, e+"/results", public, l.results)
 		s.handle(v1, http.MethodGet, e+"/results.csv", public, l.resultsCSV)
+	}
+	if cfg.Ledger != nil {
+		s.handle(v1, http.MethodGet, e+"/ledger.jsonl", public, l.ledgerFile)
+	}
+	if cfg.Log != nil {
+		s.handle(v1, http.MethodGet, e+"/log/checkpoint", public, l.checkpoint)
+		s.handle(v1, http.MethodGet, e+"/log/proof/inclusion", public, l.inclusionProof)
+		s.handle(v1, http.MethodGet, e+"/log/proof/consistency", public, l.consistencyProof)
 	}
 	if cfg.Audit != nil {
 		s.handle(v1, http.MethodGet, e+"/audit", organiser, l.auditLog)

@@ -21,6 +21,7 @@ import (
 	"github.com/wsisvote/prizes/internal/fake"
 	"github.com/wsisvote/prizes/internal/testenv"
 	ppg "github.com/wsisvote/prizes/prizes/postgres"
+	"github.com/wsisvote/prizes/transparency"
 	"github.com/wsisvote/prizes/voting"
 	vpg "github.com/wsisvote/prizes/voting/postgres"
 )
@@ -35,6 +36,8 @@ type contest struct {
 	store   *ppg.Store
 	handler *api.Handler
 	signer  *api.Signer
+	// log is the transparency log the routes serve.
+	log     *transparency.Log
 	edition string
 	// ids and tokens of accounts by name: organiser, owner, owner2, juror,
 	// juror2, juror3 (on no panel), voter.
@@ -50,7 +53,11 @@ func newContest(tb testing.TB) *contest {
 		store: ppg.New(pool, ppg.Options{Now: clk.Now}), edition: "wsis2026",
 		ids: map[string]int64{}, tokens: map[string]string{}}
 	pub, priv := testKey(tb, 7)
-	var err error
+	logSigner, err := transparency.NewSigner("results-test", priv)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	k.log = &transparency.Log{Store: k.votes, Signer: func(context.Context) (*transparency.Signer, error) { return logSigner, nil }}
 	if k.signer, err = api.NewSigner(testKid, priv, time.Now); err != nil {
 		tb.Fatal(err)
 	}
@@ -62,7 +69,7 @@ func newContest(tb testing.TB) *contest {
 		Votes:     casterFunc(func(voting.Ballot) (voting.Receipt, error) { return voting.Receipt{}, voting.ErrClosed }),
 		Catalogue: voting.NewCatalogue(nil), Tokens: verifier,
 		Prizes: api.PrizesConfig{Editions: k.store, Submissions: k.store, Review: k.store,
-			Champions: k.store, Jury: k.store, Results: k.store, Audit: k.store},
+			Champions: k.store, Jury: k.store, Results: k.store, Audit: k.store, Ledger: k.store, Log: k.log},
 	})
 	for _, a := range []struct{ name, role string }{
 		{"organiser", api.RoleOrganiser}, {"owner", api.RoleOwner}, {"owner2", api.RoleOwner},

@@ -216,6 +216,7 @@ func (s *server) siteRoutes(e *gin.Engine, cfg SiteConfig) error {
 		s.handle(g, http.MethodGet, "/:edition/vote/:project", public, st.checkVote)
 		s.handle(g, http.MethodPost, "/:edition/vote/:project", public, st.castVote)
 		s.handle(g, http.MethodGet, "/:edition/my-votes", public, st.myVotes)
+		s.handle(g, http.MethodGet, "/:edition/check-vote", public, st.checkMyVote)
 		s.handle(g, http.MethodGet, "/:edition/results", public, st.results)
 		s.handle(g, http.MethodGet, "/:edition/tally", public, st.liveTally)
 	}

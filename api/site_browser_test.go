@@ -387,6 +387,10 @@ func TestSite_browser(t *testing.T) {
 			}
 			b.page("myvotes")
 
+			// "Check my vote", from "my votes": the receipt's form.
+			b.click(`a[href$="/demo/check-vote"]`, "#vote_id")
+			b.page("check-vote")
+
 			// A second vote in the same category is refused, in the
 			// reader's language, and nothing else happens.
 			b.open("/" + tc.lang + "/demo/c/" + cat)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/wsisvote/prizes/api"
 	"github.com/wsisvote/prizes/prizes"
+	"github.com/wsisvote/prizes/transparency"
 	"github.com/wsisvote/prizes/voting"
 )
 
@@ -35,7 +36,8 @@ func publishedFixture(tb testing.TB) *fixture {
 				{ProjectID: "d-b", Title: "Bravo", Votes: 89, Rank: 2},
 			}},
 			Winners: []prizes.Winner{{ProjectID: "d-a", Title: "Alpha", Organisation: "Org A", Country: "CH"}},
-		}}})
+		}},
+		Transparency: &transparency.Summary{Origin: transparency.Origin("done"), Size: 1234656}})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -55,7 +57,7 @@ func TestSite_results(t *testing.T) {
 	wantPage(t, f.do(t, request{path: "/en/done"}), http.StatusOK, `href="/en/done/results"`)
 	wantPage(t, f.do(t, request{path: "/en/done/results"}), http.StatusOK,
 		"Winner", "Alpha", "1,234,567", `<meter min="0" max="1234567" value="89"`, "Champion", "abc123",
-		`href="/api/v1/editions/done/results.csv"`)
+		`href="/api/v1/editions/done/results.csv"`, `href="/api/v1/editions/done/ledger.jsonl"`, `href="/en/done/check-vote"`)
 	wantPage(t, f.do(t, request{path: "/fr/done/results"}), http.StatusOK, "Lauréat", "1\u00a0234\u00a0567")
 	wantPage(t, f.do(t, request{path: "/en/demo/results"}), http.StatusOK, "The results are published once")
 }

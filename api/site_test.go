@@ -35,6 +35,11 @@ func TestSite_pages(t *testing.T) {
 		{"/en/demo/c/nope", "Page not found", http.StatusNotFound},
 		{"/en/nope", "Page not found", http.StatusNotFound},
 		{"/en/sign-in", `name="csrf"`, http.StatusOK},
+		{"/en/demo/check-vote", "What the proof shows", http.StatusOK},
+		{"/en/demo/check-vote?vote_id=0190A1B2-0000-7000-8000-000000000001",
+			`href="/api/v1/editions/demo/log/proof/inclusion?vote_id=0190a1b2-0000-7000-8000-000000000001"`, http.StatusOK},
+		{"/en/demo/check-vote?vote_id=nope", `aria-invalid="true"`, http.StatusOK},
+		{"/zh/demo/check-vote", "核对我的投票", http.StatusOK},
 	} {
 		t.Run(tc.path, func(t *testing.T) {
 			w := f.do(t, request{path: tc.path})

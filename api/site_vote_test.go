@@ -81,7 +81,7 @@ func TestSite_castVote(t *testing.T) {
 		f := newFixture(t, withSite("demo"), withIdentity(t, fakeConfig(&fakeIdentity{})))
 		v := newSiteVoter(t, f, "42")
 		w := v.vote(t, "demo", "p-c1-a")
-		wantPage(t, w, http.StatusOK, "Your vote is recorded", `data-receipt>vote-1<`)
+		wantPage(t, w, http.StatusOK, "Your vote is recorded", `data-receipt>vote-1<`, `href="/en/demo/check-vote?vote_id=vote-1"`)
 		if got := len(f.log.recorded()); got != 1 {
 			t.Errorf("%d votes recorded, want 1", got)
 		}

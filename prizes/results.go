@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/wsisvote/prizes/transparency"
 )
 
 // ResultsFormat names the layout of a results document; a reader checks it
@@ -26,7 +28,11 @@ type Results struct {
 	Rules       json.RawMessage `json:"rules"`
 	RulesHash   string          `json:"rules_hash"`
 	Ledger      LedgerSummary   `json:"ledger"`
-	AuditHead   AuditHead       `json:"audit_head"`
+	// Transparency is the vote log's final checkpoint and the root of the
+	// tree of final statuses; absent when the edition was run with the log
+	// off.
+	Transparency *transparency.Summary `json:"transparency,omitempty"`
+	AuditHead    AuditHead             `json:"audit_head"`
 	// Jurors counts the jurors whose scores went into the results. They
 	// appear as J1, J2, ... in the sensitivity reports, in account order.
 	Jurors     int              `json:"jurors"`
@@ -61,7 +67,9 @@ type ResultsInput struct {
 	// Scorecards are the submitted scorecards; drafts do not count.
 	Scorecards []Scorecard
 	Ledger     LedgerSummary
-	AuditHead  AuditHead
+	// Transparency is the log's part of the results, nil without a log.
+	Transparency *transparency.Summary
+	AuditHead    AuditHead
 }
 
 // BuildResults computes an edition's results. It returns an error wrapping
@@ -75,16 +83,17 @@ func BuildResults(in ResultsInput) (Results, error) {
 	}
 	labels := jurorLabels(in.Scorecards)
 	res := Results{
-		Format:      ResultsFormat,
-		Edition:     ed.ID,
-		Name:        ed.Name,
-		PublishedAt: in.PublishedAt.UTC().Truncate(time.Microsecond),
-		Rules:       ed.Rules.Canonical(),
-		RulesHash:   ed.Rules.Hash(),
-		Ledger:      in.Ledger,
-		AuditHead:   in.AuditHead,
-		Jurors:      len(labels),
-		Categories:  make([]CategoryResult, 0, len(champions)),
+		Format:       ResultsFormat,
+		Edition:      ed.ID,
+		Name:         ed.Name,
+		PublishedAt:  in.PublishedAt.UTC().Truncate(time.Microsecond),
+		Rules:        ed.Rules.Canonical(),
+		RulesHash:    ed.Rules.Hash(),
+		Ledger:       in.Ledger,
+		Transparency: in.Transparency,
+		AuditHead:    in.AuditHead,
+		Jurors:       len(labels),
+		Categories:   make([]CategoryResult, 0, len(champions)),
 	}
 	var errs []error
 	var ties []Tie

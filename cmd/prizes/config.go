@@ -35,9 +35,14 @@ type config struct {
 	Workers           int
 	GCPercent         int
 	FraudScorer       string
-	Identity          identityConfig
-	Site              siteConfig
-	HTTP              httpConfig
+	// Log says whether the flusher appends votes to the transparency log.
+	Log bool
+	// CheckpointEvery is how often serve signs checkpoints of the vote logs
+	// that grew (0: never).
+	CheckpointEvery time.Duration
+	Identity        identityConfig
+	Site            siteConfig
+	HTTP            httpConfig
 }
 
 type env func(string) string
@@ -117,6 +122,12 @@ func (c *config) bind(fs *flag.FlagSet, e env) error {
 		flush, _ = strconv.ParseBool(v)
 	}
 	fs.BoolVar(&c.Flush, "flush", flush, "run the flusher inside serve (env PRIZES_FLUSH)")
+	logOn := true
+	if v, _ := e.lookup("TRANSPARENCY_LOG"); v != "" {
+		logOn, _ = strconv.ParseBool(v)
+	}
+	fs.BoolVar(&c.Log, "transparency-log", logOn,
+		"append every vote to its edition's transparency log as the flusher commits it; off, editions publish no log (env PRIZES_TRANSPARENCY_LOG)")
 	for _, err := range []error{
 		str(&c.HTTPAddr, "http-addr", "HTTP_ADDR", "127.0.0.1:8080", "address the API listens on"),
 		str(&c.RedisURL, "redis-url", "REDIS_URL", "redis://127.0.0.1:6379/0",
@@ -140,6 +151,8 @@ func (c *config) bind(fs *flag.FlagSet, e env) error {
 		dur(&c.ClaimIdle, "claim-idle", "CLAIM_IDLE", 15*time.Second, "how long a vote may stay pending with a dead flusher before another takes it"),
 		dur(&c.FraudAnalyzeEvery, "fraud-analyze-every", "FRAUD_ANALYZE_EVERY", 15*time.Minute,
 			"how often serve runs the fraud analyser on the ledger of an edition that is voting or counting, and stores its cases (0: never)"),
+		dur(&c.CheckpointEvery, "checkpoint-every", "CHECKPOINT_EVERY", time.Minute,
+			"how often serve signs a checkpoint of every vote log that grew (0: never)"),
 		dur(&c.RedisDeadline, "redis-deadline", "REDIS_DEADLINE", 1500*time.Millisecond,
 			"how long a request waits on Redis (and for a retried vote's original to reach the ledger) before it is answered 503"),
 	} {

@@ -334,6 +334,29 @@ func (d *deployment) ledgerCount(ids []string) int {
 	return n
 }
 
+// checkLog fails unless every vote of the demo edition in the ledger has
+// exactly one leaf of its transparency log, numbered 0 to n-1, and the log
+// head holds n leaves.
+func (d *deployment) checkLog() {
+	d.t.Helper()
+	pool, err := pgxpool.New(context.Background(), d.dbURL)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	defer pool.Close()
+	var votes, leaves, distinct, next, head int64
+	err = pool.QueryRow(context.Background(), `SELECT count(*), count(leaf_index), count(DISTINCT leaf_index),
+			coalesce(max(leaf_index) + 1, 0), (SELECT coalesce(max(size), 0) FROM log_heads WHERE edition_id = 'demo')
+		FROM votes WHERE edition_id = 'demo'`).Scan(&votes, &leaves, &distinct, &next, &head)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	if leaves != votes || distinct != votes || next != votes || head != votes {
+		d.t.Fatalf("%d votes: %d with a leaf, %d distinct leaves, leaves up to %d, log head %d; want one leaf each, 0 to n-1",
+			votes, leaves, distinct, next, head)
+	}
+}
+
 // waitLedger waits until every vote id is in the ledger.
 func (d *deployment) waitLedger(ids []string, within time.Duration) {
 	d.t.Helper()
@@ -556,6 +579,7 @@ func TestServe_killedDuringLoad(t *testing.T) {
 			if err := json.Unmarshal([]byte(d.run("check", "--edition", "demo")), &check); err != nil || !check.Converged {
 				t.Fatalf("check after restart: %+v, %v", check, err)
 			}
+			d.checkLog()
 			s2.stop(t)
 		})
 	}
@@ -623,6 +647,7 @@ func TestFlush_severalProcesses(t *testing.T) {
 	a.Wait()
 	d.waitLedger(ids, 60*time.Second)
 	checkRecount(t, d.recount(), want)
+	d.checkLog()
 	b.Process.Signal(syscall.SIGTERM)
 	if err := b.Wait(); err != nil {
 		t.Fatalf("prizes flush exited with %v", err)

@@ -98,6 +98,10 @@ func TestFlusher_killedBetweenCommitAndAck(t *testing.T) {
 			if err != nil || n != voters {
 				t.Fatalf("ledger holds %d votes (%v); want exactly %d", n, err, voters)
 			}
+			// The replayed batch added no leaf: the log holds each vote once.
+			if h, err := pg.Head(ctx, "demo"); err != nil || h.Size != voters {
+				t.Fatalf("log head %d leaves (%v); want exactly %d", h.Size, err, voters)
+			}
 			live, err := second.Tally(ctx, "demo")
 			if err != nil {
 				t.Fatal(err)

@@ -38,6 +38,8 @@ var commands = []command{
 	{"seed", "seed data: --demo creates edition demo in its voting phase", runSeed},
 	{"voters", "create verified voters and write voter_id<TAB>token lines", runVoters},
 	{"recount", "recompute every project's counted votes from the ledger alone", runRecount},
+	{"verify", "check published results offline: verify receipt|ledger|consistency --results FILE ...", runVerify},
+	{"ledger", "write a published edition's anonymised ledger file: --edition E --out FILE", runLedger},
 	{"check", "compare live counters with the ledger and report any difference", runCheck},
 	{"dev", "migrate, seed the demo, create a voter and serve: the local stack", runDev},
 	{"token", "mint an access token for an account in any role, for tests and rehearsals", runToken},

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -106,7 +109,7 @@ func TestServe_prizeLifecycle(t *testing.T) {
 	if _, err := pool.Exec(ctx, `UPDATE editions SET phase = 'counting' WHERE id = 'demo'`); err != nil {
 		t.Fatal(err)
 	}
-	s := d.serve()
+	s := d.serve("PRIZES_CHECKPOINT_EVERY=200ms")
 	organiser := d.prizeAccount("organiser@example.org", "organiser")
 	owner := d.prizeAccount("owner@example.org", "owner")
 	jurors := []string{d.prizeAccount("juror1@example.org", "juror"), d.prizeAccount("juror2@example.org", "juror")}
@@ -176,6 +179,28 @@ func TestServe_prizeLifecycle(t *testing.T) {
 	cast(tokens[10:17], ids["C2"][1])
 	cast(tokens[17:24], ids["C2"][2])
 	d.waitLedger(voteIDs, 30*time.Second)
+	// During voting a voter gets an inclusion proof once a checkpoint covers
+	// the vote; the proof says nothing of the vote's status.
+	var during struct {
+		Index    uint64 `json:"leaf_index"`
+		TreeSize uint64 `json:"tree_size"`
+		Project  string `json:"project_id"`
+		Hashes   []string
+		Status   *string `json:"status"`
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if s.prizeCall(t, "GET", e+"/log/proof/inclusion?vote_id="+voteIDs[len(voteIDs)-1], "", nil, &during) == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no inclusion proof for the last vote within 10 s of its reaching the ledger")
+		}
+	}
+	if during.TreeSize != uint64(len(voteIDs)) || during.Project != ids["C2"][2] || len(during.Hashes) == 0 || during.Status != nil {
+		t.Fatalf("inclusion proof during voting %+v; want one against a checkpoint of all %d votes", during, len(voteIDs))
+	}
+	s.prizeMust(t, http.StatusNotFound, "GET", e+"/log/proof/inclusion?vote_id=0190a1b2-0000-7000-8000-000000000001", "", nil, nil)
+	s.prizeMust(t, http.StatusNotFound, "GET", e+"/ledger.jsonl", "", nil, nil)
 	advance("counting")
 	advance("jury")
 	var champions struct {
@@ -265,12 +290,49 @@ func TestServe_prizeLifecycle(t *testing.T) {
 		t.Fatalf("audit verify: %+v, %v", audit, err)
 	}
 
+	// The voter and the auditor check the published results offline, with
+	// the files the site serves.
+	dir := t.TempDir()
+	save := func(name, path string) string {
+		t.Helper()
+		resp, err := client.Get(s.base + "/api/v1" + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d %s, %v", path, resp.StatusCode, b, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return filepath.Join(dir, name)
+	}
+	resultsFile := save("results.json", e+"/results")
+	proofFile := save("proof.json", e+"/log/proof/inclusion?vote_id="+voteIDs[0])
+	ledgerFile := save("ledger.jsonl", e+"/ledger.jsonl")
+	if out := d.run("verify", "receipt", "--results", resultsFile, "--proof", proofFile, "--vote-id", voteIDs[0]); !strings.Contains(out, "ok inclusion") {
+		t.Fatalf("verify receipt: %s", out)
+	}
+	if out := d.run("verify", "ledger", "--results", resultsFile, "--ledger", ledgerFile); !strings.Contains(out, "49 votes, 49 counted") {
+		t.Fatalf("verify ledger: %s", out)
+	}
+	if out := d.runExit1("verify", "receipt", "--results", resultsFile, "--proof", proofFile, "--vote-id", voteIDs[1]); !strings.Contains(out, "FAILED inclusion") {
+		t.Fatalf("verify receipt with another vote id: %s", out)
+	}
+
 	// A vote invalidated after publication: the recount no longer matches.
 	if _, err := pool.Exec(ctx, `UPDATE votes SET status = 'invalidated' WHERE id = $1`, voteIDs[0]); err != nil {
 		t.Fatal(err)
 	}
 	if err := json.Unmarshal([]byte(d.runExit1("recount", "--edition", "e2e", "--verify")), &verified); err != nil || verified.Matches {
 		t.Fatalf("recount --verify after tampering with the ledger: %+v, %v", verified, err)
+	}
+	// and the ledger file the site serves now fails its check.
+	tampered := save("tampered.jsonl", e+"/ledger.jsonl")
+	if out := d.runExit1("verify", "ledger", "--results", resultsFile, "--ledger", tampered); !strings.Contains(out, "FAILED status root") {
+		t.Fatalf("verify ledger after tampering: %s", out)
 	}
 	// An audit entry altered behind the application's back is found.
 	if _, err := pool.Exec(ctx, `ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only;

@@ -63,7 +63,9 @@ func (a *app) connect(ctx context.Context) (*stack, error) {
 		return nil, err
 	}
 	reg, metrics := prom.NewRegistry()
-	return &stack{db: db, pg: postgres.New(db.Pool()), log: store, redis: client, metrics: metrics, reg: reg}, nil
+	pg := postgres.New(db.Pool())
+	pg.SetLog(a.cfg.Log)
+	return &stack{db: db, pg: pg, log: store, redis: client, metrics: metrics, reg: reg}, nil
 }
 
 func (s *stack) close() {

@@ -19,7 +19,7 @@ var banned = []string{
 }
 
 // domain are the domain packages (not their adapter subpackages).
-var domain = []string{"voting", "prizes", "antifraud", "identity"}
+var domain = []string{"voting", "prizes", "antifraud", "identity", "transparency"}
 
 func TestDomainImports(t *testing.T) {
 	root, err := filepath.Abs("../..")
@@ -49,5 +49,30 @@ func TestDomainImports(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestVerifyStandsAlone keeps the auditors' checks (transparency/verify)
+// readable on their own: they import no package of this module, so they
+// share no code with what builds the log.
+func TestVerifyStandsAlone(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("go", "list", "-deps", "./transparency/verify")
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	deps := strings.Fields(string(out))
+	if len(deps) < 2 {
+		t.Fatalf("go list listed too little: %q", out)
+	}
+	for _, dep := range deps {
+		if strings.HasPrefix(dep, "github.com/wsisvote/prizes/") && dep != "github.com/wsisvote/prizes/transparency/verify" {
+			t.Errorf("transparency/verify depends on %s; the auditors' checks must stand alone", dep)
+		}
 	}
 }

@@ -160,6 +160,9 @@ func (r *run) run(ctx context.Context) error {
 	if err := r.recount(ctx, stats, ballots, traffic); err != nil {
 		return err
 	}
+	if err := r.ledgerFile(ctx); err != nil {
+		return err
+	}
 	return r.backup(ctx)
 }
 

@@ -67,9 +67,14 @@ func TestRun_smoke(t *testing.T) {
 			for _, st := range rep.Stages {
 				stages = append(stages, st.Name)
 			}
-			want := []string{"provision", "ingest", "flush drain", "champions", "jury", "publish", "recount", "backup"}
+			want := []string{"provision", "ingest", "flush drain", "champions", "jury", "publish", "recount", "ledger file", "backup"}
 			if len(stages) != len(want) {
 				t.Fatalf("stages %v, want %v", stages, want)
+			}
+			// Every vote is a leaf of the log, whatever the flushers, and the
+			// ledger file passed prizes verify ledger.
+			if l := rep.Log; l == nil || !l.On || l.Leaves != c.Accepted || l.LedgerFileBytes == 0 {
+				t.Fatalf("log figures %+v; want a leaf for each of the %d votes and a ledger file", l, c.Accepted)
 			}
 			if tt.topo.Single() {
 				if rep.Spread != nil {

@@ -27,7 +27,9 @@ type Report struct {
 	Settings     Settings      `json:"settings"`
 	Provision    Provision     `json:"provision"`
 	// Stages are the timed stages in order; their sum is Total.
-	Stages []Stage       `json:"stages"`
+	Stages []Stage `json:"stages"`
+	// Log is the transparency log's storage and the ledger file's costs.
+	Log    *LogFigures   `json:"log,omitempty"`
 	Total  time.Duration `json:"total_ns"`
 	Wall   time.Duration `json:"wall_ns"`
 	Ingest IngestReport  `json:"ingest"`
@@ -345,3 +347,5 @@ func ReadReport(path string) (*Report, error) {
 	}
 	return &rep, nil
 }
+
+

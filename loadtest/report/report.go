@@ -45,6 +45,7 @@ func Funcs() template.FuncMap {
 		"round":          Round,
 		"span":           Span,
 		"mib":            MiB,
+		"kib":            KiB,
 		"pct":            Percent,
 		"mul":            func(a, b float64) float64 { return a * b },
 		"mark":           Mark,
@@ -133,6 +134,9 @@ func Span(d time.Duration) string {
 
 // MiB writes bytes as mebibytes to a tenth.
 func MiB(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+
+// KiB writes bytes as kibibytes to a tenth.
+func KiB(b int64) string { return fmt.Sprintf("%.1f KiB", float64(b)/(1<<10)) }
 
 // Percent writes a share as a percentage to two decimals: 0.0123 as
 // "1.23%".

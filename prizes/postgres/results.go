@@ -16,14 +16,17 @@ import (
 
 	"github.com/wsisvote/prizes/internal/database"
 	"github.com/wsisvote/prizes/prizes"
+	"github.com/wsisvote/prizes/transparency"
 	"github.com/wsisvote/prizes/voting"
 )
 
 // resultsInput gathers what an edition's results are computed from: the
-// ledger (counts and digest), the tie decisions and the submitted scorecards.
-func (s *Store) resultsInput(ctx context.Context, q querier, ed prizes.Edition) (prizes.ResultsInput, error) {
-	// The digest walks every vote of the ledger, the longest read here by
-	// far; it runs on a connection of its own while q serves the others.
+// ledger (counts, digest and transparency log, whose final checkpoint final
+// gives), the tie decisions and the submitted scorecards.
+func (s *Store) resultsInput(ctx context.Context, q querier, ed prizes.Edition, final finalCheckpoint) (prizes.ResultsInput, error) {
+	// The digest and the log's trees each walk every vote of the ledger,
+	// the longest reads here by far; they run at once, on connections of
+	// their own, while q serves the others.
 	dctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	digest := make(chan error, 1)
@@ -31,17 +34,28 @@ func (s *Store) resultsInput(ctx context.Context, q querier, ed prizes.Edition) 
 	go func() {
 		digest <- s.ledger.EachVote(dctx, ed.ID, func(v voting.Vote) error { h.Add(v); return nil })
 	}()
+	var summary *transparency.Summary
+	logged := make(chan error, 1)
+	go func() {
+		var err error
+		summary, err = s.logSummary(dctx, ed, final)
+		logged <- err
+	}()
 	in, err := s.countsAndScores(ctx, q, ed)
 	if err != nil {
 		cancel()
 	}
-	if derr := <-digest; err == nil {
-		err = derr
+	for _, c := range []chan error{digest, logged} {
+		if werr := <-c; err == nil && werr != nil {
+			err = werr
+			cancel()
+		}
 	}
 	if err != nil {
 		return in, err
 	}
 	in.Ledger = h.Summary()
+	in.Transparency = summary
 	return in, nil
 }
 
@@ -68,7 +82,11 @@ func (s *Store) countsAndScores(ctx context.Context, q querier, ed prizes.Editio
 // those chosen when counting closed: a ledger changed since then is refused,
 // not published.
 func (s *Store) publish(ctx context.Context, tx pgx.Tx, ed prizes.Edition, details map[string]any) error {
-	in, err := s.resultsInput(ctx, tx, ed)
+	kid, key, err := resultKey(ctx, tx)
+	if err != nil {
+		return err
+	}
+	in, err := s.resultsInput(ctx, tx, ed, s.signFinal(ed.ID, kid, key))
 	if err != nil {
 		return err
 	}
@@ -95,10 +113,6 @@ func (s *Store) publish(ctx context.Context, tx pgx.Tx, ed prizes.Edition, detai
 		return fmt.Errorf("the ledger changed since the Champions were chosen (chosen %v, recounted %v): %w", chosen, recounted, prizes.ErrNotReady)
 	}
 	doc, err := res.Canonical()
-	if err != nil {
-		return err
-	}
-	kid, key, err := resultKey(ctx, tx)
 	if err != nil {
 		return err
 	}
@@ -245,7 +259,8 @@ func (s *Store) VerifyResults(ctx context.Context, edition string) (Verification
 	if err != nil {
 		return Verification{}, fmt.Errorf("verify results: %w", database.Translate(err))
 	}
-	in, err := s.resultsInput(ctx, s.pool, ed)
+	pub, _ := base64.StdEncoding.DecodeString(signed.PublicKey)
+	in, err := s.resultsInput(ctx, s.pool, ed, s.storedFinal(edition, signed.KeyID, pub))
 	if err != nil {
 		return Verification{}, fmt.Errorf("verify results of %q: %w", edition, database.Translate(err))
 	}

@@ -15,7 +15,9 @@ import (
 	"github.com/wsisvote/prizes/voting"
 )
 
-// Insert writes votes into the ledger. The common case, a batch none of whose
+// Insert writes votes into the ledger, and appends them to their editions'
+// transparency logs unless the log is off (see SetLog and insertLogged).
+// Without the log, the common case, a batch none of whose
 // votes is in the ledger yet, is one COPY straight into votes, run outside a
 // transaction block: a COPY is then a transaction of its own, all rows or
 // none, and costs no BEGIN and COMMIT round trips. When any row conflicts (a
@@ -28,17 +30,20 @@ func (s *Store) Insert(ctx context.Context, votes []voting.Vote) (int, error) {
 	if len(votes) == 0 {
 		return 0, nil
 	}
+	if s.log {
+		return s.insertLogged(ctx, votes)
+	}
 	buf := s.copyBuffer()
 	defer s.releaseCopyBuffer(buf)
 	var err error
-	if buf.b, err = appendCopy(buf.b[:0], votes); err != nil {
+	if buf.b, err = appendCopy(buf.b[:0], votes, nil); err != nil {
 		return 0, fmt.Errorf("ledger insert %d votes: %w", len(votes), err)
 	}
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("ledger insert %d votes: %w", len(votes), database.Translate(err))
 	}
-	tag, err := conn.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(buf.b), copyInto("votes"))
+	tag, err := conn.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(buf.b), copyInto("votes", false))
 	conn.Release()
 	if err == nil {
 		return int(tag.RowsAffected()), nil
@@ -53,7 +58,7 @@ func (s *Store) Insert(ctx context.Context, votes []voting.Vote) (int, error) {
 			(LIKE votes INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`); err != nil {
 			return fmt.Errorf("create staging: %w", err)
 		}
-		if _, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(buf.b), copyInto("votes_staging")); err != nil {
+		if _, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(buf.b), copyInto("votes_staging", false)); err != nil {
 			return fmt.Errorf("copy: %w", err)
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO votes (id, edition_id, voter_id, project_id, category_code, slot,

@@ -19,12 +19,19 @@ type Store struct {
 	pool *pgxpool.Pool
 	// copyBuffers are the encoding buffers of ledger inserts.
 	copyBuffers sync.Pool
+	// log says whether Insert appends to the transparency log.
+	log bool
 }
 
 var _ voting.Ledger = (*Store)(nil)
 
-// New returns a store on pool.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+// New returns a store on pool. Its inserts append to the transparency log.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, log: true} }
+
+// SetLog turns the transparency log of inserts on or off. With it off, votes
+// get no leaf and the editions they belong to publish no log; it is there to
+// measure what the log costs.
+func (s *Store) SetLog(on bool) { s.log = on }
 
 // Pool returns the underlying pool.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
