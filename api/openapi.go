@@ -103,7 +103,8 @@ var operations = map[string]operation{
 	"GET /api/v1/editions": {summary: "List editions",
 		answers: map[int]any{200: editionsResponse{}}, errors: []*kind.Error{kind.ErrUnavailable}},
 	"POST /api/v1/editions": {summary: "Create an edition in draft",
-		body: newEditionJSON{}, example: `{"id":"openapi2026","name":"OpenAPI 2026"}`,
+		body: newEditionJSON{}, example: `{"id":"openapi2026","name":"OpenAPI 2026",` +
+			`"categories":[{"code":"C1","name":"Governments"},{"code":"C2","name":"Infrastructure"}]}`,
 		answers: map[int]any{201: editionJSON{}}, errors: []*kind.Error{prizes.ErrEditionExists, kind.ErrUnavailable}},
 	"GET /api/v1/editions/:edition": {summary: "Read an edition",
 		answers: map[int]any{200: editionJSON{}}, errors: ofEdition},
