@@ -258,10 +258,14 @@ type scheduleBody struct {
 	CloseNow bool `json:"close_now,omitempty"`
 }
 
-// JSONSchemaExtend documents the windows, which have no field of their own.
+// JSONSchemaExtend documents the windows, which have no field of their own:
+// each is a prizes.Window whose start and end may be null.
 func (scheduleBody) JSONSchemaExtend(s *jsonschema.Schema) {
-	s.AdditionalProperties = (&jsonschema.Reflector{RequiredFromJSONSchemaTags: true, DoNotReference: true,
-		Anonymous: true, Mapper: mapType}).Reflect(windowJSON{})
+	w := requestReflector().Reflect(prizes.Window{})
+	for p := w.Properties.Oldest(); p != nil; p = p.Next() {
+		p.Value = &jsonschema.Schema{AnyOf: []*jsonschema.Schema{p.Value, {Type: "null"}}}
+	}
+	s.AdditionalProperties = w
 }
 
 // errorsOf returns every error op answers, by status: its own, and those of
@@ -443,8 +447,11 @@ func mapType(t reflect.Type) *jsonschema.Schema {
 // request returns the schema of a request body of type t, inline: a body
 // may leave out any field, and may have no other.
 func (b *docBuilder) request(t reflect.Type) any {
-	r := &jsonschema.Reflector{RequiredFromJSONSchemaTags: true, DoNotReference: true, Anonymous: true, Mapper: mapType}
-	return b.plain(r.ReflectFromType(t))
+	return b.plain(requestReflector().ReflectFromType(t))
+}
+
+func requestReflector() *jsonschema.Reflector {
+	return &jsonschema.Reflector{RequiredFromJSONSchemaTags: true, DoNotReference: true, Anonymous: true, Mapper: mapType}
 }
 
 // response returns the schema of an answer of type t, its named types in
