@@ -71,6 +71,7 @@ var (
 	inPhase   = []*kind.Error{voting.ErrUnknownEdition, prizes.ErrWrongPhase, kind.ErrUnavailable}
 )
 
+// with returns base and more, in a new slice.
 func with(base []*kind.Error, more ...*kind.Error) []*kind.Error {
 	return append(slices.Clone(base), more...)
 }
