@@ -1,6 +1,9 @@
 package api
 
 import (
+	"maps"
+	"slices"
+
 	"github.com/wsisvote/prizes/prizes"
 	"github.com/wsisvote/prizes/voting"
 )
@@ -34,4 +37,10 @@ func RequestBodies() map[string]any {
 		"POST jury/conflicts":  new(conflictRequest),
 		"PUT jury/scores/:p":   new(scoreDraftJSON),
 	}
+}
+
+// OpenAPIRoutes returns the routes the OpenAPI table documents, as "METHOD
+// /path" with Gin's path parameters.
+func OpenAPIRoutes() []string {
+	return slices.Sorted(maps.Keys(operations))
 }

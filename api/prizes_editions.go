@@ -61,6 +61,10 @@ func editionOf(ed prizes.Edition) editionJSON {
 	return out
 }
 
+type editionsResponse struct {
+	Editions []editionJSON `json:"editions"`
+}
+
 // listEditions is GET /editions: every edition, newest first.
 func (l *lifecycle) listEditions(c *gin.Context) {
 	eds, err := l.cfg.Editions.Editions(c.Request.Context())
@@ -68,9 +72,7 @@ func (l *lifecycle) listEditions(c *gin.Context) {
 		l.fail(c, err)
 		return
 	}
-	out := struct {
-		Editions []editionJSON `json:"editions"`
-	}{Editions: make([]editionJSON, len(eds))}
+	out := editionsResponse{Editions: make([]editionJSON, len(eds))}
 	for i, ed := range eds {
 		out.Editions[i] = editionOf(ed)
 	}

@@ -148,6 +148,8 @@ type server struct {
 	ident     identityDeps
 	site      *site
 	ballotKey []byte
+	// openapi is the OpenAPI document of the routes served, built once.
+	openapi []byte
 }
 
 // New builds the HTTP handler. A trusted proxy list that does not parse is
@@ -222,6 +224,12 @@ func New(cfg Config) *Handler {
 	if cfg.Registry != nil {
 		s.handle(root, http.MethodGet, "/metrics", Policy{Public: true}, gin.WrapH(cfg.Registry))
 	}
+	s.handle(v1, http.MethodGet, "/openapi.json", Policy{Public: true}, s.openAPI)
+	doc, err := openAPIDocument(s.policies)
+	if err != nil {
+		s.log.Error("openapi document not served", "err", err)
+	}
+	s.openapi = doc
 	return &Handler{Engine: e, policies: s.policies}
 }
 
