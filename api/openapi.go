@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/wsisvote/prizes/transparency"
+
 	"github.com/gin-gonic/gin"
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/invopop/jsonschema"
@@ -186,6 +188,26 @@ var operations = map[string]operation{
 		answers: map[int]any{200: prizes.SignedResults{}}, errors: with(ofEdition, prizes.ErrNotPublished)},
 	"GET /api/v1/editions/:edition/results.csv": {summary: "Download the results as CSV",
 		answers: map[int]any{200: mediaType("text/csv; charset=utf-8")}, errors: with(ofEdition, prizes.ErrNotPublished)},
+	"GET /api/v1/editions/:edition/ledger.jsonl": {summary: "Download the anonymised ledger file",
+		about: "once published: one JSON line per vote in leaf order (leaf hash, project, category, final status and reason codes), " +
+			"from which anyone recomputes the log's root, the status tree's root and every count; see docs/transparency.md.",
+		answers: map[int]any{200: mediaType("application/jsonl; charset=utf-8")}, errors: with(ofEdition, prizes.ErrNotPublished)},
+	"GET /api/v1/editions/:edition/log/checkpoint": {summary: "Read the vote log's signed checkpoint",
+		about:   "a signed note (origin, tree size, root hash, Ed25519 signature) as its exact bytes; serve signs one a minute while the log grows.",
+		params:  []param{{"query", "size", "the tree size of an earlier checkpoint (the latest when absent)", false}},
+		answers: map[int]any{200: mediaType("text/plain; charset=utf-8")}, errors: with(ofEdition, transparency.ErrNoCheckpoint, kind.ErrInvalid)},
+	"GET /api/v1/editions/:edition/log/proof/inclusion": {summary: "Prove a vote is in the log",
+		about: "the leaf of the receipt's vote and its inclusion proof against the latest checkpoint, or against the checkpoint of size " +
+			"with the consistency proof to the latest.",
+		params: []param{{"query", "vote_id", "the receipt's vote id", true},
+			{"query", "size", "the tree size of an earlier checkpoint (the latest when absent)", false}},
+		answers: map[int]any{200: transparency.InclusionProof{}},
+		errors:  with(ofEdition, transparency.ErrUnknownVote, transparency.ErrNoCheckpoint, kind.ErrInvalid)},
+	"GET /api/v1/editions/:edition/log/proof/consistency": {summary: "Prove the log only grew between two checkpoints",
+		params: []param{{"query", "from", "the tree size of the older checkpoint", true},
+			{"query", "to", "the tree size of the newer checkpoint", true}},
+		answers: map[int]any{200: transparency.ConsistencyProof{}},
+		errors:  with(ofEdition, transparency.ErrBadRange, transparency.ErrNoCheckpoint, kind.ErrInvalid)},
 	"GET /api/v1/editions/:edition/audit": {summary: "Read the audit log",
 		params: []param{{"query", "after", "the sequence number to read after (0)", false},
 			{"query", "limit", "at most this many entries (1000, the most)", false}},

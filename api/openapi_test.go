@@ -40,6 +40,7 @@ func fullHandler(t *testing.T) *api.Handler {
 			Review: struct{ api.ReviewStore }{}, Champions: struct{ api.ChampionStore }{},
 			Jury: struct{ api.JuryStore }{}, Results: struct{ api.ResultStore }{},
 			Audit: struct{ api.AuditStore }{}, Fraud: struct{ api.FraudStore }{},
+			Ledger: struct{ api.LedgerFileStore }{}, Log: struct{ api.TransparencyLog }{},
 		}
 	}).handler
 }
