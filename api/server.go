@@ -140,6 +140,9 @@ type server struct {
 	policies  map[string]Policy
 	ident     identityDeps
 	site      *site
+	// prizes are the lifecycle stores, which the API's routes and the
+	// site's workspaces share.
+	prizes PrizesConfig
 }
 
 // New builds the HTTP handler. A trusted proxy list that does not parse is
@@ -160,6 +163,7 @@ func New(cfg Config) *Handler {
 		obs:       cfg.Metrics,
 		log:       cfg.Logger,
 		policies:  make(map[string]Policy),
+		prizes:    cfg.Prizes,
 	}
 	if s.obs == nil {
 		s.obs = noObserver{}

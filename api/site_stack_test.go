@@ -37,6 +37,8 @@ type siteStack struct {
 	ledger     *vpostgres.Store
 	lifecycle  *ppg.Store
 	catalogue  *voting.Catalogue
+	// signer signs the sessions of the workspaces' tests.
+	signer *api.Signer
 }
 
 // newSiteStack seeds a demo edition with the 18 WSIS categories of four
@@ -101,12 +103,14 @@ func newSiteStack(tb testing.TB, closeIn time.Duration) *siteStack {
 		Identity: api.IdentityConfig{SignIn: ident, Accounts: ident, Gate: ident, Issuer: api.NewIssuer(signer)},
 		Site: api.SiteConfig{Name: "WSIS Prizes 2026", Edition: "demo", Key: []byte("site key of the browser tests, 32"),
 			Results: lifecycle},
+		Prizes: api.PrizesConfig{Editions: lifecycle, Submissions: lifecycle, Review: lifecycle, Champions: lifecycle,
+			Jury: lifecycle, Results: lifecycle, Audit: lifecycle},
 	})
 	srv := httptest.NewServer(h)
 	tb.Cleanup(srv.Close)
 	// Browsers keep Secure cookies on plain HTTP for localhost only.
 	return &siteStack{url: strings.Replace(srv.URL, "127.0.0.1", "localhost", 1), edition: ed, categories: cats,
-		projects: projects, pool: pool, ledger: pg, lifecycle: lifecycle, catalogue: cat}
+		projects: projects, pool: pool, ledger: pg, lifecycle: lifecycle, catalogue: cat, signer: signer}
 }
 
 // publish takes the stack's edition from voting to published as its
