@@ -168,6 +168,7 @@ func (st *site) parsePages() error {
 		"int":        func(n int64) int { return int(n) },
 		"inc":        func(n int) int { return n + 1 },
 		"paragraphs": paragraphs,
+		"replace":    strings.ReplaceAll,
 		// vote gives the vote button partial its page, nominee and ballot.
 		"vote": func(p *page, n nomineeView, b ballotView) map[string]any {
 			return map[string]any{"P": p, "N": n, "B": b}

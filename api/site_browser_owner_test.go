@@ -37,7 +37,7 @@ func TestSite_browserOwner(t *testing.T) {
 
 			// The draft is saved once a category is chosen, and the form
 			// then posts to the entry's own address.
-			b.setField("#category", "C1")
+			b.setField("#category", "C1-governments")
 			b.do(chromedp.Click(chromedp.CSS("#title")), chromedp.SendKeys(chromedp.CSS("#title"), "Open schools network"))
 			b.setField("#summary", words(40))
 			b.waitText(".autosave-status", strings.Split(message(t, tc.lang, "owner.autosave.saved"), "{{")[0])
@@ -91,7 +91,7 @@ func TestSite_browserOwner(t *testing.T) {
 			b.page("owner-entries")
 
 			// Another owner's entry is not found.
-			other := submitEntry(t, st, ed, account(t, st, "owner"), "C2", "Someone else's")
+			other := submitEntry(t, st, ed, account(t, st, "owner"), "C2-infrastructure", "Someone else's")
 			b.open(base + "/entries/" + other.ID)
 			if got := b.text("h1"); got != message(t, tc.lang, "error.notfound.title") {
 				t.Errorf("another owner's entry: h1 %q", got)

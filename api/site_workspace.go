@@ -170,3 +170,18 @@ func (t tr) Clock(at time.Time) string {
 	return t.num.Sprint(number.Decimal(at.Hour(), number.NoSeparator())) + ":" +
 		t.num.Sprint(number.Decimal(at.Minute(), number.MinIntegerDigits(2)))
 }
+
+// decimal formats x with up to two decimals in the language.
+func (t tr) decimal(x float64) string {
+	return t.num.Sprint(number.Decimal(x, number.MaxFractionDigits(2)))
+}
+
+// CategoryIn returns the name of the category code of ed in the reader's
+// language, as CategoryName does.
+func (p *page) CategoryIn(ed prizes.Edition, code string) string {
+	c, ok := ed.Category(code)
+	if !ok {
+		return code
+	}
+	return p.CategoryName(c)
+}

@@ -25,8 +25,7 @@ func workspaceEdition(tb testing.TB, st *siteStack, id string) (string, prizes.A
 	tb.Helper()
 	ctx := context.Background()
 	organiser := account(tb, st, "organiser")
-	cats := []voting.Category{{Code: "C1", Name: "The role of public governance authorities and all stakeholders in the promotion of ICTs for development"},
-		{Code: "C2", Name: "Information and communication infrastructure"}}
+	cats := prizes.WSISCategories()[:2]
 	_, err := st.lifecycle.CreateEdition(ctx, organiser, prizes.NewEdition{ID: id, Name: "WSIS Prizes " + id, Categories: cats,
 		Rules: []byte(`{"champions_per_category": 2, "winners_per_category": 1, "aggregation": "weighted_mean"}`)})
 	if err != nil {
@@ -106,11 +105,57 @@ func (b *browser) waitText(sel, want string) {
 	b.tb.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		got := get(b, chromedp.Evaluate[string](`(document.querySelector(` + strconv.Quote(sel) + `) || {}).textContent || ''`))
+		got := get(b, chromedp.Evaluate[string](`(document.querySelector(`+strconv.Quote(sel)+`) || {}).textContent || ''`))
 		if strings.Contains(got, want) {
 			return
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	b.tb.Fatalf("%s never said %q", sel, want)
+}
+
+// juryEdition makes an edition of the workspaces' tests and takes it to
+// its jury phase through the lifecycle store, as its organiser would: three
+// nominees in the first category and one in the second, no votes, the
+// tie of the first category's three at its two Champion places decided in
+// the order of submission, and juror on the first category's panel only.
+// It returns the edition, its organiser, and the nominees by category.
+func juryEdition(tb testing.TB, st *siteStack, id string, juror prizes.Actor) (string, prizes.Actor, map[string][]prizes.Submission) {
+	tb.Helper()
+	ctx := context.Background()
+	ed, organiser := workspaceEdition(tb, st, id)
+	c1, c2 := prizes.WSISCategories()[0].Code, prizes.WSISCategories()[1].Code
+	entries := map[string][]prizes.Submission{}
+	for i, title := range []string{"Rural clinics online", "Farmers' market prices", "Schools on the air"} {
+		entries[c1] = append(entries[c1], submitEntry(tb, st, ed, account(tb, st, "owner"), c1, title+" "+strconv.Itoa(i)))
+	}
+	entries[c2] = append(entries[c2], submitEntry(tb, st, ed, account(tb, st, "owner"), c2, "Mesh networks for islands"))
+	advance := func(to voting.Phase) {
+		tb.Helper()
+		if _, err := st.lifecycle.Advance(ctx, organiser, ed, to); err != nil {
+			tb.Fatalf("advance to %s: %v", to, err)
+		}
+	}
+	advance(voting.PhaseReview)
+	var ds []prizes.ReviewDecision
+	for _, ss := range entries {
+		for _, s := range ss {
+			ds = append(ds, prizes.ReviewDecision{ProjectID: s.ID, Decision: prizes.DecisionNominate})
+		}
+	}
+	if _, err := st.lifecycle.Review(ctx, organiser, ed, ds); err != nil {
+		tb.Fatal(err)
+	}
+	advance(voting.PhaseVoting)
+	advance(voting.PhaseCounting)
+	order := []string{entries[c1][0].ID, entries[c1][1].ID, entries[c1][2].ID}
+	if _, err := st.lifecycle.DecideTie(ctx, organiser, ed, prizes.TieDecision{Stage: prizes.StageChampions, Category: c1,
+		Order: order, Reason: "in the order they were submitted"}); err != nil {
+		tb.Fatal(err)
+	}
+	if err := st.lifecycle.Assign(ctx, organiser, ed, juror.ID, c1); err != nil {
+		tb.Fatal(err)
+	}
+	advance(voting.PhaseJury)
+	return ed, organiser, entries
 }
