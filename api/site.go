@@ -169,6 +169,9 @@ func (st *site) parsePages() error {
 		"inc":        func(n int) int { return n + 1 },
 		"paragraphs": paragraphs,
 		"replace":    strings.ReplaceAll,
+		"deref": func(f *float64) float64 { return *f },
+		// orgnav gives the organisers' navigation its page and edition.
+		"orgnav": func(p *page, ed any) map[string]any { return map[string]any{"P": p, "E": ed} },
 		// vote gives the vote button partial its page, nominee and ballot.
 		"vote": func(p *page, n nomineeView, b ballotView) map[string]any {
 			return map[string]any{"P": p, "N": n, "B": b}

@@ -85,7 +85,7 @@ func TestSite_browserJuror(t *testing.T) {
 					t.Fatalf("the draft as stored: %+v", sc)
 				}
 			}
-			b.click(`button[value="review"]`, "table.votes")
+			b.click(`button[value="review"]`, "table.scorecard")
 			if b.text("h1") != message(t, tc.lang, "juror.confirm.title") {
 				t.Errorf("confirmation h1 = %q", b.text("h1"))
 			}

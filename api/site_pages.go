@@ -28,6 +28,8 @@ type page struct {
 	Errors   []formError
 	Edition  string
 	Data     any
+	// Section is the part of a workspace the page is, for its navigation.
+	Section string
 	// claims are the signed-in reader's, for the workspaces' links.
 	claims Claims
 	// en is the English catalogue, the language editions are written in.

@@ -159,3 +159,19 @@ func juryEdition(tb testing.TB, st *siteStack, id string, juror prizes.Actor) (s
 	advance(voting.PhaseJury)
 	return ed, organiser, entries
 }
+
+// post clicks the submit button sel and waits for the page the form's
+// answer loads, then for waitFor on it.
+func (b *browser) post(sel, waitFor string) {
+	b.tb.Helper()
+	b.do(chromedp.Evaluate[chromedp.Void](`window.__before = true`), chromedp.Click(chromedp.CSS(sel)))
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if get(b, chromedp.Evaluate[bool](`window.__before !== true && document.readyState === 'complete'`)) {
+			b.do(chromedp.WaitVisible(chromedp.CSS(waitFor)))
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.tb.Fatalf("posting %s loaded no page", sel)
+}
