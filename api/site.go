@@ -169,7 +169,7 @@ func (st *site) parsePages() error {
 		"inc":        func(n int) int { return n + 1 },
 		"paragraphs": paragraphs,
 		"replace":    strings.ReplaceAll,
-		"deref": func(f *float64) float64 { return *f },
+		"deref":      func(f *float64) float64 { return *f },
 		// orgnav gives the organisers' navigation its page and edition.
 		"orgnav": func(p *page, ed any) map[string]any { return map[string]any{"P": p, "E": ed} },
 		// vote gives the vote button partial its page, nominee and ballot.
