@@ -170,6 +170,7 @@ func (st *site) parsePages() error {
 		"paragraphs": paragraphs,
 		"replace":    strings.ReplaceAll,
 		"deref":      func(f *float64) float64 { return *f },
+		"derefInt":   func(n *int64) int64 { return *n },
 		// orgnav gives the organisers' navigation its page and edition.
 		"orgnav": func(p *page, ed any) map[string]any { return map[string]any{"P": p, "E": ed} },
 		// vote gives the vote button partial its page, nominee and ballot.

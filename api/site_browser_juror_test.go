@@ -70,6 +70,7 @@ func TestSite_browserJuror(t *testing.T) {
 			if strings.Contains(get(b, chromedp.Evaluate[string](`document.body.innerHTML`)), secret) {
 				t.Error("the page shows another juror's scorecard")
 			}
+			b.do(chromedp.ScrollIntoView(chromedp.CSS("#scorecard")))
 			b.page("juror-project")
 			for i, c := range prizes.DefaultRubric() {
 				b.do(chromedp.Click(chromedp.CSS(`input[name="score-` + c.Key + `"][value="` + []string{"8", "7", "9", "6", "8", "7"}[i] + `"]`)))
@@ -103,6 +104,12 @@ func TestSite_browserJuror(t *testing.T) {
 				case p.ID == second.ID && p.Conflict == nil:
 					t.Error("the conflict is not recorded")
 				}
+			}
+
+			// The organisers' pages are not a juror's.
+			b.open(base + "/organise")
+			if got := b.text("h1"); got != message(t, tc.lang, "error.title") || !strings.Contains(b.text("main"), message(t, tc.lang, "errors.forbidden")) {
+				t.Errorf("a juror on the organisers' page: h1 %q", got)
 			}
 
 			// Another panel's project is not found.

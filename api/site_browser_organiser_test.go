@@ -97,6 +97,11 @@ func TestSite_browserOrganiser(t *testing.T) {
 			if !b.exists(".error-summary") {
 				t.Fatal("closing counting with a tie was not refused")
 			}
+			b.open(base + "/organise/champions")
+			if n := get(b, chromedp.Evaluate[int](`document.querySelectorAll('table.standings tbody tr').length`)); n != 4 {
+				t.Errorf("the Champions page ranks %d nominees, want 4", n)
+			}
+			b.page("org-champions")
 			b.open(base + "/organise/ties")
 			b.page("org-ties")
 			b.setField("#reason-"+c1, "Earliest submission first.")
@@ -159,6 +164,7 @@ func TestSite_browserOrganiser(t *testing.T) {
 			if !b.exists("table.standings .champion-mark") {
 				t.Error("the jury page shows no provisional Winner")
 			}
+			b.do(chromedp.ScrollIntoView(chromedp.CSS("table.standings")))
 			b.page("org-jury-report")
 
 			b.open(base + "/organise")

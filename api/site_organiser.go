@@ -34,6 +34,7 @@ func (st *site) organiserRoutes(g *gin.RouterGroup) {
 	if cfg.Champions != nil {
 		st.handle(g, http.MethodGet, "/:edition/organise/ties", public, st.organiseTies)
 		st.handle(g, http.MethodPost, "/:edition/organise/ties", public, st.organiseDecideTie)
+		st.handle(g, http.MethodGet, "/:edition/organise/champions", public, st.organiseChampions)
 	}
 	if cfg.Jury != nil {
 		st.handle(g, http.MethodGet, "/:edition/organise/jury", public, st.organiseJury)
