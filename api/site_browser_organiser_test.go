@@ -9,6 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/wsisvote/prizes/antifraud"
 	"github.com/wsisvote/prizes/api"
 	"github.com/wsisvote/prizes/prizes"
 	"github.com/wsisvote/prizes/voting"
@@ -92,7 +93,25 @@ func TestSite_browserOrganiser(t *testing.T) {
 			step(voting.PhaseVoting)
 			step(voting.PhaseCounting)
 
+			// Fraud review: a case of three votes, cleared with a reason.
+			caseID := fraudCase(t, st, ed, organiser, second.ID, c2, 3)
+			b.open(base + "/organise/fraud")
+			b.page("org-fraud")
+			b.click(`a[href$="/organise/fraud/`+caseID+`"]`, "form[action$=\"/organise/fraud/"+caseID+"\"]")
+			b.do(chromedp.Click(chromedp.CSS(`input[name="decision"][value="clear"]`)))
+			b.click(`form[action$="/organise/fraud/`+caseID+`"] button`, ".error-summary")
+			if got := b.text("#reason-error"); got != message(t, tc.lang, "org.fraud.error.reason") {
+				t.Errorf("a decision without a reason: %q", got)
+			}
+			b.page("org-fraud-case")
+			b.setField("#reason", "Three colleagues voting from the office network.")
+			b.click(`form[action$="/organise/fraud/`+caseID+`"] button`, ".notice")
+			if cf, err := st.fraud.Case(ctx, ed, caseID); err != nil || cf.State != antifraud.CaseCleared {
+				t.Errorf("the case after the decision: %q, %v", cf.State, err)
+			}
+
 			// Closing counting is refused while the three tie for two places.
+			b.open(base + "/organise")
 			step("")
 			if !b.exists(".error-summary") {
 				t.Fatal("closing counting with a tie was not refused")
@@ -181,7 +200,7 @@ func TestSite_browserOrganiser(t *testing.T) {
 				t.Errorf("the audit chain does not verify: %q", b.text("main"))
 			}
 			log := get(b, chromedp.Evaluate[string](`document.querySelector('table.audit').textContent`))
-			for _, action := range []prizes.Action{prizes.ActionAdvance, prizes.ActionReview, prizes.ActionDecideTie, prizes.ActionAssignJuror} {
+			for _, action := range []prizes.Action{prizes.ActionAdvance, prizes.ActionReview, prizes.ActionDecideTie, prizes.ActionAssignJuror, prizes.ActionFraudDecide} {
 				if !strings.Contains(log, string(action)) {
 					t.Errorf("the audit log has no %s", action)
 				}

@@ -40,6 +40,11 @@ func (st *site) organiserRoutes(g *gin.RouterGroup) {
 		st.handle(g, http.MethodGet, "/:edition/organise/jury", public, st.organiseJury)
 		st.handle(g, http.MethodPost, "/:edition/organise/jury", public, st.organiseAssign)
 	}
+	if cfg.Fraud != nil {
+		st.handle(g, http.MethodGet, "/:edition/organise/fraud", public, st.organiseFraud)
+		st.handle(g, http.MethodGet, "/:edition/organise/fraud/:id", public, st.organiseFraudCase)
+		st.handle(g, http.MethodPost, "/:edition/organise/fraud/:id", public, st.organiseFraudDecide)
+	}
 	if cfg.Audit != nil {
 		st.handle(g, http.MethodGet, "/:edition/organise/audit", public, st.organiseAudit)
 	}

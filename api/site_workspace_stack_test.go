@@ -9,7 +9,9 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
 
+	"github.com/wsisvote/prizes/antifraud"
 	"github.com/wsisvote/prizes/api"
 	ipostgres "github.com/wsisvote/prizes/identity/postgres"
 	"github.com/wsisvote/prizes/internal/testenv"
@@ -174,4 +176,36 @@ func (b *browser) post(sel, waitFor string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	b.tb.Fatalf("posting %s loaded no page", sel)
+}
+
+// fraudCase writes votes for project into the ledger, cast a second apart
+// from one network and one device, and stores an analyser's case over
+// them, which flags them. It returns the case's id.
+func fraudCase(tb testing.TB, st *siteStack, edition string, organiser prizes.Actor, project, category string, n int) string {
+	tb.Helper()
+	ctx := context.Background()
+	t0 := time.Now().Add(-time.Minute).Truncate(time.Second)
+	votes := make([]voting.Vote, n)
+	report := antifraud.Report{}
+	for i := range votes {
+		votes[i] = voting.Vote{ID: uuid.Must(uuid.NewV7()).String(), Edition: edition, VoterID: account(tb, st, "voter").ID,
+			ProjectID: project, Category: category, Slot: category, Status: voting.StatusCounted, CastAt: t0.Add(time.Duration(i) * time.Second),
+			Client: voting.Client{Network: "203.0.113.0/24", UserAgent: "agent/1", DeviceHint: "dev-1", AccountAge: time.Hour}}
+		report.Verdicts = append(report.Verdicts, antifraud.Verdict{VoteID: votes[i].ID, Status: antifraud.StatusFlagged, Score: 0.9, Reasons: []string{"burst"}})
+	}
+	if _, err := st.ledger.Insert(ctx, votes); err != nil {
+		tb.Fatal(err)
+	}
+	id := "burst-" + project
+	ids := make([]string, n)
+	for i, v := range votes {
+		ids[i] = v.ID
+	}
+	report.Cases = []antifraud.Case{{ID: id, Kind: "burst", Score: 0.9, Votes: ids, Projects: []string{project},
+		Signals: map[string]float64{"burst": 0.9}, Summary: strconv.Itoa(n) + " votes within seconds from one network and one device",
+		Timeline: []antifraud.TimelinePoint{{At: t0, Votes: n}}}}
+	if _, err := st.fraud.SaveReport(ctx, organiser, edition, report); err != nil {
+		tb.Fatal(err)
+	}
+	return id
 }
