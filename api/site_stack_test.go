@@ -11,8 +11,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/wsisvote/prizes/api"
 	apg "github.com/wsisvote/prizes/antifraud/postgres"
+	"github.com/wsisvote/prizes/api"
 	"github.com/wsisvote/prizes/identity"
 	ipostgres "github.com/wsisvote/prizes/identity/postgres"
 	iredis "github.com/wsisvote/prizes/identity/redis"
