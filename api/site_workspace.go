@@ -82,8 +82,7 @@ func (st *site) workspaceEdition(c *gin.Context) (prizes.Edition, bool) {
 // fieldErrors turns a store's refusal into the lines of a form's error
 // summary, in the reader's language: each field's message comes from
 // message(field), in the order of fields; an error without fields is one
-// line for the whole form, by its code. ok is false when err has nothing to
-// say about the form (it is answered as a problem page instead).
+// line for the whole form, the message of its code.
 func fieldErrors(t tr, err error, order []string, message func(field string) string) []formError {
 	var f prizes.FieldErrors
 	if !errors.As(err, &f) {
