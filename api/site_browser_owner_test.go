@@ -15,8 +15,8 @@ import (
 // Arabic, at both sizes: an owner starts an entry, which is saved as a
 // draft as they type (the word count live beside the summary); submitting
 // it with a short summary answers the error summary and the message at
-// the field, with what they typed kept; they complete it and submit it,
-// and their entries list it as submitted.
+// the field, with what they typed kept; they complete it and submit it by
+// keyboard, and their entries list it as submitted.
 func TestSite_browserOwner(t *testing.T) {
 	st := newSiteStack(t, 72*time.Hour)
 	for _, tc := range []struct {
@@ -76,7 +76,9 @@ func TestSite_browserOwner(t *testing.T) {
 			b.setField("#organisation", "Open Schools Foundation")
 			b.setField("#country", "KE")
 			b.do(chromedp.Click(chromedp.CSS(`input[value="civil_society"]`)))
-			b.click(`button[value="submit"]`, ".notice")
+			// Submitted by keyboard alone: Tab to the button, Enter.
+			b.keyboardTo(`button[value="submit"]`)
+			b.do(chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS(".notice")))
 			if p := b.path(); p != base+"/entries/"+id+"?saved=submitted" {
 				t.Errorf("after submitting: %q", p)
 			}
