@@ -139,8 +139,9 @@ func (st *site) renderEdition(c *gin.Context, status int, ed prizes.Edition, err
 
 // organiseAdvance is POST /{lang}/{edition}/organise/phase with to: the
 // edition moves to its next phase, through the store the API's phase
-// route uses; a refusal is said on the edition's page, with a link to the
-// ties when a tie stands in the way.
+// route uses. A refusal is said at the top of the edition's page, whose
+// phase control says when the step is refused; a tie sends the reader to
+// the ties.
 func (st *site) organiseAdvance(c *gin.Context) {
 	actor, ed, ok := st.organiserEdition(c)
 	if !ok {
@@ -167,8 +168,6 @@ func (st *site) organiseAdvance(c *gin.Context) {
 			errs = []formError{{Message: t.TN("org.step.ties", len(tie.Ties))}}
 		case errors.As(err, &phase):
 			errs = []formError{{Message: t.T("org.step.stale", "Phase", t.T("org.phase."+string(phase.Phase)))}}
-		case errors.Is(err, prizes.ErrNotReady):
-			errs = append(errs, formError{Message: t.T("org.step." + string(to) + ".refused")})
 		}
 		if cur, err := st.prizes.Editions.Edition(c.Request.Context(), ed.ID); err == nil {
 			ed = cur
