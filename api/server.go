@@ -150,6 +150,9 @@ type server struct {
 	ballotKey []byte
 	// openapi is the OpenAPI document of the routes served, built once.
 	openapi []byte
+	// prizes are the lifecycle stores, which the API's routes and the
+	// site's workspaces share.
+	prizes PrizesConfig
 }
 
 // New builds the HTTP handler. A trusted proxy list that does not parse is
@@ -171,6 +174,7 @@ func New(cfg Config) *Handler {
 		log:       cfg.Logger,
 		policies:  make(map[string]Policy),
 		ballotKey: cfg.BallotKey,
+		prizes:    cfg.Prizes,
 	}
 	if s.ballotKey == nil {
 		s.ballotKey = make([]byte, 32)

@@ -164,7 +164,14 @@ func (st *site) parsePages() error {
 		return err
 	}
 	funcs := template.FuncMap{
-		"int": func(n int64) int { return int(n) },
+		"int":        func(n int64) int { return int(n) },
+		"inc":        func(n int) int { return n + 1 },
+		"paragraphs": paragraphs,
+		"replace":    strings.ReplaceAll,
+		"deref":      func(f *float64) float64 { return *f },
+		"derefInt":   func(n *int64) int64 { return *n },
+		// orgnav gives the organisers' navigation its page and edition.
+		"orgnav": func(p *page, ed any) map[string]any { return map[string]any{"P": p, "E": ed} },
 		// vote gives the vote button partial its page, nominee and ballot.
 		"vote": func(p *page, n nomineeView, b ballotView) map[string]any {
 			return map[string]any{"P": p, "N": n, "B": b}
@@ -219,6 +226,7 @@ func (s *server) siteRoutes(e *gin.Engine, cfg SiteConfig) error {
 		s.handle(g, http.MethodGet, "/:edition/check-vote", public, st.checkMyVote)
 		s.handle(g, http.MethodGet, "/:edition/results", public, st.results)
 		s.handle(g, http.MethodGet, "/:edition/tally", public, st.liveTally)
+		st.workspaceRoutes(g)
 	}
 	return nil
 }

@@ -169,7 +169,7 @@ func (st *site) account(c *gin.Context) {
 		st.problem(c, err)
 		return
 	}
-	p.Data = map[string]any{"Email": a.Email, "Since": p.Date(a.CreatedAt), "Editions": st.catalogue.Snapshot().Editions()}
+	p.Data = map[string]any{"Email": a.Email, "ID": v.id, "Since": p.Date(a.CreatedAt), "Editions": st.catalogue.Snapshot().Editions()}
 	st.render(c, http.StatusOK, "account", p)
 }
 

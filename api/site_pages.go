@@ -28,6 +28,10 @@ type page struct {
 	Errors   []formError
 	Edition  string
 	Data     any
+	// Section is the part of a workspace the page is, for its navigation.
+	Section string
+	// claims are the signed-in reader's, for the workspaces' links.
+	claims Claims
 	// en is the English catalogue, the language editions are written in.
 	en tr
 }
@@ -52,6 +56,10 @@ func (p *page) Home() string { return "/" + p.lang }
 func (p *page) L(parts ...string) string {
 	return "/" + p.lang + "/" + strings.Join(parts, "/")
 }
+
+// Has reports whether the signed-in reader holds role, for the links to
+// the workspaces.
+func (p *page) Has(role string) bool { return hasRole(p.claims, role) }
 
 // Lang is the reader's language.
 func (p *page) Lang() string { return p.lang }
@@ -93,6 +101,7 @@ func (st *site) newPage(c *gin.Context, title string) *page {
 	}
 	if v.signedIn() {
 		p.CSRF = st.csrfToken(c)
+		p.claims = v.claims
 	}
 	rest := strings.TrimPrefix(c.Request.URL.Path, "/"+lang)
 	if c.Request.Method != http.MethodGet || strings.HasPrefix(rest, "/sign-in") {

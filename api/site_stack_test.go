@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	apg "github.com/wsisvote/prizes/antifraud/postgres"
 	"github.com/wsisvote/prizes/api"
 	"github.com/wsisvote/prizes/identity"
 	ipostgres "github.com/wsisvote/prizes/identity/postgres"
@@ -37,6 +38,9 @@ type siteStack struct {
 	ledger     *vpostgres.Store
 	lifecycle  *ppg.Store
 	catalogue  *voting.Catalogue
+	// signer signs the sessions of the workspaces' tests.
+	signer *api.Signer
+	fraud  *apg.Store
 }
 
 // newSiteStack seeds a demo edition with the 18 WSIS categories of four
@@ -96,17 +100,20 @@ func newSiteStack(tb testing.TB, closeIn time.Duration) *siteStack {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	fraud := apg.New(pool, lifecycle, apg.Options{})
 	h := api.New(api.Config{
 		Votes: svc, Catalogue: cat, Tokens: verifier,
 		Identity: api.IdentityConfig{SignIn: ident, Accounts: ident, Gate: ident, Issuer: api.NewIssuer(signer)},
 		Site: api.SiteConfig{Name: "WSIS Prizes 2026", Edition: "demo", Key: []byte("site key of the browser tests, 32"),
 			Results: lifecycle},
+		Prizes: api.PrizesConfig{Editions: lifecycle, Submissions: lifecycle, Review: lifecycle, Champions: lifecycle,
+			Jury: lifecycle, Results: lifecycle, Audit: lifecycle, Fraud: fraud},
 	})
 	srv := httptest.NewServer(h)
 	tb.Cleanup(srv.Close)
 	// Browsers keep Secure cookies on plain HTTP for localhost only.
 	return &siteStack{url: strings.Replace(srv.URL, "127.0.0.1", "localhost", 1), edition: ed, categories: cats,
-		projects: projects, pool: pool, ledger: pg, lifecycle: lifecycle, catalogue: cat}
+		projects: projects, pool: pool, ledger: pg, lifecycle: lifecycle, catalogue: cat, signer: signer, fraud: fraud}
 }
 
 // publish takes the stack's edition from voting to published as its
