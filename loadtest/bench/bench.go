@@ -245,7 +245,7 @@ func (h *harness) prepare(ctx context.Context) error {
 	}
 	h.rep.Setup.Migrate = time.Since(t)
 	t = time.Now()
-	if _, _, err := h.prizes.Run(ctx, "seed", "--demo", "--edition", h.cfg.Edition); err != nil {
+	if _, _, err := h.prizes.Run(ctx, "seed", "--demo", "--phases=false", "--edition", h.cfg.Edition); err != nil {
 		return err
 	}
 	h.rep.Setup.Seed = time.Since(t)

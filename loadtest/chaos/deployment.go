@@ -77,7 +77,7 @@ func (d *deployment) provision(ctx context.Context, rep *Report, faults int) err
 	if _, _, err := d.prizes.Run(ctx, "migrate"); err != nil {
 		return err
 	}
-	if _, _, err := d.prizes.Run(ctx, "seed", "--demo", "--edition", edition); err != nil {
+	if _, _, err := d.prizes.Run(ctx, "seed", "--demo", "--phases=false", "--edition", edition); err != nil {
 		return err
 	}
 	if d.serveAddr, err = stack.FreePort(); err != nil {

@@ -202,7 +202,7 @@ func (r *run) provision(ctx context.Context) error {
 	if _, _, err := r.prizes.Run(ctx, "migrate"); err != nil {
 		return err
 	}
-	if _, _, err := r.prizes.Run(ctx, "seed", "--demo", "--edition", cfg.Traffic.Edition,
+	if _, _, err := r.prizes.Run(ctx, "seed", "--demo", "--phases=false", "--edition", cfg.Traffic.Edition,
 		"--nominees", strconv.Itoa(cfg.Traffic.Nominees)); err != nil {
 		return err
 	}

@@ -203,7 +203,7 @@ func (c *comparison) run(ctx context.Context) error {
 		"PRIZES_SHARDS=" + strconv.Itoa(shards),
 		"PRIZES_CONSUMER=naive", "PRIZES_LIMIT_VOTE_IP=off"}
 	c.prizes = &stack.Prizes{Bin: cfg.Prizes, Env: stack.ChildEnv(cfg.Env, env...)}
-	for _, args := range [][]string{{"migrate"}, {"seed", "--demo"}, {"voters", "--count", strconv.Itoa(cfg.Voters), "--out", filepath.Join(c.dir, "voters.tsv")}} {
+	for _, args := range [][]string{{"migrate"}, {"seed", "--demo", "--phases=false"}, {"voters", "--count", strconv.Itoa(cfg.Voters), "--out", filepath.Join(c.dir, "voters.tsv")}} {
 		if _, _, err := c.prizes.Run(ctx, args...); err != nil {
 			return err
 		}

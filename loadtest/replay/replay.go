@@ -205,7 +205,7 @@ func (r *run) provision(ctx context.Context) error {
 	}
 	r.rep.Provision.Migrate = time.Since(t)
 	t = time.Now()
-	if _, _, err := r.prizes.Run(ctx, "seed", "--demo", "--edition", s.Edition.ID,
+	if _, _, err := r.prizes.Run(ctx, "seed", "--demo", "--phases=false", "--edition", s.Edition.ID,
 		"--nominees", strconv.Itoa(s.Edition.NomineesPerCategory)); err != nil {
 		return err
 	}
