@@ -57,6 +57,10 @@ var lifecycleRoutes = []lifecycleRoute{
 	{"POST", "/api/v1/editions/:edition/jury/scores/:project/submit", jurorOnly},
 	{"GET", "/api/v1/editions/:edition/results", nil},
 	{"GET", "/api/v1/editions/:edition/results.csv", nil},
+	{"GET", "/api/v1/editions/:edition/ledger.jsonl", nil},
+	{"GET", "/api/v1/editions/:edition/log/checkpoint", nil},
+	{"GET", "/api/v1/editions/:edition/log/proof/inclusion", nil},
+	{"GET", "/api/v1/editions/:edition/log/proof/consistency", nil},
 	{"GET", "/api/v1/editions/:edition/audit", organiserOnly},
 	{"GET", "/api/v1/editions/:edition/audit/verify", organiserOnly},
 }
