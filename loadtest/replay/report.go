@@ -347,5 +347,3 @@ func ReadReport(path string) (*Report, error) {
 	}
 	return &rep, nil
 }
-
-
