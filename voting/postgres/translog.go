@@ -39,23 +39,13 @@ func (s *Store) EachLeaf(ctx context.Context, edition string, from, to uint64, f
 		return fmt.Errorf("read log of %q: %w", edition, database.Translate(err))
 	}
 	defer rows.Close()
-	projects := map[[16]byte]string{}
-	categories := map[string]string{}
+	names := newNames()
 	for rows.Next() {
 		raw := rows.RawValues()
 		if len(raw) != 4 || len(raw[0]) != 8 || len(raw[1]) != 16 || len(raw[2]) != 16 {
 			return fmt.Errorf("read log of %q: unexpected row layout", edition)
 		}
-		p, ok := projects[[16]byte(raw[2])]
-		if !ok {
-			p = uuid.UUID(raw[2]).String()
-			projects[[16]byte(raw[2])] = p
-		}
-		c, ok := categories[string(raw[3])]
-		if !ok {
-			c = string(raw[3])
-			categories[c] = c
-		}
+		p, c := names.of(raw[2], raw[3])
 		l := transparency.Leaf{Index: binary.BigEndian.Uint64(raw[0]), VoteID: uuid.UUID(raw[1]).String(), ProjectID: p, Category: c}
 		if err := fn(l); err != nil {
 			return err
@@ -177,24 +167,14 @@ func (s *Store) FinalVotes(ctx context.Context, edition string, fn func(transpar
 		return 0, fmt.Errorf("final votes of %q: %w", edition, database.Translate(err))
 	}
 	defer rows.Close()
-	projects := map[[16]byte]string{}
-	categories := map[string]string{}
+	names := newNames()
 	for rows.Next() {
 		raw := rows.RawValues()
 		if len(raw) != 8 || len(raw[0]) != 8 || len(raw[1]) != 16 || len(raw[2]) != 16 ||
 			len(raw[4]) != 1 || len(raw[5]) != 1 || len(raw[6]) != 1 {
 			return 0, fmt.Errorf("final votes of %q: unexpected row layout", edition)
 		}
-		p, ok := projects[[16]byte(raw[2])]
-		if !ok {
-			p = uuid.UUID(raw[2]).String()
-			projects[[16]byte(raw[2])] = p
-		}
-		c, ok := categories[string(raw[3])]
-		if !ok {
-			c = string(raw[3])
-			categories[c] = c
-		}
+		p, c := names.of(raw[2], raw[3])
 		v := transparency.FinalVote{Index: binary.BigEndian.Uint64(raw[0]), VoteID: uuid.UUID(raw[1]).String(),
 			ProjectID: p, Category: c, Counts: raw[4][0] == 1, InWindow: raw[5][0] == 1, OnBallot: raw[6][0] == 1}
 		if len(raw[7]) > 0 {
@@ -208,4 +188,30 @@ func (s *Store) FinalVotes(ctx context.Context, edition string, fn func(transpar
 		return 0, fmt.Errorf("final votes of %q: %w", edition, database.Translate(err))
 	}
 	return 0, nil
+}
+
+// names interns the project ids and category codes of a ledger read, so
+// that a million rows share a few hundred strings.
+type names struct {
+	projects   map[[16]byte]string
+	categories map[string]string
+}
+
+func newNames() names {
+	return names{projects: map[[16]byte]string{}, categories: map[string]string{}}
+}
+
+// of returns the project id of the 16 raw UUID bytes and the category code.
+func (n names) of(project, category []byte) (string, string) {
+	p, ok := n.projects[[16]byte(project)]
+	if !ok {
+		p = uuid.UUID(project).String()
+		n.projects[[16]byte(project)] = p
+	}
+	c, ok := n.categories[string(category)]
+	if !ok {
+		c = string(category)
+		n.categories[c] = c
+	}
+	return p, c
 }
