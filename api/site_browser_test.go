@@ -251,13 +251,15 @@ func (b *browser) checkAxe(name string) {
 // template fields removed, to find it on a page.
 func message(tb testing.TB, lang, key string) string {
 	tb.Helper()
-	buf, err := fs.ReadFile(web.Locales(), "locales/messages."+lang+".json")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(buf, &m); err != nil {
-		tb.Fatal(err)
+	m := map[string]json.RawMessage{}
+	for _, name := range web.LocaleFiles(lang) {
+		buf, err := fs.ReadFile(web.Locales(), name)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := json.Unmarshal(buf, &m); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	var s string
 	if err := json.Unmarshal(m[key], &s); err != nil {

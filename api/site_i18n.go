@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
-	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -32,19 +31,24 @@ type catalogue struct {
 	printers map[string]*message.Printer
 }
 
-// loadCatalogue reads messages.<lang>.json for each of web.Languages.
+// loadCatalogue reads every <part>.<lang>.json for each of web.Languages.
 func loadCatalogue(files fs.FS) (*catalogue, error) {
 	bundle := i18n.NewBundle(language.English)
 	bundle.RegisterUnmarshalFunc("json", json.Unmarshal)
 	c := &catalogue{langs: web.Languages(), locals: map[string]*i18n.Localizer{}, printers: map[string]*message.Printer{}}
 	for _, lang := range c.langs {
-		name := path.Join("locales", "messages."+lang+".json")
-		buf, err := fs.ReadFile(files, name)
-		if err != nil {
-			return nil, fmt.Errorf("load messages: %w", err)
+		names := web.LocaleFiles(lang)
+		if len(names) == 0 {
+			return nil, fmt.Errorf("load messages: no catalogue for %s", lang)
 		}
-		if _, err := bundle.ParseMessageFileBytes(buf, name); err != nil {
-			return nil, fmt.Errorf("load messages %s: %w", name, err)
+		for _, name := range names {
+			buf, err := fs.ReadFile(files, name)
+			if err != nil {
+				return nil, fmt.Errorf("load messages: %w", err)
+			}
+			if _, err := bundle.ParseMessageFileBytes(buf, name); err != nil {
+				return nil, fmt.Errorf("load messages %s: %w", name, err)
+			}
 		}
 		tag := language.MustParse(lang)
 		c.tags = append(c.tags, tag)

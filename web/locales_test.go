@@ -12,18 +12,32 @@ import (
 	"github.com/wsisvote/prizes/web"
 )
 
-// messages reads one language's catalogue as raw JSON values by key.
+// messages reads one language's catalogue, all its files, as raw JSON
+// values by key; a key defined in two files fails.
 func messages(tb testing.TB, lang string) map[string]json.RawMessage {
 	tb.Helper()
-	buf, err := fs.ReadFile(web.Locales(), "locales/messages."+lang+".json")
-	if err != nil {
-		tb.Fatal(err)
+	all := map[string]json.RawMessage{}
+	from := map[string]string{}
+	for _, name := range web.LocaleFiles(lang) {
+		buf, err := fs.ReadFile(web.Locales(), name)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(buf, &m); err != nil {
+			tb.Fatalf("%s: %v", name, err)
+		}
+		for k, v := range m {
+			if prev, ok := from[k]; ok {
+				tb.Errorf("%s: key %q is also in %s", name, k, prev)
+			}
+			all[k], from[k] = v, name
+		}
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(buf, &m); err != nil {
-		tb.Fatalf("messages.%s.json: %v", lang, err)
+	if len(all) == 0 {
+		tb.Fatalf("no catalogue for %s", lang)
 	}
-	return m
+	return all
 }
 
 // TestLocales_complete fails when a language lacks a key English has, or
@@ -59,13 +73,14 @@ func TestLocales_plurals(t *testing.T) {
 	bundle := i18n.NewBundle(language.English)
 	bundle.RegisterUnmarshalFunc("json", json.Unmarshal)
 	for _, lang := range web.Languages() {
-		name := "locales/messages." + lang + ".json"
-		buf, err := fs.ReadFile(web.Locales(), name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := bundle.ParseMessageFileBytes(buf, name); err != nil {
-			t.Fatalf("%s: %v", name, err)
+		for _, name := range web.LocaleFiles(lang) {
+			buf, err := fs.ReadFile(web.Locales(), name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := bundle.ParseMessageFileBytes(buf, name); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
 		}
 	}
 	counts := []int{0, 1, 2, 3, 5, 11, 21, 22, 25, 100, 101, 102, 111, 1000000}

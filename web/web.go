@@ -7,6 +7,8 @@ package web
 import (
 	"embed"
 	"io/fs"
+	"path"
+	"sort"
 )
 
 //go:embed static/pow.js
@@ -32,8 +34,8 @@ func Templates() fs.FS { return templates }
 // Static returns the site's stylesheet and scripts, under static/.
 func Static() fs.FS { return static }
 
-// Locales returns the message catalogues, one JSON file per language
-// (messages.<tag>.json) in go-i18n's format: a key named by meaning maps to
+// Locales returns the message catalogues, JSON files named
+// <part>.<tag>.json (messages.en.json, mail.fr.json, ...) in go-i18n's format: a key named by meaning maps to
 // its text, or to its CLDR plural forms (zero, one, two, few, many, other)
 // where the text counts something. English is the source; every other file
 // must have every English key.
@@ -42,3 +44,15 @@ func Locales() fs.FS { return locales }
 // Languages returns the languages of the site, the six UN languages, with
 // English, the default, first.
 func Languages() []string { return []string{"en", "fr", "es", "ru", "zh", "ar"} }
+
+// LocaleFiles returns the paths in Locales of one language's catalogue files,
+// sorted: every part of the site keeps its messages in its own
+// <part>.<lang>.json, and a key is defined in one part only.
+func LocaleFiles(lang string) []string {
+	names, _ := fs.Glob(locales, "locales/*."+lang+".json")
+	sort.Strings(names)
+	for i, n := range names {
+		names[i] = path.Clean(n)
+	}
+	return names
+}
