@@ -214,6 +214,11 @@ var operations = map[string]operation{
 		answers: map[int]any{200: auditJSON{}}, errors: ofEdition},
 	"GET /api/v1/editions/:edition/audit/verify": {summary: "Check the audit log's hash chain",
 		answers: map[int]any{200: prizes.AuditReport{}}, errors: ofEdition},
+	"GET /api/v1/editions/:edition/activity": {summary: "Read the live dashboard's figures",
+		about: "the last 60 minutes of vote requests by outcome (accepted, of them flagged and rejected by the ingest scorer; " +
+			"duplicate; refused) added up over every API node, the flush lag of every flusher, and the totals since voting opened; " +
+			"each node saves its figures every few seconds.",
+		answers: map[int]any{200: activityJSON{}}, errors: ofEdition},
 
 	// Fraud review.
 	"GET /api/v1/editions/:edition/fraud/cases": {summary: "List fraud cases",

@@ -27,6 +27,7 @@ func (st *site) organiserRoutes(g *gin.RouterGroup) {
 	st.handle(g, http.MethodGet, "/organise", public, st.organiseEditions)
 	st.handle(g, http.MethodGet, "/:edition/organise", public, st.organiseEdition)
 	st.handle(g, http.MethodPost, "/:edition/organise/phase", public, st.organiseAdvance)
+	st.settingsRoutes(g)
 	if cfg.Review != nil {
 		st.handle(g, http.MethodGet, "/:edition/organise/review", public, st.organiseReview)
 		st.handle(g, http.MethodPost, "/:edition/organise/review", public, st.organiseDecide)
@@ -47,6 +48,9 @@ func (st *site) organiserRoutes(g *gin.RouterGroup) {
 	}
 	if cfg.Audit != nil {
 		st.handle(g, http.MethodGet, "/:edition/organise/audit", public, st.organiseAudit)
+	}
+	if cfg.Activity != nil {
+		st.handle(g, http.MethodGet, "/:edition/organise/dashboard", public, st.organiseDashboard)
 	}
 }
 

@@ -41,6 +41,11 @@ type siteStack struct {
 	// signer signs the sessions of the workspaces' tests.
 	signer *api.Signer
 	fraud  *apg.Store
+	// votes casts votes as the site does, and activity counts them (and
+	// the flusher's batches) for the dashboard, as a node of prizes serve
+	// does before saving them.
+	votes    *voting.Service
+	activity *voting.Activity
 }
 
 // newSiteStack seeds a demo edition with the 18 WSIS categories of four
@@ -83,13 +88,15 @@ func newSiteStack(tb testing.TB, closeIn time.Duration) *siteStack {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(store.Close)
-	flusher := &voting.Flusher{Stream: store, Ledger: pg, BatchSize: 100, BatchWait: 10 * time.Millisecond, ClaimIdle: time.Hour}
+	activity := voting.NewActivity(time.Now)
+	flusher := &voting.Flusher{Stream: store, Ledger: pg, Observer: activity, BatchSize: 100, BatchWait: 10 * time.Millisecond, ClaimIdle: time.Hour}
 	done := make(chan struct{})
 	go func() { defer close(done); _ = flusher.Run(ctx) }()
 	tb.Cleanup(func() { cancel(); <-done })
 
 	svc := &voting.Service{Catalogue: cat, Log: store, Scorer: voting.CountAll{}, Now: time.Now,
-		NewID: func() string { return uuid.Must(uuid.NewV7()).String() }, Recorded: pg, SettleWait: time.Second}
+		NewID: func() string { return uuid.Must(uuid.NewV7()).String() }, Recorded: pg, SettleWait: time.Second,
+		Activity: activity}
 	ident := siteIdentity(tb, pool, prefix)
 	pub, priv := testKey(tb, 1)
 	signer, err := api.NewSigner(testKid, priv, time.Now)
@@ -107,13 +114,14 @@ func newSiteStack(tb testing.TB, closeIn time.Duration) *siteStack {
 		Site: api.SiteConfig{Name: "WSIS Prizes 2026", Edition: "demo", Key: []byte("site key of the browser tests, 32"),
 			Results: lifecycle},
 		Prizes: api.PrizesConfig{Editions: lifecycle, Submissions: lifecycle, Review: lifecycle, Champions: lifecycle,
-			Jury: lifecycle, Results: lifecycle, Audit: lifecycle, Fraud: fraud},
+			Jury: lifecycle, Results: lifecycle, Audit: lifecycle, Fraud: fraud, Activity: pg},
 	})
 	srv := httptest.NewServer(h)
 	tb.Cleanup(srv.Close)
 	// Browsers keep Secure cookies on plain HTTP for localhost only.
 	return &siteStack{url: strings.Replace(srv.URL, "127.0.0.1", "localhost", 1), edition: ed, categories: cats,
-		projects: projects, pool: pool, ledger: pg, lifecycle: lifecycle, catalogue: cat, signer: signer, fraud: fraud}
+		projects: projects, pool: pool, ledger: pg, lifecycle: lifecycle, catalogue: cat, signer: signer, fraud: fraud,
+		votes: svc, activity: activity}
 }
 
 // publish takes the stack's edition from voting to published as its

@@ -87,6 +87,9 @@ type Service struct {
 	// reach the ledger (the flusher's lag) before it is answered
 	// ErrOutcomeUnknown; zero asks the ledger once.
 	SettleWait time.Duration
+	// Activity, when set, counts every answered vote request of an edition
+	// the catalogue knows, for the organisers' dashboard.
+	Activity *Activity
 }
 
 // settlePoll is how often a duplicate asks the ledger again while it waits
@@ -104,21 +107,31 @@ func (s *Service) Cast(ctx context.Context, b Ballot) (Receipt, error) {
 	if !ok {
 		return Receipt{}, fmt.Errorf("cast vote in %q: %w", b.Edition, ErrUnknownEdition)
 	}
+	r, status, err := s.cast(ctx, snap, ed, b)
+	if s.Activity != nil {
+		s.Activity.Cast(ed.ID, status, r.Replayed, err)
+	}
+	return r, err
+}
+
+// cast is Cast in an edition the catalogue knows; it also returns the
+// status the vote was recorded with.
+func (s *Service) cast(ctx context.Context, snap *Snapshot, ed Edition, b Ballot) (Receipt, Status, error) {
 	if b.VoterID <= 0 {
-		return Receipt{}, fmt.Errorf("cast vote: %w", kind.ErrUnauthenticated)
+		return Receipt{}, "", fmt.Errorf("cast vote: %w", kind.ErrUnauthenticated)
 	}
 	if b.ProjectID == "" {
-		return Receipt{}, fmt.Errorf("cast vote: project_id is required: %w", kind.ErrInvalid)
+		return Receipt{}, "", fmt.Errorf("cast vote: project_id is required: %w", kind.ErrInvalid)
 	}
 	p, ok := snap.Project(b.Edition, b.ProjectID)
 	if !ok {
-		return Receipt{}, fmt.Errorf("cast vote for %q: %w", b.ProjectID, ErrUnknownProject)
+		return Receipt{}, "", fmt.Errorf("cast vote for %q: %w", b.ProjectID, ErrUnknownProject)
 	}
 	if !p.Nominated {
-		return Receipt{}, fmt.Errorf("cast vote for %q: %w", b.ProjectID, ErrNotNominated)
+		return Receipt{}, "", fmt.Errorf("cast vote for %q: %w", b.ProjectID, ErrNotNominated)
 	}
 	if ed.Phase != PhaseVoting {
-		return Receipt{}, fmt.Errorf("cast vote in %q (phase %s): %w", b.Edition, ed.Phase, ErrClosed)
+		return Receipt{}, "", fmt.Errorf("cast vote in %q (phase %s): %w", b.Edition, ed.Phase, ErrClosed)
 	}
 	now := s.Now()
 	v := &Vote{
@@ -147,11 +160,12 @@ func (s *Service) Cast(ctx context.Context, b Ballot) (Receipt, error) {
 	}
 	if err := s.Log.Append(ctx, v); err != nil {
 		if errors.Is(err, ErrDuplicate) && s.Recorded != nil {
-			return s.settle(ctx, v, err)
+			r, err := s.settle(ctx, v, err)
+			return r, v.Status, err
 		}
-		return Receipt{}, fmt.Errorf("cast vote for %q: %w", b.ProjectID, err)
+		return Receipt{}, "", fmt.Errorf("cast vote for %q: %w", b.ProjectID, err)
 	}
-	return Receipt{VoteID: v.ID, Category: v.Category}, nil
+	return Receipt{VoteID: v.ID, Category: v.Category}, v.Status, nil
 }
 
 // settle answers a vote the log refused as a duplicate (dup) from the

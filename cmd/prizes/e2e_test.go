@@ -472,8 +472,33 @@ func TestServe_manyVoters(t *testing.T) {
 				t.Errorf("check placement %+v: want the 8 shards, on more than one master only on the cluster", check.Placement)
 			}
 			s.stop(t)
+			// The node saved what it answered and flushed for the
+			// organisers' dashboard, its last seconds when it stopped.
+			if got := d.activity(); got != [3]int64{int64(len(ids)), 2 * int64(len(tokens)), int64(len(ids))} {
+				t.Errorf("activity saved (accepted, duplicate, flushed) = %v, want %d, %d, %d", got, len(ids), 2*len(tokens), len(ids))
+			}
 		})
 	}
+}
+
+// activity returns the demo edition's accepted and duplicate votes, and the
+// votes flushed, as the nodes saved them for the dashboard.
+func (d *deployment) activity() [3]int64 {
+	d.t.Helper()
+	pool, err := pgxpool.New(context.Background(), d.dbURL)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	defer pool.Close()
+	var a [3]int64
+	err = pool.QueryRow(context.Background(), `SELECT
+			coalesce(sum(accepted) FILTER (WHERE edition_id = 'demo'), 0), coalesce(sum(duplicate) FILTER (WHERE edition_id = 'demo'), 0),
+			coalesce(sum(flushed) FILTER (WHERE edition_id = ''), 0)
+		FROM vote_activity`).Scan(&a[0], &a[1], &a[2])
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return a
 }
 
 // TestServe_concurrentIdenticalVotes: 1,000 concurrent identical votes give

@@ -38,6 +38,9 @@ type stack struct {
 	redis   goredis.UniversalClient
 	metrics *prom.Metrics
 	reg     *prometheus.Registry
+	// activity counts this process's votes and flushes for the organisers'
+	// dashboard; saveActivity writes it to the database.
+	activity *voting.Activity
 	// background starts a goroutine that the server waits for on shutdown;
 	// it gets a context that ends when the server stops.
 	background func(f func(ctx context.Context))
@@ -65,7 +68,8 @@ func (a *app) connect(ctx context.Context) (*stack, error) {
 	reg, metrics := prom.NewRegistry()
 	pg := postgres.New(db.Pool())
 	pg.SetLog(a.cfg.Log)
-	return &stack{db: db, pg: pg, log: store, redis: client, metrics: metrics, reg: reg}, nil
+	return &stack{db: db, pg: pg, log: store, redis: client, metrics: metrics, reg: reg,
+		activity: voting.NewActivity(time.Now)}, nil
 }
 
 func (s *stack) close() {
@@ -77,8 +81,45 @@ func (s *stack) close() {
 // flusher builds the flusher of this process.
 func (s *stack) flusher(cfg config) *voting.Flusher {
 	return &voting.Flusher{
-		Stream: s.log, Ledger: s.pg, Observer: s.metrics, Now: time.Now,
+		Stream: s.log, Ledger: s.pg, Observer: voting.Observers{s.metrics, s.activity}, Now: time.Now,
 		BatchSize: cfg.BatchSize, BatchWait: cfg.BatchWait, ClaimIdle: cfg.ClaimIdle,
+	}
+}
+
+// activityEvery is how often a process saves the minutes of activity that
+// changed: the dashboard is this far behind at most.
+const activityEvery = 5 * time.Second
+
+// activityNode names this process's rows of activity: its consumer name,
+// which a restart keeps, and its start, so that a restarted process adds
+// to a minute rather than replacing what it counted before.
+func activityNode(consumer string) string {
+	return fmt.Sprintf("%s@%x", consumer, time.Now().UnixNano())
+}
+
+// saveActivity writes the process's activity to the database every
+// activityEvery under the name node, and once more when ctx ends, so a
+// process that stops leaves its last seconds on record too. A minute that
+// could not be saved is tried again with the next.
+func (s *stack) saveActivity(ctx context.Context, node string) {
+	save := func(ctx context.Context) error {
+		changed := s.activity.Changed()
+		if err := s.pg.SaveActivity(ctx, node, changed); err != nil {
+			s.activity.Unsaved(changed)
+			return err
+		}
+		return nil
+	}
+	p := poller.Poller{
+		Every:   activityEvery,
+		Fn:      func(ctx context.Context, _ time.Time) error { return save(ctx) },
+		OnError: func(error) { s.metrics.StoreError("postgres", "activity") },
+	}
+	p.Run(ctx)
+	final, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if err := save(final); err != nil {
+		s.metrics.StoreError("postgres", "activity")
 	}
 }
 
@@ -187,6 +228,7 @@ func (n *node) Run(ctx context.Context) error {
 	})
 	st.background(func(ctx context.Context) { refreshKeys(ctx, a, st, signingKeys, verifier) })
 	st.background(func(ctx context.Context) { st.watchBacklog(ctx, 2*time.Second) })
+	st.background(func(ctx context.Context) { st.saveActivity(ctx, activityNode(a.cfg.Consumer)) })
 
 	scorer, err := a.cfg.scorer(cat)
 	if err != nil {
@@ -195,7 +237,7 @@ func (n *node) Run(ctx context.Context) error {
 	svc := &voting.Service{
 		Catalogue: cat, Log: st.log, Scorer: scorer, Now: time.Now,
 		NewID:    func() string { return uuid.Must(uuid.NewV7()).String() },
-		Recorded: st.pg, SettleWait: a.cfg.RedisDeadline,
+		Recorded: st.pg, SettleWait: a.cfg.RedisDeadline, Activity: st.activity,
 	}
 	cfg := api.Config{
 		Votes: svc, Catalogue: cat, Tokens: verifier, Metrics: st.metrics,
@@ -355,8 +397,13 @@ func runFlush(ctx context.Context, a *app, args []string) error {
 	bg, stop := context.WithCancel(ctx)
 	defer stop()
 	go st.watchBacklog(bg, 2*time.Second)
+	saved := make(chan struct{})
+	go func() { defer close(saved); st.saveActivity(bg, activityNode(a.cfg.Consumer)) }()
 	a.log.Info("flushing", "consumer", a.cfg.Consumer, "shards", a.cfg.Shards)
-	return st.flusher(a.cfg).Run(ctx)
+	err = st.flusher(a.cfg).Run(ctx)
+	stop()
+	<-saved
+	return err
 }
 
 // checkJSON is the output of prizes check.

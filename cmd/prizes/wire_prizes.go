@@ -29,7 +29,7 @@ func (a *app) wirePrizes(ctx context.Context, st *stack, cfg *api.Config) error 
 	}}
 	cfg.Prizes = api.PrizesConfig{
 		Editions: store, Submissions: store, Review: store, Champions: store,
-		Jury: store, Results: store, Ledger: store, Log: tlog, Audit: store, Fraud: fraud,
+		Jury: store, Results: store, Ledger: store, Log: tlog, Audit: store, Fraud: fraud, Activity: st.pg,
 	}
 	if a.cfg.CheckpointEvery > 0 {
 		st.background(func(ctx context.Context) { a.signCheckpoints(ctx, st, tlog) })

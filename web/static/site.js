@@ -3,7 +3,9 @@
 // solved in a Web Worker before the form is posted, with a visible state;
 // an error summary takes the focus; a form cannot be sent twice; a
 // workspace form (data-autosave) saves its draft as the reader types, and a
-// text area with data-words counts its words live.
+// text area with data-words counts its words live; a live region
+// (data-refresh, in seconds) fetches its page again and swaps in its figures
+// while the tab is shown.
 (function () {
   'use strict';
   var body = document.body;
@@ -119,4 +121,25 @@
     form.addEventListener('input', later);
     form.addEventListener('change', later);
   });
+
+  var live = document.querySelector('[data-refresh]');
+  if (live && live.id && window.fetch && window.DOMParser) {
+    var every = parseInt(live.getAttribute('data-refresh'), 10) * 1000;
+    var refresh = function () {
+      if (document.hidden) return;
+      fetch(location.href, {credentials: 'same-origin', headers: {'Accept': 'text/html'}})
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (!html) return;
+          var next = new DOMParser().parseFromString(html, 'text/html').getElementById(live.id);
+          if (!next) return;
+          var open = live.querySelector('details[open]');
+          live.innerHTML = next.innerHTML;
+          var details = live.querySelector('details');
+          if (open && details) details.open = true;
+        })
+        .catch(function () {});
+    };
+    if (every > 0) setInterval(refresh, every);
+  }
 })();
