@@ -24,7 +24,7 @@ const dashboardRefresh = 10
 const (
 	chartWidth  = 720
 	chartHeight = 220
-	chartLeft   = 56
+	chartLeft   = 64
 	chartRight  = 8
 	chartTop    = 12
 	chartBottom = 28
@@ -179,7 +179,7 @@ func (st *site) organiseDashboard(c *gin.Context) {
 	}, p.Clock)
 	lag := newChart("lag-title", d.Minutes, []series{
 		{"bar-lag", func(m voting.ActivitySample) float64 { return millis(m.LagMax) }},
-	}, func(m voting.ActivitySample) float64 { return millis(m.LagMean()) }, ms, func(m voting.ActivitySample) string {
+	}, func(m voting.ActivitySample) float64 { return millis(m.LagMean()) }, func(v float64) string { return p.Number(int(v)) }, func(m voting.ActivitySample) string {
 		return p.T("org.dashboard.minute.lag", "Time", p.Clock(m.Minute), "Mean", ms(millis(m.LagMean())), "Max", ms(millis(m.LagMax)))
 	}, p.Clock)
 	view := dashboardView{Edition: ed, Votes: votes, Lag: lag, Totals: d.Totals, UpdatedAt: now, Refresh: dashboardRefresh}
