@@ -67,9 +67,11 @@ func TestPrizes_activity(t *testing.T) {
 	}
 	w := k.call("organiser", "GET", "/editions/nowhere/activity", nil)
 	var e struct {
-		Code string `json:"code"`
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
 	}
-	if json.Unmarshal(w.Body.Bytes(), &e); w.Code != http.StatusNotFound || e.Code != "unknown_edition" {
+	if json.Unmarshal(w.Body.Bytes(), &e); w.Code != http.StatusNotFound || e.Error.Code != "unknown_edition" {
 		t.Errorf("unknown edition: %d %s", w.Code, w.Body)
 	}
 }

@@ -48,6 +48,9 @@ type chartBar struct {
 type chartTick struct {
 	X     float64
 	Label string
+	// Anchor is the label's text-anchor: the last one ends at its minute,
+	// so it stays inside the chart.
+	Anchor string
 }
 
 // chart is a bar chart of the last hour, ready for the template.
@@ -60,7 +63,7 @@ type chart struct {
 	PlotH, LabelX, TickY float64
 	// Max is the value at the top of the scale, MaxLabel its label, and
 	// MidY and MidLabel the gridline halfway.
-	MaxLabel, MidLabel string
+	MaxLabel, MidLabel, ZeroLabel string
 	MidY               float64
 	Bars               []chartBar
 	Ticks              []chartTick
@@ -111,7 +114,7 @@ func newChart(id string, minutes []voting.ActivitySample, stack []series, line f
 		}
 	}
 	top = niceMax(top)
-	c.MaxLabel, c.MidLabel = label(top), label(top/2)
+	c.MaxLabel, c.MidLabel, c.ZeroLabel = label(top), label(top/2), label(0)
 	plotH := c.Bottom - c.Top
 	c.PlotH = plotH
 	c.MidY = c.Top + plotH/2
@@ -133,7 +136,11 @@ func newChart(id string, minutes []voting.ActivitySample, stack []series, line f
 			c.Line += fmt.Sprintf("%.1f,%.1f ", c.Left+float64(i)*step+step/2, y(line(m)))
 		}
 		if (len(minutes)-1-i)%15 == 0 {
-			c.Ticks = append(c.Ticks, chartTick{X: c.Left + float64(i)*step + step/2, Label: tick(m.Minute)})
+			t := chartTick{X: c.Left + float64(i)*step + step/2, Label: tick(m.Minute), Anchor: "middle"}
+			if i == len(minutes)-1 {
+				t.X, t.Anchor = c.Right, "end"
+			}
+			c.Ticks = append(c.Ticks, t)
 		}
 	}
 	return c
