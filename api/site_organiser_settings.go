@@ -187,16 +187,27 @@ func rulesForm(c *gin.Context, ed prizes.Edition, v *settingsView) (map[string]a
 	return patch, f
 }
 
-// organiseRules is POST /{lang}/{edition}/organise/settings/rules.
-func (st *site) organiseRules(c *gin.Context) {
+// settingsPost starts a post of the settings page: the organiser, the
+// edition, the reader's language and the forms filled with the edition's
+// settings; a post without the session's CSRF token is answered here.
+func (st *site) settingsPost(c *gin.Context) (prizes.Actor, prizes.Edition, tr, settingsView, bool) {
 	actor, ed, ok := st.organiserEdition(c)
 	if !ok {
-		return
+		return prizes.Actor{}, prizes.Edition{}, tr{}, settingsView{}, false
 	}
 	t := st.i18n.for_(c.GetString("prizes.lang"))
 	v := settingsOf(ed)
 	if !st.checkCSRF(c) {
 		st.renderSettings(c, http.StatusForbidden, ed, v, []formError{{Message: t.T("errors.csrf")}})
+		return prizes.Actor{}, prizes.Edition{}, tr{}, settingsView{}, false
+	}
+	return actor, ed, t, v, true
+}
+
+// organiseRules is POST /{lang}/{edition}/organise/settings/rules.
+func (st *site) organiseRules(c *gin.Context) {
+	actor, ed, t, v, ok := st.settingsPost(c)
+	if !ok {
 		return
 	}
 	patch, f := rulesForm(c, ed, &v)
@@ -237,14 +248,8 @@ func ruleMessage(field string, parsed prizes.FieldErrors) string {
 // A window that would close the running phase at once is refused until the
 // organiser ticks the confirmation the refusal shows.
 func (st *site) organiseSchedule(c *gin.Context) {
-	actor, ed, ok := st.organiserEdition(c)
+	actor, ed, t, v, ok := st.settingsPost(c)
 	if !ok {
-		return
-	}
-	t := st.i18n.for_(c.GetString("prizes.lang"))
-	v := settingsOf(ed)
-	if !st.checkCSRF(c) {
-		st.renderSettings(c, http.StatusForbidden, ed, v, []formError{{Message: t.T("errors.csrf")}})
 		return
 	}
 	sched := prizes.Schedule{}
