@@ -14,8 +14,10 @@ import (
 	"github.com/wsisvote/prizes/voting"
 )
 
-// TestSite_browserSettings changes an edition's rules and schedule in the
-// organisers' workspace, in English and Arabic: a number that is not one
+// TestSite_browserSettings starts an edition and changes another's rules
+// and schedule in the organisers' workspace, in English and Arabic: a
+// malformed short name of a new edition is refused at its field, then the
+// edition is created in draft with the categories left ticked; a number that is not one
 // is refused at its field before anything is stored, a rule the domain
 // refuses (more Winners than Champions) is refused at its field, and the
 // corrected rules, sent by keyboard, are stored; a schedule that ends the
@@ -33,6 +35,29 @@ func TestSite_browserSettings(t *testing.T) {
 			ed, organiser := workspaceEdition(t, st, "settings-"+tc.lang+"-"+tc.vp.name)
 			b := newBrowser(t, st.url, tc.lang, tc.vp)
 			b.signInAs(st, organiser.ID, []string{api.RoleOrganiser})
+
+			// A new edition: a malformed short name is refused at its
+			// field; then it is created with the categories left ticked.
+			fresh := "new-" + tc.lang + "-" + tc.vp.name
+			b.open("/" + tc.lang + "/organise")
+			b.setField("#name", "WSIS Prizes 2027")
+			b.setField("#id", "WSIS 2027!")
+			b.do(chromedp.Click(chromedp.CSS(`input[name="category"][value="C11-cooperation"]`)))
+			b.post(`form[action$="/organise"] button`, ".error-summary")
+			if got := b.text("#id-error"); got != message(t, tc.lang, "org.new.error.id") {
+				t.Errorf("a malformed short name: %q", got)
+			}
+			b.page("org-editions-refused")
+			b.setField("#id", fresh)
+			b.post(`form[action$="/organise"] button`, ".notice")
+			if p := b.path(); p != "/"+tc.lang+"/"+fresh+"/organise/settings?done=created" {
+				t.Errorf("after creating the edition: %q", p)
+			}
+			if got, err := st.lifecycle.Edition(ctx, fresh); err != nil || got.Phase != voting.PhaseDraft || len(got.Categories) != 17 ||
+				got.Name != "WSIS Prizes 2027" {
+				t.Errorf("the new edition as stored: %q, %s, %d categories, %v", got.Name, got.Phase, len(got.Categories), err)
+			}
+
 			path := "/" + tc.lang + "/" + ed + "/organise/settings"
 			b.open(path)
 			b.page("org-settings")

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -25,6 +26,7 @@ func (st *site) organiserRoutes(g *gin.RouterGroup) {
 	public := Policy{Public: true}
 	cfg := st.prizes
 	st.handle(g, http.MethodGet, "/organise", public, st.organiseEditions)
+	st.handle(g, http.MethodPost, "/organise", public, st.organiseCreate)
 	st.handle(g, http.MethodGet, "/:edition/organise", public, st.organiseEdition)
 	st.handle(g, http.MethodPost, "/:edition/organise/phase", public, st.organiseAdvance)
 	st.settingsRoutes(g)
@@ -75,20 +77,83 @@ func (st *site) organisePage(c *gin.Context, ed prizes.Edition, section, title s
 	return p
 }
 
-// organiseEditions is GET /{lang}/organise: every edition with its phase.
+// editionsView is the editions page's data: every edition, and the new
+// edition form with what the organiser sent.
+type editionsView struct {
+	Editions   []prizes.Edition
+	Categories []voting.Category
+	ID, Name   string
+	// Chosen are the codes of the categories ticked.
+	Chosen map[string]bool
+}
+
+// organiseEditions is GET /{lang}/organise: every edition with its phase,
+// and the form that starts a new one.
 func (st *site) organiseEditions(c *gin.Context) {
 	if _, ok := st.requireRole(c, RoleOrganiser); !ok {
 		return
 	}
+	v := editionsView{Categories: prizes.WSISCategories(), Chosen: map[string]bool{}}
+	for _, cat := range v.Categories {
+		v.Chosen[cat.Code] = true
+	}
+	st.renderEditions(c, http.StatusOK, v, nil)
+}
+
+func (st *site) renderEditions(c *gin.Context, status int, v editionsView, errs []formError) {
 	eds, err := st.prizes.Editions.Editions(c.Request.Context())
 	if err != nil {
 		st.problem(c, err)
 		return
 	}
+	v.Editions = eds
 	p := st.newPage(c, "")
 	p.Title = p.T("org.editions.title")
-	p.Data = eds
-	st.render(c, http.StatusOK, "org-editions", p)
+	p.CSRF = st.csrfToken(c)
+	p.Errors = errs
+	p.Data = v
+	st.render(c, status, "org-editions", p)
+}
+
+// organiseCreate is POST /{lang}/organise: a new edition in draft, with
+// the WSIS rules and the categories ticked, through the store the API's
+// POST /editions uses. Its settings page comes next.
+func (st *site) organiseCreate(c *gin.Context) {
+	actor, ok := st.requireRole(c, RoleOrganiser)
+	if !ok {
+		return
+	}
+	t := st.i18n.for_(c.GetString("prizes.lang"))
+	v := editionsView{Categories: prizes.WSISCategories(), Chosen: map[string]bool{},
+		ID: strings.TrimSpace(c.PostForm("id")), Name: strings.TrimSpace(c.PostForm("name"))}
+	if !st.checkCSRF(c) {
+		st.renderEditions(c, http.StatusForbidden, v, []formError{{Message: t.T("errors.csrf")}})
+		return
+	}
+	n := prizes.NewEdition{ID: v.ID, Name: v.Name}
+	for _, code := range c.PostFormArray("category") {
+		v.Chosen[code] = true
+	}
+	for _, cat := range v.Categories {
+		if v.Chosen[cat.Code] {
+			n.Categories = append(n.Categories, cat)
+		}
+	}
+	var err error
+	if len(n.Categories) == 0 {
+		err = prizes.FieldErrors{"categories": "none chosen"}
+	} else {
+		_, err = st.prizes.Editions.CreateEdition(c.Request.Context(), actor, n)
+	}
+	if err != nil {
+		st.logFailure(c, kindOf(err), err)
+		errs := fieldErrors(t, err, []string{"id", "name", "categories"}, func(field string) string {
+			return t.T("org.new.error." + strings.SplitN(field, "[", 2)[0])
+		})
+		st.renderEditions(c, kindOf(err).status, v, errs)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/"+c.GetString("prizes.lang")+"/"+n.ID+"/organise/settings?done=created")
 }
 
 // phaseStep is the phase control: the step from the current phase to the
