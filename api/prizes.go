@@ -159,6 +159,8 @@ type PrizesConfig struct {
 	Audit AuditStore
 	// Fraud serves fraud review (antifraud/postgres.Store is one).
 	Fraud FraudStore
+	// Invitations serves invitations to the organiser and juror roles.
+	Invitations InvitationStore
 }
 
 // lifecycle serves the prize lifecycle routes.
@@ -230,6 +232,9 @@ func (s *server) prizesRoutes(v1 *gin.RouterGroup, cfg PrizesConfig) {
 	}
 	if cfg.Fraud != nil {
 		l.fraudRoutes(v1, organiser)
+	}
+	if cfg.Invitations != nil {
+		l.invitationRoutes(v1, organiser)
 	}
 }
 
