@@ -69,7 +69,8 @@ func newContest(tb testing.TB) *contest {
 		Votes:     casterFunc(func(voting.Ballot) (voting.Receipt, error) { return voting.Receipt{}, voting.ErrClosed }),
 		Catalogue: voting.NewCatalogue(nil), Tokens: verifier,
 		Prizes: api.PrizesConfig{Editions: k.store, Submissions: k.store, Review: k.store,
-			Champions: k.store, Jury: k.store, Results: k.store, Audit: k.store, Ledger: k.store, Log: k.log},
+			Champions: k.store, Jury: k.store, Results: k.store, Audit: k.store, Ledger: k.store, Log: k.log,
+			Invitations: k.store},
 	})
 	for _, a := range []struct{ name, role string }{
 		{"organiser", api.RoleOrganiser}, {"owner", api.RoleOwner}, {"owner2", api.RoleOwner},

@@ -80,8 +80,8 @@ func JuryReminders() []time.Duration { return []time.Duration{7 * 24 * time.Hour
 
 // Message is one row of the outbox, as a worker claimed it.
 type Message struct {
-	ID       int64
-	Kind     Kind
+	ID   int64
+	Kind Kind
 	// To is the recipient's address; empty when the recipient's account
 	// was erased, which settles the message without sending it.
 	To string

@@ -196,4 +196,3 @@ func (f *fixture) setPhase(tb testing.TB, p voting.Phase, deadline time.Time) {
 		tb.Fatal(err)
 	}
 }
-
