@@ -48,6 +48,7 @@ func (st *site) organiserRoutes(g *gin.RouterGroup) {
 	if cfg.Audit != nil {
 		st.handle(g, http.MethodGet, "/:edition/organise/audit", public, st.organiseAudit)
 	}
+	st.invitationRoutes(g)
 }
 
 // organiserEdition checks the reader is an organiser and returns them
