@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -17,6 +18,25 @@ import (
 // signs in with the invited address (the sign-in brings them back), and
 // accepts (/{lang}/invitations/{token}). Both call the store the API's
 // invitation routes use.
+
+// LanguageStore records the language of an account's mail.
+type LanguageStore interface {
+	// SetLanguage records lang as the account's language. It returns
+	// kind.ErrUnavailable when the store cannot be reached.
+	SetLanguage(ctx context.Context, account int64, lang string) error
+}
+
+// rememberLanguage records the language the reader signed in in, so that
+// the contest's mail to them is written in it; a failure only costs the
+// mail its language, and is logged.
+func (st *site) rememberLanguage(c *gin.Context, account int64, lang string) {
+	if st.cfg.Languages == nil || account == 0 {
+		return
+	}
+	if err := st.cfg.Languages.SetLanguage(c.Request.Context(), account, lang); err != nil {
+		st.logFailure(c, kindOf(err), err)
+	}
+}
 
 // invitationRoutes registers the invitation pages when the server has an
 // invitation store.

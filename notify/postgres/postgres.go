@@ -90,6 +90,14 @@ func (o *Outbox) Failed(ctx context.Context, id int64, next time.Time, reason st
 	return nil
 }
 
+// SetLanguage records lang as the language of the account's mail.
+func (o *Outbox) SetLanguage(ctx context.Context, account int64, lang string) error {
+	if _, err := o.pool.Exec(ctx, `UPDATE accounts SET language = $2 WHERE id = $1 AND language <> $2`, account, lang); err != nil {
+		return fmt.Errorf("set the language of account %d: %w", account, database.Translate(err))
+	}
+	return nil
+}
+
 // Stats is the state of the outbox, for metrics.
 type Stats struct {
 	// Pending counts the messages not sent yet.

@@ -248,6 +248,11 @@ func (s *Store) AcceptInvitation(ctx context.Context, account int64, token strin
 		if _, err := tx.Exec(ctx, `UPDATE invitations SET accepted_at = $2, accepted_by = $3 WHERE id = $1`, inv.ID, now, account); err != nil {
 			return nil, err
 		}
+		// An account with no language yet takes the invitation's for its mail.
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET language = i.language FROM invitations i
+			WHERE accounts.id = $1 AND i.id = $2 AND accounts.language = ''`, account, inv.ID); err != nil {
+			return nil, err
+		}
 		out = inv
 		out.AcceptedAt, out.AcceptedBy, out.Status = &now, account, prizes.InvitationAccepted
 		return &change{subject: fmt.Sprintf("%d", account), details: map[string]any{"invitation": inv.ID, "role": inv.Role,
