@@ -220,6 +220,27 @@ var operations = map[string]operation{
 			"each node saves its figures every few seconds.",
 		answers: map[int]any{200: activityJSON{}}, errors: ofEdition},
 
+	// Invitations to roles.
+	"GET /api/v1/invitations": {summary: "List the invitations to roles",
+		about:   "Newest first, with each one's status (pending, accepted, revoked, expired).",
+		answers: map[int]any{200: invitationsJSON{}}, errors: []*kind.Error{kind.ErrUnavailable}},
+	"POST /api/v1/invitations": {summary: "Invite an address to a role",
+		about: "Queues the invitation's mail, whose link holds a token that only the mail carries; the invitation " +
+			"expires after 7 days. A juror is invited to an edition's category.",
+		body: prizes.NewInvitation{}, example: `{"email":"juror@example.org","role":"juror","edition":"wsis-2026","category":"C1","language":"fr"}`,
+		answers: map[int]any{201: prizes.Invitation{}}, errors: inPhase},
+	"POST /api/v1/invitations/:id/revoke": {summary: "Revoke an invitation",
+		about:   "Revoking a revoked invitation answers it again; an accepted one is refused.",
+		answers: map[int]any{200: prizes.Invitation{}},
+		errors:  []*kind.Error{prizes.ErrUnknownInvitation, prizes.ErrInvitationUsed, prizes.ErrWrongPhase, kind.ErrUnavailable}},
+	"POST /api/v1/invitations/accept": {summary: "Accept an invitation",
+		about: "Grants the invitation's role to the signed-in account, which must be the invited address's; " +
+			"tokens carry the role from the next sign-in or refresh.",
+		body: acceptRequest{}, example: `{"token":"c2VjcmV0LXRva2VuLWZyb20tdGhlLW1haWw"}`,
+		answers: map[int]any{200: prizes.Invitation{}},
+		errors: []*kind.Error{prizes.ErrUnknownInvitation, prizes.ErrInvitationExpired, prizes.ErrInvitationRevoked,
+			prizes.ErrInvitationUsed, prizes.ErrInvitationAddress, prizes.ErrWrongPhase, kind.ErrUnavailable}},
+
 	// Fraud review.
 	"GET /api/v1/editions/:edition/fraud/cases": {summary: "List fraud cases",
 		answers: map[int]any{200: caseListJSON{}}, errors: ofEdition},

@@ -42,6 +42,7 @@ func fullHandler(t *testing.T) *api.Handler {
 			Audit: struct{ api.AuditStore }{}, Fraud: struct{ api.FraudStore }{},
 			Ledger: struct{ api.LedgerFileStore }{}, Log: struct{ api.TransparencyLog }{},
 			Activity: struct{ api.ActivityStore }{},
+			Invitations: struct{ api.InvitationStore }{},
 		}
 	}).handler
 }
@@ -166,7 +167,7 @@ func TestOpenAPI_coversEveryRoute(t *testing.T) {
 	// Every request example is sent to a real handler by one of the example
 	// tests below.
 	checked := map[string]bool{}
-	for _, c := range append(memoryExamples(), contestExampleRoutes...) {
+	for _, c := range slices.Concat(memoryExamples(), contestExampleRoutes, invitationExampleRoutes) {
 		checked[c.route] = true
 	}
 	for _, route := range api.OpenAPIRoutes() {

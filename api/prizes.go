@@ -161,6 +161,8 @@ type PrizesConfig struct {
 	Fraud FraudStore
 	// Activity serves the organisers' live dashboard.
 	Activity ActivityStore
+	// Invitations serves invitations to the organiser and juror roles.
+	Invitations InvitationStore
 }
 
 // lifecycle serves the prize lifecycle routes.
@@ -235,6 +237,9 @@ func (s *server) prizesRoutes(v1 *gin.RouterGroup, cfg PrizesConfig) {
 	}
 	if cfg.Activity != nil && cfg.Editions != nil {
 		s.handle(v1, http.MethodGet, e+"/activity", organiser, l.activity)
+	}
+	if cfg.Invitations != nil {
+		l.invitationRoutes(v1, organiser)
 	}
 }
 

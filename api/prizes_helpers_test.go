@@ -70,7 +70,7 @@ func newContest(tb testing.TB) *contest {
 		Catalogue: voting.NewCatalogue(nil), Tokens: verifier,
 		Prizes: api.PrizesConfig{Editions: k.store, Submissions: k.store, Review: k.store,
 			Champions: k.store, Jury: k.store, Results: k.store, Audit: k.store, Ledger: k.store, Log: k.log,
-			Activity: k.votes},
+			Activity: k.votes, Invitations: k.store},
 	})
 	for _, a := range []struct{ name, role string }{
 		{"organiser", api.RoleOrganiser}, {"owner", api.RoleOwner}, {"owner2", api.RoleOwner},

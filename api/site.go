@@ -40,6 +40,9 @@ type SiteConfig struct {
 	// Results, when set, serves the results pages of published editions;
 	// prizes/postgres.Store is one.
 	Results ResultStore
+	// Languages, when set, records the language a reader signs in in, which
+	// their mail is then written in; notify/postgres.Outbox is one.
+	Languages LanguageStore
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }

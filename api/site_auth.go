@@ -121,6 +121,7 @@ func (st *site) signInCode(c *gin.Context) {
 		st.problem(c, err)
 		return
 	}
+	st.rememberLanguage(c, sess.Account.ID, lang)
 	// A new session gets a new CSRF seed, so no form token from before the
 	// sign-in is accepted in it.
 	st.newCSRFSeed(c)

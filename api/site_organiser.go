@@ -54,6 +54,7 @@ func (st *site) organiserRoutes(g *gin.RouterGroup) {
 	if cfg.Activity != nil {
 		st.handle(g, http.MethodGet, "/:edition/organise/dashboard", public, st.organiseDashboard)
 	}
+	st.invitationRoutes(g)
 }
 
 // organiserEdition checks the reader is an organiser and returns them

@@ -114,7 +114,8 @@ func newSiteStack(tb testing.TB, closeIn time.Duration) *siteStack {
 		Site: api.SiteConfig{Name: "WSIS Prizes 2026", Edition: "demo", Key: []byte("site key of the browser tests, 32"),
 			Results: lifecycle},
 		Prizes: api.PrizesConfig{Editions: lifecycle, Submissions: lifecycle, Review: lifecycle, Champions: lifecycle,
-			Jury: lifecycle, Results: lifecycle, Audit: lifecycle, Fraud: fraud, Activity: pg},
+			Jury: lifecycle, Results: lifecycle, Audit: lifecycle, Fraud: fraud, Activity: pg,
+			Invitations: lifecycle},
 	})
 	srv := httptest.NewServer(h)
 	tb.Cleanup(srv.Close)

@@ -97,6 +97,11 @@ type Message struct {
 	To      string
 	Subject string
 	Text    string
+	// HTML, when set, is sent beside Text as multipart/alternative.
+	HTML string
+	// MessageID, when set, is the Message-ID header (with its angle
+	// brackets); a random one is made otherwise.
+	MessageID string
 }
 
 // Mailer sends mail.

@@ -82,8 +82,10 @@ func (a Action) Phases() []voting.Phase {
 	case ActionUpdateRules:
 		// The rules freeze when voting opens.
 		return []voting.Phase{draft, submission, review}
-	case ActionSetSchedule, ActionAdvance, ActionAssignJuror:
+	case ActionSetSchedule, ActionAdvance, ActionAssignJuror, ActionInvite, ActionGrantRole:
 		return []voting.Phase{draft, submission, review, vote, counting, jury}
+	case ActionRevokeInvite:
+		return []voting.Phase{draft, submission, review, vote, counting, jury, voting.PhasePublished}
 	case ActionCreateEntry, ActionEditEntry, ActionSubmitEntry:
 		return []voting.Phase{submission}
 	case ActionWithdrawEntry:

@@ -10,6 +10,7 @@ import (
 	"github.com/wsisvote/prizes/api"
 	"github.com/wsisvote/prizes/identity"
 	ipostgres "github.com/wsisvote/prizes/identity/postgres"
+	npg "github.com/wsisvote/prizes/notify/postgres"
 )
 
 // siteConfig is the configuration of the public site.
@@ -52,7 +53,7 @@ func (a *app) wireSite(ctx context.Context, st *stack, cfg *api.Config) error {
 	cfg.BallotKey = derive("ballot order")
 	if sc := a.cfg.Site; !sc.Off {
 		cfg.Site = api.SiteConfig{Name: a.cfg.Identity.SiteName, Edition: sc.Edition, Accent: sc.Accent, AccentDark: sc.AccentDark,
-			Key: derive("public site"), Results: cfg.Prizes.Results}
+			Key: derive("public site"), Results: cfg.Prizes.Results, Languages: npg.New(st.pg.Pool())}
 	}
 	return nil
 }

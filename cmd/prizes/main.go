@@ -34,6 +34,7 @@ type app struct {
 var commands = []command{
 	{"serve", "run the API, metrics and (unless --flush=false) the flusher", runServe},
 	{"flush", "run the flusher alone; several may run at once and share the work", runFlush},
+	{"notify", "run the outbox worker alone: send the contest's queued mail (several may run at once)", runNotify},
 	{"migrate", "apply the embedded schema migrations", runMigrate},
 	{"seed", "seed data: --demo creates edition demo in its voting phase", runSeed},
 	{"voters", "create verified voters and write voter_id<TAB>token lines", runVoters},

@@ -30,6 +30,12 @@ func (a *app) wirePrizes(ctx context.Context, st *stack, cfg *api.Config) error 
 	cfg.Prizes = api.PrizesConfig{
 		Editions: store, Submissions: store, Review: store, Champions: store,
 		Jury: store, Results: store, Ledger: store, Log: tlog, Audit: store, Fraud: fraud, Activity: st.pg,
+		Invitations: store,
+	}
+	if a.cfg.Notify.On {
+		if err := a.wireNotify(st, store); err != nil {
+			return err
+		}
 	}
 	if a.cfg.CheckpointEvery > 0 {
 		st.background(func(ctx context.Context) { a.signCheckpoints(ctx, st, tlog) })

@@ -193,35 +193,63 @@ func (m *Mailer) deliver(ctx context.Context, to string, body []byte) error {
 	return c.Quit()
 }
 
-// compose writes a plain-text UTF-8 message. Headers come from parsed
+// compose writes a UTF-8 message: plain text, or plain text and HTML as
+// multipart/alternative when msg has HTML. Headers come from parsed
 // addresses and an encoded subject, so no field can carry a line break into
 // the header.
 func (m *Mailer) compose(to *mail.Address, msg identity.Message) ([]byte, error) {
-	id := make([]byte, 12)
-	if _, err := rand.Read(id); err != nil {
-		return nil, err
-	}
 	_, domain, _ := strings.Cut(m.from.Address, "@")
+	msgID := msg.MessageID
+	if msgID == "" || strings.ContainsAny(msgID, "\r\n") {
+		id := make([]byte, 12)
+		if _, err := rand.Read(id); err != nil {
+			return nil, err
+		}
+		msgID = "<" + hex.EncodeToString(id) + "@" + domain + ">"
+	}
 	var b bytes.Buffer
 	h := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
 	h("From", m.from.String())
 	h("To", to.String())
 	h("Subject", mime.QEncoding.Encode("utf-8", msg.Subject))
 	h("Date", m.cfg.Now().Format(time.RFC1123Z))
-	h("Message-ID", "<"+hex.EncodeToString(id)+"@"+domain+">")
+	h("Message-ID", msgID)
 	h("MIME-Version", "1.0")
-	h("Content-Type", "text/plain; charset=utf-8")
-	h("Content-Transfer-Encoding", "quoted-printable")
 	h("Auto-Submitted", "auto-generated")
+	if msg.HTML == "" {
+		h("Content-Type", "text/plain; charset=utf-8")
+		h("Content-Transfer-Encoding", "quoted-printable")
+		b.WriteString("\r\n")
+		if err := writeQP(&b, msg.Text); err != nil {
+			return nil, err
+		}
+		return b.Bytes(), nil
+	}
+	boundary := make([]byte, 16)
+	if _, err := rand.Read(boundary); err != nil {
+		return nil, err
+	}
+	sep := "alt-" + hex.EncodeToString(boundary)
+	h("Content-Type", `multipart/alternative; boundary="`+sep+`"`)
 	b.WriteString("\r\n")
-	qp := quotedprintable.NewWriter(&b)
-	if _, err := qp.Write([]byte(strings.ReplaceAll(msg.Text, "\n", "\r\n"))); err != nil {
-		return nil, err
+	for _, part := range []struct{ typ, body string }{{"text/plain", msg.Text}, {"text/html", msg.HTML}} {
+		fmt.Fprintf(&b, "--%s\r\nContent-Type: %s; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n", sep, part.typ)
+		if err := writeQP(&b, part.body); err != nil {
+			return nil, err
+		}
+		b.WriteString("\r\n")
 	}
-	if err := qp.Close(); err != nil {
-		return nil, err
-	}
+	fmt.Fprintf(&b, "--%s--\r\n", sep)
 	return b.Bytes(), nil
+}
+
+// writeQP writes text quoted-printable, with CRLF line ends.
+func writeQP(b *bytes.Buffer, text string) error {
+	qp := quotedprintable.NewWriter(b)
+	if _, err := qp.Write([]byte(strings.ReplaceAll(text, "\n", "\r\n"))); err != nil {
+		return err
+	}
+	return qp.Close()
 }
 
 // classify maps a delivery error to the kinds: a permanent

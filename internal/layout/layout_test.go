@@ -19,7 +19,7 @@ var banned = []string{
 }
 
 // domain are the domain packages (not their adapter subpackages).
-var domain = []string{"voting", "prizes", "antifraud", "identity", "transparency"}
+var domain = []string{"voting", "prizes", "antifraud", "identity", "transparency", "notify"}
 
 func TestDomainImports(t *testing.T) {
 	root, err := filepath.Abs("../..")

@@ -23,6 +23,10 @@ type Mail struct {
 	To      []string
 	Subject string
 	Text    string
+	// HTML is the HTML part, empty for a plain-text message.
+	HTML string
+	// MessageID is the Message-ID header, without its angle brackets.
+	MessageID string
 }
 
 // MailTo waits up to 10 seconds for a message to addr whose id is not in
@@ -52,11 +56,21 @@ type mailpitAddress struct {
 }
 
 type mailpitMessage struct {
-	ID      string           `json:"ID"`
-	From    mailpitAddress   `json:"From"`
-	To      []mailpitAddress `json:"To"`
-	Subject string           `json:"Subject"`
-	Text    string           `json:"Text"`
+	ID        string           `json:"ID"`
+	MessageID string           `json:"MessageID"`
+	From      mailpitAddress   `json:"From"`
+	To        []mailpitAddress `json:"To"`
+	Subject   string           `json:"Subject"`
+	Text      string           `json:"Text"`
+	HTML      string           `json:"HTML"`
+}
+
+func (m mailpitMessage) mail() Mail {
+	out := Mail{ID: m.ID, From: m.From.Address, Subject: m.Subject, Text: m.Text, HTML: m.HTML, MessageID: m.MessageID}
+	for _, a := range m.To {
+		out.To = append(out.To, a.Address)
+	}
+	return out
 }
 
 func newestMail(base, addr string, seen []string) (Mail, error) {
@@ -78,11 +92,7 @@ next:
 		if err := getJSON(base+"/api/v1/message/"+url.PathEscape(m.ID), &full); err != nil {
 			return Mail{}, err
 		}
-		out := Mail{ID: full.ID, From: full.From.Address, Subject: full.Subject, Text: full.Text}
-		for _, a := range full.To {
-			out.To = append(out.To, a.Address)
-		}
-		return out, nil
+		return full.mail(), nil
 	}
 	return Mail{}, nil
 }

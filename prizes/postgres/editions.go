@@ -218,7 +218,7 @@ func (s *Store) openVoting(ctx context.Context, tx pgx.Tx, ed prizes.Edition, de
 	}
 	details["rules_hash"] = hash
 	details["nominees"] = nominated
-	return nil
+	return queueVotingOpen(ctx, tx, ed)
 }
 
 // freezeRules stores the edition's rules in canonical form with their hash

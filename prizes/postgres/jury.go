@@ -32,6 +32,9 @@ func (s *Store) Assign(ctx context.Context, actor prizes.Actor, edition string, 
 		if err != nil || tag.RowsAffected() == 0 {
 			return nil, err
 		}
+		if err := enqueue(ctx, tx, assignedMail(ed, juror, category)); err != nil {
+			return nil, err
+		}
 		return &change{subject: fmt.Sprintf("%d/%s", juror, category), details: map[string]any{"juror_id": juror, "category": category}}, nil
 	})
 	if err != nil {

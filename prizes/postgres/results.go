@@ -135,7 +135,7 @@ func (s *Store) publish(ctx context.Context, tx pgx.Tx, ed prizes.Edition, detai
 	details["key_id"] = kid
 	details["winners"] = nonNil(winners)
 	details["ledger"] = in.Ledger
-	return nil
+	return queueResults(ctx, tx, ed)
 }
 
 // resultKeyLock serialises the creation of the first results signing key.

@@ -121,6 +121,20 @@ func (s *Store) Review(ctx context.Context, actor prizes.Actor, edition string, 
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return nil, err
 		}
+		// Owners hear of a decision that changed their entry's status.
+		id, err := txid(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		var ms []mail
+		for i, sub := range out {
+			if sub.Status != decided[i].Status && sub.OwnerID != 0 {
+				ms = append(ms, reviewMail(ed, sub, id))
+			}
+		}
+		if err := enqueue(ctx, tx, ms...); err != nil {
+			return nil, err
+		}
 		return &change{subject: "review", details: map[string]any{"decisions": ds}}, nil
 	})
 	if err != nil {

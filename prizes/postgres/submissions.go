@@ -154,6 +154,9 @@ func (s *Store) SubmitSubmission(ctx context.Context, actor prizes.Actor, editio
 		if out, err = pgx.CollectExactlyOneRow(rows, scanSubmission); err != nil {
 			return nil, err
 		}
+		if err := enqueue(ctx, tx, submittedMail(ed, out)); err != nil {
+			return nil, err
+		}
 		return &change{subject: cur.ID, details: map[string]any{"category": cur.Category, "organisation": cur.Organisation}}, nil
 	})
 	if err != nil {

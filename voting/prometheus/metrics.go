@@ -29,6 +29,7 @@ type Metrics struct {
 	pending     prometheus.Gauge
 	unread      prometheus.Gauge
 	refused     *prometheus.CounterVec
+	mail        mailMetrics
 
 	// requestSeries and voteSeries remember the series of each label set
 	// once it is first used: requestSeries maps a requestKey to its
@@ -106,8 +107,10 @@ func New(reg *prometheus.Registry) *Metrics {
 	// The accepted series is resolved once, since it is the one the vote
 	// path touches on nearly every request.
 	m.accepted = m.votes.WithLabelValues("accepted")
+	m.mail = newMailMetrics()
 	if reg != nil {
 		reg.MustRegister(m.votes, m.requests, m.batchSize, m.flushLag, m.inserted, m.storeErrors, m.pending, m.unread, m.refused)
+		m.mail.register(reg)
 	}
 	return m
 }

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/wsisvote/prizes/notify"
 )
 
 // SeriesNames returns the name of every series prizes exports (its own
@@ -20,6 +22,9 @@ func SeriesNames() (map[string]bool, error) {
 	m.StoreError("redis", "append")
 	m.SetBacklog(0, 0)
 	m.ConnectionRefused("overall")
+	m.Delivered(notify.KindSubmitted, false)
+	m.DeliveryFailed(notify.KindSubmitted)
+	m.SetOutbox(0, 0)
 	families, err := reg.Gather()
 	if err != nil {
 		return nil, fmt.Errorf("series names: %w", err)
