@@ -41,7 +41,7 @@ func fullHandler(t *testing.T) *api.Handler {
 			Jury: struct{ api.JuryStore }{}, Results: struct{ api.ResultStore }{},
 			Audit: struct{ api.AuditStore }{}, Fraud: struct{ api.FraudStore }{},
 			Ledger: struct{ api.LedgerFileStore }{}, Log: struct{ api.TransparencyLog }{},
-			Activity: struct{ api.ActivityStore }{},
+			Activity:    struct{ api.ActivityStore }{},
 			Invitations: struct{ api.InvitationStore }{},
 		}
 	}).handler

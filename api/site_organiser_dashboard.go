@@ -64,9 +64,9 @@ type chart struct {
 	// Max is the value at the top of the scale, MaxLabel its label, and
 	// MidY and MidLabel the gridline halfway.
 	MaxLabel, MidLabel, ZeroLabel string
-	MidY               float64
-	Bars               []chartBar
-	Ticks              []chartTick
+	MidY                          float64
+	Bars                          []chartBar
+	Ticks                         []chartTick
 	// Line is the points of a line over the bars ("x,y x,y ..."), if any.
 	Line string
 }
