@@ -20,6 +20,7 @@ func SeriesNames() (map[string]bool, error) {
 	m.StoreError("redis", "append")
 	m.SetBacklog(0, 0)
 	m.ConnectionRefused("overall")
+	m.Replicated(time.Millisecond, false)
 	families, err := reg.Gather()
 	if err != nil {
 		return nil, fmt.Errorf("series names: %w", err)
