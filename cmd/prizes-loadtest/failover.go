@@ -19,7 +19,7 @@ func runFailover(ctx context.Context, a *app, args []string) error {
 	var cfg failover.Config
 	fs.DurationVar(&cfg.AckTimeout, "ack-timeout", 0, "prizes' --ack-timeout (its default when zero)")
 	fs.Float64Var(&cfg.Rate, "rate", 400, "votes started per second over both API nodes")
-	fs.IntVar(&cfg.Workers, "workers", 32, "connections the votes are sent on")
+	fs.IntVar(&cfg.Workers, "workers", 64, "connections the votes are sent on")
 	fs.DurationVar(&cfg.Before, "before", 0, "load before the kill (10s when zero)")
 	fs.DurationVar(&cfg.After, "after", 0, "load after the killed node is back as a replica (5s when zero)")
 	fs.DurationVar(&cfg.NodeTimeout, "node-timeout", 0, "the cluster's cluster-node-timeout (2s when zero)")
