@@ -3,6 +3,7 @@ package failover
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/wsisvote/prizes/loadtest"
 	"github.com/wsisvote/prizes/loadtest/chaos"
@@ -181,9 +183,17 @@ func (d *deployment) prepareLoad(ctx context.Context, rep *Report, addrs []strin
 // shardsOf returns the vote log shards whose keys the master at addr holds.
 func (d *deployment) shardsOf(ctx context.Context, addr string) (map[int64]bool, error) {
 	c := d.cluster.Masters[0].Client
-	slots, err := c.ClusterSlots(ctx).Result()
+	cs, err := c.ClusterShards(ctx).Result()
 	if err != nil {
-		return nil, fmt.Errorf("failover: cluster slots: %w", err)
+		return nil, fmt.Errorf("failover: cluster shards: %w", err)
+	}
+	var held []goredis.SlotRange
+	for _, sh := range cs {
+		for _, n := range sh.Nodes {
+			if n.Role == "master" && net.JoinHostPort(n.IP, strconv.FormatInt(n.Port, 10)) == addr {
+				held = append(held, sh.Slots...)
+			}
+		}
 	}
 	out := map[int64]bool{}
 	for shard := range int64(shards) {
@@ -191,8 +201,8 @@ func (d *deployment) shardsOf(ctx context.Context, addr string) (map[int64]bool,
 		if err != nil {
 			return nil, fmt.Errorf("failover: key slot: %w", err)
 		}
-		for _, s := range slots {
-			if int64(s.Start) <= slot && slot <= int64(s.End) && len(s.Nodes) > 0 && s.Nodes[0].Addr == addr {
+		for _, r := range held {
+			if r.Start <= slot && slot <= r.End {
 				out[shard] = true
 			}
 		}
