@@ -177,7 +177,9 @@ type callParams struct {
 // could not be reached, refused the call before running it, or the store's
 // deadline passed before v was sent); voting.ErrOutcomeUnknown when v was
 // sent and no reply came, by the deadline or at all (Redis may have run the
-// step); and the context's error when ctx ended before v was sent. The step
+// step), or, with Options.AckReplicas, when the step recorded v but too few
+// replicas acknowledged it in time; and the context's error when ctx ended
+// before v was sent. The step
 // is never sent twice: a retry by the voter meets v as a duplicate when it
 // was recorded.
 func (s *Store) Append(ctx context.Context, v *voting.Vote) error {
