@@ -125,12 +125,18 @@ func (d *deployment) prepareLoad(ctx context.Context, rep *Report, addrs []strin
 	for _, p := range projects {
 		categories[p.Category] = true
 	}
+	victimShards, err := d.shardsOf(ctx, d.cluster.Masters[d.victim].Addr())
+	if err != nil {
+		return err
+	}
+	rep.Settings.VictimShards = len(victimShards)
 	// The load runs for Before, the failover (a minute at most) and After;
-	// the voters give twice the ballots that needs.
+	// the voters give twice the ballots that needs, and the probe's share
+	// of them, on the victim's shards, twice what it can cast.
 	span := cfg.Before + cfg.After + time.Minute
 	maxVotes := int64(cfg.Rate * span.Seconds())
-	probeVotes := int64(span / cfg.ProbeEvery)
-	voters := int(2*(maxVotes+probeVotes*shards))/len(categories) + 1
+	wantProbe := int(2*int64(span/cfg.ProbeEvery))/len(categories) + 1
+	voters := int(2*maxVotes)/len(categories) + 1 + wantProbe*shards/len(victimShards)
 	rep.Settings.Voters, rep.Settings.Categories = voters, len(categories)
 	d.logf("creating %d voters", voters)
 	votersFile := filepath.Join(d.dir, "voters.tsv")
@@ -141,13 +147,7 @@ func (d *deployment) prepareLoad(ctx context.Context, rep *Report, addrs []strin
 	if err != nil {
 		return fmt.Errorf("failover: %w", err)
 	}
-	victimShards, err := d.shardsOf(ctx, d.cluster.Masters[d.victim].Addr())
-	if err != nil {
-		return err
-	}
-	rep.Settings.VictimShards = len(victimShards)
 	var main, probed []loadtest.Voter
-	wantProbe := int(2*probeVotes)/len(categories) + 1
 	for _, v := range vs {
 		if len(probed) < wantProbe && victimShards[v.ID%shards] {
 			probed = append(probed, v)

@@ -34,8 +34,8 @@ func TestRun_ackReplicas(t *testing.T) {
 	var log bytes.Buffer
 	rep, err := failover.Run(ctx, failover.Config{
 		Prizes: bin, RedisServer: redisServer, DatabaseURL: dbURL, Env: os.Environ(), Log: &log, TempDir: t.TempDir(),
-		AckReplicas: []int{1}, Rate: 200, Workers: 16, Before: 3 * time.Second, After: 2 * time.Second,
-		NodeTimeout: time.Second, RetryFor: 20 * time.Second,
+		AckReplicas: []int{1}, Rate: 200, Workers: 16, Before: 2 * time.Second, After: time.Second,
+		NodeTimeout: time.Second, RetryFor: 20 * time.Second, ProbeEvery: 50 * time.Millisecond,
 	})
 	if err != nil {
 		t.Fatalf("drill: %v\n%s", err, log.String())
