@@ -193,7 +193,7 @@ func (d *deployment) drill(ctx context.Context, r *RunReport) error {
 			r.Unavailable += n
 		}
 	}
-	d.logf("ack-replicas %d: %s", d.ack, r.Line())
+	d.logf("%s", r.Line())
 	return nil
 }
 
