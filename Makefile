@@ -3,7 +3,7 @@
 GO ?= go
 TEST_FLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: run test bench build vet lint fuzz replay replay-scaleout chaos fraud screenshots fraud-live
+.PHONY: run test bench build vet lint fuzz replay replay-scaleout chaos failover fraud screenshots fraud-live
 
 # run builds first and starts the binary itself (not through `go run`), so that
 # Ctrl-C or a TERM reaches the server, which then stops cleanly.
@@ -67,6 +67,17 @@ replay-scaleout: build
 # is missing or there twice, or prizes check fails.
 chaos: build
 	deploy/local/stack.sh test bin/prizes-loadtest chaos --out docs/chaos.md
+
+# failover kills a Redis Cluster master under load and lets its replica take
+# over, on a deployment it starts for itself (3 masters with a replica each,
+# two API nodes, one prizes flush), once with prizes' --ack-replicas 0 and
+# once with 1, then compares every acknowledged vote with the ledger; it
+# writes docs/failover.md and fails when a vote acknowledged with
+# --ack-replicas 1 is missing or there twice. FAILOVER_FLAGS go to the
+# drill (--rate N --before D --after D --ack-replicas 0,1).
+FAILOVER_FLAGS ?=
+failover: build
+	deploy/local/stack.sh test bin/prizes-loadtest failover $(FAILOVER_FLAGS) --out docs/failover.md
 
 # fraud generates a month of labelled votes at WSIS scale (prizes-loadtest
 # fraud-gen: about 1.3 million votes, honest crowds and attacks) in a temp

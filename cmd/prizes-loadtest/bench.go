@@ -29,6 +29,7 @@ func runBench(ctx context.Context, a *app, args []string) error {
 	window := fs.Int("window", 1000, "voters voting at the same time; each casts all its votes before the next start")
 	ingestOnly := fs.Bool("ingest-only", true, "add to each pair a run with the flusher stopped, and time the flush of its backlog")
 	compareScorer := fs.Bool("compare-scorer", true, "add to each pair a run with the fraud scorer off, and compare prizes serve's CPU per vote")
+	ackReplicas := fs.Int("ack-replicas", 0, "give the dedicated Redis a replica and add to each pair a run with prizes' --ack-replicas at this value (0: none)")
 	var prizesEnv listFlag
 	fs.Var(&prizesEnv, "prizes-env", "PRIZES_NAME=value setting for prizes, to measure a non-default configuration (repeatable)")
 	redisBin := fs.String("redis-server", "redis-server", "redis-server binary for the dedicated Redis")
@@ -74,6 +75,7 @@ func runBench(ctx context.Context, a *app, args []string) error {
 		Window:         *window,
 		IngestOnly:     *ingestOnly,
 		CompareScorer:  *compareScorer,
+		AckReplicas:    *ackReplicas,
 		PrizesEnv:      prizesEnv,
 		Command:        a.commandLine(),
 		Log:            a.stderr,

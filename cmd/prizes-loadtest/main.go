@@ -7,6 +7,7 @@
 //	prizes-loadtest report       render the Markdown report again from its JSON
 //	prizes-loadtest replay       play a scenario end to end on a fresh local deployment
 //	prizes-loadtest chaos        kill and restart each part of a fresh deployment under load and account for every vote
+//	prizes-loadtest failover     kill a Redis Cluster master under load, with and without --ack-replicas, and account for every vote
 //	prizes-loadtest naive        compare Gin, the vote path and the naive insert-per-vote design
 //	prizes-loadtest naive-serve  serve the naive handler that naive measures
 //	prizes-loadtest fraud-gen    write a month of labelled votes as an export file and a labels file
@@ -50,6 +51,7 @@ var commands = []command{
 	{"report", "write the Markdown report again from a JSON report", runReport},
 	{"replay", "play a scenario end to end on a fresh local deployment and report each stage", runReplay},
 	{"chaos", "kill and restart each part of a fresh deployment under load and account for every vote", runChaos},
+	{"failover", "kill a Redis Cluster master under load, with and without --ack-replicas, and account for every vote", runFailover},
 	{"naive", "compare Gin, the vote path and the naive insert-per-vote design, and the flusher with raw COPY", runNaive},
 	{"naive-serve", "serve the naive vote handler: one INSERT per vote", runNaiveServe},
 	{"fraud-gen", "write a month of labelled votes as an export file and a labels file", runFraudGen},

@@ -28,6 +28,10 @@ type config struct {
 	BatchWait      time.Duration
 	ClaimIdle      time.Duration
 	RedisDeadline  time.Duration
+	// AckReplicas is how many replicas must hold a pipeline's votes before
+	// any is answered 202 (0: the master alone); AckTimeout bounds the wait.
+	AckReplicas int
+	AckTimeout  time.Duration
 	// FraudAnalyzeEvery is how often serve analyses the ledger of an
 	// edition that is voting or counting (0: never).
 	FraudAnalyzeEvery time.Duration
@@ -145,6 +149,8 @@ func (c *config) bind(fs *flag.FlagSet, e env) error {
 		num(&c.Shards, "shards", "SHARDS", 16, "number of vote log shards (must be the same on every node)"),
 		num(&c.BatchSize, "flush-batch", "FLUSH_BATCH", 2000, "most votes per ledger transaction"),
 		num(&c.PipelineSize, "pipeline", "PIPELINE", 512, "most votes per Redis pipeline"),
+		num(&c.AckReplicas, "ack-replicas", "ACK_REPLICAS", 0,
+			"replicas of a master that must hold a vote before it is answered 202 (WAIT once per pipeline); a vote not replicated in time is answered 503 outcome_unknown (0: the master alone)"),
 		num(&c.Workers, "redis-workers", "REDIS_WORKERS", 1, "goroutines sending vote pipelines to Redis"),
 		num(&c.GCPercent, "gc-percent", "GC_PERCENT", 400,
 			"garbage collection target of serve and flush, as GOGC (0 keeps GOGC or the runtime's default)"),
@@ -154,6 +160,8 @@ func (c *config) bind(fs *flag.FlagSet, e env) error {
 			"how often serve runs the fraud analyser on the ledger of an edition that is voting or counting, and stores its cases (0: never)"),
 		dur(&c.CheckpointEvery, "checkpoint-every", "CHECKPOINT_EVERY", time.Minute,
 			"how often serve signs a checkpoint of every vote log that grew (0: never)"),
+		dur(&c.AckTimeout, "ack-timeout", "ACK_TIMEOUT", 500*time.Millisecond,
+			"how long a vote pipeline waits for --ack-replicas replicas; keep it under --redis-deadline"),
 		dur(&c.RedisDeadline, "redis-deadline", "REDIS_DEADLINE", 1500*time.Millisecond,
 			"how long a request waits on Redis (and for a retried vote's original to reach the ledger) before it is answered 503"),
 	} {

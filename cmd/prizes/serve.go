@@ -56,16 +56,17 @@ func (a *app) connect(ctx context.Context) (*stack, error) {
 		db.Close()
 		return nil, fmt.Errorf("redis url: %w", err)
 	}
+	reg, metrics := prom.NewRegistry()
 	store, err := vredis.New(ctx, client, vredis.Options{
 		Shards: a.cfg.Shards, Prefix: a.cfg.RedisPrefix, Consumer: a.cfg.Consumer, VoteLimit: a.cfg.voteLimit(),
 		PipelineSize: a.cfg.PipelineSize, Workers: a.cfg.Workers, Deadline: a.cfg.RedisDeadline,
+		AckReplicas: a.cfg.AckReplicas, AckTimeout: a.cfg.AckTimeout, Observer: metrics,
 	})
 	if err != nil {
 		db.Close()
 		client.Close()
 		return nil, err
 	}
-	reg, metrics := prom.NewRegistry()
 	pg := postgres.New(db.Pool())
 	pg.SetLog(a.cfg.Log)
 	return &stack{db: db, pg: pg, log: store, redis: client, metrics: metrics, reg: reg,

@@ -71,6 +71,12 @@ type Config struct {
 	CompareScorer bool
 	// FlushTimeout bounds the wait for the flusher to drain the vote log.
 	FlushTimeout time.Duration
+	// AckReplicas, when positive, gives the dedicated Redis a replica and
+	// adds to each pair a run of the vote path with prizes'
+	// --ack-replicas set to it, so that waiting for the replica shows
+	// against the same path without waiting, with the same replica
+	// attached. It needs RedisServer.
+	AckReplicas int
 
 	// Command is the command line recorded in the report.
 	Command string
@@ -145,6 +151,10 @@ type harness struct {
 	restarts int
 	// lagSum adds up the flush lag histograms of the b runs.
 	lagSum PromHistogram
+	// replica is the dedicated Redis's replica, with Config.AckReplicas;
+	// ack is the --ack-replicas prizes serve is started with.
+	replica *stack.Redis
+	ack     int
 }
 
 func (h *harness) logf(format string, args ...any) {
@@ -169,7 +179,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		Voters: cfg.Voters, Workers: cfg.Workers, Duration: cfg.Duration, Warmup: cfg.Warmup,
 		Pairs: cfg.Pairs, OpenDuration: cfg.OpenDuration, OpenWorkers: cfg.OpenWorkers,
 		Shards: cfg.Shards, Skew: cfg.Skew, Window: cfg.Window, IngestOnly: cfg.IngestOnly, CompareScorer: cfg.CompareScorer,
-		PrizesEnv: cfg.PrizesEnv, GOMAXPROCS: runtime.GOMAXPROCS(0),
+		PrizesEnv: cfg.PrizesEnv, GOMAXPROCS: runtime.GOMAXPROCS(0), AckReplicas: cfg.AckReplicas,
 	}
 	err := h.run(ctx)
 	h.teardown()
@@ -195,6 +205,18 @@ func (h *harness) run(ctx context.Context) error {
 		}
 		redisURL = h.redis.URL()
 		h.rep.Memory.Dedicated = true
+		if cfg.AckReplicas > 0 {
+			h.logf("starting a replica of it")
+			replicaDir := filepath.Join(dir, "replica")
+			if err := os.Mkdir(replicaDir, 0o755); err != nil {
+				return fmt.Errorf("bench: %w", err)
+			}
+			if h.replica, err = stack.StartRedisReplica(ctx, cfg.RedisServer, replicaDir, h.redis.Redis); err != nil {
+				return err
+			}
+		}
+	} else if cfg.AckReplicas > 0 {
+		return errors.New("bench: --ack-replicas needs a redis-server binary to start a Redis and its replica")
 	} else if redisURL == "" {
 		return errors.New("bench: no redis-server binary and no shared Redis URL")
 	} else {
@@ -302,13 +324,14 @@ func (h *harness) startServers(ctx context.Context) error {
 // startServe starts prizes serve on h.serveAddr, with its flusher or
 // without, with its fraud scorer or without, and waits until it is ready.
 func (h *harness) startServe(ctx context.Context, flush, scorer bool) error {
-	h.logf("starting prizes serve on %s (flusher %v, scorer %v)", h.serveAddr, flush, scorer)
+	h.logf("starting prizes serve on %s (flusher %v, scorer %v, ack-replicas %d)", h.serveAddr, flush, scorer, h.ack)
 	scoring := "PRIZES_FRAUD_SCORER=on"
 	if !scorer {
 		scoring = "PRIZES_FRAUD_SCORER=off"
 	}
 	env := stack.ChildEnv(h.cfg.Env, append(slices.Clone(h.env),
 		"PRIZES_HTTP_ADDR="+h.serveAddr, "PRIZES_FLUSH="+strconv.FormatBool(flush), scoring,
+		"PRIZES_ACK_REPLICAS="+strconv.Itoa(h.ack),
 		// A fixed consumer name lets each new serve take over what the
 		// previous one left pending, without waiting for the claim timeout.
 		"PRIZES_CONSUMER=bench")...)
@@ -353,6 +376,9 @@ func (h *harness) teardown() {
 	}
 	if h.redis.Redis != nil && !h.redis.Dedicated() {
 		h.redis.deletePrefix(ctx, h.prefix)
+	}
+	if h.replica != nil {
+		h.replica.Stop()
 	}
 	if err := stack.Teardown(ctx, h.db, h.redis.Redis, h.dir); err != nil {
 		h.problem("%v", err)

@@ -90,6 +90,12 @@ func (h *harness) measure(ctx context.Context) error {
 			return err
 		}
 		p := Pair{Baseline: a.AcceptedPerS, VotePath: b.AcceptedPerS, Ratio: ratio(b.AcceptedPerS, a.AcceptedPerS)}
+		if cfg.AckReplicas > 0 {
+			if err := h.ackRun(ctx, i, o, b, &p, runSpec{target: "vote path, ack-replicas", addr: votePath.Addr,
+				opts: o, work: votes, acc: acc, flushing: true, votePath: true}); err != nil {
+				return err
+			}
+		}
 		if cfg.CompareScorer {
 			if err := h.restartServe(ctx, true, false); err != nil {
 				return err
@@ -139,6 +145,13 @@ func (h *harness) measure(ctx context.Context) error {
 	h.rep.MedianBaseline, h.rep.MedianVotePath, h.rep.MedianRatio = loadtest.Median(as), loadtest.Median(bs), loadtest.Median(rs)
 	if cfg.IngestOnly {
 		h.rep.MedianIngestOnly, h.rep.MedianIngestRatio, h.rep.MedianDrain = loadtest.Median(is), loadtest.Median(irs), loadtest.Median(ds)
+	}
+	if cfg.AckReplicas > 0 {
+		var rs []float64
+		for _, p := range h.rep.Pairs {
+			rs = append(rs, p.AckedRatio)
+		}
+		h.rep.MedianAckedRatio = loadtest.Median(rs)
 	}
 	if cfg.CompareScorer {
 		var on, off, cost []float64
@@ -221,6 +234,41 @@ func serveMicrosPerVote(r RunReport) float64 {
 		return 0
 	}
 	return r.CPU["prizes serve"] * r.Elapsed.Seconds() * 1e6 / float64(r.Accepted)
+}
+
+// ackRun restarts prizes serve with --ack-replicas, runs spec as run r of
+// pair i, fills in p's figures of waiting for replicas against b, the same
+// pair's run without, and restarts prizes serve as it was.
+func (h *harness) ackRun(ctx context.Context, i int, o loadtest.Options, b RunReport, p *Pair, spec runSpec) error {
+	h.ack = h.cfg.AckReplicas
+	if err := h.restartServe(ctx, true, true); err != nil {
+		return err
+	}
+	spec.name = fmt.Sprintf("r%d", i)
+	r, err := h.load(ctx, spec)
+	if err != nil {
+		return err
+	}
+	h.ack = 0
+	if err := h.restartServe(ctx, true, true); err != nil {
+		return err
+	}
+	p.Acked, p.AckedRatio = r.AcceptedPerS, ratio(r.AcceptedPerS, b.AcceptedPerS)
+	p.ServeCPUAck0, p.ServeCPUAcked = serveMicrosPerVote(b), serveMicrosPerVote(r)
+	p.RedisCPUAck0, p.RedisCPUAcked = microsPerVote(b, "redis"), microsPerVote(r, "redis")
+	p.Ack0P50, p.AckedP50 = b.Latency.P50, r.Latency.P50
+	h.logf("pair %d: ack-replicas %d %.0f votes/s, %.2f of ack-replicas 0; prizes serve CPU per vote %.1f µs vs %.1f µs, Redis %.1f µs vs %.1f µs; p50 %s vs %s",
+		i, h.cfg.AckReplicas, p.Acked, p.AckedRatio, p.ServeCPUAcked, p.ServeCPUAck0, p.RedisCPUAcked, p.RedisCPUAck0, p.AckedP50, p.Ack0P50)
+	return nil
+}
+
+// microsPerVote is the CPU the process named proc used per accepted vote
+// of r, in µs.
+func microsPerVote(r RunReport, proc string) float64 {
+	if r.Accepted <= 0 {
+		return 0
+	}
+	return r.CPU[proc] * r.Elapsed.Seconds() * 1e6 / float64(r.Accepted)
 }
 
 // ratio returns x/y, or 0 when y is not positive.

@@ -46,11 +46,14 @@ type Report struct {
 	// The scorer medians are set when the pairs include a run with the
 	// fraud scorer off: prizes serve's CPU per vote (µs) with the scorer
 	// and without, and the cost of the scorer as a fraction of the latter.
-	MedianServeCPUOn  float64    `json:"median_serve_cpu_us_per_vote_scorer_on,omitempty"`
-	MedianServeCPUOff float64    `json:"median_serve_cpu_us_per_vote_scorer_off,omitempty"`
-	MedianScorerCost  float64    `json:"median_scorer_cost,omitempty"`
-	Open              *RunReport `json:"open_loop"`
-	Memory            Memory     `json:"memory"`
+	MedianServeCPUOn  float64 `json:"median_serve_cpu_us_per_vote_scorer_on,omitempty"`
+	MedianServeCPUOff float64 `json:"median_serve_cpu_us_per_vote_scorer_off,omitempty"`
+	MedianScorerCost  float64 `json:"median_scorer_cost,omitempty"`
+	// MedianAckedRatio is the median of the pairs' AckedRatio, set when
+	// the pairs include a run with --ack-replicas.
+	MedianAckedRatio float64    `json:"median_acked_ratio,omitempty"`
+	Open             *RunReport `json:"open_loop"`
+	Memory           Memory     `json:"memory"`
 	// FlushLag is prizes_flush_lag_seconds over every full vote path (b)
 	// run together.
 	FlushLag *Lag `json:"flush_lag,omitempty"`
@@ -79,9 +82,12 @@ type Settings struct {
 	Window       int           `json:"window"`
 	IngestOnly   bool          `json:"ingest_only"`
 	// CompareScorer is set when each pair has a run with the scorer off.
-	CompareScorer bool     `json:"compare_scorer,omitempty"`
-	PrizesEnv     []string `json:"prizes_env,omitempty"`
-	GOMAXPROCS    int      `json:"gomaxprocs"`
+	CompareScorer bool `json:"compare_scorer,omitempty"`
+	// AckReplicas is set when each pair has a run with prizes'
+	// --ack-replicas at this value, against a Redis with a replica.
+	AckReplicas int      `json:"ack_replicas,omitempty"`
+	PrizesEnv   []string `json:"prizes_env,omitempty"`
+	GOMAXPROCS  int      `json:"gomaxprocs"`
 }
 
 // Setup times the preparation steps.
@@ -161,6 +167,19 @@ type Pair struct {
 	ServeCPUOn  float64 `json:"serve_cpu_us_per_vote_scorer_on,omitempty"`
 	ServeCPUOff float64 `json:"serve_cpu_us_per_vote_scorer_off,omitempty"`
 	ScorerCost  float64 `json:"scorer_cost,omitempty"`
+	// Acked is the vote path with --ack-replicas (run r), AckedRatio its
+	// votes/s over the b run's; ServeCPUAck0 and ServeCPUAcked are prizes
+	// serve's CPU per vote (µs) in b and r, RedisCPUAck0 and RedisCPUAcked
+	// Redis's (the primary's); AckedP50 and Ack0P50 the runs' median
+	// latencies.
+	Acked         float64       `json:"acked_votes_per_s,omitempty"`
+	AckedRatio    float64       `json:"acked_ratio,omitempty"`
+	ServeCPUAck0  float64       `json:"serve_cpu_us_per_vote_ack0,omitempty"`
+	ServeCPUAcked float64       `json:"serve_cpu_us_per_vote_acked,omitempty"`
+	RedisCPUAck0  float64       `json:"redis_cpu_us_per_vote_ack0,omitempty"`
+	RedisCPUAcked float64       `json:"redis_cpu_us_per_vote_acked,omitempty"`
+	Ack0P50       time.Duration `json:"ack0_p50_ns,omitempty"`
+	AckedP50      time.Duration `json:"acked_p50_ns,omitempty"`
 }
 
 // Drain is the flusher moving a backlog of votes into the ledger with the

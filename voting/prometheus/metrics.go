@@ -30,6 +30,8 @@ type Metrics struct {
 	unread      prometheus.Gauge
 	refused     *prometheus.CounterVec
 	mail        mailMetrics
+	replicated  prometheus.Histogram
+	unrepl      prometheus.Counter
 
 	// requestSeries and voteSeries remember the series of each label set
 	// once it is first used: requestSeries maps a requestKey to its
@@ -103,13 +105,23 @@ func New(reg *prometheus.Registry) *Metrics {
 			Name: "prizes_connections_refused_total",
 			Help: "Connections answered 503 too_many_connections and closed, by the cap that refused them: overall or address.",
 		}, []string{"cap"}),
+		replicated: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "prizes_redis_replicated_pipeline_seconds",
+			Help:    "Round trip of one master's part of a vote pipeline sent with --ack-replicas: its script calls and the WAIT for replicas after them.",
+			Buckets: []float64{.0002, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}),
+		unrepl: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "prizes_redis_unreplicated_pipelines_total",
+			Help: "Parts of vote pipelines whose writes fewer replicas than --ack-replicas acknowledged within --ack-timeout; the votes they recorded were answered 503 outcome_unknown.",
+		}),
 	}
 	// The accepted series is resolved once, since it is the one the vote
 	// path touches on nearly every request.
 	m.accepted = m.votes.WithLabelValues("accepted")
 	m.mail = newMailMetrics()
 	if reg != nil {
-		reg.MustRegister(m.votes, m.requests, m.batchSize, m.flushLag, m.inserted, m.storeErrors, m.pending, m.unread, m.refused)
+		reg.MustRegister(m.votes, m.requests, m.batchSize, m.flushLag, m.inserted, m.storeErrors, m.pending, m.unread, m.refused,
+			m.replicated, m.unrepl)
 		m.mail.register(reg)
 	}
 	return m
@@ -172,4 +184,14 @@ func (m *Metrics) SetBacklog(pending, unread int64) {
 // ("overall" or "address").
 func (m *Metrics) ConnectionRefused(cap string) {
 	m.refused.WithLabelValues(cap).Inc()
+}
+
+// Replicated implements the Redis vote store's Observer: one master's part
+// of a pipeline that waited for replicas, how long it took and whether
+// enough replicas acknowledged it.
+func (m *Metrics) Replicated(d time.Duration, ok bool) {
+	m.replicated.Observe(d.Seconds())
+	if !ok {
+		m.unrepl.Inc()
+	}
 }

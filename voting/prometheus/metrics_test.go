@@ -93,6 +93,8 @@ func TestNew_RegistersEveryFamily(t *testing.T) {
 		"prizes_http_request_duration_seconds",
 		"prizes_outbox_oldest_pending_seconds",
 		"prizes_outbox_pending_messages",
+		"prizes_redis_replicated_pipeline_seconds",
+		"prizes_redis_unreplicated_pipelines_total",
 		"prizes_store_errors_total",
 		"prizes_stream_pending_entries",
 		"prizes_stream_unread_entries",

@@ -25,6 +25,7 @@ func SeriesNames() (map[string]bool, error) {
 	m.Delivered(notify.KindSubmitted, false)
 	m.DeliveryFailed(notify.KindSubmitted)
 	m.SetOutbox(0, 0)
+	m.Replicated(time.Millisecond, false)
 	families, err := reg.Gather()
 	if err != nil {
 		return nil, fmt.Errorf("series names: %w", err)

@@ -177,7 +177,9 @@ type callParams struct {
 // could not be reached, refused the call before running it, or the store's
 // deadline passed before v was sent); voting.ErrOutcomeUnknown when v was
 // sent and no reply came, by the deadline or at all (Redis may have run the
-// step); and the context's error when ctx ended before v was sent. The step
+// step), or, with Options.AckReplicas, when the step recorded v but too few
+// replicas acknowledged it in time; and the context's error when ctx ended
+// before v was sent. The step
 // is never sent twice: a retry by the voter meets v as a duplicate when it
 // was recorded.
 func (s *Store) Append(ctx context.Context, v *voting.Vote) error {
@@ -278,6 +280,10 @@ type call struct {
 	params callParams
 	reqs   []*request
 	cmd    *goredis.Cmd
+	// unreplicated, when set, is what the votes the call recorded are
+	// answered instead of success: its master's replicas did not
+	// acknowledge them (see Options.AckReplicas).
+	unreplicated error
 }
 
 // sender is a worker's reusable state for building pipelines.
@@ -285,6 +291,7 @@ type sender struct {
 	calls []call
 	keys  []string
 	args  []any
+	nodes []node
 }
 
 // send runs one batch as a pipeline with one script call per shard and
@@ -295,11 +302,15 @@ func (b *sender) send(s *Store, live []*request) {
 	b.group(live)
 	ctx := context.Background()
 	for attempt := 1; len(b.calls) > 0; attempt++ {
-		pipe := s.c.Pipeline()
-		for i := range b.calls {
-			b.calls[i].cmd = b.evalSha(ctx, pipe, s, &b.calls[i])
+		if s.opts.AckReplicas > 0 {
+			b.execReplicated(ctx, s)
+		} else {
+			pipe := s.c.Pipeline()
+			for i := range b.calls {
+				b.calls[i].cmd = b.evalSha(ctx, pipe, s, &b.calls[i])
+			}
+			_, _ = pipe.Exec(ctx)
 		}
-		_, _ = pipe.Exec(ctx)
 		// NOSCRIPT means the script did not run, so exactly those calls may
 		// be sent again once it is loaded; the others are answered now.
 		retry := b.calls[:0]
@@ -309,7 +320,7 @@ func (b *sender) send(s *Store, live []*request) {
 				retry = append(retry, c)
 				continue
 			}
-			s.answer(c.reqs, c.cmd)
+			s.answer(c.reqs, c.cmd, c.unreplicated)
 		}
 		b.calls = retry
 		if len(b.calls) == 0 {
@@ -373,8 +384,9 @@ func (b *sender) evalSha(ctx context.Context, pipe goredis.Pipeliner, s *Store, 
 	return cmd
 }
 
-// answer tells each request of a call its outcome.
-func (s *Store) answer(reqs []*request, cmd *goredis.Cmd) {
+// answer tells each request of a call its outcome; a vote the script
+// recorded gets unreplicated instead of success when that is set.
+func (s *Store) answer(reqs []*request, cmd *goredis.Cmd, unreplicated error) {
 	res, err := cmd.Int64Slice()
 	if err == nil && len(res) != len(reqs)+1 {
 		err = fmt.Errorf("append script answered %d results for %d votes: %w", len(res), len(reqs), voting.ErrOutcomeUnknown)
@@ -387,6 +399,9 @@ func (s *Store) answer(reqs []*request, cmd *goredis.Cmd) {
 			r.err = err
 		} else {
 			r.err, r.at = result(res[i]), res[len(reqs)]
+			if r.err == nil && unreplicated != nil {
+				r.err = unreplicated
+			}
 		}
 		s.done(r)
 	}

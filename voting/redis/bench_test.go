@@ -27,10 +27,32 @@ func BenchmarkAppend(b *testing.B) {
 	limit := redis.Limit{Interval: time.Second, Burst: 30}
 	for name, c := range testenv.Redises(b) {
 		b.Run(name, func(b *testing.B) {
-			benchmarkAppend(b, c, redis.Limit{}, 1)
+			benchmarkAppend(b, c, redis.Options{}, 1)
 		})
 		b.Run(name+"/ballot", func(b *testing.B) {
-			benchmarkAppend(b, c, limit, 18)
+			benchmarkAppend(b, c, redis.Options{VoteLimit: limit}, 18)
+		})
+	}
+}
+
+// BenchmarkAppend_ackReplicas appends as BenchmarkAppend does (one vote per
+// voter, no limit) to a Redis with one replica, without waiting for it and
+// with AckReplicas 1, with one pipeline worker (serve's default) and with
+// four, which keep sending while a pipeline waits for its replica.
+func BenchmarkAppend_ackReplicas(b *testing.B) {
+	primary, _ := primaryAndReplica(b)
+	c := connect(b, primary.URL())
+	for _, bc := range []struct {
+		name string
+		o    redis.Options
+	}{
+		{"ack0", redis.Options{}},
+		{"ack1", redis.Options{AckReplicas: 1}},
+		{"ack0/workers4", redis.Options{Workers: 4}},
+		{"ack1/workers4", redis.Options{AckReplicas: 1, Workers: 4}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			benchmarkAppend(b, c, bc.o, 1)
 		})
 	}
 }
@@ -38,10 +60,11 @@ func BenchmarkAppend(b *testing.B) {
 // benchWindow is how many voters of BenchmarkAppend vote at a time.
 const benchWindow = 1000
 
-func benchmarkAppend(b *testing.B, c goredis.UniversalClient, limit redis.Limit, categories int64) {
+func benchmarkAppend(b *testing.B, c goredis.UniversalClient, o redis.Options, categories int64) {
 	// The deadline is serve's default, so each append waits with its timer
 	// armed, as in the service.
-	s := newStore(b, c, redis.Options{VoteLimit: limit, Deadline: 1500 * time.Millisecond})
+	o.Deadline = 1500 * time.Millisecond
+	s := newStore(b, c, o)
 	g := newVotes(b)
 	ctx := context.Background()
 	before, err := s.MemoryUsed(ctx)

@@ -75,6 +75,29 @@ type Options struct {
 	// included), checked inside the same atomic step as the append, so the
 	// limit costs no round trip of its own.
 	VoteLimit Limit
+	// AckReplicas, when above zero, makes an append wait until that many
+	// replicas of its master hold it: each pipeline is sent to each master
+	// it writes to as its script calls followed by one WAIT on the same
+	// connection, and the votes the script recorded are answered only once
+	// WAIT reports enough replicas. When it reports fewer within AckTimeout
+	// they fail with voting.ErrOutcomeUnknown: recorded on the master, they
+	// may not survive its failover, and a retry settles them. Zero (the
+	// default) answers once the master alone ran the step.
+	AckReplicas int
+	// AckTimeout bounds WAIT (default 500ms). It must be shorter than the
+	// client's read timeout, which bounds the whole pipeline.
+	AckTimeout time.Duration
+	// Observer, when set, is told how each wait for replicas went.
+	Observer Observer
+}
+
+// Observer is told what an operator watches in the store's waits for
+// replicas. Its methods must be safe for concurrent use and cheap.
+type Observer interface {
+	// Replicated reports one master's part of a pipeline sent with
+	// AckReplicas: its round trip, script calls and WAIT together, and
+	// whether enough replicas acknowledged its writes in time.
+	Replicated(d time.Duration, ok bool)
 }
 
 // Limit is a GCRA rate limit: one event per Interval on average, with bursts
@@ -103,6 +126,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Workers <= 0 {
 		o.Workers = 1
+	}
+	if o.AckTimeout <= 0 {
+		o.AckTimeout = 500 * time.Millisecond
 	}
 	return o
 }
@@ -134,6 +160,9 @@ func New(ctx context.Context, c goredis.UniversalClient, o Options) (*Store, err
 		return nil, fmt.Errorf("new redis vote store: nil client: %w", kind.ErrInvalid)
 	}
 	o = o.withDefaults()
+	if err := checkAck(c, o); err != nil {
+		return nil, fmt.Errorf("new redis vote store: %w", err)
+	}
 	s := &Store{
 		c:    c,
 		opts: o,
