@@ -122,7 +122,7 @@ func TestStore_Append_ackReplicas(t *testing.T) {
 	primary, replica := primaryAndReplica(t)
 	c := connect(t, primary.URL())
 	obs := &observer{}
-	o := redis.Options{Prefix: testenv.ID(t), Shards: 4, AckReplicas: 1, AckTimeout: 200 * time.Millisecond, Observer: obs}
+	o := redis.Options{Prefix: testenv.ID(t), Shards: 4, AckReplicas: 1, AckTimeout: 800 * time.Millisecond, Observer: obs}
 	s := newStore(t, c, o)
 	g := newVotes(t)
 	ctx := context.Background()
@@ -213,7 +213,7 @@ func TestStore_Append_ackReplicasCluster(t *testing.T) {
 	t.Cleanup(cl.Stop)
 	c := connect(t, cl.URL())
 	obs := &observer{}
-	o := redis.Options{Prefix: testenv.ID(t), AckReplicas: 1, AckTimeout: 200 * time.Millisecond, Observer: obs}
+	o := redis.Options{Prefix: testenv.ID(t), AckReplicas: 1, AckTimeout: 800 * time.Millisecond, Observer: obs}
 	s := newStore(t, c, o)
 	g := newVotes(t)
 	for _, m := range cl.Masters {
