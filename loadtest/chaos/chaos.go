@@ -168,7 +168,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return rep, err
 		}
 	}
-	rows, err := d.ledger(ctx)
+	rows, err := ReadLedger(ctx, d.db.URL, edition)
 	if err != nil {
 		return rep, err
 	}

@@ -210,16 +210,17 @@ func (d *deployment) revive(ctx context.Context) []string {
 	return problems
 }
 
-// ledger reads every vote of the edition in the ledger.
-func (d *deployment) ledger(ctx context.Context) ([]Row, error) {
-	conn, err := pgx.Connect(ctx, d.db.URL)
+// ReadLedger reads every vote of edition in the ledger of the database at
+// url: what a drill compares its answers with.
+func ReadLedger(ctx context.Context, url, edition string) ([]Row, error) {
+	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
-		return nil, fmt.Errorf("chaos: read the ledger: %w", err)
+		return nil, fmt.Errorf("read the ledger: %w", err)
 	}
 	defer conn.Close(ctx)
 	rows, err := conn.Query(ctx, `SELECT id::text, voter_id, category_code FROM votes WHERE edition_id = $1`, edition)
 	if err != nil {
-		return nil, fmt.Errorf("chaos: read the ledger: %w", err)
+		return nil, fmt.Errorf("read the ledger: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Row, error) {
 		var v Row
@@ -227,7 +228,7 @@ func (d *deployment) ledger(ctx context.Context) ([]Row, error) {
 		return v, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("chaos: read the ledger: %w", err)
+		return nil, fmt.Errorf("read the ledger: %w", err)
 	}
 	return out, nil
 }

@@ -1,13 +1,8 @@
 package chaos
 
 import (
-	"cmp"
 	"embed"
 	"fmt"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/wsisvote/prizes/loadtest/report"
@@ -102,7 +97,7 @@ func (f FaultReport) Line() string {
 func Markdown(r *Report) (string, error) {
 	v := view{Report: r}
 	for _, f := range r.Faults {
-		v.Faults = append(v.Faults, faultView{FaultReport: f, Finals: counts(f.Tally.Finals), Every: counts(f.Tally.Every)})
+		v.Faults = append(v.Faults, faultView{FaultReport: f, Finals: report.Tally(f.Tally.Finals), Every: report.Tally(f.Tally.Every)})
 	}
 	return report.Render(templates, "report.md.tmpl", v)
 }
@@ -126,38 +121,12 @@ type faultView struct {
 
 // WriteMarkdown writes the report's page to path.
 func WriteMarkdown(r *Report, path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("write chaos report: %w", err)
-	}
 	md, err := Markdown(r)
+	if err == nil {
+		err = report.WriteFile(path, md)
+	}
 	if err != nil {
 		return fmt.Errorf("write chaos report: %w", err)
 	}
-	if err := os.WriteFile(path, []byte(md), 0o644); err != nil {
-		return fmt.Errorf("write chaos report: %w", err)
-	}
 	return nil
-}
-
-// counts lists m as "202 ×3990, 409 duplicate_vote ×12", most frequent
-// first.
-func counts(m map[string]int64) string {
-	if len(m) == 0 {
-		return "none"
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b string) int {
-		if c := cmp.Compare(m[b], m[a]); c != 0 {
-			return c
-		}
-		return strings.Compare(a, b)
-	})
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s ×%d", k, m[k])
-	}
-	return strings.Join(parts, ", ")
 }

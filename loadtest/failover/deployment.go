@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/wsisvote/prizes/loadtest"
@@ -209,28 +208,6 @@ func (d *deployment) shardsOf(ctx context.Context, addr string) (map[int64]bool,
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("failover: master %s holds no shard", addr)
-	}
-	return out, nil
-}
-
-// ledger reads every vote of the edition in the ledger.
-func (d *deployment) ledger(ctx context.Context) ([]chaos.Row, error) {
-	conn, err := pgx.Connect(ctx, d.db.URL)
-	if err != nil {
-		return nil, fmt.Errorf("failover: read the ledger: %w", err)
-	}
-	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, `SELECT id::text, voter_id, category_code FROM votes WHERE edition_id = $1`, edition)
-	if err != nil {
-		return nil, fmt.Errorf("failover: read the ledger: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (chaos.Row, error) {
-		var v chaos.Row
-		err := r.Scan(&v.ID, &v.VoterID, &v.Category)
-		return v, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("failover: read the ledger: %w", err)
 	}
 	return out, nil
 }

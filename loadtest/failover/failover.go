@@ -183,7 +183,7 @@ func (d *deployment) drill(ctx context.Context, r *RunReport) error {
 		return err
 	}
 	r.Check, r.Drained = check, drained
-	rows, err := d.ledger(ctx)
+	rows, err := chaos.ReadLedger(ctx, d.db.URL, edition)
 	if err != nil {
 		return err
 	}

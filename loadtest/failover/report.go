@@ -1,13 +1,8 @@
 package failover
 
 import (
-	"cmp"
 	"embed"
 	"fmt"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/wsisvote/prizes/loadtest/chaos"
@@ -89,7 +84,7 @@ func (r RunReport) Line() string {
 func Markdown(r *Report) (string, error) {
 	v := view{Report: r}
 	for _, run := range r.Runs {
-		v.Runs = append(v.Runs, runView{RunReport: run, Finals: counts(run.Tally.Finals), Every: counts(run.Tally.Every)})
+		v.Runs = append(v.Runs, runView{RunReport: run, Finals: report.Tally(run.Tally.Finals), Every: report.Tally(run.Tally.Every)})
 	}
 	return report.Render(templates, "report.md.tmpl", v)
 }
@@ -111,38 +106,12 @@ type runView struct {
 
 // WriteMarkdown writes the report's page to path.
 func WriteMarkdown(r *Report, path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("write failover report: %w", err)
-	}
 	md, err := Markdown(r)
+	if err == nil {
+		err = report.WriteFile(path, md)
+	}
 	if err != nil {
 		return fmt.Errorf("write failover report: %w", err)
 	}
-	if err := os.WriteFile(path, []byte(md), 0o644); err != nil {
-		return fmt.Errorf("write failover report: %w", err)
-	}
 	return nil
-}
-
-// counts lists m as "202 ×3990, 503 outcome_unknown ×12", most frequent
-// first.
-func counts(m map[string]int64) string {
-	if len(m) == 0 {
-		return "none"
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b string) int {
-		if c := cmp.Compare(m[b], m[a]); c != 0 {
-			return c
-		}
-		return strings.Compare(a, b)
-	})
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s ×%d", k, m[k])
-	}
-	return strings.Join(parts, ", ")
 }

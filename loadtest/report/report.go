@@ -6,9 +6,13 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"io/fs"
 	"math"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"text/template"
 	"time"
@@ -193,4 +197,35 @@ func Maybe(x float64, ok bool) string {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.3f", x)
+}
+
+// Tally lists counts by name, most frequent first ("202 ×3990, 409
+// duplicate_vote ×12"), or "none".
+func Tally(m map[string]int64) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if c := cmp.Compare(m[b], m[a]); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s ×%d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// WriteFile writes a rendered page to path, making its folder.
+func WriteFile(path, page string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(page), 0o644)
 }
