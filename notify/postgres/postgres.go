@@ -126,41 +126,5 @@ func (o *Outbox) Stats(ctx context.Context) (Stats, error) {
 // may have been queued in between. It returns when ctx ends; errors go to
 // onErr and the connection is retried a second later.
 func (o *Outbox) Listen(ctx context.Context, wake chan<- struct{}, onErr func(error)) {
-	signal := func() {
-		select {
-		case wake <- struct{}{}:
-		default:
-		}
-	}
-	for ctx.Err() == nil {
-		err := func() error {
-			pooled, err := o.pool.Acquire(ctx)
-			if err != nil {
-				return err
-			}
-			// A LISTENing session must not go back to the pool.
-			conn := pooled.Hijack()
-			defer conn.Close(context.WithoutCancel(ctx))
-			if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
-				return err
-			}
-			signal()
-			for {
-				if _, err := conn.WaitForNotification(ctx); err != nil {
-					return err
-				}
-				signal()
-			}
-		}()
-		if ctx.Err() != nil {
-			return
-		}
-		if onErr != nil {
-			onErr(fmt.Errorf("listen for outbox messages: %w", database.Translate(err)))
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Second):
-		}
-	}
+	database.Listen(ctx, o.pool, Channel, wake, onErr)
 }

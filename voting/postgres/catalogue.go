@@ -120,40 +120,5 @@ func (s *Store) Watch(ctx context.Context, cat *voting.Catalogue, poll time.Dura
 // notification (and once after each reconnect, since changes may have been
 // missed in between).
 func (s *Store) listen(ctx context.Context, changed chan<- struct{}, onErr func(error)) {
-	signal := func() {
-		select {
-		case changed <- struct{}{}:
-		default:
-		}
-	}
-	for ctx.Err() == nil {
-		err := func() error {
-			pooled, err := s.pool.Acquire(ctx)
-			if err != nil {
-				return err
-			}
-			// The connection leaves the pool for good: a LISTENing session
-			// must not be handed to other queries.
-			conn := pooled.Hijack()
-			defer conn.Close(context.WithoutCancel(ctx))
-			if _, err := conn.Exec(ctx, "LISTEN "+catalogueChannel); err != nil {
-				return err
-			}
-			signal()
-			for {
-				if _, err := conn.WaitForNotification(ctx); err != nil {
-					return err
-				}
-				signal()
-			}
-		}()
-		if ctx.Err() != nil {
-			return
-		}
-		onErr(fmt.Errorf("listen for catalogue changes: %w", database.Translate(err)))
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Second):
-		}
-	}
+	database.Listen(ctx, s.pool, catalogueChannel, changed, onErr)
 }
