@@ -220,7 +220,7 @@ func PrepareFile(k FileKind, name string, data []byte) (PreparedFile, error) {
 	p := PreparedFile{File: File{Kind: k, Name: CleanFileName(name, ct), ContentType: ct}}
 	if ct == TypePDF {
 		p.Data = NewBlob(data)
-		p.Size = int64(len(data))
+		p.Hash, p.Size = p.Data.Hash, int64(len(data))
 		return p, nil
 	}
 	img, err := decodeImage(data, ct)
@@ -242,7 +242,7 @@ func PrepareFile(k FileKind, name string, data []byte) (PreparedFile, error) {
 	b := img.Bounds()
 	tb := NewBlob(tdata)
 	p.Data, p.Thumb = NewBlob(clean), &tb
-	p.Size, p.Width, p.Height = int64(len(clean)), b.Dx(), b.Dy()
+	p.Hash, p.Size, p.Width, p.Height = p.Data.Hash, int64(len(clean)), b.Dx(), b.Dy()
 	p.File.Thumb, p.ThumbWidth, p.ThumbHeight = tb.Hash, thumb.Bounds().Dx(), thumb.Bounds().Dy()
 	return p, nil
 }

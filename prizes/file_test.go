@@ -96,7 +96,7 @@ func TestPrepareFile(t *testing.T) {
 			if p.ContentType != tt.ct || p.Name != tt.stored {
 				t.Fatalf("got %s %q; want %s %q", p.ContentType, p.Name, tt.ct, tt.stored)
 			}
-			if p.Data.Hash != prizes.NewBlob(p.Data.Data).Hash || !prizes.ValidHash(p.Data.Hash) || p.Size != int64(len(p.Data.Data)) {
+			if p.Data.Hash != prizes.NewBlob(p.Data.Data).Hash || p.Hash != p.Data.Hash || !prizes.ValidHash(p.Data.Hash) || p.Size != int64(len(p.Data.Data)) {
 				t.Fatalf("hash or size does not match the data: %+v", p.File)
 			}
 		})
