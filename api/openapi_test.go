@@ -18,6 +18,7 @@ import (
 
 	"github.com/wsisvote/prizes/api"
 	"github.com/wsisvote/prizes/identity"
+	"github.com/wsisvote/prizes/prizes"
 )
 
 // openAPIExampleProject is the project id the documented examples use;
@@ -41,6 +42,7 @@ func fullHandler(t *testing.T) *api.Handler {
 			Jury: struct{ api.JuryStore }{}, Results: struct{ api.ResultStore }{},
 			Audit: struct{ api.AuditStore }{}, Fraud: struct{ api.FraudStore }{},
 			Ledger: struct{ api.LedgerFileStore }{}, Log: struct{ api.TransparencyLog }{},
+			Files: &prizes.Files{},
 		}
 	}).handler
 }

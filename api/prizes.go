@@ -159,6 +159,9 @@ type PrizesConfig struct {
 	Audit AuditStore
 	// Fraud serves fraud review (antifraud/postgres.Store is one).
 	Fraud FraudStore
+	// Files serves entries' logos and attachments, and the organisers'
+	// exports of entries with their files.
+	Files *prizes.Files
 }
 
 // lifecycle serves the prize lifecycle routes.
@@ -230,6 +233,9 @@ func (s *server) prizesRoutes(v1 *gin.RouterGroup, cfg PrizesConfig) {
 	}
 	if cfg.Fraud != nil {
 		l.fraudRoutes(v1, organiser)
+	}
+	if cfg.Files != nil {
+		l.fileRoutes(v1, owner, organiser, public)
 	}
 }
 
