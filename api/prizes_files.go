@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
@@ -268,33 +269,45 @@ func sendFile(c *gin.Context, files *prizes.Files, edition, hash string, viewer 
 // entriesCSV is GET /editions/:edition/entries.csv: every entry past its
 // draft, of one category with ?category=, for the organisers.
 func (l *lifecycle) entriesCSV(c *gin.Context) {
-	edition := c.Param("edition")
-	entries, files, err := l.exportEntries(c.Request.Context(), edition, c.Query("category"))
-	if err != nil {
+	if err := sendEntriesCSV(c, l.cfg.Files, l.log, c.Param("edition"), c.Query("category")); err != nil {
 		l.fail(c, err)
-		return
-	}
-	c.Header("Content-Type", "text/csv; charset=utf-8")
-	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": edition + "-entries.csv"}))
-	c.Header("Cache-Control", "no-store")
-	c.Status(http.StatusOK)
-	if err := prizes.WriteEntriesCSV(c.Writer, edition, entries, files); err != nil {
-		l.log.Error("write entries csv", "edition", edition, "err", err)
 	}
 }
 
 // entriesZIP is GET /editions/:edition/entries.zip?category=CODE: a
 // category's entries with their files, streamed as one ZIP.
 func (l *lifecycle) entriesZIP(c *gin.Context) {
-	edition, category := c.Param("edition"), c.Query("category")
-	if category == "" {
-		l.fail(c, fmt.Errorf("entries zip: %w", prizes.FieldErrors{"category": "is required"}))
-		return
-	}
-	entries, files, err := l.exportEntries(c.Request.Context(), edition, category)
-	if err != nil {
+	if err := sendEntriesZIP(c, l.cfg.Files, l.log, c.Param("edition"), c.Query("category")); err != nil {
 		l.fail(c, err)
-		return
+	}
+}
+
+// sendEntriesCSV answers the entries CSV, or returns why it cannot before
+// anything is sent.
+func sendEntriesCSV(c *gin.Context, files *prizes.Files, log *slog.Logger, edition, category string) error {
+	entries, byEntry, err := exportEntries(c.Request.Context(), files, edition, category)
+	if err != nil {
+		return err
+	}
+	c.Header("Content-Type", "text/csv; charset=utf-8")
+	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": edition + "-entries.csv"}))
+	c.Header("Cache-Control", "no-store")
+	c.Status(http.StatusOK)
+	if err := prizes.WriteEntriesCSV(c.Writer, edition, entries, byEntry); err != nil {
+		log.Error("write entries csv", "edition", edition, "err", err)
+	}
+	return nil
+}
+
+// sendEntriesZIP answers a category's ZIP, or returns why it cannot before
+// anything is sent.
+func sendEntriesZIP(c *gin.Context, files *prizes.Files, log *slog.Logger, edition, category string) error {
+	if category == "" {
+		return fmt.Errorf("entries zip: %w", prizes.FieldErrors{"category": "is required"})
+	}
+	entries, byEntry, err := exportEntries(c.Request.Context(), files, edition, category)
+	if err != nil {
+		return err
 	}
 	c.Header("Content-Type", "application/zip")
 	c.Header("Content-Disposition", mime.FormatMediaType("attachment",
@@ -304,14 +317,15 @@ func (l *lifecycle) entriesZIP(c *gin.Context) {
 	// Once the first byte is sent the status cannot change: a failure
 	// half-way is logged and the archive is left without its directory,
 	// which every ZIP reader refuses.
-	if err := prizes.WriteEntriesZIP(c.Request.Context(), c.Writer, edition, entries, files, l.cfg.Files.Open, time.Now()); err != nil {
-		l.log.Error("write entries zip", "edition", edition, "category", category, "err", err)
+	if err := prizes.WriteEntriesZIP(c.Request.Context(), c.Writer, edition, entries, byEntry, files.Open, time.Now()); err != nil {
+		log.Error("write entries zip", "edition", edition, "category", category, "err", err)
 	}
+	return nil
 }
 
 // exportEntries reads the entries and their files for an export.
-func (l *lifecycle) exportEntries(ctx context.Context, edition, category string) ([]prizes.Submission, map[string][]prizes.File, error) {
-	entries, err := l.cfg.Files.Store.Entries(ctx, edition, category)
+func exportEntries(ctx context.Context, fs *prizes.Files, edition, category string) ([]prizes.Submission, map[string][]prizes.File, error) {
+	entries, err := fs.Store.Entries(ctx, edition, category)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -319,7 +333,7 @@ func (l *lifecycle) exportEntries(ctx context.Context, edition, category string)
 	for i, e := range entries {
 		ids[i] = e.ID
 	}
-	files, err := l.cfg.Files.Store.FilesOf(ctx, edition, ids)
+	files, err := fs.Store.FilesOf(ctx, edition, ids)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -43,6 +43,7 @@ type config struct {
 	Identity        identityConfig
 	Site            siteConfig
 	HTTP            httpConfig
+	Files           filesConfig
 }
 
 type env func(string) string
@@ -164,6 +165,9 @@ func (c *config) bind(fs *flag.FlagSet, e env) error {
 		return err
 	}
 	if err := c.Identity.bind(fs, e); err != nil {
+		return err
+	}
+	if err := c.Files.bind(fs, e); err != nil {
 		return err
 	}
 	return c.Site.bind(fs, e)

@@ -31,6 +31,9 @@ func (a *app) wirePrizes(ctx context.Context, st *stack, cfg *api.Config) error 
 		Editions: store, Submissions: store, Review: store, Champions: store,
 		Jury: store, Results: store, Ledger: store, Log: tlog, Audit: store, Fraud: fraud,
 	}
+	if err := a.wireFiles(ctx, st, store, cfg); err != nil {
+		return err
+	}
 	if a.cfg.CheckpointEvery > 0 {
 		st.background(func(ctx context.Context) { a.signCheckpoints(ctx, st, tlog) })
 	}

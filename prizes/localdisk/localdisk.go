@@ -27,13 +27,11 @@ type Store struct {
 
 var _ prizes.Blobs = (*Store)(nil)
 
-// New returns a store in dir, which it creates if need be.
+// New returns a store in dir. The directory is made by the first Put, so
+// a node that never stores a file leaves nothing on its disk.
 func New(dir string) (*Store, error) {
 	if dir == "" {
 		return nil, fmt.Errorf("localdisk: no directory given: %w", kind.ErrInvalid)
-	}
-	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o750); err != nil {
-		return nil, fmt.Errorf("localdisk: %w", err)
 	}
 	return &Store{dir: dir}, nil
 }
@@ -59,8 +57,10 @@ func (s *Store) Put(ctx context.Context, b prizes.Blob) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("put blob %s: %w", b.Hash, err)
 	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
-		return fmt.Errorf("put blob %s: %w", b.Hash, err)
+	for _, d := range []string{filepath.Dir(dst), filepath.Join(s.dir, "tmp")} {
+		if err := os.MkdirAll(d, 0o750); err != nil {
+			return fmt.Errorf("put blob %s: %w", b.Hash, err)
+		}
 	}
 	tmp, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), b.Hash[:8]+"-*")
 	if err != nil {
@@ -119,6 +119,9 @@ func (s *Store) Delete(_ context.Context, hash string) error {
 // List walks the fan-out directories; temporary files are not blobs.
 func (s *Store) List(ctx context.Context, fn func(hash string, modified time.Time) error) error {
 	err := filepath.WalkDir(s.dir, func(p string, d fs.DirEntry, err error) error {
+		if p == s.dir && errors.Is(err, fs.ErrNotExist) {
+			return filepath.SkipAll
+		}
 		if err != nil {
 			return err
 		}
