@@ -19,6 +19,7 @@ import (
 	"github.com/wsisvote/prizes/identity/smtp"
 	"github.com/wsisvote/prizes/internal/testenv"
 	"github.com/wsisvote/prizes/prizes"
+	"github.com/wsisvote/prizes/prizes/localdisk"
 	ppg "github.com/wsisvote/prizes/prizes/postgres"
 	"github.com/wsisvote/prizes/voting"
 	vpostgres "github.com/wsisvote/prizes/voting/postgres"
@@ -101,13 +102,18 @@ func newSiteStack(tb testing.TB, closeIn time.Duration) *siteStack {
 		tb.Fatal(err)
 	}
 	fraud := apg.New(pool, lifecycle, apg.Options{})
+	blobs, err := localdisk.New(tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	files := &prizes.Files{Blobs: blobs, Store: lifecycle}
 	h := api.New(api.Config{
 		Votes: svc, Catalogue: cat, Tokens: verifier,
 		Identity: api.IdentityConfig{SignIn: ident, Accounts: ident, Gate: ident, Issuer: api.NewIssuer(signer)},
 		Site: api.SiteConfig{Name: "WSIS Prizes 2026", Edition: "demo", Key: []byte("site key of the browser tests, 32"),
 			Results: lifecycle},
 		Prizes: api.PrizesConfig{Editions: lifecycle, Submissions: lifecycle, Review: lifecycle, Champions: lifecycle,
-			Jury: lifecycle, Results: lifecycle, Audit: lifecycle, Fraud: fraud},
+			Jury: lifecycle, Results: lifecycle, Audit: lifecycle, Fraud: fraud, Files: files},
 	})
 	srv := httptest.NewServer(h)
 	tb.Cleanup(srv.Close)
