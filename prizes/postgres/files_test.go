@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"sync"
 	"testing"
 	"time"
 
@@ -257,5 +258,58 @@ func TestStore_FileUses(t *testing.T) {
 	byEntry, err := f.store.FilesOf(f.ctx, f.edition, []string{f.entry.ID, "not-a-uuid"})
 	if err != nil || len(byEntry[f.entry.ID]) != 1 {
 		t.Fatalf("FilesOf = %v, %v", byEntry, err)
+	}
+}
+
+// TestFiles_Upload_concurrent sends more attachments than allowed at once:
+// exactly MaxAttachments are recorded, the others are refused, and no
+// refused one leaves a blob.
+func TestFiles_Upload_concurrent(t *testing.T) {
+	f := newFileFixture(t)
+	const n = prizes.MaxAttachments + 3
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			_, err := f.files.Upload(f.ctx, f.owner, f.edition, f.entry.ID, prizes.FileAttachment, "doc.pdf", pdfOf(100+i))
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	ok, refused := 0, 0
+	for err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case errors.Is(err, prizes.ErrTooManyAttachments):
+			refused++
+		default:
+			t.Errorf("Upload = %v", err)
+		}
+	}
+	if ok != prizes.MaxAttachments || refused != n-prizes.MaxAttachments {
+		t.Fatalf("%d recorded and %d refused; want %d and %d", ok, refused, prizes.MaxAttachments, n-prizes.MaxAttachments)
+	}
+	if r, b := f.rowCount(t), f.blobCount(t); r != prizes.MaxAttachments || b != prizes.MaxAttachments {
+		t.Fatalf("%d rows and %d blobs; want %d of each", r, b, prizes.MaxAttachments)
+	}
+}
+
+// TestFiles_catalogue checks the ballot's catalogue carries a nominee's
+// logo thumbnail.
+func TestFiles_catalogue(t *testing.T) {
+	f := newFileFixture(t)
+	logo, err := f.files.Upload(f.ctx, f.owner, f.edition, f.entry.ID, prizes.FileLogo, "logo.png", pngOf(t, 400, 200, 9))
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := f.votes.LoadSnapshot(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ok := snap.Project(f.edition, f.entry.ID)
+	if !ok || p.Logo.Hash != logo.Thumb || p.Logo.Width != logo.ThumbWidth || p.Logo.Height != logo.ThumbHeight {
+		t.Fatalf("catalogue project %+v, %v; want the logo's thumbnail %s", p.Logo, ok, logo.Thumb)
 	}
 }
