@@ -214,3 +214,26 @@ func TestWriteEntriesZIP(t *testing.T) {
 		t.Fatalf("files.csv = %q, %v", manifest, err)
 	}
 }
+
+// BenchmarkPrepareFile measures the checks, re-encoding and thumbnail of a
+// 1200 x 800 PNG logo and of a 5 MiB PDF attachment.
+func BenchmarkPrepareFile(b *testing.B) {
+	img := testPNG(b, 1200, 800)
+	pdf := append(bytes.Clone(testPDF), make([]byte, 5<<20)...)
+	b.Run("png-1200x800", func(b *testing.B) {
+		b.SetBytes(int64(len(img)))
+		for b.Loop() {
+			if _, err := prizes.PrepareFile(prizes.FileLogo, "logo.png", img); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("pdf-5MiB", func(b *testing.B) {
+		b.SetBytes(int64(len(pdf)))
+		for b.Loop() {
+			if _, err := prizes.PrepareFile(prizes.FileAttachment, "doc.pdf", pdf); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
