@@ -126,7 +126,9 @@ func (st *site) ownerUploadFile(c *gin.Context) {
 		field = "attachments"
 	}
 	up, err := readUpload(c, field)
-	if !st.checkCSRF(c) {
+	// A body over the limit is refused before its form (and so its CSRF
+	// token) is read; the answer changes nothing, so it needs no token.
+	if !errors.Is(err, prizes.ErrFileTooLarge) && !st.checkCSRF(c) {
 		st.csrfRefused(c)
 		return
 	}
