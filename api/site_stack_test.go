@@ -42,6 +42,8 @@ type siteStack struct {
 	// signer signs the sessions of the workspaces' tests.
 	signer *api.Signer
 	fraud  *apg.Store
+	// files keeps entries' files in a directory of the test.
+	files *prizes.Files
 }
 
 // newSiteStack seeds a demo edition with the 18 WSIS categories of four
@@ -119,7 +121,8 @@ func newSiteStack(tb testing.TB, closeIn time.Duration) *siteStack {
 	tb.Cleanup(srv.Close)
 	// Browsers keep Secure cookies on plain HTTP for localhost only.
 	return &siteStack{url: strings.Replace(srv.URL, "127.0.0.1", "localhost", 1), edition: ed, categories: cats,
-		projects: projects, pool: pool, ledger: pg, lifecycle: lifecycle, catalogue: cat, signer: signer, fraud: fraud}
+		projects: projects, pool: pool, ledger: pg, lifecycle: lifecycle, catalogue: cat, signer: signer, fraud: fraud,
+		files: files}
 }
 
 // publish takes the stack's edition from voting to published as its
