@@ -266,3 +266,33 @@ func TestFiles_exports(t *testing.T) {
 		t.Fatalf("entries.csv: %d %q, %v", w.Code, rows, err)
 	}
 }
+
+// testLogoHash is the logo thumbnail of the fixture's nominee p-c1-a.
+var testLogoHash = strings.Repeat("ab", 32)
+
+func TestProjects_logo(t *testing.T) {
+	f := newFixture(t)
+	w := f.do(t, request{path: "/api/v1/editions/demo/projects?category=C1"})
+	var got struct {
+		Projects []struct {
+			ID   string `json:"id"`
+			Logo *struct {
+				URL    string `json:"url"`
+				Width  int    `json:"width"`
+				Height int    `json:"height"`
+			} `json:"logo"`
+		} `json:"projects"`
+	}
+	decode(t, w, &got)
+	for _, p := range got.Projects {
+		switch {
+		case p.ID == "p-c1-a" && (p.Logo == nil || p.Logo.URL != "/api/v1/editions/demo/files/"+testLogoHash || p.Logo.Width != 160 || p.Logo.Height != 80):
+			t.Errorf("p-c1-a's logo = %+v", p.Logo)
+		case p.ID != "p-c1-a" && p.Logo != nil:
+			t.Errorf("%s has a logo %+v; it has none", p.ID, p.Logo)
+		}
+	}
+	if len(got.Projects) != 2 {
+		t.Fatalf("projects = %+v", got.Projects)
+	}
+}
