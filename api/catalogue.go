@@ -21,6 +21,24 @@ type projectJSON struct {
 	Country      string   `json:"country"`
 	Summary      string   `json:"summary"`
 	Links        []string `json:"links"`
+	// Logo is the thumbnail of the nominee's logo, absent when it has none.
+	Logo *imageJSON `json:"logo,omitempty"`
+}
+
+// imageJSON is a picture: its content-addressed address and its size in
+// pixels.
+type imageJSON struct {
+	URL    string `json:"url"`
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
+}
+
+// logoOf is a project's logo thumbnail as the API answers it, or nil.
+func logoOf(p voting.Project) *imageJSON {
+	if p.Logo.Hash == "" {
+		return nil
+	}
+	return &imageJSON{URL: fileURL(p.Edition, p.Logo.Hash), Width: p.Logo.Width, Height: p.Logo.Height}
 }
 
 type projectsResponse struct {
@@ -73,6 +91,7 @@ func (s *server) projects(c *gin.Context) {
 				Country:      p.Country,
 				Summary:      p.Summary,
 				Links:        links,
+				Logo:         logoOf(p),
 			})
 		}
 	}

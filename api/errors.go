@@ -37,6 +37,7 @@ var statusOfCode = map[string]int{
 	errMethodNotAllowed.Code:           http.StatusMethodNotAllowed,
 	errUnsupportedMediaType.Code:       http.StatusUnsupportedMediaType,
 	identity.ErrChallengeRequired.Code: http.StatusPreconditionRequired,
+	prizes.ErrFileTooLarge.Code:        http.StatusRequestEntityTooLarge,
 }
 
 // echoed are the codes whose errors are answered with their whole message,

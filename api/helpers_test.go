@@ -127,7 +127,8 @@ func testSnapshot() *voting.Snapshot {
 	cats := []voting.Category{{Code: "C1", Name: "Governments"}, {Code: "C2", Name: "Infrastructure"}}
 	categories := map[string][]voting.Category{"demo": cats, "secret": cats, "closed": cats}
 	projects := []voting.Project{
-		{ID: "p-c1-a", Edition: "demo", Category: "C1", Title: "Alpha", Organisation: "Org A", Country: "CH", Nominated: true},
+		{ID: "p-c1-a", Edition: "demo", Category: "C1", Title: "Alpha", Organisation: "Org A", Country: "CH", Nominated: true,
+			Logo: voting.Image{Hash: testLogoHash, Width: 160, Height: 80}},
 		{ID: "p-c1-b", Edition: "demo", Category: "C1", Title: "Bravo", Organisation: "Org B", Country: "KE", Nominated: true},
 		{ID: "p-c2-a", Edition: "demo", Category: "C2", Title: "Charlie", Organisation: "Org C", Country: "BR", Nominated: true,
 			Summary: "Fibre to every school.", Links: []string{"https://charlie.example"}},

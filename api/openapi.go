@@ -140,6 +140,35 @@ var operations = map[string]operation{
 		answers: map[int]any{200: submissionJSON{}}, errors: with(inPhase, voting.ErrUnknownProject, prizes.ErrFinal, kind.ErrInvalid)},
 	"POST /api/v1/editions/:edition/submissions/:id/withdraw": {summary: "Withdraw an entry not reviewed yet",
 		answers: map[int]any{200: submissionJSON{}}, errors: with(inPhase, voting.ErrUnknownProject, prizes.ErrFinal)},
+	"GET /api/v1/editions/:edition/submissions/:id/files": {summary: "List an entry's files",
+		about:   "the logo first, then the attachments in order; url and thumb_url are content-addressed and never change.",
+		answers: map[int]any{200: filesResponse{}}, errors: with(ofEdition, voting.ErrUnknownProject)},
+	"POST /api/v1/editions/:edition/submissions/:id/files": {summary: "Upload a logo or an attachment",
+		about: "A multipart/form-data body (not JSON) with the field kind (logo or attachment) and one file in the field file. " +
+			"The type is read from the content: a logo is PNG or JPEG of at most 2 MiB, an attachment PDF, PNG or JPEG of at most 10 MiB, " +
+			"at most 5 attachments. Images are re-encoded (metadata dropped) and get a thumbnail. A new logo replaces the logo; " +
+			"the same content again answers the file already recorded. Allowed while the entry can be edited.",
+		answers: map[int]any{201: fileJSON{}},
+		errors: with(inPhase, voting.ErrUnknownProject, prizes.ErrFinal, kind.ErrInvalid, errNotMultipart, prizes.ErrFileTooLarge,
+			prizes.ErrFileType, prizes.ErrFileCorrupt, prizes.ErrTooManyAttachments, prizes.ErrFileKind)},
+	"DELETE /api/v1/editions/:edition/submissions/:id/files/:file": {summary: "Remove a file from an entry",
+		about:   "The attachments after it move up one place. Allowed while the entry can be edited.",
+		answers: map[int]any{204: nil}, errors: with(inPhase, voting.ErrUnknownProject, prizes.ErrFinal, prizes.ErrBlobNotFound)},
+	"GET /api/v1/editions/:edition/files/:hash": {summary: "Download a file by its SHA-256",
+		about: "A nominee's logo and its thumbnail are public; any other file is answered to its entry's owner and to organisers " +
+			"(with their bearer token) and is a 404 to anyone else. The answer is cached as immutable; attachments come with " +
+			"Content-Disposition: attachment.",
+		answers: map[int]any{200: mediaType("application/octet-stream"), 304: nil}, optionalToken: true,
+		errors: with(ofEdition, prizes.ErrBlobNotFound)},
+	"GET /api/v1/editions/:edition/entries.csv": {summary: "Download the entries as CSV",
+		about:   "every entry past its draft, in any status, with the names of its files; of one category with category.",
+		params:  []param{{"query", "category", "a category's code: only its entries", false}},
+		answers: map[int]any{200: mediaType("text/csv; charset=utf-8")}, errors: with(ofEdition, voting.ErrUnknownCategory)},
+	"GET /api/v1/editions/:edition/entries.zip": {summary: "Download a category's entries with their files as ZIP",
+		about: "entries.csv, files.csv (each file's path in the archive, type, size and SHA-256) and each file under its entry's id; " +
+			"streamed as it is read.",
+		params:  []param{{"query", "category", "the category's code", true}},
+		answers: map[int]any{200: mediaType("application/zip")}, errors: with(ofEdition, voting.ErrUnknownCategory, kind.ErrInvalid)},
 	"GET /api/v1/editions/:edition/review": {summary: "Read a category's review queue",
 		params:  []param{{"query", "category", "the category's code", true}},
 		answers: map[int]any{200: reviewQueueJSON{}}, errors: with(inPhase, voting.ErrUnknownCategory)},

@@ -18,6 +18,7 @@ import (
 
 	"github.com/wsisvote/prizes/api"
 	"github.com/wsisvote/prizes/identity"
+	"github.com/wsisvote/prizes/prizes"
 )
 
 // openAPIExampleProject is the project id the documented examples use;
@@ -43,6 +44,7 @@ func fullHandler(t *testing.T) *api.Handler {
 			Ledger: struct{ api.LedgerFileStore }{}, Log: struct{ api.TransparencyLog }{},
 			Activity:    struct{ api.ActivityStore }{},
 			Invitations: struct{ api.InvitationStore }{},
+			Files: &prizes.Files{},
 		}
 	}).handler
 }

@@ -163,6 +163,9 @@ type PrizesConfig struct {
 	Activity ActivityStore
 	// Invitations serves invitations to the organiser and juror roles.
 	Invitations InvitationStore
+	// Files serves entries' logos and attachments, and the organisers'
+	// exports of entries with their files.
+	Files *prizes.Files
 }
 
 // lifecycle serves the prize lifecycle routes.
@@ -240,6 +243,9 @@ func (s *server) prizesRoutes(v1 *gin.RouterGroup, cfg PrizesConfig) {
 	}
 	if cfg.Invitations != nil {
 		l.invitationRoutes(v1, organiser)
+	}
+	if cfg.Files != nil {
+		l.fileRoutes(v1, owner, organiser, public)
 	}
 }
 

@@ -63,6 +63,12 @@ var lifecycleRoutes = []lifecycleRoute{
 	{"GET", "/api/v1/editions/:edition/log/proof/consistency", nil},
 	{"GET", "/api/v1/editions/:edition/audit", organiserOnly},
 	{"GET", "/api/v1/editions/:edition/audit/verify", organiserOnly},
+	{"GET", "/api/v1/editions/:edition/submissions/:id/files", ownerOnly},
+	{"POST", "/api/v1/editions/:edition/submissions/:id/files", ownerOnly},
+	{"DELETE", "/api/v1/editions/:edition/submissions/:id/files/:file", ownerOnly},
+	{"GET", "/api/v1/editions/:edition/files/:hash", nil},
+	{"GET", "/api/v1/editions/:edition/entries.csv", organiserOnly},
+	{"GET", "/api/v1/editions/:edition/entries.zip", organiserOnly},
 }
 
 // isLifecycle tells the lifecycle's routes from the vote path's.
@@ -115,7 +121,7 @@ func TestPrizes_policies(t *testing.T) {
 	}
 
 	path := strings.NewReplacer(":edition", k.edition, ":id", project, ":project", project,
-		":juror", strconv.FormatInt(k.ids["juror"], 10), ":category", "C1")
+		":juror", strconv.FormatInt(k.ids["juror"], 10), ":category", "C1", ":file", project)
 	for _, spec := range specs {
 		if spec.roles == nil {
 			continue

@@ -20,6 +20,8 @@ import (
 	"github.com/wsisvote/prizes/api"
 	"github.com/wsisvote/prizes/internal/fake"
 	"github.com/wsisvote/prizes/internal/testenv"
+	"github.com/wsisvote/prizes/prizes"
+	"github.com/wsisvote/prizes/prizes/localdisk"
 	ppg "github.com/wsisvote/prizes/prizes/postgres"
 	"github.com/wsisvote/prizes/transparency"
 	"github.com/wsisvote/prizes/voting"
@@ -37,7 +39,9 @@ type contest struct {
 	handler *api.Handler
 	signer  *api.Signer
 	// log is the transparency log the routes serve.
-	log     *transparency.Log
+	log *transparency.Log
+	// files is the entries' files service, on a blob directory of the test.
+	files   *prizes.Files
 	edition string
 	// ids and tokens of accounts by name: organiser, owner, owner2, juror,
 	// juror2, juror3 (on no panel), voter.
@@ -65,12 +69,17 @@ func newContest(tb testing.TB) *contest {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	blobs, err := localdisk.New(tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	k.files = &prizes.Files{Blobs: blobs, Store: k.store}
 	k.handler = api.New(api.Config{
 		Votes:     casterFunc(func(voting.Ballot) (voting.Receipt, error) { return voting.Receipt{}, voting.ErrClosed }),
 		Catalogue: voting.NewCatalogue(nil), Tokens: verifier,
 		Prizes: api.PrizesConfig{Editions: k.store, Submissions: k.store, Review: k.store,
 			Champions: k.store, Jury: k.store, Results: k.store, Audit: k.store, Ledger: k.store, Log: k.log,
-			Activity: k.votes, Invitations: k.store},
+			Activity: k.votes, Invitations: k.store, Files: k.files},
 	})
 	for _, a := range []struct{ name, role string }{
 		{"organiser", api.RoleOrganiser}, {"owner", api.RoleOwner}, {"owner2", api.RoleOwner},

@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -86,6 +88,33 @@ func TestSite_browserOwner(t *testing.T) {
 			if s, err := st.lifecycle.Submission(context.Background(), owner, ed, id); err != nil || s.Status != prizes.StatusSubmitted {
 				t.Fatalf("the entry as stored: %+v, %v", s, err)
 			}
+			// A logo and a document by the page's plain multipart forms: the
+			// logo's thumbnail comes back with its size; a text file named
+			// .pdf is refused at its field and in the error summary.
+			dir := t.TempDir()
+			logoPath, textPath := filepath.Join(dir, "logo.png"), filepath.Join(dir, "notes.pdf")
+			if err := os.WriteFile(logoPath, pngBytes(t, 320, 160), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(textPath, []byte("not a PDF at all"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			b.do(chromedp.SetUploadFiles(chromedp.CSS("#logo"), []string{logoPath}))
+			b.click(`form[action$="kind=logo"] button[type="submit"]`, "img.entry-logo")
+			if w, h := b.attr("img.entry-logo", "width"), b.attr("img.entry-logo", "height"); w != "160" || h != "80" {
+				t.Errorf("logo thumbnail %sx%s, want 160x80", w, h)
+			}
+			b.page("owner-entry-logo")
+			b.do(chromedp.SetUploadFiles(chromedp.CSS("#attachments"), []string{textPath}))
+			b.click(`form[action$="kind=attachments"] button[type="submit"]`, ".error-summary")
+			if got := b.text("#attachments-error"); got != message(t, tc.lang, "files.error.type.attachments") {
+				t.Errorf("attachment error = %q", got)
+			}
+			if href := b.attr(`.error-summary a[href="#attachments"]`, "href"); href != "#attachments" {
+				t.Errorf("attachment error link = %q", href)
+			}
+			b.page("owner-entry-file-error")
+
 			b.open(base + "/entries")
 			if got := b.text(".entry .status"); got != message(t, tc.lang, "owner.status.submitted") {
 				t.Errorf("status in the list = %q", got)

@@ -20,7 +20,16 @@ type reviewView struct {
 	Open bool
 	// Project and Reason are the decision just refused, kept in its form.
 	Project, Reason string
+	// Files are the entries' files by entry id, nil when the site keeps
+	// none; Lang is the reader's language, for their addresses.
+	Files map[string][]prizes.File
+	Lang  string
+	// Exports says the site offers the entries' CSV and ZIP.
+	Exports bool
 }
+
+// FileURL is the site address of the blob named hash.
+func (v reviewView) FileURL(hash string) string { return siteFileURL(v.Lang, v.Edition.ID, hash) }
 
 // Waiting counts the entries that still need a decision.
 func (v reviewView) Waiting() int {
@@ -58,9 +67,21 @@ func (st *site) renderReview(c *gin.Context, status int, ed prizes.Edition, cate
 		st.problem(c, err)
 		return
 	}
+	v := reviewView{Edition: ed, Category: cat, Queue: q, Open: ed.Phase == voting.PhaseReview, Project: project, Reason: reason,
+		Lang: c.GetString("prizes.lang")}
+	if v.Exports = st.prizes.Files != nil; v.Exports {
+		ids := make([]string, len(q.Entries))
+		for i, e := range q.Entries {
+			ids[i] = e.ID
+		}
+		if v.Files, err = st.prizes.Files.Store.FilesOf(c.Request.Context(), ed.ID, ids); err != nil {
+			st.problem(c, err)
+			return
+		}
+	}
 	p := st.organisePage(c, ed, "review", "org.review.title")
 	p.Errors = errs
-	p.Data = reviewView{Edition: ed, Category: cat, Queue: q, Open: ed.Phase == voting.PhaseReview, Project: project, Reason: reason}
+	p.Data = v
 	st.render(c, status, "org-review", p)
 }
 

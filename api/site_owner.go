@@ -38,7 +38,17 @@ type entryView struct {
 	Share string
 	// Saved says the page follows a successful save or submission.
 	Saved string
+	// Files are the entry's logo and attachments.
+	Files fileView
+	// Lang is the reader's language, for the addresses of files.
+	Lang string
 }
+
+// FileURL is the site address of the blob named hash.
+func (v entryView) FileURL(hash string) string { return siteFileURL(v.Lang, v.Edition.ID, hash) }
+
+// FilesEnabled reports whether the site keeps entries' files.
+func (v entryView) FilesEnabled() bool { return v.Files.Max > 0 }
 
 // countryOption is one country of the form's list, named in the reader's
 // language.
@@ -171,6 +181,14 @@ func (st *site) renderEntry(c *gin.Context, status int, v entryView, errs []form
 	p.CSRF = st.csrfToken(c)
 	p.Errors = errs
 	v.Countries = countries(p)
+	v.Lang = c.GetString("prizes.lang")
+	if st.prizes.Files != nil {
+		owner := prizes.Actor{ID: st.visitorOf(c).id, Role: RoleOwner}
+		if err := st.entryFiles(c, owner, &v); err != nil {
+			st.problem(c, err)
+			return
+		}
+	}
 	p.Data = v
 	st.render(c, status, "owner-entry", p)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/wsisvote/prizes/identity/smtp"
 	"github.com/wsisvote/prizes/internal/testenv"
 	"github.com/wsisvote/prizes/prizes"
+	"github.com/wsisvote/prizes/prizes/localdisk"
 	ppg "github.com/wsisvote/prizes/prizes/postgres"
 	"github.com/wsisvote/prizes/voting"
 	vpostgres "github.com/wsisvote/prizes/voting/postgres"
@@ -46,6 +47,8 @@ type siteStack struct {
 	// does before saving them.
 	votes    *voting.Service
 	activity *voting.Activity
+	// files keeps entries' files in a directory of the test.
+	files *prizes.Files
 }
 
 // newSiteStack seeds a demo edition with the 18 WSIS categories of four
@@ -108,6 +111,11 @@ func newSiteStack(tb testing.TB, closeIn time.Duration) *siteStack {
 		tb.Fatal(err)
 	}
 	fraud := apg.New(pool, lifecycle, apg.Options{})
+	blobs, err := localdisk.New(tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	files := &prizes.Files{Blobs: blobs, Store: lifecycle}
 	h := api.New(api.Config{
 		Votes: svc, Catalogue: cat, Tokens: verifier,
 		Identity: api.IdentityConfig{SignIn: ident, Accounts: ident, Gate: ident, Issuer: api.NewIssuer(signer)},
@@ -115,14 +123,14 @@ func newSiteStack(tb testing.TB, closeIn time.Duration) *siteStack {
 			Results: lifecycle},
 		Prizes: api.PrizesConfig{Editions: lifecycle, Submissions: lifecycle, Review: lifecycle, Champions: lifecycle,
 			Jury: lifecycle, Results: lifecycle, Audit: lifecycle, Fraud: fraud, Activity: pg,
-			Invitations: lifecycle},
+			Invitations: lifecycle, Files: files},
 	})
 	srv := httptest.NewServer(h)
 	tb.Cleanup(srv.Close)
 	// Browsers keep Secure cookies on plain HTTP for localhost only.
 	return &siteStack{url: strings.Replace(srv.URL, "127.0.0.1", "localhost", 1), edition: ed, categories: cats,
 		projects: projects, pool: pool, ledger: pg, lifecycle: lifecycle, catalogue: cat, signer: signer, fraud: fraud,
-		votes: svc, activity: activity}
+		votes: svc, activity: activity, files: files}
 }
 
 // publish takes the stack's edition from voting to published as its

@@ -40,6 +40,7 @@ func (st *site) workspaceRoutes(g *gin.RouterGroup) {
 		st.handle(g, http.MethodGet, "/:edition/entries/:id", public, st.ownerEntry)
 		st.handle(g, http.MethodPost, "/:edition/entries/:id", public, st.ownerSaveEntry)
 		st.handle(g, http.MethodPost, "/:edition/entries/:id/withdraw", public, st.ownerWithdrawEntry)
+		st.ownerFileRoutes(g)
 	}
 	if cfg.Jury != nil {
 		st.handle(g, http.MethodGet, "/:edition/jury", public, st.jurorPanel)

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ResultsCSVHeader is the header row of WriteResultsCSV.
@@ -78,4 +79,51 @@ func cell(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// EntriesCSVHeader is the header row of WriteEntriesCSV.
+func EntriesCSVHeader() []string {
+	return []string{
+		"edition", "category", "project_id", "status", "title", "organisation", "country",
+		"stakeholder_type", "summary", "links", "reason", "submitted_at", "logo", "attachments",
+	}
+}
+
+// WriteEntriesCSV writes one row per entry, in the order given, for the
+// organisers: its content and status, its links separated by blanks, and
+// its files by name (the logo's, and the attachments' separated by ";").
+// files maps an entry's id to its files, as FileStore.FilesOf gives them.
+func WriteEntriesCSV(w io.Writer, edition string, entries []Submission, files map[string][]File) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(EntriesCSVHeader()); err != nil {
+		return fmt.Errorf("write entries csv: %w", err)
+	}
+	for _, e := range entries {
+		var logo string
+		var attachments []string
+		for _, f := range files[e.ID] {
+			if f.Kind == FileLogo {
+				logo = f.Name
+			} else {
+				attachments = append(attachments, f.Name)
+			}
+		}
+		submitted := ""
+		if !e.SubmittedAt.IsZero() {
+			submitted = e.SubmittedAt.UTC().Format(time.RFC3339)
+		}
+		row := []string{
+			edition, e.Category, e.ID, string(e.Status), cell(e.Title), cell(e.Organisation), e.Country,
+			e.Stakeholder, cell(e.Summary), cell(strings.Join(e.Links, " ")), cell(e.Reason), submitted,
+			cell(logo), cell(strings.Join(attachments, ";")),
+		}
+		if err := cw.Write(row); err != nil {
+			return fmt.Errorf("write entries csv: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write entries csv: %w", err)
+	}
+	return nil
 }

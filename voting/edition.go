@@ -125,9 +125,19 @@ type Project struct {
 	Country      string
 	// Summary and Links are the entry as its owner wrote it, shown on the
 	// ballot; the vote path does not read them.
-	Summary   string
-	Links     []string
+	Summary string
+	Links   []string
+	// Logo is the thumbnail of the entry's logo; its Hash is empty when the
+	// entry has none.
+	Logo      Image
 	Nominated bool
+}
+
+// Image is a picture in the blob store, by the SHA-256 of its bytes, with
+// its size in pixels.
+type Image struct {
+	Hash          string
+	Width, Height int
 }
 
 // CategoryCap is how many votes a voter may cast in one category beyond the

@@ -48,6 +48,7 @@ type config struct {
 	Site            siteConfig
 	HTTP            httpConfig
 	Notify          notifyConfig
+	Files           filesConfig
 }
 
 type env func(string) string
@@ -176,6 +177,9 @@ func (c *config) bind(fs *flag.FlagSet, e env) error {
 		return err
 	}
 	if err := c.Notify.bind(fs, e); err != nil {
+		return err
+	}
+	if err := c.Files.bind(fs, e); err != nil {
 		return err
 	}
 	return c.Site.bind(fs, e)

@@ -37,6 +37,9 @@ func (a *app) wirePrizes(ctx context.Context, st *stack, cfg *api.Config) error 
 			return err
 		}
 	}
+	if err := a.wireFiles(ctx, st, store, cfg); err != nil {
+		return err
+	}
 	if a.cfg.CheckpointEvery > 0 {
 		st.background(func(ctx context.Context) { a.signCheckpoints(ctx, st, tlog) })
 	}

@@ -60,11 +60,14 @@ func (s *Store) LoadSnapshot(ctx context.Context) (*voting.Snapshot, error) {
 		return nil, fmt.Errorf("load categories: %w", database.Translate(err))
 	}
 
-	rows, _ = tx.Query(ctx, `SELECT id::text, edition_id, category_code, title, organisation, country, summary, links, status FROM projects`)
+	rows, _ = tx.Query(ctx, `SELECT p.id::text, p.edition_id, p.category_code, p.title, p.organisation, p.country,
+			p.summary, p.links, p.status, coalesce(f.thumb_hash, ''), coalesce(f.thumb_width, 0), coalesce(f.thumb_height, 0)
+		FROM projects p LEFT JOIN entry_files f ON f.project_id = p.id AND f.kind = 'logo'`)
 	projects, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (voting.Project, error) {
 		var p voting.Project
 		var status string
-		err := r.Scan(&p.ID, &p.Edition, &p.Category, &p.Title, &p.Organisation, &p.Country, &p.Summary, &p.Links, &status)
+		err := r.Scan(&p.ID, &p.Edition, &p.Category, &p.Title, &p.Organisation, &p.Country, &p.Summary, &p.Links, &status,
+			&p.Logo.Hash, &p.Logo.Width, &p.Logo.Height)
 		p.Nominated = status == "nominated" || status == "champion" || status == "winner"
 		return p, err
 	})
