@@ -44,7 +44,7 @@ func fullHandler(t *testing.T) *api.Handler {
 			Ledger: struct{ api.LedgerFileStore }{}, Log: struct{ api.TransparencyLog }{},
 			Activity:    struct{ api.ActivityStore }{},
 			Invitations: struct{ api.InvitationStore }{},
-			Files: &prizes.Files{},
+			Files:       &prizes.Files{},
 		}
 	}).handler
 }
