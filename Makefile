@@ -1,7 +1,7 @@
 # The two commands a newcomer needs: `make run` and `make test`. Both provision
 # their own Redis and PostgreSQL (see deploy/local/stack.sh).
 GO ?= go
-TEST_FLAGS ?= -race -count=1 -timeout 20m
+TEST_FLAGS ?= -race -count=1 -timeout 45m
 
 .PHONY: run test bench build vet lint fuzz replay replay-scaleout chaos failover fraud screenshots fraud-live
 
