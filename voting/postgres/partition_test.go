@@ -1,0 +1,239 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/wsisvote/prizes/deploy/migrations"
+	"github.com/wsisvote/prizes/internal/testenv"
+	"github.com/wsisvote/prizes/prizes"
+	"github.com/wsisvote/prizes/voting"
+	"github.com/wsisvote/prizes/voting/postgres"
+)
+
+// partitionOf returns the partition of votes that holds the vote id.
+func partitionOf(tb testing.TB, pool *pgxpool.Pool, id string) string {
+	tb.Helper()
+	var part string
+	if err := pool.QueryRow(context.Background(), `SELECT tableoid::regclass::text FROM votes WHERE id = $1`, id).Scan(&part); err != nil {
+		tb.Fatalf("partition of vote %s: %v", id, err)
+	}
+	return part
+}
+
+// partitionsOf returns the partitions of a partitioned table, sorted.
+func partitionsOf(tb testing.TB, pool *pgxpool.Pool, table string) []string {
+	tb.Helper()
+	rows, _ := pool.Query(context.Background(), `SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+		WHERE i.inhparent = to_regclass($1) ORDER BY 1`, table)
+	parts, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		tb.Fatalf("partitions of %s: %v", table, err)
+	}
+	return parts
+}
+
+func TestStore_Insert_partitions(t *testing.T) {
+	ctx := context.Background()
+	s, _, projects := seeded(t)
+	pool := s.Pool()
+
+	t.Run("a new edition has its partitions", func(t *testing.T) {
+		want := []string{"votes_demo_p0", "votes_demo_p1", "votes_demo_p2", "votes_demo_p3",
+			"votes_demo_p4", "votes_demo_p5", "votes_demo_p6", "votes_demo_p7"}
+		if got := partitionsOf(t, pool, "votes_demo"); !slices.Equal(got, want) {
+			t.Fatalf("partitions of votes_demo = %v; want %v", got, want)
+		}
+		if got := partitionsOf(t, pool, "votes"); !slices.Contains(got, "votes_demo") || !slices.Contains(got, "votes_default") {
+			t.Fatalf("partitions of votes = %v; want votes_demo and votes_default among them", got)
+		}
+	})
+	t.Run("a vote lands in its edition's partition for its voter", func(t *testing.T) {
+		v := vote(42, projects[0])
+		if n, err := s.Insert(ctx, []voting.Vote{v}); err != nil || n != 1 {
+			t.Fatalf("insert = %d, %v; want 1, nil", n, err)
+		}
+		var want string
+		err := pool.QueryRow(ctx, `SELECT 'votes_demo_p' || r FROM generate_series(0, 7) r
+			WHERE satisfies_hash_partition('votes_demo'::regclass, 8, r, $1::bigint)`, int64(42)).Scan(&want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := partitionOf(t, pool, v.ID); got != want {
+			t.Fatalf("vote of voter 42 is in %s; want %s", got, want)
+		}
+	})
+	t.Run("votes of an edition without partitions wait in the default one and move in when it is created", func(t *testing.T) {
+		ed, cats, later := prizes.DemoEdition("later-2027", 2)
+		v := vote(7, later[0])
+		if n, err := s.Insert(ctx, []voting.Vote{v}); err != nil || n != 1 {
+			t.Fatalf("insert = %d, %v; want 1, nil", n, err)
+		}
+		if got := partitionOf(t, pool, v.ID); got != "votes_default" {
+			t.Fatalf("vote of an unknown edition is in %s; want votes_default", got)
+		}
+		if err := s.SeedEdition(ctx, ed, cats, later); err != nil {
+			t.Fatal(err)
+		}
+		if got := partitionOf(t, pool, v.ID); !slices.Contains(partitionsOf(t, pool, "votes_later_2027"), got) {
+			t.Fatalf("after the edition was created the vote is in %s; want a partition of votes_later_2027", got)
+		}
+		var left int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM votes_default`).Scan(&left); err != nil || left != 0 {
+			t.Fatalf("votes_default holds %d, %v; want 0", left, err)
+		}
+	})
+	t.Run("an edition created twice keeps its partitions and votes", func(t *testing.T) {
+		var added bool
+		if err := pool.QueryRow(ctx, `SELECT votes_add_edition('demo')`).Scan(&added); err != nil || added {
+			t.Fatalf("votes_add_edition of an edition with partitions = %v, %v; want false, nil", added, err)
+		}
+		if n, err := s.LedgerVotes(ctx, "demo"); err != nil || n != 1 {
+			t.Fatalf("demo holds %d, %v; want 1", n, err)
+		}
+	})
+}
+
+// uniqueViolation is PostgreSQL's SQLSTATE for a unique constraint
+// refusing a row.
+const uniqueViolation = "23505"
+
+// migrateTo applies the migrations numbered up to version, each in its own
+// transaction, as migrations.Apply does, so that a later Apply applies the
+// rest.
+func migrateTo(tb testing.TB, pool *pgxpool.Pool, version int) {
+	tb.Helper()
+	ctx := context.Background()
+	all, err := migrations.All()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `CREATE TABLE schema_migrations (
+		version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		tb.Fatal(err)
+	}
+	for _, m := range all {
+		if m.Version > version {
+			break
+		}
+		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, m.SQL); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name)
+			return err
+		})
+		if err != nil {
+			tb.Fatalf("apply %s: %v", m.Name, err)
+		}
+	}
+}
+
+// ledgerRow is what the migration must keep of a vote.
+type ledgerRow struct {
+	ID, Edition, Project, Status string
+	Voter, Leaf                  int64
+}
+
+func ledgerRows(tb testing.TB, pool *pgxpool.Pool) []ledgerRow {
+	tb.Helper()
+	rows, _ := pool.Query(context.Background(), `SELECT id::text, edition_id, project_id::text, status, voter_id, coalesce(leaf_index, -1)
+		FROM votes ORDER BY id`)
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ledgerRow, error) {
+		var l ledgerRow
+		err := r.Scan(&l.ID, &l.Edition, &l.Project, &l.Status, &l.Voter, &l.Leaf)
+		return l, err
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+func TestMigration_partitionedVotes(t *testing.T) {
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, testenv.EmptyDatabaseURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	migrateTo(t, pool, 7)
+	s := postgres.New(pool)
+	ed, cats, projects := prizes.DemoEdition("demo", 3)
+	if err := s.SeedEdition(ctx, ed, cats, projects); err != nil {
+		t.Fatal(err)
+	}
+	var batch []voting.Vote
+	for voter := int64(1); voter <= 300; voter++ {
+		batch = append(batch, vote(voter, projects[int(voter)%len(projects)]))
+	}
+	// A vote of an edition the editions table does not hold, as tests and
+	// imports may have left.
+	_, _, orphan := prizes.DemoEdition("orphan", 1)
+	batch = append(batch, vote(1, orphan[0]))
+	if n, err := s.Insert(ctx, batch); err != nil || n != len(batch) {
+		t.Fatalf("insert before the migration = %d, %v; want %d, nil", n, err, len(batch))
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO fraud_cases (edition_id, id, kind, found_at, updated_at) VALUES ('demo', 'c1', 'ring', now(), now());
+		INSERT INTO fraud_case_votes (edition_id, case_id, vote_id) SELECT 'demo', 'c1', id FROM votes WHERE edition_id = 'demo' LIMIT 5`); err != nil {
+		t.Fatal(err)
+	}
+	before := ledgerRows(t, pool)
+
+	applied, err := migrations.Apply(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(applied, "0008_partitioned_votes.sql") {
+		t.Fatalf("applied %v; want 0008_partitioned_votes.sql among them", applied)
+	}
+	if after := ledgerRows(t, pool); !slices.Equal(after, before) {
+		t.Fatalf("the migration changed the ledger: %d rows before, %d after", len(before), len(after))
+	}
+	var inDefault, caseVotes int
+	if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM votes_default), (SELECT count(*) FROM fraud_case_votes)`).Scan(&inDefault, &caseVotes); err != nil {
+		t.Fatal(err)
+	}
+	if inDefault != 0 || caseVotes != 5 {
+		t.Fatalf("after the migration votes_default holds %d and fraud_case_votes %d; want 0 and 5", inDefault, caseVotes)
+	}
+	if got := partitionOf(t, pool, batch[len(batch)-1].ID); !slices.Contains(partitionsOf(t, pool, "votes_orphan"), got) {
+		t.Fatalf("the orphan edition's vote is in %s; want a partition of votes_orphan", got)
+	}
+
+	t.Run("a second vote in a filled slot is refused", func(t *testing.T) {
+		again := vote(1, projects[1])
+		again.Slot, again.Category = batch[0].Slot, batch[0].Category
+		if n, err := s.Insert(ctx, []voting.Vote{again}); err != nil || n != 0 {
+			t.Fatalf("insert = %d, %v; want 0, nil", n, err)
+		}
+		_, err := pool.Exec(ctx, `INSERT INTO votes (id, edition_id, voter_id, project_id, category_code, slot, status, cast_at)
+			SELECT gen_random_uuid(), edition_id, voter_id, project_id, category_code, slot, status, cast_at FROM votes WHERE id = $1`, batch[0].ID)
+		if pgErr := (*pgconn.PgError)(nil); !errors.As(err, &pgErr) || pgErr.Code != uniqueViolation {
+			t.Fatalf("a second row in a filled slot: %v; want a unique violation", err)
+		}
+	})
+	t.Run("a replayed vote id is refused", func(t *testing.T) {
+		if n, err := s.Insert(ctx, batch[:10]); err != nil || n != 0 {
+			t.Fatalf("replay = %d, %v; want 0, nil", n, err)
+		}
+		_, err := pool.Exec(ctx, `INSERT INTO votes (id, edition_id, voter_id, project_id, category_code, slot, status, cast_at)
+			SELECT id, edition_id, voter_id, project_id, category_code, 'another-slot', status, cast_at FROM votes WHERE id = $1`, batch[0].ID)
+		if pgErr := (*pgconn.PgError)(nil); !errors.As(err, &pgErr) || pgErr.Code != uniqueViolation {
+			t.Fatalf("a second row with the same vote id: %v; want a unique violation", err)
+		}
+	})
+	t.Run("the log numbering goes on after the migration", func(t *testing.T) {
+		next := vote(1000, projects[0])
+		if n, err := s.Insert(ctx, []voting.Vote{next}); err != nil || n != 1 {
+			t.Fatalf("insert = %d, %v; want 1, nil", n, err)
+		}
+		checkLog(t, s, "demo")
+	})
+}
