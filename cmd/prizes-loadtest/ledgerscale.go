@@ -11,7 +11,7 @@ import (
 func runLedgerScale(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("ledger-scale")
 	votes := fs.Int64("votes", 100_000_000, "votes in the generated ledger, shared equally by the closed editions")
-	editions := fs.Int("editions", 5, "closed editions holding the votes; the last is measured")
+	editions := fs.Int("editions", 10, "closed editions holding the votes; the last is measured")
 	seed := fs.Uint64("seed", 1, "seed of the generated votes")
 	unpartitioned := fs.Bool("unpartitioned", true, "also load the same votes into the unpartitioned ledger of migrations 0001 to 0007 and measure it")
 	repeats := fs.Int("repeats", 2, "timed runs of each read")
