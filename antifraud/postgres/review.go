@@ -19,7 +19,7 @@ import (
 const caseColumns = `c.id, c.kind, c.score, c.summary, c.signals, c.timeline, c.accounts, c.projects,
 	c.found_at, c.updated_at, c.state,
 	(SELECT coalesce(jsonb_object_agg(status, n), '{}') FROM (
-		SELECT v.status, count(*) AS n FROM fraud_case_votes cv JOIN votes v ON v.id = cv.vote_id
+		SELECT v.status, count(*) AS n FROM fraud_case_votes cv JOIN votes v ON v.id = cv.vote_id AND v.edition_id = cv.edition_id
 		WHERE cv.edition_id = c.edition_id AND cv.case_id = c.id GROUP BY v.status) s)`
 
 func scanCase(r pgx.Row, edition string) (antifraud.CaseFile, error) {
