@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/wsisvote/prizes/loadtest"
 	"github.com/wsisvote/prizes/prizes"
 	ppg "github.com/wsisvote/prizes/prizes/postgres"
 	"github.com/wsisvote/prizes/voting"
@@ -23,8 +24,15 @@ type Timing struct {
 	Runs []time.Duration `json:"runs"`
 }
 
-// Median returns the middle run.
-func (t Timing) Median() time.Duration { return t.Quantile(0.5) }
+// Median returns the middle run, the mean of the two middle ones when
+// their number is even.
+func (t Timing) Median() time.Duration {
+	xs := make([]float64, len(t.Runs))
+	for i, d := range t.Runs {
+		xs[i] = float64(d)
+	}
+	return time.Duration(loadtest.Median(xs))
+}
 
 // Quantile returns the run at quantile q (nearest rank).
 func (t Timing) Quantile(q float64) time.Duration {
