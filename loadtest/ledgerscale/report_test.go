@@ -24,7 +24,7 @@ func TestWriteFiles(t *testing.T) {
 			{Name: ledgerscale.Empty, Timings: map[string]ledgerscale.Timing{"recount": ms(10, 12), "flush": ms(50, 60, 70)}},
 			{Name: ledgerscale.Partitioned, Votes: 1000, EditionVotes: 500, LoadTime: time.Second,
 				Timings: map[string]ledgerscale.Timing{"recount": ms(100, 120), "flush": ms(60, 70, 80)},
-				Plans:   []ledgerscale.Plan{{Measure: "recount", Text: "Seq Scan on votes_scale_2022_p0 v"}}},
+				Plans:   []ledgerscale.Plan{{Measure: "recount", Text: "Seq Scan on votes_scale_2022 v"}}},
 			{Name: ledgerscale.Unpartitioned, Votes: 1000, EditionVotes: 500, LoadTime: time.Second,
 				Timings: map[string]ledgerscale.Timing{"recount": ms(330, 330), "flush": ms(90, 100, 110)}},
 		}}
@@ -44,7 +44,7 @@ func TestWriteFiles(t *testing.T) {
 		"Written by hand.",
 		"| recount: `prizes recount`: the counted votes of every nominee, and the votes left out | 11ms | 110ms | 330ms | 10.00 | 3.00 |",
 		"(p99 80ms)",
-		"Seq Scan on votes_scale_2022_p0 v",
+		"Seq Scan on votes_scale_2022 v",
 		"| partitioned | 1,000 | 500 | 1s (1,000 votes/s) |",
 	} {
 		if !strings.Contains(string(got), want) {
