@@ -81,7 +81,7 @@ func TestStore_Insert_partitions(t *testing.T) {
 			t.Fatalf("votes_default holds %d, %v; want 0", left, err)
 		}
 	})
-	t.Run("an edition created twice keeps its partitions and votes", func(t *testing.T) {
+	t.Run("an edition created twice keeps its partition and votes", func(t *testing.T) {
 		var added bool
 		if err := pool.QueryRow(ctx, `SELECT votes_add_edition('demo')`).Scan(&added); err != nil || added {
 			t.Fatalf("votes_add_edition of an edition with partitions = %v, %v; want false, nil", added, err)
