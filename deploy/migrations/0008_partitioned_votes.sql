@@ -6,7 +6,7 @@
 -- There is no second level (by time or hash) within an edition: measured at
 -- 10 million votes (docs/ledger-scale.md), eight hash partitions per edition
 -- made no read faster and a flush batch three to four times slower, and they
--- cost the ledger its unique keys.
+-- cost the ledger its unique leaf index and the case votes' foreign key.
 --
 -- PostgreSQL only enforces a unique constraint on a partitioned table when it
 -- holds the partition key, edition_id, which every key of the ledger can:
@@ -58,20 +58,29 @@ $$;
 -- votes_add_edition gives an edition its partition of votes, built apart
 -- and then attached (which takes a SHARE UPDATE EXCLUSIVE lock on votes, so
 -- the flusher goes on writing other editions meanwhile). Votes of the
--- edition that wait in votes_default are moved in first. It returns false,
--- changing nothing, when a table of that name exists already (the edition
--- has its partition, or it was detached for archiving).
+-- edition that wait in votes_default are moved in first; the edition's case
+-- votes, which may refer to them, are set aside meanwhile (PostgreSQL
+-- refuses to delete a referred row even to insert it again in the same
+-- statement). It returns false, changing nothing, when a table of that name
+-- exists already (the edition has its partition, or it was detached for
+-- archiving).
 CREATE FUNCTION votes_add_edition(edition text) RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE
     part text := votes_partition_name(edition);
+    held fraud_case_votes[];
 BEGIN
     IF to_regclass(quote_ident(part)) IS NOT NULL THEN
         RETURN false;
     END IF;
     EXECUTE format('CREATE TABLE %I (LIKE votes INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', part);
-    EXECUTE format('WITH moved AS (DELETE FROM votes_default WHERE edition_id = %L RETURNING *) INSERT INTO %I SELECT * FROM moved',
-        edition, part);
+    IF EXISTS (SELECT 1 FROM votes_default WHERE edition_id = edition) THEN
+        WITH gone AS (DELETE FROM fraud_case_votes f WHERE f.edition_id = edition RETURNING f)
+        SELECT array_agg(f) INTO held FROM gone;
+        EXECUTE format('WITH moved AS (DELETE FROM votes_default WHERE edition_id = %L RETURNING *) INSERT INTO %I SELECT * FROM moved',
+            edition, part);
+    END IF;
     EXECUTE format('ALTER TABLE votes ATTACH PARTITION %I FOR VALUES IN (%L)', part, edition);
+    INSERT INTO fraud_case_votes SELECT * FROM unnest(held);
     RETURN true;
 END $$;
 

@@ -81,6 +81,40 @@ func TestStore_Insert_partitions(t *testing.T) {
 			t.Fatalf("votes_default holds %d, %v; want 0", left, err)
 		}
 	})
+	t.Run("an edition given its partition by hand keeps its waiting votes and their case votes", func(t *testing.T) {
+		// An edition whose partition is missing (its trigger was off):
+		// its votes wait in votes_default, and a fraud case may hold them.
+		ed, cats, manual := prizes.DemoEdition("manual-2028", 2)
+		if _, err := pool.Exec(ctx, `ALTER TABLE editions DISABLE TRIGGER editions_votes_partitions`); err != nil {
+			t.Fatal(err)
+		}
+		err := s.SeedEdition(ctx, ed, cats, manual)
+		if _, err := pool.Exec(ctx, `ALTER TABLE editions ENABLE TRIGGER editions_votes_partitions`); err != nil {
+			t.Fatal(err)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := vote(9, manual[0])
+		if n, err := s.Insert(ctx, []voting.Vote{v}); err != nil || n != 1 {
+			t.Fatalf("insert = %d, %v; want 1, nil", n, err)
+		}
+		if _, err := pool.Exec(ctx, `INSERT INTO fraud_cases (edition_id, id, kind, found_at, updated_at) VALUES ('manual-2028', 'c1', 'ring', now(), now());
+			INSERT INTO fraud_case_votes (edition_id, case_id, vote_id) VALUES ('manual-2028', 'c1', '`+v.ID+`')`); err != nil {
+			t.Fatal(err)
+		}
+		var added bool
+		if err := pool.QueryRow(ctx, `SELECT votes_add_edition('manual-2028')`).Scan(&added); err != nil || !added {
+			t.Fatalf("votes_add_edition = %v, %v; want true, nil", added, err)
+		}
+		if got := partitionOf(t, pool, v.ID); got != "votes_manual_2028" {
+			t.Fatalf("the waiting vote is in %s; want votes_manual_2028", got)
+		}
+		var held int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM fraud_case_votes WHERE edition_id = 'manual-2028' AND vote_id = $1`, v.ID).Scan(&held); err != nil || held != 1 {
+			t.Fatalf("the case holds the vote %d times, %v; want once", held, err)
+		}
+	})
 	t.Run("an edition created twice keeps its partition and votes", func(t *testing.T) {
 		var added bool
 		if err := pool.QueryRow(ctx, `SELECT votes_add_edition('demo')`).Scan(&added); err != nil || added {
