@@ -13,9 +13,11 @@
 --   - PRIMARY KEY (id, edition_id): the flusher's idempotence. A replayed
 --     batch carries the same id and edition, and is refused (ON CONFLICT DO
 --     NOTHING skips it), as is a second vote with the id of a vote of the
---     same edition, whatever its voter. Ids are the API's version 7 UUIDs and
---     every vote of a batch names its edition. The id leads the key so that
---     a lookup by id alone is one index probe per partition.
+--     same edition, whatever its voter. The same id in two editions is not
+--     refused, as it was by PRIMARY KEY (id): ids are the API's version 7
+--     UUIDs, never client input, and a replay carries its vote's edition.
+--     The id leads the key so that a lookup by id alone is one index probe
+--     per partition.
 --   - UNIQUE (edition_id, voter_id, slot): one vote per voter and slot.
 --   - UNIQUE (edition_id, leaf_index) WHERE leaf_index IS NOT NULL: one vote
 --     per leaf of an edition's transparency log (0005).
