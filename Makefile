@@ -3,7 +3,7 @@
 GO ?= go
 TEST_FLAGS ?= -race -count=1 -timeout 45m
 
-.PHONY: run test bench build vet lint fuzz replay replay-scaleout chaos failover fraud screenshots fraud-live
+.PHONY: run test bench build vet lint fuzz replay replay-scaleout chaos failover fraud screenshots fraud-live ledger-scale
 
 # run builds first and starts the binary itself (not through `go run`), so that
 # Ctrl-C or a TERM reaches the server, which then stops cleanly.
@@ -101,3 +101,17 @@ fraud: build
 FRAUD_LIVE_FLAGS ?=
 fraud-live: build
 	deploy/local/stack.sh test bin/prizes-loadtest fraud-live $(FRAUD_LIVE_FLAGS) --out docs/fraud-live.md
+
+# ledger-scale generates ledgers of LEDGER_VOTES votes (100 million by
+# default) in ten WSIS-shaped editions with binary COPY, not through the API,
+# on a private PostgreSQL with fsync on in a temp folder that is removed
+# afterwards, and times prizes recount (and --verify), the Champions, the
+# tally, the results digest and a flush batch on the partitioned ledger, on
+# an empty one and on the unpartitioned table of migrations 0001 to 0007
+# holding the same votes; it writes docs/ledger-scale.md, docs/ledger-scale.json
+# and a section of docs/benchmarks.md. One ledger is on disk at a time: about
+# 480 bytes a vote with its indexes, 45 GB for 100 million, plus WAL.
+LEDGER_VOTES ?= 100000000
+LEDGER_FLAGS ?=
+ledger-scale: build
+	nice -n 10 bin/prizes-loadtest ledger-scale --votes $(LEDGER_VOTES) --editions 10 $(LEDGER_FLAGS)

@@ -118,7 +118,7 @@ func restatus(ctx context.Context, tx pgx.Tx, edition, caseID string) (int, map[
 				(SELECT array_agg(DISTINCT c.kind) FROM fraud_case_votes o JOIN fraud_cases c
 					ON c.edition_id = o.edition_id AND c.id = o.case_id
 					WHERE o.vote_id = v.id AND c.state = 'open') AS open
-			FROM fraud_case_votes m JOIN votes v ON v.id = m.vote_id
+			FROM fraud_case_votes m JOIN votes v ON v.id = m.vote_id AND v.edition_id = m.edition_id
 			WHERE m.edition_id = $1 AND m.case_id = $2
 				AND coalesce(v.ingest_status, v.status) IN ('counted', 'flagged')
 		), next AS (
@@ -138,7 +138,7 @@ func restatus(ctx context.Context, tx pgx.Tx, edition, caseID string) (int, map[
 		UPDATE votes v SET status = n.status, reasons = n.reasons,
 			ingest_status = n.base_status, ingest_reasons = n.base_reasons
 		FROM next n
-		WHERE v.id = n.id AND (n.status, n.reasons) IS DISTINCT FROM (n.old_status, n.old_reasons)
+		WHERE v.id = n.id AND v.edition_id = $1 AND (n.status, n.reasons) IS DISTINCT FROM (n.old_status, n.old_reasons)
 		RETURNING n.project_id::text, n.old_status, n.status`, edition, caseID)
 	deltas := map[string]int64{}
 	changed := 0

@@ -19,7 +19,7 @@ import (
 const caseColumns = `c.id, c.kind, c.score, c.summary, c.signals, c.timeline, c.accounts, c.projects,
 	c.found_at, c.updated_at, c.state,
 	(SELECT coalesce(jsonb_object_agg(status, n), '{}') FROM (
-		SELECT v.status, count(*) AS n FROM fraud_case_votes cv JOIN votes v ON v.id = cv.vote_id
+		SELECT v.status, count(*) AS n FROM fraud_case_votes cv JOIN votes v ON v.id = cv.vote_id AND v.edition_id = cv.edition_id
 		WHERE cv.edition_id = c.edition_id AND cv.case_id = c.id GROUP BY v.status) s)`
 
 func scanCase(r pgx.Row, edition string) (antifraud.CaseFile, error) {
@@ -139,7 +139,7 @@ func (s *Store) Case(ctx context.Context, edition, id string) (antifraud.CaseFil
 			return err
 		}
 		rows, _ = tx.Query(ctx, `SELECT `+exportColumns+`, v.status, v.reasons
-			FROM fraud_case_votes cv JOIN `+exportFrom+` ON v.id = cv.vote_id
+			FROM fraud_case_votes cv JOIN `+exportFrom+` ON v.id = cv.vote_id AND v.edition_id = cv.edition_id
 			WHERE cv.edition_id = $1 AND cv.case_id = $2 ORDER BY v.cast_at, v.id LIMIT $3`, edition, id, antifraud.MaxEvidence)
 		cf.Evidence, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (antifraud.EvidenceVote, error) {
 			var e antifraud.EvidenceVote

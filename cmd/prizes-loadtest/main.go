@@ -13,6 +13,7 @@
 //	prizes-loadtest fraud-gen    write a month of labelled votes as an export file and a labels file
 //	prizes-loadtest fraud-report judge the fraud analyser's verdicts on labelled votes
 //	prizes-loadtest fraud-live   play a labelled month through prizes serve and judge both fraud scorers
+//	prizes-loadtest ledger-scale generate a ledger of up to 100 million votes by COPY and time recount, Champions and flushes on it
 package main
 
 import (
@@ -57,6 +58,7 @@ var commands = []command{
 	{"fraud-gen", "write a month of labelled votes as an export file and a labels file", runFraudGen},
 	{"fraud-report", "judge the fraud analyser's verdicts on labelled votes and write the tables", runFraudReport},
 	{"fraud-live", "play a labelled month through prizes serve on a fresh deployment and judge the ingest scorer and the analyser", runFraudLive},
+	{"ledger-scale", "generate a ledger of up to 100 million votes by COPY on a private PostgreSQL and time recount, Champions, digest and flush batches on it", runLedgerScale},
 }
 
 func main() {

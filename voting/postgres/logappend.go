@@ -111,14 +111,20 @@ func (s *Store) insertLoggedStaged(ctx context.Context, votes []voting.Vote, enc
 		}
 		setIDs := make([]uuid.UUID, 0, len(picked))
 		setIdx := make([]int64, 0, len(picked))
+		setEditions := make([]string, 0, len(picked))
 		if err := heads.number(votes, leaves, picked, func(i int, index uint64) {
 			setIDs = append(setIDs, uuid.MustParse(votes[i].ID))
 			setIdx = append(setIdx, int64(index))
+			setEditions = append(setEditions, votes[i].Edition)
 		}); err != nil {
 			return err
 		}
+		// The whole primary key, edition with the id, finds each row in its
+		// own edition's partition rather than looking for it in all.
 		if _, err := tx.Exec(ctx, `UPDATE votes SET leaf_index = u.i
-			FROM unnest($1::uuid[], $2::bigint[]) AS u(id, i) WHERE votes.id = u.id`, setIDs, setIdx); err != nil {
+			FROM unnest($1::uuid[], $2::bigint[], $3::text[]) AS u(id, i, edition_id)
+			WHERE votes.id = u.id AND votes.edition_id = u.edition_id`,
+			setIDs, setIdx, setEditions); err != nil {
 			return fmt.Errorf("number leaves: %w", err)
 		}
 		return heads.save(ctx, tx)
