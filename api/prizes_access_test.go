@@ -63,6 +63,7 @@ var lifecycleRoutes = []lifecycleRoute{
 	{"GET", "/api/v1/editions/:edition/log/proof/consistency", nil},
 	{"GET", "/api/v1/editions/:edition/audit", organiserOnly},
 	{"GET", "/api/v1/editions/:edition/audit/verify", organiserOnly},
+	{"GET", "/api/v1/editions/:edition/activity", organiserOnly},
 	{"GET", "/api/v1/editions/:edition/submissions/:id/files", ownerOnly},
 	{"POST", "/api/v1/editions/:edition/submissions/:id/files", ownerOnly},
 	{"DELETE", "/api/v1/editions/:edition/submissions/:id/files/:file", ownerOnly},
