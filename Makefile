@@ -20,7 +20,7 @@ build:
 # PNG of every page it visits, in English and Arabic, at a phone's and a
 # desktop's size, in docs/screenshots/.
 screenshots:
-	SITE_SCREENSHOTS=$(CURDIR)/docs/screenshots deploy/local/stack.sh test $(GO) test -count=1 -run '^TestSite_browser' ./api/
+	SITE_SCREENSHOTS=$(CURDIR)/docs/screenshots deploy/local/stack.sh test $(GO) test -count=1 -timeout 45m -run '^TestSite_browser' ./api/
 
 vet:
 	$(GO) vet ./...
