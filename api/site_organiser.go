@@ -60,7 +60,14 @@ func (st *site) organiserRoutes(g *gin.RouterGroup) {
 // organiserEdition checks the reader is an organiser and returns them
 // with the path's edition.
 func (st *site) organiserEdition(c *gin.Context) (prizes.Actor, prizes.Edition, bool) {
-	actor, ok := st.requireRole(c, RoleOrganiser)
+	return st.roleEdition(c, RoleOrganiser)
+}
+
+// roleEdition checks the reader holds role and returns them, as the
+// stores' actor in that role, with the path's edition; it answers the
+// reader itself when either is missing.
+func (st *site) roleEdition(c *gin.Context, role string) (prizes.Actor, prizes.Edition, bool) {
+	actor, ok := st.requireRole(c, role)
 	if !ok {
 		return prizes.Actor{}, prizes.Edition{}, false
 	}

@@ -76,11 +76,7 @@ func (v entryView) CategoryOf(code string) voting.Category {
 // ownerEntries is GET /{lang}/{edition}/entries: the reader's entries with
 // their status, the reason of a rejection and the nominee page's address.
 func (st *site) ownerEntries(c *gin.Context) {
-	actor, ok := st.requireRole(c, RoleOwner)
-	if !ok {
-		return
-	}
-	ed, ok := st.workspaceEdition(c)
+	actor, ed, ok := st.roleEdition(c, RoleOwner)
 	if !ok {
 		return
 	}
@@ -150,11 +146,7 @@ func (st *site) ownerNewEntry(c *gin.Context) {
 // that can still change, or the entry as it stands. Another owner's entry
 // is a 404, as on the API.
 func (st *site) ownerEntry(c *gin.Context) {
-	actor, ok := st.requireRole(c, RoleOwner)
-	if !ok {
-		return
-	}
-	ed, ok := st.workspaceEdition(c)
+	actor, ed, ok := st.roleEdition(c, RoleOwner)
 	if !ok {
 		return
 	}
@@ -243,11 +235,7 @@ func (st *site) ownerSaveEntry(c *gin.Context) {
 }
 
 func (st *site) saveEntry(c *gin.Context, id string) {
-	actor, ok := st.requireRole(c, RoleOwner)
-	if !ok {
-		return
-	}
-	ed, ok := st.workspaceEdition(c)
+	actor, ed, ok := st.roleEdition(c, RoleOwner)
 	if !ok {
 		return
 	}
@@ -311,11 +299,7 @@ func (st *site) saveEntry(c *gin.Context, id string) {
 // ownerWithdrawEntry is POST /{lang}/{edition}/entries/{id}/withdraw. The
 // entry page asks to confirm first: a withdrawn entry cannot come back.
 func (st *site) ownerWithdrawEntry(c *gin.Context) {
-	actor, ok := st.requireRole(c, RoleOwner)
-	if !ok {
-		return
-	}
-	ed, ok := st.workspaceEdition(c)
+	actor, ed, ok := st.roleEdition(c, RoleOwner)
 	if !ok {
 		return
 	}

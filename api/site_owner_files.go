@@ -111,11 +111,7 @@ func fileMessage(t tr, code, field string) string {
 // (a file in the field logo) or an attachment (in the field attachments),
 // from the entry page's multipart forms.
 func (st *site) ownerUploadFile(c *gin.Context) {
-	actor, ok := st.requireRole(c, RoleOwner)
-	if !ok {
-		return
-	}
-	ed, ok := st.workspaceEdition(c)
+	actor, ed, ok := st.roleEdition(c, RoleOwner)
 	if !ok {
 		return
 	}
@@ -148,11 +144,7 @@ func (st *site) ownerUploadFile(c *gin.Context) {
 
 // ownerRemoveFile is POST /{lang}/{edition}/entries/{id}/files/{file}/remove.
 func (st *site) ownerRemoveFile(c *gin.Context) {
-	actor, ok := st.requireRole(c, RoleOwner)
-	if !ok {
-		return
-	}
-	ed, ok := st.workspaceEdition(c)
+	actor, ed, ok := st.roleEdition(c, RoleOwner)
 	if !ok {
 		return
 	}
