@@ -391,6 +391,10 @@ func TestSite_browser(t *testing.T) {
 
 			// "Check my vote", from "my votes": the receipt's form.
 			b.click(`a[href$="/demo/check-vote"]`, "#vote_id")
+			b.do(chromedp.SendKeys("#vote_id", receipt))
+			if fits := get(b, chromedp.Evaluate[bool](`(() => { const e = document.querySelector('#vote_id'); return e.scrollWidth <= e.clientWidth; })()`)); !fits {
+				t.Error("the receipt field does not show a whole vote id")
+			}
 			b.page("check-vote")
 
 			// A second vote in the same category is refused, in the
