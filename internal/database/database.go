@@ -9,6 +9,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wsisvote/prizes/deploy/migrations"
@@ -20,6 +22,14 @@ import (
 // listener, the API's reads and the scheduled work each hold connections at
 // once.
 const minConns = 16
+
+// Querier is what both a pool and a transaction offer, for the statements
+// that run in either.
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
 
 // DB is the PostgreSQL database of a process. Open it once, hand Pool to the
 // adapters, and Close it when the process ends.

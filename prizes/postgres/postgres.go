@@ -70,11 +70,7 @@ func New(pool *pgxpool.Pool, opts Options) *Store {
 }
 
 // querier is what both a pool and a transaction offer.
-type querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-}
+type querier = database.Querier
 
 // change is what a transaction did, for the audit log.
 type change struct {

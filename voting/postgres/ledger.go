@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/wsisvote/prizes/internal/database"
 	"github.com/wsisvote/prizes/internal/kind"
@@ -123,12 +124,37 @@ func (s *Store) releaseCopyBuffer(b *copyBuffer) {
 	}
 }
 
-// inWindow is the SQL condition that a vote v of edition $1 was cast inside
-// the edition's published voting window ([start, end) of its schedule, either
-// bound open when absent). Both bounds are uncorrelated subqueries, which
-// PostgreSQL reads once per statement.
-const inWindow = `v.cast_at >= (SELECT coalesce((schedule->'voting'->>'start')::timestamptz, '-infinity') FROM editions WHERE id = $1)
-	AND v.cast_at < (SELECT coalesce((schedule->'voting'->>'end')::timestamptz, 'infinity') FROM editions WHERE id = $1)`
+// inWindow is the SQL condition that a vote v was cast inside its edition's
+// published voting window, [$2, $3): the bounds read by inWindowSnapshot,
+// passed as parameters so that the planner sees them. Read inside the
+// statement, as subqueries, they left it to guess how many votes qualify
+// (twenty thousand of a 10-million-vote edition), and its plans sorted the
+// votes on disk where a hash table of the edition's projects would do.
+const inWindow = `v.cast_at >= $2 AND v.cast_at < $3`
+
+// inWindowSnapshot runs fn in a read-only snapshot of the database, with the
+// bounds of edition's voting window read in that snapshot (-infinity and
+// infinity for a bound its schedule leaves open), to be passed to the
+// statements that use inWindow. The window and the votes are read at the same
+// instant, as when the bounds were subqueries.
+//
+// Statements with the bounds go as unnamed statements
+// (pgx.QueryExecModeDescribeExec), planned for the values they are given each
+// time: a cached statement would after a few runs switch to a generic plan,
+// which guesses the bounds again.
+func (s *Store) inWindowSnapshot(ctx context.Context, edition string, fn func(tx pgx.Tx, opens, closes pgtype.Timestamptz) error) error {
+	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var opens, closes pgtype.Timestamptz
+		err := tx.QueryRow(ctx, `SELECT
+				coalesce((SELECT (schedule->'voting'->>'start')::timestamptz FROM editions WHERE id = $1), '-infinity'),
+				coalesce((SELECT (schedule->'voting'->>'end')::timestamptz FROM editions WHERE id = $1), 'infinity')`,
+			edition).Scan(&opens, &closes)
+		if err != nil {
+			return err
+		}
+		return fn(tx, opens, closes)
+	})
+}
 
 // ballot is the SQL subquery of edition $1's projects on the ballot.
 const ballot = `SELECT id, category_code FROM projects
@@ -140,7 +166,10 @@ const ballot = `SELECT id, category_code FROM projects
 // no longer on the ballot (see Excluded). Projects on the ballot with no
 // votes are listed with zero.
 func (s *Store) Recount(ctx context.Context, edition string) ([]voting.ProjectCount, error) {
-	return s.projectCounts(ctx, "recount", edition, `
+	var out []voting.ProjectCount
+	err := s.inWindowSnapshot(ctx, edition, func(tx pgx.Tx, opens, closes pgtype.Timestamptz) error {
+		var err error
+		out, err = projectCounts(ctx, tx, `
 		WITH counted AS (
 			SELECT v.project_id, count(*) AS n FROM votes v
 			WHERE v.edition_id = $1 AND v.status IN ('counted', 'flagged') AND `+inWindow+`
@@ -148,33 +177,38 @@ func (s *Store) Recount(ctx context.Context, edition string) ([]voting.ProjectCo
 		)
 		SELECT b.id::text, b.category_code, coalesce(c.n, 0)
 		FROM (`+ballot+`) b LEFT JOIN counted c ON c.project_id = b.id
-		ORDER BY 2, 1`)
+		ORDER BY 2, 1`, pgx.QueryExecModeDescribeExec, edition, opens, closes)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("recount %q: %w", edition, database.Translate(err))
+	}
+	return out, nil
 }
 
 // LiveCounts computes what the live tally should hold for an edition: every
 // vote whose status counts, per project, whether or not it is inside the
 // voting window or its project still on the ballot.
 func (s *Store) LiveCounts(ctx context.Context, edition string) ([]voting.ProjectCount, error) {
-	return s.projectCounts(ctx, "count live votes of", edition, `
+	out, err := projectCounts(ctx, s.pool, `
 		SELECT project_id::text, category_code, count(*) FROM votes
 		WHERE edition_id = $1 AND status IN ('counted', 'flagged')
-		GROUP BY 1, 2 ORDER BY 2, 1`)
+		GROUP BY 1, 2 ORDER BY 2, 1`, edition)
+	if err != nil {
+		return nil, fmt.Errorf("count live votes of %q: %w", edition, database.Translate(err))
+	}
+	return out, nil
 }
 
-func (s *Store) projectCounts(ctx context.Context, op, edition, query string) ([]voting.ProjectCount, error) {
-	rows, err := s.pool.Query(ctx, query, edition)
-	if err != nil {
-		return nil, fmt.Errorf("%s %q: %w", op, edition, database.Translate(err))
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (voting.ProjectCount, error) {
+// projectCounts runs a query whose rows are a project id, its category and
+// a count.
+func projectCounts(ctx context.Context, q database.Querier, query string, args ...any) ([]voting.ProjectCount, error) {
+	rows, _ := q.Query(ctx, query, args...)
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (voting.ProjectCount, error) {
 		var pc voting.ProjectCount
 		err := r.Scan(&pc.ProjectID, &pc.Category, &pc.Votes)
 		return pc, err
 	})
-	if err != nil {
-		return nil, fmt.Errorf("%s %q: %w", op, edition, database.Translate(err))
-	}
-	return out, nil
 }
 
 // Excluded is what a recount leaves out of an edition's counted votes, besides
@@ -196,12 +230,15 @@ type Excluded struct {
 func (s *Store) Excluded(ctx context.Context, edition string) (Excluded, error) {
 	var x Excluded
 	var window []byte
-	err := s.pool.QueryRow(ctx, `
-		SELECT (SELECT schedule->'voting' FROM editions WHERE id = $1),
-			count(*) FILTER (WHERE NOT (`+inWindow+`)),
-			count(*) FILTER (WHERE `+inWindow+` AND v.project_id NOT IN (SELECT id FROM (`+ballot+`) b))
-		FROM votes v WHERE v.edition_id = $1 AND v.status IN ('counted', 'flagged')`, edition).
-		Scan(&window, &x.OutsideWindow, &x.OffBallot)
+	err := s.inWindowSnapshot(ctx, edition, func(tx pgx.Tx, opens, closes pgtype.Timestamptz) error {
+		return tx.QueryRow(ctx, `
+			SELECT (SELECT schedule->'voting' FROM editions WHERE id = $1),
+				count(*) FILTER (WHERE NOT (`+inWindow+`)),
+				count(*) FILTER (WHERE `+inWindow+` AND v.project_id NOT IN (SELECT id FROM (`+ballot+`) b))
+			FROM votes v WHERE v.edition_id = $1 AND v.status IN ('counted', 'flagged')`,
+			pgx.QueryExecModeDescribeExec, edition, opens, closes).
+			Scan(&window, &x.OutsideWindow, &x.OffBallot)
+	})
 	if err != nil {
 		return x, fmt.Errorf("find votes left out of %q: %w", edition, database.Translate(err))
 	}

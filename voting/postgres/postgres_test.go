@@ -13,6 +13,7 @@ import (
 	"github.com/wsisvote/prizes/internal/kind"
 	"github.com/wsisvote/prizes/internal/testenv"
 	"github.com/wsisvote/prizes/prizes"
+	"github.com/wsisvote/prizes/transparency"
 	"github.com/wsisvote/prizes/voting"
 	"github.com/wsisvote/prizes/voting/postgres"
 )
@@ -337,6 +338,27 @@ func TestStore_Recount_window(t *testing.T) {
 	if !x.Window.Opens.Equal(want.Window.Opens) || !x.Window.Closes.Equal(want.Window.Closes) ||
 		x.OutsideWindow != want.OutsideWindow || x.OffBallot != want.OffBallot {
 		t.Errorf("excluded %+v; want %+v", x, want)
+	}
+
+	// The published log's final statuses read the same window: votes 2, 3
+	// and 6 were cast inside it, and all but 6 and 7 are for the ballot.
+	inside := map[string]bool{votes[1].ID: true, votes[2].ID: true, votes[5].ID: true}
+	seen := 0
+	unlogged, err := s.FinalVotes(ctx, ed.ID, func(v transparency.FinalVote) error {
+		seen++
+		onBallot := v.ProjectID == p.ID
+		if v.InWindow != inside[v.VoteID] || v.OnBallot != onBallot || !v.Counts {
+			t.Errorf("final vote %s: in window %t, on ballot %t, counts %t; want %t, %t, true",
+				v.VoteID, v.InWindow, v.OnBallot, v.Counts, inside[v.VoteID], onBallot)
+		}
+		return nil
+	})
+	if err != nil || unlogged != 0 || seen != len(votes) {
+		t.Fatalf("FinalVotes read %d votes, %d unlogged, %v; want %d, 0", seen, unlogged, err, len(votes))
+	}
+	stop := errors.New("stop")
+	if _, err := s.FinalVotes(ctx, ed.ID, func(transparency.FinalVote) error { return stop }); err != stop {
+		t.Errorf("FinalVotes returned %v; want its function's error as it is", err)
 	}
 
 	live, err := s.LiveCounts(ctx, ed.ID)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/wsisvote/prizes/internal/database"
 	"github.com/wsisvote/prizes/voting"
@@ -25,37 +26,39 @@ func (s *Store) Tallies(ctx context.Context, edition string, completeBallot bool
 	// project are then counted from those. Counting them straight from the
 	// votes sorted every counting vote, on disk for a WSIS-sized ledger,
 	// and took four times as long.
-	rows, err := s.pool.Query(ctx, `
-		WITH ballot AS (`+ballot+`
-		), complete AS (
-			SELECT v.voter_id FROM votes v
-			WHERE v.edition_id = $1 AND v.status IN ('counted', 'flagged') AND `+inWindow+`
-			GROUP BY v.voter_id
-			HAVING count(DISTINCT category_code) >= (SELECT count(DISTINCT category_code) FROM ballot)
-		), by_country AS (
-			SELECT v.project_id, nullif(a.country, '') AS country, count(*) AS n, max(v.cast_at) AS last
-			FROM votes v LEFT JOIN accounts a ON a.id = v.voter_id
-			WHERE v.edition_id = $1 AND v.status IN ('counted', 'flagged') AND `+inWindow+`
-				AND (NOT $2 OR v.voter_id IN (SELECT voter_id FROM complete))
-			GROUP BY 1, 2
-		), counted AS (
-			SELECT project_id, sum(n)::bigint AS n, count(country) AS countries, max(last) AS last
-			FROM by_country GROUP BY project_id
-		)
-		SELECT b.id::text, b.category_code, coalesce(c.n, 0), coalesce(c.countries, 0), c.last
-		FROM ballot b LEFT JOIN counted c ON c.project_id = b.id
-		ORDER BY 2, 1`, edition, completeBallot)
-	if err != nil {
-		return nil, fmt.Errorf("tally %q: %w", edition, database.Translate(err))
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (voting.Tally, error) {
-		var t voting.Tally
-		var last *time.Time
-		err := r.Scan(&t.ProjectID, &t.Category, &t.Votes, &t.VoterCountries, &last)
-		if last != nil {
-			t.FinalCountAt = last.UTC()
-		}
-		return t, err
+	var out []voting.Tally
+	err := s.inWindowSnapshot(ctx, edition, func(tx pgx.Tx, opens, closes pgtype.Timestamptz) error {
+		rows, _ := tx.Query(ctx, `
+			WITH ballot AS (`+ballot+`
+			), complete AS (
+				SELECT v.voter_id FROM votes v
+				WHERE v.edition_id = $1 AND v.status IN ('counted', 'flagged') AND `+inWindow+`
+				GROUP BY v.voter_id
+				HAVING count(DISTINCT category_code) >= (SELECT count(DISTINCT category_code) FROM ballot)
+			), by_country AS (
+				SELECT v.project_id, nullif(a.country, '') AS country, count(*) AS n, max(v.cast_at) AS last
+				FROM votes v LEFT JOIN accounts a ON a.id = v.voter_id
+				WHERE v.edition_id = $1 AND v.status IN ('counted', 'flagged') AND `+inWindow+`
+					AND (NOT $4 OR v.voter_id IN (SELECT voter_id FROM complete))
+				GROUP BY 1, 2
+			), counted AS (
+				SELECT project_id, sum(n)::bigint AS n, count(country) AS countries, max(last) AS last
+				FROM by_country GROUP BY project_id
+			)
+			SELECT b.id::text, b.category_code, coalesce(c.n, 0), coalesce(c.countries, 0), c.last
+			FROM ballot b LEFT JOIN counted c ON c.project_id = b.id
+			ORDER BY 2, 1`, pgx.QueryExecModeDescribeExec, edition, opens, closes, completeBallot)
+		var err error
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (voting.Tally, error) {
+			var t voting.Tally
+			var last *time.Time
+			err := r.Scan(&t.ProjectID, &t.Category, &t.Votes, &t.VoterCountries, &last)
+			if last != nil {
+				t.FinalCountAt = last.UTC()
+			}
+			return t, err
+		})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("tally %q: %w", edition, database.Translate(err))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/wsisvote/prizes/internal/database"
 	"github.com/wsisvote/prizes/transparency"
@@ -152,42 +153,50 @@ func (s *Store) Unsigned(ctx context.Context) ([]string, error) {
 // The rows come in PostgreSQL's binary format and are taken apart here, as
 // in readVotes, and are read in leaf order from the leaf index, with no sort.
 func (s *Store) FinalVotes(ctx context.Context, edition string, fn func(transparency.FinalVote) error) (unlogged int64, err error) {
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM votes WHERE edition_id = $1 AND leaf_index IS NULL`, edition).Scan(&unlogged); err != nil {
+	var stopped error // fn's error, returned as it is
+	err = s.inWindowSnapshot(ctx, edition, func(tx pgx.Tx, opens, closes pgtype.Timestamptz) error {
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM votes WHERE edition_id = $1 AND leaf_index IS NULL`, edition).Scan(&unlogged); err != nil {
+			return err
+		}
+		if unlogged > 0 {
+			return nil
+		}
+		rows, err := tx.Query(ctx, `SELECT v.leaf_index, v.id, v.project_id, v.category_code,
+				v.status IN ('counted', 'flagged'), `+inWindow+`, v.project_id IN (SELECT id FROM (`+ballot+`) b),
+				array_to_string(v.reasons, ';')
+			FROM votes v WHERE v.edition_id = $1 AND v.leaf_index IS NOT NULL ORDER BY v.leaf_index`,
+			pgx.QueryExecModeDescribeExec, pgx.QueryResultFormats{pgx.BinaryFormatCode}, edition, opens, closes)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		names := newNames()
+		for rows.Next() {
+			raw := rows.RawValues()
+			if len(raw) != 8 || len(raw[0]) != 8 || len(raw[1]) != 16 || len(raw[2]) != 16 ||
+				len(raw[4]) != 1 || len(raw[5]) != 1 || len(raw[6]) != 1 {
+				return errors.New("unexpected row layout")
+			}
+			p, c := names.of(raw[2], raw[3])
+			v := transparency.FinalVote{Index: binary.BigEndian.Uint64(raw[0]), VoteID: uuid.UUID(raw[1]).String(),
+				ProjectID: p, Category: c, Counts: raw[4][0] == 1, InWindow: raw[5][0] == 1, OnBallot: raw[6][0] == 1}
+			if len(raw[7]) > 0 {
+				v.Reasons = strings.Split(string(raw[7]), ";")
+			}
+			if err := fn(v); err != nil {
+				stopped = err
+				return err
+			}
+		}
+		return rows.Err()
+	})
+	switch {
+	case stopped != nil:
+		return 0, stopped
+	case err != nil:
 		return 0, fmt.Errorf("final votes of %q: %w", edition, database.Translate(err))
 	}
-	if unlogged > 0 {
-		return unlogged, nil
-	}
-	rows, err := s.pool.Query(ctx, `SELECT v.leaf_index, v.id, v.project_id, v.category_code,
-			v.status IN ('counted', 'flagged'), `+inWindow+`, v.project_id IN (SELECT id FROM (`+ballot+`) b),
-			array_to_string(v.reasons, ';')
-		FROM votes v WHERE v.edition_id = $1 AND v.leaf_index IS NOT NULL ORDER BY v.leaf_index`,
-		pgx.QueryResultFormats{pgx.BinaryFormatCode}, edition)
-	if err != nil {
-		return 0, fmt.Errorf("final votes of %q: %w", edition, database.Translate(err))
-	}
-	defer rows.Close()
-	names := newNames()
-	for rows.Next() {
-		raw := rows.RawValues()
-		if len(raw) != 8 || len(raw[0]) != 8 || len(raw[1]) != 16 || len(raw[2]) != 16 ||
-			len(raw[4]) != 1 || len(raw[5]) != 1 || len(raw[6]) != 1 {
-			return 0, fmt.Errorf("final votes of %q: unexpected row layout", edition)
-		}
-		p, c := names.of(raw[2], raw[3])
-		v := transparency.FinalVote{Index: binary.BigEndian.Uint64(raw[0]), VoteID: uuid.UUID(raw[1]).String(),
-			ProjectID: p, Category: c, Counts: raw[4][0] == 1, InWindow: raw[5][0] == 1, OnBallot: raw[6][0] == 1}
-		if len(raw[7]) > 0 {
-			v.Reasons = strings.Split(string(raw[7]), ";")
-		}
-		if err := fn(v); err != nil {
-			return 0, err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("final votes of %q: %w", edition, database.Translate(err))
-	}
-	return 0, nil
+	return unlogged, nil
 }
 
 // names interns the project ids and category codes of a ledger read, so
