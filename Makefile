@@ -110,7 +110,7 @@ fraud-live: build
 # an empty one and on the unpartitioned table of migrations 0001 to 0007
 # holding the same votes; it writes docs/ledger-scale.md, docs/ledger-scale.json
 # and a section of docs/benchmarks.md. One ledger is on disk at a time: about
-# 430 bytes a vote with its indexes, 41 GiB for 100 million, plus WAL.
+# 430 bytes a vote with its indexes, 40 GiB for 100 million, plus WAL.
 LEDGER_VOTES ?= 100000000
 LEDGER_FLAGS ?=
 ledger-scale: build

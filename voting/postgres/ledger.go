@@ -132,27 +132,42 @@ func (s *Store) releaseCopyBuffer(b *copyBuffer) {
 // votes on disk where a hash table of the edition's projects would do.
 const inWindow = `v.cast_at >= $2 AND v.cast_at < $3`
 
-// inWindowSnapshot runs fn in a read-only snapshot of the database, with the
-// bounds of edition's voting window read in that snapshot (-infinity and
-// infinity for a bound its schedule leaves open), to be passed to the
-// statements that use inWindow. The window and the votes are read at the same
-// instant, as when the bounds were subqueries.
+// bounds are an edition's voting window as inWindow's parameters:
+// -infinity and infinity for a bound its schedule leaves open.
+type bounds struct{ opens, closes pgtype.Timestamptz }
+
+// window is b as a voting.Window, an open bound as the zero time.
+func (b bounds) window() voting.Window {
+	var w voting.Window
+	if b.opens.InfinityModifier == pgtype.Finite {
+		w.Opens = b.opens.Time
+	}
+	if b.closes.InfinityModifier == pgtype.Finite {
+		w.Closes = b.closes.Time
+	}
+	return w
+}
+
+// inWindowSnapshot runs fn in a read-only snapshot of the database, with
+// edition's voting window read in that snapshot, to be passed to the
+// statements that use inWindow: the window and the votes are read at the
+// same instant, as when the bounds were subqueries.
 //
 // Statements with the bounds go as unnamed statements
 // (pgx.QueryExecModeDescribeExec), planned for the values they are given each
 // time: a cached statement would after a few runs switch to a generic plan,
 // which guesses the bounds again.
-func (s *Store) inWindowSnapshot(ctx context.Context, edition string, fn func(tx pgx.Tx, opens, closes pgtype.Timestamptz) error) error {
+func (s *Store) inWindowSnapshot(ctx context.Context, edition string, fn func(tx pgx.Tx, b bounds) error) error {
 	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		var opens, closes pgtype.Timestamptz
+		var b bounds
 		err := tx.QueryRow(ctx, `SELECT
 				coalesce((SELECT (schedule->'voting'->>'start')::timestamptz FROM editions WHERE id = $1), '-infinity'),
 				coalesce((SELECT (schedule->'voting'->>'end')::timestamptz FROM editions WHERE id = $1), 'infinity')`,
-			edition).Scan(&opens, &closes)
+			edition).Scan(&b.opens, &b.closes)
 		if err != nil {
 			return err
 		}
-		return fn(tx, opens, closes)
+		return fn(tx, b)
 	})
 }
 
@@ -167,7 +182,7 @@ const ballot = `SELECT id, category_code FROM projects
 // votes are listed with zero.
 func (s *Store) Recount(ctx context.Context, edition string) ([]voting.ProjectCount, error) {
 	var out []voting.ProjectCount
-	err := s.inWindowSnapshot(ctx, edition, func(tx pgx.Tx, opens, closes pgtype.Timestamptz) error {
+	err := s.inWindowSnapshot(ctx, edition, func(tx pgx.Tx, b bounds) error {
 		var err error
 		out, err = projectCounts(ctx, tx, `
 		WITH counted AS (
@@ -177,7 +192,7 @@ func (s *Store) Recount(ctx context.Context, edition string) ([]voting.ProjectCo
 		)
 		SELECT b.id::text, b.category_code, coalesce(c.n, 0)
 		FROM (`+ballot+`) b LEFT JOIN counted c ON c.project_id = b.id
-		ORDER BY 2, 1`, pgx.QueryExecModeDescribeExec, edition, opens, closes)
+		ORDER BY 2, 1`, pgx.QueryExecModeDescribeExec, edition, b.opens, b.closes)
 		return err
 	})
 	if err != nil {
@@ -229,21 +244,17 @@ type Excluded struct {
 // Excluded reports the votes a recount of edition leaves out, and why.
 func (s *Store) Excluded(ctx context.Context, edition string) (Excluded, error) {
 	var x Excluded
-	var window []byte
-	err := s.inWindowSnapshot(ctx, edition, func(tx pgx.Tx, opens, closes pgtype.Timestamptz) error {
+	err := s.inWindowSnapshot(ctx, edition, func(tx pgx.Tx, b bounds) error {
+		x.Window = b.window()
 		return tx.QueryRow(ctx, `
-			SELECT (SELECT schedule->'voting' FROM editions WHERE id = $1),
-				count(*) FILTER (WHERE NOT (`+inWindow+`)),
+			SELECT count(*) FILTER (WHERE NOT (`+inWindow+`)),
 				count(*) FILTER (WHERE `+inWindow+` AND v.project_id NOT IN (SELECT id FROM (`+ballot+`) b))
 			FROM votes v WHERE v.edition_id = $1 AND v.status IN ('counted', 'flagged')`,
-			pgx.QueryExecModeDescribeExec, edition, opens, closes).
-			Scan(&window, &x.OutsideWindow, &x.OffBallot)
+			pgx.QueryExecModeDescribeExec, edition, b.opens, b.closes).
+			Scan(&x.OutsideWindow, &x.OffBallot)
 	})
 	if err != nil {
 		return x, fmt.Errorf("find votes left out of %q: %w", edition, database.Translate(err))
-	}
-	if x.Window, err = votingWindow(window); err != nil {
-		return x, fmt.Errorf("find votes left out of %q: schedule: %w", edition, err)
 	}
 	return x, nil
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/wsisvote/prizes/internal/database"
 	"github.com/wsisvote/prizes/voting"
@@ -27,7 +26,7 @@ func (s *Store) Tallies(ctx context.Context, edition string, completeBallot bool
 	// votes sorted every counting vote, on disk for a WSIS-sized ledger,
 	// and took four times as long.
 	var out []voting.Tally
-	err := s.inWindowSnapshot(ctx, edition, func(tx pgx.Tx, opens, closes pgtype.Timestamptz) error {
+	err := s.inWindowSnapshot(ctx, edition, func(tx pgx.Tx, b bounds) error {
 		rows, _ := tx.Query(ctx, `
 			WITH ballot AS (`+ballot+`
 			), complete AS (
@@ -47,7 +46,7 @@ func (s *Store) Tallies(ctx context.Context, edition string, completeBallot bool
 			)
 			SELECT b.id::text, b.category_code, coalesce(c.n, 0), coalesce(c.countries, 0), c.last
 			FROM ballot b LEFT JOIN counted c ON c.project_id = b.id
-			ORDER BY 2, 1`, pgx.QueryExecModeDescribeExec, edition, opens, closes, completeBallot)
+			ORDER BY 2, 1`, pgx.QueryExecModeDescribeExec, edition, b.opens, b.closes, completeBallot)
 		var err error
 		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (voting.Tally, error) {
 			var t voting.Tally

@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/wsisvote/prizes/internal/database"
 	"github.com/wsisvote/prizes/transparency"
@@ -154,41 +153,18 @@ func (s *Store) Unsigned(ctx context.Context) ([]string, error) {
 // in readVotes, and are read in leaf order from the leaf index, with no sort.
 func (s *Store) FinalVotes(ctx context.Context, edition string, fn func(transparency.FinalVote) error) (unlogged int64, err error) {
 	var stopped error // fn's error, returned as it is
-	err = s.inWindowSnapshot(ctx, edition, func(tx pgx.Tx, opens, closes pgtype.Timestamptz) error {
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM votes WHERE edition_id = $1 AND leaf_index IS NULL`, edition).Scan(&unlogged); err != nil {
+	err = s.inWindowSnapshot(ctx, edition, func(tx pgx.Tx, b bounds) error {
+		err := tx.QueryRow(ctx, `SELECT count(*) FROM votes WHERE edition_id = $1 AND leaf_index IS NULL`, edition).Scan(&unlogged)
+		if err != nil || unlogged > 0 {
 			return err
 		}
-		if unlogged > 0 {
-			return nil
-		}
-		rows, err := tx.Query(ctx, `SELECT v.leaf_index, v.id, v.project_id, v.category_code,
+		rows, _ := tx.Query(ctx, `SELECT v.leaf_index, v.id, v.project_id, v.category_code,
 				v.status IN ('counted', 'flagged'), `+inWindow+`, v.project_id IN (SELECT id FROM (`+ballot+`) b),
 				array_to_string(v.reasons, ';')
 			FROM votes v WHERE v.edition_id = $1 AND v.leaf_index IS NOT NULL ORDER BY v.leaf_index`,
-			pgx.QueryExecModeDescribeExec, pgx.QueryResultFormats{pgx.BinaryFormatCode}, edition, opens, closes)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		names := newNames()
-		for rows.Next() {
-			raw := rows.RawValues()
-			if len(raw) != 8 || len(raw[0]) != 8 || len(raw[1]) != 16 || len(raw[2]) != 16 ||
-				len(raw[4]) != 1 || len(raw[5]) != 1 || len(raw[6]) != 1 {
-				return errors.New("unexpected row layout")
-			}
-			p, c := names.of(raw[2], raw[3])
-			v := transparency.FinalVote{Index: binary.BigEndian.Uint64(raw[0]), VoteID: uuid.UUID(raw[1]).String(),
-				ProjectID: p, Category: c, Counts: raw[4][0] == 1, InWindow: raw[5][0] == 1, OnBallot: raw[6][0] == 1}
-			if len(raw[7]) > 0 {
-				v.Reasons = strings.Split(string(raw[7]), ";")
-			}
-			if err := fn(v); err != nil {
-				stopped = err
-				return err
-			}
-		}
-		return rows.Err()
+			pgx.QueryExecModeDescribeExec, pgx.QueryResultFormats{pgx.BinaryFormatCode}, edition, b.opens, b.closes)
+		stopped, err = eachFinalVote(rows, fn)
+		return err
 	})
 	switch {
 	case stopped != nil:
@@ -197,6 +173,30 @@ func (s *Store) FinalVotes(ctx context.Context, edition string, fn func(transpar
 		return 0, fmt.Errorf("final votes of %q: %w", edition, database.Translate(err))
 	}
 	return unlogged, nil
+}
+
+// eachFinalVote takes apart the binary rows of FinalVotes' query and calls fn
+// with each, until fn's first error (stopped) or the rows' (err).
+func eachFinalVote(rows pgx.Rows, fn func(transparency.FinalVote) error) (stopped, err error) {
+	defer rows.Close()
+	names := newNames()
+	for rows.Next() {
+		raw := rows.RawValues()
+		if len(raw) != 8 || len(raw[0]) != 8 || len(raw[1]) != 16 || len(raw[2]) != 16 ||
+			len(raw[4]) != 1 || len(raw[5]) != 1 || len(raw[6]) != 1 {
+			return nil, errors.New("unexpected row layout")
+		}
+		p, c := names.of(raw[2], raw[3])
+		v := transparency.FinalVote{Index: binary.BigEndian.Uint64(raw[0]), VoteID: uuid.UUID(raw[1]).String(),
+			ProjectID: p, Category: c, Counts: raw[4][0] == 1, InWindow: raw[5][0] == 1, OnBallot: raw[6][0] == 1}
+		if len(raw[7]) > 0 {
+			v.Reasons = strings.Split(string(raw[7]), ";")
+		}
+		if err := fn(v); err != nil {
+			return err, nil
+		}
+	}
+	return nil, rows.Err()
 }
 
 // names interns the project ids and category codes of a ledger read, so
