@@ -128,8 +128,8 @@ func (s *Store) releaseCopyBuffer(b *copyBuffer) {
 // published voting window, [$2, $3): the bounds read by inWindowSnapshot,
 // passed as parameters so that the planner sees them. Read inside the
 // statement, as subqueries, they left it to guess how many votes qualify
-// (twenty thousand of a 10-million-vote edition), and its plans sorted the
-// votes on disk where a hash table of the edition's projects would do.
+// (2,063 a worker where there were 330,016, docs/ledger-scale.md), and its
+// plans sorted the votes where a hash table of the edition's projects would do.
 const inWindow = `v.cast_at >= $2 AND v.cast_at < $3`
 
 // bounds are an edition's voting window as inWindow's parameters:
